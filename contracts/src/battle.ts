@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { Environment, RunStatus } from './environments.js';
+
+export const MAX_PROMPT_CHARS = 16_000;
+export const MAX_CATEGORY_CHARS = 64;
+export const MAX_STDIN_BYTES = 64 * 1024;
+
+export const Side = z.enum(['a', 'b']);
+export type Side = z.infer<typeof Side>;
+export const SIDES: readonly Side[] = ['a', 'b'];
+
+export const Winner = z.enum(['model_a', 'model_b', 'tie', 'tie (bothbad)']);
+export type Winner = z.infer<typeof Winner>;
+
+export const BattleStatus = z.enum(['generating', 'running', 'voting', 'revealed', 'failed']);
+export type BattleStatus = z.infer<typeof BattleStatus>;
+
+export const FinishReason = z.enum(['stop', 'length', 'error', 'cancelled']);
+export type FinishReason = z.infer<typeof FinishReason>;
+
+export const ModelRef = z.object({ id: z.string(), name: z.string() });
+export type ModelRef = z.infer<typeof ModelRef>;
+
+export const BattleId = z.uuid({ message: 'battleId must be a battle id (a UUID)' });
+
+export const RunState = z.object({
+  runId: z.string(),
+  environment: Environment.optional(),
+  status: RunStatus.optional(),
+  exitCode: z.number().int().optional(),
+  output: z.string(),
+  /** The last `run:output` seq folded into `output`; -1 when none. */
+  seq: z.number().int(),
+  durationMs: z.number().optional(),
+  preview: z.object({ kind: z.literal('html'), html: z.string() }).optional(),
+});
+export type RunState = z.infer<typeof RunState>;
+
+export const CodeState = z.object({
+  environment: Environment,
+  language: z.string(),
+  code: z.string(),
+  installCommand: z.string().optional(),
+});
+export type CodeState = z.infer<typeof CodeState>;
+
+export const SideState = z.object({
+  text: z.string(),
+  /** The last `gen:delta` seq folded into `text`; -1 when none. */
+  seq: z.number().int(),
+  finished: z.boolean(),
+  finishReason: FinishReason.optional(),
+  error: z.string().optional(),
+  code: CodeState.optional(),
+  runs: z.array(RunState),
+});
+export type SideState = z.infer<typeof SideState>;
+
+export const TurnState = z.object({
+  turn: z.number().int(),
+  prompt: z.string(),
+  sides: z.object({ a: SideState, b: SideState }),
+});
+export type TurnState = z.infer<typeof TurnState>;
+
+export const BattleSnapshot = z.object({
+  battleId: z.string(),
+  status: BattleStatus,
+  createdAt: z.string(),
+  category: z.string().optional(),
+  turns: z.array(TurnState),
+  spectators: z.number().int(),
+  winner: Winner.optional(),
+  models: z.object({ a: ModelRef, b: ModelRef }).optional(),
+});
+export type BattleSnapshot = z.infer<typeof BattleSnapshot>;
+
+// ---- client → server payloads ----
+
+export const BattleCreateInput = z.strictObject({
+  prompt: z
+    .string()
+    .trim()
+    .min(1, 'prompt must not be empty')
+    .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`),
+  category: z.string().trim().min(1).max(MAX_CATEGORY_CHARS).optional(),
+});
+export type BattleCreateInput = z.infer<typeof BattleCreateInput>;
+
+export const BattleRefInput = z.strictObject({ battleId: BattleId });
+export type BattleRefInput = z.infer<typeof BattleRefInput>;
+
+export const BattleVoteInput = z.strictObject({ battleId: BattleId, winner: Winner });
+export type BattleVoteInput = z.infer<typeof BattleVoteInput>;
+
+// ---- server → client payloads ----
+
+export interface GenDelta {
+  battleId: string;
+  turn: number;
+  side: Side;
+  seq: number;
+  text: string;
+  t: number;
+}
+export interface GenEnd {
+  battleId: string;
+  turn: number;
+  side: Side;
+  finishReason: FinishReason;
+  error?: string;
+  outputTokens?: number;
+  ms: number;
+}
+export interface CodeReady {
+  battleId: string;
+  turn: number;
+  side: Side;
+  environment: Environment;
+  language: string;
+  code: string;
+  installCommand?: string;
+}
+export interface RunStart {
+  battleId: string;
+  turn: number;
+  side: Side;
+  runId: string;
+  environment: Environment;
+}
+export interface RunOutput {
+  battleId: string;
+  runId: string;
+  side: Side;
+  stream: 'stdout' | 'stderr';
+  seq: number;
+  data: string;
+  t: number;
+}
+export interface RunEnd {
+  battleId: string;
+  runId: string;
+  side: Side;
+  status: RunStatus;
+  exitCode?: number;
+  durationMs: number;
+  preview?: { kind: 'html'; html: string };
+}
+export interface BattleStatusEvent {
+  battleId: string;
+  status: BattleStatus;
+}
+export interface BattleRevealed {
+  battleId: string;
+  models: { a: ModelRef; b: ModelRef };
+  winner: Winner;
+}
+export interface BattlePresence {
+  battleId: string;
+  spectators: number;
+}

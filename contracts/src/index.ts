@@ -1,0 +1,6 @@
+export * from './battle.js';
+export * from './environments.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './rest.js';
+export * from './validation.js';
