@@ -1,0 +1,3 @@
+export * from './types.js';
+export { IsolatedVmRunner, type IsolatedVmRunnerOptions } from './isolated-vm/isolated-vm.runner.js';
+export { SandboxRegistry, type SandboxRegistryOptions } from './registry.js';

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutputChunk, RunRequest } from '../types.js';
+import { IsolatedVmRunner } from './isolated-vm.runner.js';
+
+const limits = { wallMs: 3_000, cpuMs: 1_000, memoryMb: 32, outputBytes: 4_096 };
+let runner: IsolatedVmRunner;
+let killed = 0;
+
+beforeAll(async () => {
+  runner = new IsolatedVmRunner({
+    size: 2,
+    onWorkerEvent: (event) => {
+      if (event.kind === 'kill') killed += 1;
+    },
+  });
+  await runner.warm();
+});
+afterAll(async () => {
+  await runner.close();
+});
+
+async function run(request: Omit<RunRequest, 'limits'> & { limits?: Partial<typeof limits> }) {
+  const chunks: OutputChunk[] = [];
+  const result = await runner.run({ ...request, limits: { ...limits, ...request.limits } }, { onOutput: (c) => chunks.push(c) });
+  const stdout = chunks.filter((c) => c.stream === 'stdout').map((c) => c.data).join('');
+  const stderr = chunks.filter((c) => c.stream === 'stderr').map((c) => c.data).join('');
+  return { result, stdout, stderr };
+}
+
+describe('IsolatedVmRunner', () => {
+  it('runs JavaScript and captures console output, timers included', async () => {
+    const { result, stdout } = await run({
+      environment: 'javascript',
+      code: 'console.log("sum", [1,2,3].reduce((a,b)=>a+b)); setTimeout(() => console.log({ done: true }), 20);',
+    });
+    expect(result.status).toBe('ok');
+    expect(result.exitCode).toBe(0);
+    expect(stdout).toBe('sum 6\n{ done: true }\n');
+  });
+
+  it('transpiles TypeScript on the host and runs it', async () => {
+    const { result, stdout } = await run({
+      environment: 'typescript',
+      code: 'interface P { x: number }\nconst p: P = { x: 2 };\nconsole.log(p.x * 21);\nexport {};',
+    });
+    expect(result.status).toBe('ok');
+    expect(stdout).toBe('42\n');
+  });
+
+  it('reports TypeScript syntax errors and JavaScript syntax errors as compile_error', async () => {
+    const ts = await run({ environment: 'typescript', code: 'const x: number = ;' });
+    expect(ts.result.status).toBe('compile_error');
+    expect(ts.stderr).toMatch(/main\.ts:1:\d+/);
+    const js = await run({ environment: 'javascript', code: 'console.log("a"' });
+    expect(js.result.status).toBe('compile_error');
+    expect(js.stderr).toMatch(/SyntaxError/);
+  });
+
+  it('reports a thrown error as runtime_error with only the program\'s own frames', async () => {
+    const { result, stderr } = await run({ environment: 'javascript', code: 'function f() { throw new Error("boom") }\nf();' });
+    expect(result.status).toBe('runtime_error');
+    expect(result.exitCode).toBe(1);
+    expect(stderr).toContain('Error: boom');
+    expect(stderr).toContain('main.js:1');
+    expect(stderr).not.toContain('worker');
+    expect(stderr).not.toContain('/work');
+  });
+
+  it('ends a busy loop at the CPU limit', async () => {
+    const { result } = await run({ environment: 'javascript', code: 'while (true) {}', limits: { cpuMs: 300 } });
+    expect(result.status).toBe('timeout');
+    expect(result.message).toMatch(/CPU/);
+  });
+
+  it('ends an endless interval at the wall-clock limit', async () => {
+    const { result } = await run({ environment: 'javascript', code: 'setInterval(() => {}, 5)', limits: { wallMs: 400 } });
+    expect(result.status).toBe('timeout');
+    expect(result.message).toMatch(/wall-clock/);
+  });
+
+  it('ends an allocation bomb with memory_limit and replaces the worker', async () => {
+    const before = killed;
+    const { result } = await run({
+      environment: 'javascript',
+      code: 'const a = []; while (true) a.push("x".repeat(1024) + Math.random());',
+    });
+    expect(result.status).toBe('memory_limit');
+    expect(killed).toBe(before + 1);
+    const after = await run({ environment: 'javascript', code: 'console.log("alive")' });
+    expect(after.stdout).toBe('alive\n');
+  });
+
+  it('caps output and ends the run with output_limit', async () => {
+    const { result, stdout } = await run({ environment: 'javascript', code: 'for (;;) console.log("spam")' });
+    expect(result.status).toBe('output_limit');
+    expect(Buffer.byteLength(stdout)).toBe(limits.outputBytes);
+  });
+
+  it('gives the program nothing of the host', async () => {
+    const { stdout } = await run({
+      environment: 'javascript',
+      code: 'console.log([typeof process, typeof require, typeof fetch, typeof WebAssembly === "object" ? "wasm" : "", typeof __arenaFire].join(","))',
+    });
+    expect(stdout).toBe('undefined,undefined,undefined,wasm,function\n');
+    const escape = await run({
+      environment: 'javascript',
+      code: 'const F = console.log.constructor; console.log(F("return typeof process")())',
+    });
+    expect(escape.stdout).toBe('undefined\n');
+  });
+
+  it('refuses imports with a clear message', async () => {
+    const { result, stderr } = await run({ environment: 'javascript', code: 'import fs from "node:fs";\nconsole.log(fs)' });
+    expect(result.status).toBe('runtime_error');
+    expect(stderr).toContain("Cannot import 'node:fs'");
+  });
+
+  it('supports top-level await and stdin through prompt()', async () => {
+    const { result, stdout } = await run({
+      environment: 'javascript',
+      code: 'await new Promise((r) => setTimeout(r, 10));\nconsole.log(prompt(), prompt(), prompt());',
+      stdin: 'first\nsecond\n',
+    });
+    expect(result.status).toBe('ok');
+    expect(stdout).toBe('first second null\n');
+  });
+
+  it('isolates runs from each other', async () => {
+    await run({ environment: 'javascript', code: 'globalThis.leak = 42; Array.prototype.evil = 1;' });
+    const { stdout } = await run({ environment: 'javascript', code: 'console.log(typeof leak, [].evil)' });
+    expect(stdout).toBe('undefined undefined\n');
+  });
+
+  it('runs several programs concurrently across the pool', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => run({ environment: 'javascript', code: `console.log(${i} * 2)` })),
+    );
+    expect(results.map((r) => r.stdout)).toEqual(['0\n', '2\n', '4\n', '6\n', '8\n', '10\n']);
+  });
+
+  it('says unsupported for environments it does not run', async () => {
+    const { result } = await run({ environment: 'python', code: 'print(1)' });
+    expect(result.status).toBe('unsupported');
+  });
+});

@@ -1,0 +1,28 @@
+import { transform } from 'esbuild';
+import type { Environment } from '@arena/contracts';
+
+export type Prepared = { ok: true; code: string; sourceType: 'script' | 'module' } | { ok: false; error: string };
+
+const MODULE_SYNTAX = /^\s*(import\s*[\w*{'"]|export\s)/m;
+const TOP_LEVEL_AWAIT = /^(?:\s*(?:const|let|var)\s+[\w{}[\],\s]+=\s*)?await\s/m;
+
+/** TypeScript is transpiled on the host (never inside the isolate); module syntax decides script vs module. */
+export async function transpileForIsolate(code: string, environment: Environment): Promise<Prepared> {
+  let output = code;
+  if (environment === 'typescript') {
+    try {
+      const result = await transform(code, { loader: 'ts', format: 'esm', target: 'es2023', sourcefile: 'main.ts' });
+      output = result.code;
+    } catch (error) {
+      const errors = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors;
+      const text = errors?.length
+        ? errors
+            .map((e) => `main.ts${e.location ? `:${e.location.line}:${e.location.column + 1}` : ''} - error: ${e.text}`)
+            .join('\n')
+        : String(error);
+      return { ok: false, error: `${text}\n` };
+    }
+  }
+  const sourceType = MODULE_SYNTAX.test(output) || TOP_LEVEL_AWAIT.test(output) ? 'module' : 'script';
+  return { ok: true, code: output, sourceType };
+}
