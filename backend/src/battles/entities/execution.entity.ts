@@ -1,0 +1,67 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import type { Environment, RunnerKind, RunStatus, Side } from '@arena/contracts';
+import { BattleEntity } from './battle.entity.js';
+
+/** One run of one side's code; `status` is null while it runs. */
+@Entity('executions')
+@Index('idx_executions_battle', ['battleId', 'turn', 'side'])
+export class ExecutionEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ name: 'battle_id', type: 'uuid' })
+  battleId: string;
+
+  @ManyToOne(() => BattleEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'battle_id' })
+  battle?: Relation<BattleEntity>;
+
+  @Column({ type: 'int' })
+  turn: number;
+
+  @Column({ type: 'char', length: 1 })
+  side: Side;
+
+  @Column({ type: 'varchar', length: 32 })
+  environment: Environment;
+
+  @Column({ type: 'varchar', length: 16 })
+  runner: RunnerKind;
+
+  @Column({ type: 'text' })
+  code: string;
+
+  @Column({ type: 'text', nullable: true })
+  stdin: string | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  status: RunStatus | null;
+
+  @Column({ name: 'exit_code', type: 'int', nullable: true })
+  exitCode: number | null;
+
+  @Column({ type: 'text', default: '' })
+  stdout: string;
+
+  @Column({ type: 'text', default: '' })
+  stderr: string;
+
+  /** Why the run ended when it did not end on its own. */
+  @Column({ type: 'text', nullable: true })
+  message: string | null;
+
+  @Column({ name: 'duration_ms', type: 'int', nullable: true })
+  durationMs: number | null;
+
+  @Column({ name: 'cpu_ms', type: 'int', nullable: true })
+  cpuMs: number | null;
+
+  @Column({ name: 'peak_memory_bytes', type: 'bigint', nullable: true })
+  peakMemoryBytes: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65_535);
+const Millis = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  PORT: Port.default(3001),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.url({ message: 'DATABASE_URL must be a postgres:// URL' }).optional(),
+  ARENA_DATA_DIR: z.string().min(1).default('./data'),
+  ARENA_MODELS_FILE: z.string().min(1).optional(),
+  ARENA_ADMIN_TOKEN: z.string().min(16, 'ARENA_ADMIN_TOKEN must be at least 16 characters').optional(),
+  ARENA_UI_DIR: z.string().min(1).optional(),
+  ARENA_SAMPLE_PROMPTS_FILE: z.string().min(1).optional(),
+  ARENA_SANDBOX_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  ARENA_RUN_WALL_MS: Millis.default(10_000),
+  ARENA_RUN_CPU_MS: Millis.default(5_000),
+  ARENA_RUN_MEMORY_MB: z.coerce.number().int().min(8).max(4_096).default(128),
+  ARENA_RUN_OUTPUT_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024),
+  ARENA_GEN_TIMEOUT_MS: Millis.default(180_000),
+  ARENA_GEN_IDLE_TIMEOUT_MS: Millis.default(30_000),
+  ARENA_DELTA_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(30),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ArenaConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  modelsFile: string | undefined;
+  adminToken: string | undefined;
+  uiDir: string | undefined;
+  samplePromptsFile: string | undefined;
+  sandboxWorkers: number | undefined;
+  runLimits: { wallMs: number; cpuMs: number; memoryMb: number; outputBytes: number };
+  generation: { timeoutMs: number; idleTimeoutMs: number };
+  deltaIntervalMs: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Read and validate the environment once at boot; every bad variable is named in one message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.ARENA_DATA_DIR),
+    modelsFile: e.ARENA_MODELS_FILE ? path.resolve(e.ARENA_MODELS_FILE) : undefined,
+    adminToken: e.ARENA_ADMIN_TOKEN,
+    uiDir: e.ARENA_UI_DIR ? path.resolve(e.ARENA_UI_DIR) : undefined,
+    samplePromptsFile: e.ARENA_SAMPLE_PROMPTS_FILE ? path.resolve(e.ARENA_SAMPLE_PROMPTS_FILE) : undefined,
+    sandboxWorkers: e.ARENA_SANDBOX_WORKERS,
+    runLimits: {
+      wallMs: e.ARENA_RUN_WALL_MS,
+      cpuMs: e.ARENA_RUN_CPU_MS,
+      memoryMb: e.ARENA_RUN_MEMORY_MB,
+      outputBytes: e.ARENA_RUN_OUTPUT_BYTES,
+    },
+    generation: { timeoutMs: e.ARENA_GEN_TIMEOUT_MS, idleTimeoutMs: e.ARENA_GEN_IDLE_TIMEOUT_MS },
+    deltaIntervalMs: e.ARENA_DELTA_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export const ARENA_CONFIG = Symbol('ARENA_CONFIG');

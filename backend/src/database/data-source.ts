@@ -1,0 +1,27 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ENTITIES } from '../battles/entities/index.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export interface DatabaseTarget {
+  url: string;
+  embedded: boolean;
+}
+
+/** One set of entities and migrations for PostgreSQL and embedded PGlite alike; never `synchronize`. */
+export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: target.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+    // PGlite is one session: a single connection keeps transactions from interleaving.
+    extra: { max: target.embedded ? 1 : 10 },
+  };
+}
+
+export function createDataSource(target: DatabaseTarget): DataSource {
+  return new DataSource(dataSourceOptions(target));
+}
