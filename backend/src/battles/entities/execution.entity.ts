@@ -40,6 +40,10 @@ export class ExecutionEntity {
   @Column({ name: 'exit_code', type: 'int', nullable: true })
   exitCode: number | null;
 
+  /** stdout and stderr interleaved as they were produced, for replaying the run. */
+  @Column({ type: 'text', default: '' })
+  output: string;
+
   @Column({ type: 'text', default: '' })
   stdout: string;
 

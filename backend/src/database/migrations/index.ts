@@ -1,4 +1,4 @@
-import { Initial1795640443681 } from './1795640443681-Initial.js';
+import { Initial1795640712710 } from './1795640712710-Initial.js';
 
-/** Every migration, in order. The drift test fails when entities need one that is not here. */
-export const MIGRATIONS = [Initial1795640443681];
+/** Every migration, in order. The drift test fails when the entities need one that is not here. */
+export const MIGRATIONS = [Initial1795640712710];

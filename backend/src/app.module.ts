@@ -1,0 +1,64 @@
+import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { SandboxRegistry } from '@arena/sandboxes';
+import { ArenaEmitter } from './battles/arena-emitter.js';
+import { BattleRegistry } from './battles/battle-registry.js';
+import { BattleRunnerService } from './battles/battle-runner.service.js';
+import { BattlesController } from './battles/battles.controller.js';
+import { BattlesGateway } from './battles/battles.gateway.js';
+import { BattlesService } from './battles/battles.service.js';
+import { SocketEmitter } from './battles/socket-emitter.js';
+import { ArenaErrorFilter } from './common/arena-error.filter.js';
+import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthController } from './health/health.controller.js';
+import { ModelsController } from './models/models.controller.js';
+import { ModelsService, RANDOM } from './models/models.service.js';
+import { SamplePromptsService } from './models/sample-prompts.service.js';
+
+class SandboxLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(SandboxRegistry) private readonly sandboxes: SandboxRegistry) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.sandboxes.close();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ArenaConfig, options: { random?: () => number } = {}): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class ConfigModule {},
+      global: true,
+      providers: [{ provide: ARENA_CONFIG, useValue: config }],
+      exports: [ARENA_CONFIG],
+    };
+    return {
+      module: AppModule,
+      imports: [configModule, DatabaseModule],
+      controllers: [HealthController, ModelsController, BattlesController],
+      providers: [
+        { provide: APP_FILTER, useClass: ArenaErrorFilter },
+        { provide: RANDOM, useValue: options.random ?? Math.random },
+        {
+          provide: SandboxRegistry,
+          useFactory: async (): Promise<SandboxRegistry> => {
+            const registry = new SandboxRegistry({
+              isolatedVm: { ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}), defaults: config.runLimits },
+            });
+            await registry.warm();
+            return registry;
+          },
+        },
+        SandboxLifecycle,
+        SocketEmitter,
+        { provide: ArenaEmitter, useExisting: SocketEmitter },
+        BattleRegistry,
+        ModelsService,
+        SamplePromptsService,
+        BattleRunnerService,
+        BattlesService,
+        BattlesGateway,
+      ],
+    };
+  }
+}

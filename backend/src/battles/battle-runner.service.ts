@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ArenaError, SIDES, type BattleCreateInput, type RunState, type Side } from '@arena/contracts';
+import { SandboxRegistry, type OutputChunk } from '@arena/sandboxes';
+import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { ModelsService, type ArenaModel } from '../models/models.service.js';
+import { ProviderError, type GenerateResult } from '../models/providers/provider.js';
+import { ArenaEmitter } from './arena-emitter.js';
+import { BattleRegistry } from './battle-registry.js';
+import { extractCode } from './code-extraction.js';
+import { BattleEntity, CodeExtractionEntity, ExecutionEntity, SideMessageEntity, TurnEntity } from './entities/index.js';
+import { FrameCoalescer } from './frame-coalescer.js';
+import { LiveBattle } from './live-battle.js';
+
+const TEXT_PERSIST_MS = 500;
+
+/** Runs battles: streams both models, extracts and runs their code, persists everything as it happens. */
+@Injectable()
+export class BattleRunnerService implements OnApplicationShutdown {
+  private readonly logger = createLogger(BattleRunnerService.name);
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ModelsService) private readonly models: ModelsService,
+    @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(BattleRegistry) private readonly registry: BattleRegistry,
+    @Inject(SandboxRegistry) private readonly sandboxes: SandboxRegistry,
+  ) {}
+
+  /** Persist the battle, then start it in the background; the id is returned once it is durable. */
+  async create(voterId: string, input: BattleCreateInput): Promise<LiveBattle> {
+    const [a, b] = this.models.pickPair();
+    const id = randomUUID();
+    const createdAt = new Date();
+    await this.dataSource.transaction(async (tx) => {
+      await tx.insert(BattleEntity, {
+        id,
+        status: 'generating',
+        category: input.category ?? null,
+        modelAId: a.ref.id,
+        modelBId: b.ref.id,
+        creatorVoterId: voterId,
+        anony: true,
+        createdAt,
+      });
+      await tx.insert(TurnEntity, { id: randomUUID(), battleId: id, turn: 0, prompt: input.prompt });
+      await tx.insert(SideMessageEntity, [
+        { id: randomUUID(), battleId: id, turn: 0, side: 'a', modelId: a.ref.id, text: '' },
+        { id: randomUUID(), battleId: id, turn: 0, side: 'b', modelId: b.ref.id, text: '' },
+      ]);
+    });
+    const live = new LiveBattle(id, createdAt, voterId, { a: a.ref, b: b.ref }, input.category, input.prompt);
+    this.registry.add(live);
+    this.logger.info({ battleId: id, modelA: a.ref.id, modelB: b.ref.id }, 'battle created');
+    const task = this.play(live, { a, b }).finally(() => this.running.delete(task));
+    this.running.add(task);
+    return live;
+  }
+
+  private async play(live: LiveBattle, models: Record<Side, ArenaModel>): Promise<void> {
+    this.emitter.toBattle(live.id, 'battle:status', { battleId: live.id, status: live.status });
+    try {
+      await Promise.all(SIDES.map((side) => this.playSide(live, 0, side, models[side])));
+      const failed = SIDES.every((side) => live.side(0, side).finishReason === 'error' && !live.side(0, side).text);
+      await this.setStatus(live, failed ? 'failed' : live.derivedStatus());
+    } catch (error) {
+      this.logger.error({ battleId: live.id, err: error }, 'battle failed');
+      await this.setStatus(live, 'failed').catch(() => undefined);
+    }
+  }
+
+  private async setStatus(live: LiveBattle, status: LiveBattle['status']): Promise<void> {
+    if (live.status === status) return;
+    live.status = status;
+    await this.dataSource.getRepository(BattleEntity).update({ id: live.id }, { status });
+    this.emitter.toBattle(live.id, 'battle:status', { battleId: live.id, status });
+  }
+
+  private async refreshStatus(live: LiveBattle): Promise<void> {
+    const next = live.derivedStatus();
+    if (next !== 'voting') await this.setStatus(live, next);
+  }
+
+  private async playSide(live: LiveBattle, turn: number, side: Side, model: ArenaModel): Promise<void> {
+    const result = await this.generate(live, turn, side, model);
+    live.phases[side].generating = false;
+    const state = live.side(turn, side);
+    const extraction = result.finishReason === 'error' && !state.text ? undefined : extractCode(state.text);
+    if (extraction) {
+      live.phases[side].running = true;
+      await this.refreshStatus(live);
+      state.code = {
+        environment: extraction.environment,
+        language: extraction.language,
+        code: extraction.code,
+        ...(extraction.installCommand ? { installCommand: extraction.installCommand } : {}),
+      };
+      await this.dataSource.getRepository(CodeExtractionEntity).insert({
+        id: randomUUID(),
+        battleId: live.id,
+        turn,
+        side,
+        environment: extraction.environment,
+        language: extraction.language,
+        code: extraction.code,
+        installCommand: extraction.installCommand ?? null,
+        blockCount: extraction.blockCount,
+      });
+      this.emitter.toBattle(live.id, 'code:ready', { battleId: live.id, turn, side, ...state.code });
+      await this.execute(live, turn, side, state.code.environment, state.code.code);
+      live.phases[side].running = false;
+    }
+    await this.refreshStatus(live);
+  }
+
+  private async generate(
+    live: LiveBattle,
+    turn: number,
+    side: Side,
+    model: ArenaModel,
+  ): Promise<{ finishReason: 'stop' | 'length' | 'error' | 'cancelled' }> {
+    const state = live.side(turn, side);
+    const started = performance.now();
+    let firstTokenMs: number | undefined;
+    const repo = this.dataSource.getRepository(SideMessageEntity);
+    const where = { battleId: live.id, turn, side };
+    let persisting: Promise<unknown> = Promise.resolve();
+    let lastPersist = performance.now();
+    const persistText = (): void => {
+      lastPersist = performance.now();
+      const text = state.text;
+      persisting = persisting.then(() => repo.update(where, { text })).catch((err: unknown) => {
+        this.logger.warn({ battleId: live.id, side, err }, 'could not persist streamed text');
+      });
+    };
+    const deltas = new FrameCoalescer<string>(this.config.deltaIntervalMs, (texts) => {
+      const text = texts.join('');
+      state.text += text;
+      state.seq += 1;
+      this.emitter.toBattle(live.id, 'gen:delta', { battleId: live.id, turn, side, seq: state.seq, text, t: Date.now() });
+      if (performance.now() - lastPersist >= TEXT_PERSIST_MS) persistText();
+    });
+
+    const idle = { timer: undefined as NodeJS.Timeout | undefined };
+    const controller = new AbortController();
+    const timeouts = new AbortController();
+    const armIdle = (): void => {
+      clearTimeout(idle.timer);
+      idle.timer = setTimeout(
+        () => timeouts.abort(new ProviderError('timeout', 'no token within the idle time-out', "the model's service went silent")),
+        this.config.generation.idleTimeoutMs,
+      );
+    };
+    const total = setTimeout(
+      () => timeouts.abort(new ProviderError('timeout', 'generation time-out', 'the answer took too long and was cut off')),
+      this.config.generation.timeoutMs,
+    );
+    const signal = AbortSignal.any([live.abort.signal, timeouts.signal, controller.signal]);
+    armIdle();
+
+    let result: GenerateResult | undefined;
+    let failure: { finishReason: 'error' | 'cancelled'; error?: string; detail?: string } | undefined;
+    try {
+      result = await model.provider.generate({
+        messages: [{ role: 'user', content: live.turns[turn]!.prompt }],
+        signal,
+        onText: (text) => {
+          if (signal.aborted || !text) return;
+          firstTokenMs ??= Math.round(performance.now() - started);
+          armIdle();
+          deltas.push(text);
+        },
+      });
+    } catch (error) {
+      const reason: unknown = timeouts.signal.aborted ? timeouts.signal.reason : error;
+      if (live.abort.signal.aborted && !timeouts.signal.aborted) failure = { finishReason: 'cancelled' };
+      else if (reason instanceof ProviderError) failure = { finishReason: 'error', error: reason.publicMessage, detail: reason.message };
+      else failure = { finishReason: 'error', error: 'the answer could not be generated', detail: String(reason) };
+      this.logger.warn({ battleId: live.id, side, model: model.ref.id, detail: failure.detail }, 'generation ended early');
+    } finally {
+      clearTimeout(idle.timer);
+      clearTimeout(total);
+    }
+    deltas.flush();
+    const ms = Math.round(performance.now() - started);
+    const finishReason = failure?.finishReason ?? result?.finishReason ?? 'stop';
+    state.finished = true;
+    state.finishReason = finishReason;
+    if (failure?.error) state.error = failure.error;
+    await persisting;
+    await repo.update(where, {
+      text: state.text,
+      finishReason,
+      error: failure?.error ?? null,
+      errorDetail: failure?.detail ?? null,
+      outputTokens: result?.outputTokens ?? null,
+      firstTokenMs: firstTokenMs ?? null,
+      durationMs: ms,
+      // TypeORM's partial type does not model an open JSON record; the column is jsonb.
+      meta: (result?.meta ?? null) as QueryDeepPartialEntity<Record<string, unknown>> | null,
+    });
+    this.emitter.toBattle(live.id, 'gen:end', {
+      battleId: live.id,
+      turn,
+      side,
+      finishReason,
+      ms,
+      ...(failure?.error ? { error: failure.error } : {}),
+      ...(result?.outputTokens !== undefined ? { outputTokens: result.outputTokens } : {}),
+    });
+    return { finishReason };
+  }
+
+  private async execute(live: LiveBattle, turn: number, side: Side, environment: RunState['environment'] & string, code: string): Promise<void> {
+    const state = live.side(turn, side);
+    const runId = randomUUID();
+    const run: RunState = { runId, environment, output: '', seq: -1 };
+    state.runs.push(run);
+    const runner = this.sandboxes.runnerFor(environment)?.kind ?? 'unavailable';
+    const repo = this.dataSource.getRepository(ExecutionEntity);
+    await repo.insert({ id: runId, battleId: live.id, turn, side, environment, runner, code, stdin: null });
+    this.emitter.toBattle(live.id, 'run:start', { battleId: live.id, turn, side, runId, environment });
+    let stdout = '';
+    let stderr = '';
+    const frames = new FrameCoalescer<OutputChunk>(this.config.deltaIntervalMs, (chunks) => {
+      for (const chunk of mergeChunks(chunks)) {
+        run.output += chunk.data;
+        run.seq += 1;
+        if (chunk.stream === 'stdout') stdout += chunk.data;
+        else stderr += chunk.data;
+        this.emitter.toBattle(live.id, 'run:output', {
+          battleId: live.id,
+          runId,
+          side,
+          stream: chunk.stream,
+          seq: run.seq,
+          data: chunk.data,
+          t: Date.now(),
+        });
+      }
+    });
+    const result = await this.sandboxes.run(
+      { environment, code, limits: this.config.runLimits },
+      { onOutput: (chunk) => frames.push(chunk), signal: live.abort.signal },
+    );
+    frames.flush();
+    if (result.message && result.status !== 'ok' && result.status !== 'unsupported') {
+      const note = `\n[${result.status}] ${result.message}\n`;
+      frames.push({ stream: 'stderr', data: note });
+      frames.flush();
+    }
+    run.status = result.status;
+    run.durationMs = result.durationMs;
+    if (result.exitCode !== undefined) run.exitCode = result.exitCode;
+    await repo.update(
+      { id: runId },
+      {
+        status: result.status,
+        exitCode: result.exitCode ?? null,
+        output: run.output,
+        stdout,
+        stderr,
+        message: result.message ?? null,
+        durationMs: result.durationMs,
+        cpuMs: result.cpuMs ?? null,
+        peakMemoryBytes: result.peakMemoryBytes !== undefined ? String(result.peakMemoryBytes) : null,
+        finishedAt: new Date(),
+      },
+    );
+    this.emitter.toBattle(live.id, 'run:end', {
+      battleId: live.id,
+      runId,
+      side,
+      status: result.status,
+      durationMs: result.durationMs,
+      ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const live of this.registry.all()) live.abort.abort(new ArenaError('unavailable', 'the server is shutting down'));
+    await Promise.allSettled([...this.running]);
+  }
+}
+
+function mergeChunks(chunks: OutputChunk[]): OutputChunk[] {
+  const out: OutputChunk[] = [];
+  for (const chunk of chunks) {
+    const last = out[out.length - 1];
+    if (last && last.stream === chunk.stream) last.data += chunk.data;
+    else out.push({ ...chunk });
+  }
+  return out;
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ArenaError,
+  type BattleListItem,
+  type BattleListQuery,
+  type BattleSnapshot,
+  type ModelRef,
+  type Side,
+  type SideState,
+  type Winner,
+} from '@arena/contracts';
+import { DataSource, In, QueryFailedError } from 'typeorm';
+import { createLogger } from '../logging/logger.js';
+import { ArenaEmitter } from './arena-emitter.js';
+import { BattleRegistry } from './battle-registry.js';
+import {
+  BattleEntity,
+  CodeExtractionEntity,
+  ExecutionEntity,
+  ModelEntity,
+  SideMessageEntity,
+  TurnEntity,
+  VoteEntity,
+} from './entities/index.js';
+import { emptySide, type LiveBattle } from './live-battle.js';
+
+const LIVE: ReadonlySet<string> = new Set(['generating', 'running', 'voting']);
+
+function preview(prompt: string): string {
+  const flat = prompt.replace(/\s+/g, ' ').trim();
+  return flat.length > 140 ? `${flat.slice(0, 139)}…` : flat;
+}
+
+/** Snapshots, listings, spectators and votes. */
+@Injectable()
+export class BattlesService {
+  private readonly logger = createLogger(BattlesService.name);
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(BattleRegistry) private readonly registry: BattleRegistry,
+    @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+  ) {}
+
+  async snapshot(battleId: string): Promise<BattleSnapshot> {
+    const live = this.registry.get(battleId);
+    if (live) return live.snapshot();
+    return this.snapshotFromDatabase(battleId);
+  }
+
+  private async snapshotFromDatabase(battleId: string): Promise<BattleSnapshot> {
+    const battle = await this.dataSource.getRepository(BattleEntity).findOneBy({ id: battleId });
+    if (!battle) throw new ArenaError('not_found', `no battle ${battleId}`);
+    const [turns, messages, extractions, executions] = await Promise.all([
+      this.dataSource.getRepository(TurnEntity).find({ where: { battleId }, order: { turn: 'ASC' } }),
+      this.dataSource.getRepository(SideMessageEntity).findBy({ battleId }),
+      this.dataSource.getRepository(CodeExtractionEntity).findBy({ battleId }),
+      this.dataSource.getRepository(ExecutionEntity).find({ where: { battleId }, order: { createdAt: 'ASC' } }),
+    ]);
+    const side = (turn: number, s: Side): SideState => {
+      const message = messages.find((m) => m.turn === turn && m.side === s);
+      const code = extractions.find((e) => e.turn === turn && e.side === s);
+      const state = emptySide();
+      if (message) {
+        state.text = message.text;
+        state.finished = message.finishReason !== null;
+        if (message.finishReason) state.finishReason = message.finishReason;
+        if (message.error) state.error = message.error;
+      }
+      if (code) {
+        state.code = { environment: code.environment, language: code.language, code: code.code };
+        if (code.installCommand) state.code.installCommand = code.installCommand;
+      }
+      state.runs = executions
+        .filter((e) => e.turn === turn && e.side === s)
+        .map((e) => ({
+          runId: e.id,
+          environment: e.environment,
+          output: e.output,
+          seq: -1,
+          ...(e.status ? { status: e.status } : {}),
+          ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
+          ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
+        }));
+      return state;
+    };
+    const snapshot: BattleSnapshot = {
+      battleId,
+      status: battle.status,
+      createdAt: battle.createdAt.toISOString(),
+      turns: turns.map((t) => ({ turn: t.turn, prompt: t.prompt, sides: { a: side(t.turn, 'a'), b: side(t.turn, 'b') } })),
+      spectators: 0,
+    };
+    if (battle.category) snapshot.category = battle.category;
+    if (battle.status === 'revealed') {
+      snapshot.models = await this.modelRefs(battle);
+      if (battle.winner) snapshot.winner = battle.winner;
+    }
+    return snapshot;
+  }
+
+  private async modelRefs(battle: BattleEntity): Promise<{ a: ModelRef; b: ModelRef }> {
+    const rows = await this.dataSource.getRepository(ModelEntity).findBy({ id: In([battle.modelAId, battle.modelBId]) });
+    const ref = (id: string): ModelRef => ({ id, name: rows.find((r) => r.id === id)?.name ?? id });
+    return { a: ref(battle.modelAId), b: ref(battle.modelBId) };
+  }
+
+  async list(query: BattleListQuery): Promise<BattleListItem[]> {
+    if (query.status === 'live') {
+      return this.registry
+        .all()
+        .filter((b) => LIVE.has(b.status))
+        .sort((x, y) => y.createdAt.getTime() - x.createdAt.getTime())
+        .slice(0, query.limit)
+        .map((b) => ({
+          battleId: b.id,
+          createdAt: b.createdAt.toISOString(),
+          status: b.status,
+          promptPreview: preview(b.turns[0]?.prompt ?? ''),
+          spectators: b.spectators.size,
+        }));
+    }
+    const rows = await this.dataSource
+      .getRepository(BattleEntity)
+      .createQueryBuilder('b')
+      .innerJoin(TurnEntity, 't', 't.battle_id = b.id AND t.turn = 0')
+      .select(['b.id AS id', 'b.created_at AS created_at', 'b.status AS status', 't.prompt AS prompt'])
+      .orderBy('b.created_at', 'DESC')
+      .limit(query.limit)
+      .getRawMany<{ id: string; created_at: Date; status: BattleEntity['status']; prompt: string }>();
+    return rows.map((r) => ({
+      battleId: r.id,
+      createdAt: new Date(r.created_at).toISOString(),
+      status: this.registry.get(r.id)?.status ?? r.status,
+      promptPreview: preview(r.prompt),
+      spectators: this.registry.get(r.id)?.spectators.size ?? 0,
+    }));
+  }
+
+  /** Count a socket as a spectator of a live battle; returns its snapshot. */
+  async watch(battleId: string, socketId: string): Promise<BattleSnapshot> {
+    const live = this.registry.get(battleId);
+    if (!live) return this.snapshotFromDatabase(battleId);
+    if (!live.spectators.has(socketId)) {
+      live.spectators.add(socketId);
+      this.emitter.toBattle(battleId, 'battle:presence', { battleId, spectators: live.spectators.size });
+    }
+    return live.snapshot();
+  }
+
+  unwatch(battleId: string, socketId: string): void {
+    const live = this.registry.get(battleId);
+    if (live?.spectators.delete(socketId)) {
+      this.emitter.toBattle(battleId, 'battle:presence', { battleId, spectators: live.spectators.size });
+    }
+  }
+
+  /** The vote is committed before it is acknowledged; then the models are revealed to the battle's room. */
+  async vote(voterId: string, battleId: string, winner: Winner): Promise<{ models: { a: ModelRef; b: ModelRef } }> {
+    const live = this.registry.get(battleId);
+    const battle = live ? undefined : await this.dataSource.getRepository(BattleEntity).findOneBy({ id: battleId });
+    if (!live && !battle) throw new ArenaError('not_found', `no battle ${battleId}`);
+    const creator = live?.creatorVoterId ?? battle!.creatorVoterId;
+    const status = live?.status ?? battle!.status;
+    if (creator !== voterId) {
+      throw new ArenaError('not_allowed', 'only the person who started this battle can vote on it');
+    }
+    if (status === 'revealed' || live?.voteInFlight) throw new ArenaError('already_voted', 'you have already voted on this battle');
+    if (status !== 'voting') {
+      throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
+    }
+    if (!live) throw new ArenaError('not_allowed', 'this battle is no longer open for voting');
+    live.voteInFlight = true;
+    try {
+      await this.dataSource.transaction(async (tx) => {
+        await tx.insert(VoteEntity, { id: randomUUID(), battleId, voterId, winner });
+        await tx.update(BattleEntity, { id: battleId }, { status: 'revealed', winner, revealedAt: new Date() });
+      });
+    } catch (error) {
+      live.voteInFlight = false;
+      if (error instanceof QueryFailedError && /uq_votes_battle_voter|duplicate key/.test(error.message)) {
+        throw new ArenaError('already_voted', 'you have already voted on this battle');
+      }
+      throw error;
+    }
+    live.status = 'revealed';
+    live.winner = winner;
+    this.registry.retire(battleId);
+    this.logger.info({ battleId, winner }, 'vote recorded');
+    this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });
+    this.emitter.toBattle(battleId, 'battle:revealed', { battleId, models: live.models, winner });
+    return { models: live.models };
+  }
+}

@@ -1,0 +1,64 @@
+import type { BattleSnapshot, BattleStatus, ModelRef, Side, SideState, TurnState, Winner } from '@arena/contracts';
+
+export interface SidePhase {
+  generating: boolean;
+  running: boolean;
+}
+
+/** A battle in progress, held in memory so spectators get snapshots without a database round trip. */
+export class LiveBattle {
+  status: BattleStatus = 'generating';
+  readonly turns: TurnState[] = [];
+  readonly spectators = new Set<string>();
+  readonly abort = new AbortController();
+  readonly phases: Record<Side, SidePhase> = { a: { generating: true, running: false }, b: { generating: true, running: false } };
+  winner: Winner | undefined;
+  voteInFlight = false;
+
+  constructor(
+    readonly id: string,
+    readonly createdAt: Date,
+    readonly creatorVoterId: string,
+    /** Server-side only until the reveal. */
+    readonly models: { a: ModelRef; b: ModelRef },
+    readonly category: string | undefined,
+    prompt: string,
+  ) {
+    this.turns.push({ turn: 0, prompt, sides: { a: emptySide(), b: emptySide() } });
+  }
+
+  side(turn: number, side: Side): SideState {
+    const state = this.turns[turn]?.sides[side];
+    if (!state) throw new Error(`battle ${this.id} has no turn ${turn}`);
+    return state;
+  }
+
+  /** The battle's status as its sides' phases imply; voting once everything has finished. */
+  derivedStatus(): BattleStatus {
+    if (this.status === 'revealed' || this.status === 'failed') return this.status;
+    const phases = Object.values(this.phases);
+    if (phases.some((p) => p.generating)) return 'generating';
+    if (phases.some((p) => p.running)) return 'running';
+    return 'voting';
+  }
+
+  snapshot(): BattleSnapshot {
+    const snapshot: BattleSnapshot = {
+      battleId: this.id,
+      status: this.status,
+      createdAt: this.createdAt.toISOString(),
+      turns: structuredClone(this.turns),
+      spectators: this.spectators.size,
+    };
+    if (this.category) snapshot.category = this.category;
+    if (this.status === 'revealed') {
+      snapshot.models = this.models;
+      if (this.winner) snapshot.winner = this.winner;
+    }
+    return snapshot;
+  }
+}
+
+export function emptySide(): SideState {
+  return { text: '', seq: -1, finished: false, runs: [] };
+}

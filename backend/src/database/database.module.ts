@@ -1,0 +1,51 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { createDataSource } from './data-source.js';
+import { EmbeddedPostgres } from './embedded-postgres.js';
+
+export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
+export const DATABASE_KIND = Symbol('DATABASE_KIND');
+
+const logger = createLogger('Database');
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: EMBEDDED_POSTGRES,
+      inject: [ARENA_CONFIG],
+      useFactory: async (config: ArenaConfig): Promise<EmbeddedPostgres | null> =>
+        config.databaseUrl ? null : EmbeddedPostgres.start(config.dataDir),
+    },
+    {
+      provide: DATABASE_KIND,
+      inject: [ARENA_CONFIG],
+      useFactory: (config: ArenaConfig): 'postgres' | 'embedded' => (config.databaseUrl ? 'postgres' : 'embedded'),
+    },
+    {
+      provide: DataSource,
+      inject: [ARENA_CONFIG, EMBEDDED_POSTGRES],
+      useFactory: async (config: ArenaConfig, embedded: EmbeddedPostgres | null): Promise<DataSource> => {
+        const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, embedded: !!embedded });
+        await dataSource.initialize();
+        const applied = await dataSource.runMigrations({ transaction: 'each' });
+        logger.info({ applied: applied.map((m) => m.name), embedded: !!embedded }, 'database ready');
+        return dataSource;
+      },
+    },
+  ],
+  exports: [DataSource, EMBEDDED_POSTGRES, DATABASE_KIND],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(EMBEDDED_POSTGRES) private readonly embedded: EmbeddedPostgres | null,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.embedded?.stop();
+  }
+}

@@ -1,0 +1,64 @@
+import type { FinishReason } from '@arena/contracts';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateRequest {
+  messages: ChatMessage[];
+  signal: AbortSignal;
+  maxTokens?: number;
+  /** Called with each piece of text as it arrives. */
+  onText: (text: string) => void;
+}
+
+export interface GenerateResult {
+  finishReason: Extract<FinishReason, 'stop' | 'length'>;
+  outputTokens?: number;
+  /** Provider facts kept with the answer (never sent to clients before the reveal). */
+  meta?: Record<string, unknown>;
+}
+
+/** A source of streamed model answers. Throws `ProviderError` on failure, `AbortError` when cancelled. */
+export interface ModelProvider {
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+}
+
+export type ProviderErrorKind = 'http' | 'stream_cut' | 'timeout' | 'network' | 'bad_response' | 'config';
+
+/**
+ * A failure of the model's service. `publicMessage` may be shown to anyone: it never names the model,
+ * its provider or its endpoint; `message` keeps the detail for the operators' logs.
+ */
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly publicMessage: string,
+  ) {
+    super(message);
+  }
+}
+
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException('The generation was cancelled', 'AbortError');
+}
+
+/** Resolve after `ms`, or reject as soon as the signal aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

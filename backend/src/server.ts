@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import type { ArenaConfig } from './config/config.js';
+import { NestPinoLogger, createLogger } from './logging/logger.js';
+
+export interface RunningArena {
+  app: NestExpressApplication;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The exported Next.js UI, when it has been built beside the backend. */
+export const DEFAULT_UI_DIR = path.resolve(here, '../../frontend/out');
+
+/** Boot the arena: database (embedded unless DATABASE_URL), migrations, sandboxes, REST, socket.io, UI. */
+export async function startArena(config: ArenaConfig, options: { random?: () => number } = {}): Promise<RunningArena> {
+  const logger = createLogger('Server');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+    logger: new NestPinoLogger(),
+    cors: { origin: true },
+  });
+  app.setGlobalPrefix('api');
+  app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  const uiDir = config.uiDir ?? DEFAULT_UI_DIR;
+  if (existsSync(path.join(uiDir, 'index.html'))) {
+    app.useStaticAssets(uiDir, { extensions: ['html'], index: 'index.html', maxAge: '1h' });
+  } else {
+    logger.warn({ uiDir }, 'no built UI found; serving the API only (run `npm run build`)');
+  }
+  await app.listen(config.port, config.host);
+  const server = app.getHttpServer() as import('node:http').Server;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  logger.info({ url }, 'arena listening');
+  return { app, url, port, close: () => app.close() };
+}
