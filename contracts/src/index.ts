@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './events.js';
 export * from './rest.js';
 export * from './validation.js';
+export * from './battle-state.js';

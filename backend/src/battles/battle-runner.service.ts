@@ -32,7 +32,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
     @Inject(SandboxRegistry) private readonly sandboxes: SandboxRegistry,
   ) {}
 
-  /** Persist the battle, then start it in the background; the id is returned once it is durable. */
+  /** Persist a new battle between two drawn models; it is durable before anyone hears of it. */
   async create(voterId: string, input: BattleCreateInput): Promise<LiveBattle> {
     const [a, b] = this.models.pickPair();
     const id = randomUUID();
@@ -57,9 +57,15 @@ export class BattleRunnerService implements OnApplicationShutdown {
     const live = new LiveBattle(id, createdAt, voterId, { a: a.ref, b: b.ref }, input.category, input.prompt);
     this.registry.add(live);
     this.logger.info({ battleId: id, modelA: a.ref.id, modelB: b.ref.id }, 'battle created');
-    const task = this.play(live, { a, b }).finally(() => this.running.delete(task));
-    this.running.add(task);
     return live;
+  }
+
+  /** Start generating; called once the creator has joined the battle's room, so it misses no frame. */
+  start(live: LiveBattle): void {
+    const task = this.play(live, { a: this.models.get(live.models.a.id), b: this.models.get(live.models.b.id) }).finally(() =>
+      this.running.delete(task),
+    );
+    this.running.add(task);
   }
 
   private async play(live: LiveBattle, models: Record<Side, ArenaModel>): Promise<void> {
@@ -72,6 +78,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
       this.logger.error({ battleId: live.id, err: error }, 'battle failed');
       await this.setStatus(live, 'failed').catch(() => undefined);
     }
+    if (live.status === 'failed') this.registry.retire(live.id);
   }
 
   private async setStatus(live: LiveBattle, status: LiveBattle['status']): Promise<void> {

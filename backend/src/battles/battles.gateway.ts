@@ -83,6 +83,7 @@ export class BattlesGateway implements OnGatewayInit<ArenaNamespace>, OnGatewayC
       }
       const live = await this.runner.create(socket.data.voterId, input);
       await socket.join(battleRoom(live.id));
+      this.runner.start(live);
       return { battleId: live.id };
     });
   }

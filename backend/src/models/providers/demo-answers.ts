@@ -241,9 +241,7 @@ ${pick('typescript')}
 **How it works**
 
 - The types document the contract of each function, so mistakes show up before the code runs.
-- It prints its results, so you can check them in the output panel.
-
-*(I am a scripted demo model: my answers come from a small built-in library, not from a language model.)*`;
+- It prints its results, so you can check them in the output panel.`;
     case 'javascript':
       return `Sure! ${title} in plain JavaScript:
 
@@ -251,9 +249,7 @@ ${pick('typescript')}
 ${pick('javascript')}
 \`\`\`
 
-Run it with \`node main.js\`; it needs no dependencies.
-
-*(Scripted demo model.)*`;
+Run it with \`node main.js\`; it needs no dependencies.`;
     case 'python':
       return `Let's solve it in Python — ${title.toLowerCase()}.
 
@@ -265,18 +261,14 @@ pip install --quiet typing-extensions
 ${pick('python')}
 \`\`\`
 
-The script prints its results; no third-party packages are actually required.
-
-*(Scripted demo model.)*`;
+The script prints its results; no third-party packages are actually required.`;
     case 'sloppy': {
       const broken = breakProgram(pick('javascript'), prompt);
       return `Quick answer, should work:
 
 \`\`\`js
 ${broken.code}
-\`\`\`
-
-*(Scripted demo model that writes sloppy code on purpose: this one has ${broken.flaw}.)*`;
+\`\`\``;
     }
   }
 }

@@ -1,0 +1,116 @@
+import type { BattleSnapshot, RunState, SideState } from './battle.js';
+import type { ServerEventName, ServerEventPayload } from './events.js';
+
+export type BattleEvent = {
+  [E in ServerEventName]: { event: E; payload: ServerEventPayload<E> };
+}[ServerEventName];
+
+export type ApplyResult = 'applied' | 'ignored' | 'gap';
+
+function sideOf(snapshot: BattleSnapshot, turn: number, side: 'a' | 'b'): SideState | undefined {
+  return snapshot.turns.find((t) => t.turn === turn)?.sides[side];
+}
+
+function runOf(snapshot: BattleSnapshot, runId: string): RunState | undefined {
+  for (const turn of snapshot.turns) {
+    for (const side of [turn.sides.a, turn.sides.b]) {
+      const run = side.runs.find((r) => r.runId === runId);
+      if (run) return run;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Fold one server event into a battle snapshot, in place. Stream frames carry sequence numbers: an old
+ * frame (already in the snapshot) is ignored; a frame past a missing one is a gap, and the caller should
+ * ask for a fresh snapshot. Every client (web UI, tests, bench) rebuilds battles with this one function.
+ */
+export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: BattleEvent): ApplyResult {
+  if ('battleId' in payload && payload.battleId !== snapshot.battleId) return 'ignored';
+  switch (event) {
+    case 'gen:delta': {
+      const side = sideOf(snapshot, payload.turn, payload.side);
+      if (!side) return 'gap';
+      if (payload.seq <= side.seq) return 'ignored';
+      if (payload.seq !== side.seq + 1) return 'gap';
+      side.text += payload.text;
+      side.seq = payload.seq;
+      return 'applied';
+    }
+    case 'gen:end': {
+      const side = sideOf(snapshot, payload.turn, payload.side);
+      if (!side) return 'gap';
+      side.finished = true;
+      side.finishReason = payload.finishReason;
+      if (payload.error) side.error = payload.error;
+      return 'applied';
+    }
+    case 'code:ready': {
+      const side = sideOf(snapshot, payload.turn, payload.side);
+      if (!side) return 'gap';
+      side.code = { environment: payload.environment, language: payload.language, code: payload.code };
+      if (payload.installCommand) side.code.installCommand = payload.installCommand;
+      return 'applied';
+    }
+    case 'run:start': {
+      const side = sideOf(snapshot, payload.turn, payload.side);
+      if (!side) return 'gap';
+      if (side.runs.some((r) => r.runId === payload.runId)) return 'ignored';
+      side.runs.push({ runId: payload.runId, environment: payload.environment, output: '', seq: -1 });
+      return 'applied';
+    }
+    case 'run:output': {
+      const run = runOf(snapshot, payload.runId);
+      if (!run) return 'gap';
+      if (payload.seq <= run.seq) return 'ignored';
+      if (payload.seq !== run.seq + 1) return 'gap';
+      run.output += payload.data;
+      run.seq = payload.seq;
+      return 'applied';
+    }
+    case 'run:end': {
+      const run = runOf(snapshot, payload.runId);
+      if (!run) return 'gap';
+      run.status = payload.status;
+      run.durationMs = payload.durationMs;
+      if (payload.exitCode !== undefined) run.exitCode = payload.exitCode;
+      if (payload.preview) run.preview = payload.preview;
+      return 'applied';
+    }
+    case 'battle:status':
+      if (snapshot.status === 'revealed') return 'ignored';
+      snapshot.status = payload.status;
+      return 'applied';
+    case 'battle:revealed':
+      snapshot.status = 'revealed';
+      snapshot.models = payload.models;
+      snapshot.winner = payload.winner;
+      return 'applied';
+    case 'battle:presence':
+      snapshot.spectators = payload.spectators;
+      return 'applied';
+    case 'battle:state':
+      return 'ignored';
+    case 'session':
+      return 'ignored';
+  }
+}
+
+/** An empty battle as its creator first sees it, before any frame. */
+export function newBattleSnapshot(battleId: string, prompt: string, createdAt = new Date().toISOString()): BattleSnapshot {
+  const side = (): SideState => ({ text: '', seq: -1, finished: false, runs: [] });
+  return { battleId, status: 'generating', createdAt, turns: [{ turn: 0, prompt, sides: { a: side(), b: side() } }], spectators: 0 };
+}
+
+export const BATTLE_EVENTS = [
+  'gen:delta',
+  'gen:end',
+  'code:ready',
+  'run:start',
+  'run:output',
+  'run:end',
+  'battle:status',
+  'battle:revealed',
+  'battle:presence',
+] as const satisfies readonly ServerEventName[];
