@@ -11,6 +11,7 @@ import { SocketEmitter } from './battles/socket-emitter.js';
 import { ArenaErrorFilter } from './common/arena-error.filter.js';
 import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { createLogger } from './logging/logger.js';
 import { HealthController } from './health/health.controller.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelsService, RANDOM } from './models/models.service.js';
@@ -42,8 +43,13 @@ export class AppModule {
         {
           provide: SandboxRegistry,
           useFactory: async (): Promise<SandboxRegistry> => {
+            const logger = createLogger('Sandboxes');
             const registry = new SandboxRegistry({
-              isolatedVm: { ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}), defaults: config.runLimits },
+              isolatedVm: {
+                ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}),
+                defaults: config.runLimits,
+                onWorkerEvent: (event) => logger.info({ ...event, runner: 'isolated-vm' }, `sandbox worker ${event.kind}`),
+              },
             });
             await registry.warm();
             return registry;

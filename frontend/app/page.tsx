@@ -1,0 +1,138 @@
+'use client';
+import type { PublicModel, SamplePrompt, Winner } from '@arena/contracts';
+import { MAX_PROMPT_CHARS } from '@arena/contracts';
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { BattleView } from '../components/BattleView';
+import { VoteBar } from '../components/VoteBar';
+import { api } from '../lib/api';
+import { BattleStore } from '../lib/battle-store';
+import { arenaSocket } from '../lib/socket';
+import { useStore } from '../lib/use-battle';
+
+export default function ArenaPage() {
+  const [prompt, setPrompt] = useState('');
+  const [samples, setSamples] = useState<SamplePrompt[]>([]);
+  const [models, setModels] = useState<PublicModel[]>([]);
+  const [store, setStore] = useState<BattleStore>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  useStore(store);
+
+  useEffect(() => {
+    api.samples().then(setSamples, () => undefined);
+    api.models().then(setModels, () => undefined);
+    arenaSocket();
+  }, []);
+  useEffect(() => () => store?.detach(), [store]);
+
+  const start = async (): Promise<void> => {
+    setError(undefined);
+    setBusy(true);
+    const next = new BattleStore(arenaSocket());
+    try {
+      await next.create(prompt.trim());
+      setStore(next);
+    } catch (e) {
+      next.detach();
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const vote = async (winner: Winner): Promise<void> => {
+    if (!store) return;
+    setBusy(true);
+    try {
+      await store.vote(winner);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const snapshot = store?.state;
+  if (store && snapshot) {
+    return (
+      <div className="page">
+        <BattleView snapshot={snapshot} />
+        {error ? <div className="error banner">{error}</div> : null}
+        <VoteBar status={snapshot.status} busy={busy} onVote={(w) => void vote(w)} />
+        <div className="after">
+          <Link href={`/battle/?id=${snapshot.battleId}`} target="_blank" className="muted" data-testid="share-link">
+            Share a live view of this battle ↗
+          </Link>
+          {snapshot.status === 'revealed' || snapshot.status === 'failed' ? (
+            <button
+              className="primary"
+              data-testid="new-battle"
+              onClick={() => {
+                setStore(undefined);
+                setPrompt('');
+              }}
+            >
+              New battle
+            </button>
+          ) : null}
+        </div>
+      </div>
+    );
+  }
+
+  const demo = models.length > 0 && models.every((m) => m.id.startsWith('demo-'));
+  return (
+    <div className="page hero">
+      <h1>Which model writes better code?</h1>
+      <p className="lead">
+        Ask for a program. Two anonymous models answer side by side, their code runs in a sandbox, and you vote
+        before you learn who they are.
+      </p>
+      {demo ? (
+        <p className="demo-note">
+          This arena is running its built-in <strong>scripted demo models</strong>. Configure real models with{' '}
+          <code>ARENA_MODELS_FILE</code>.
+        </p>
+      ) : null}
+      <form
+        className="prompt-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (prompt.trim()) void start();
+        }}
+      >
+        <textarea
+          data-testid="prompt-input"
+          value={prompt}
+          maxLength={MAX_PROMPT_CHARS}
+          placeholder="e.g. Write a function that finds all primes below 100 and prints them"
+          onChange={(e) => setPrompt(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.metaKey || e.ctrlKey) && prompt.trim()) void start();
+          }}
+          rows={4}
+        />
+        <div className="form-row">
+          <span className="muted">{prompt.length > 0 ? `${prompt.length} / ${MAX_PROMPT_CHARS}` : 'Ctrl+Enter to start'}</span>
+          <button className="primary" type="submit" disabled={!prompt.trim() || busy} data-testid="start-battle">
+            {busy ? 'Starting…' : 'Start battle ⚔'}
+          </button>
+        </div>
+      </form>
+      {error ? <div className="error banner">{error}</div> : null}
+      {samples.length > 0 ? (
+        <div className="samples">
+          <div className="muted">Or try one of these:</div>
+          <div className="chips">
+            {samples.map((s) => (
+              <button key={s.prompt} className="chip" onClick={() => setPrompt(s.prompt)} title={s.prompt}>
+                {s.title}
+              </button>
+            ))}
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}

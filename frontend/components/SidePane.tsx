@@ -1,0 +1,103 @@
+'use client';
+import type { BattleSnapshot, ModelRef, RunState, SideState } from '@arena/contracts';
+import { Markdown } from './Markdown';
+
+const RUN_LABEL: Record<NonNullable<RunState['status']>, string> = {
+  ok: 'ran successfully',
+  compile_error: 'did not compile',
+  runtime_error: 'crashed',
+  timeout: 'timed out',
+  memory_limit: 'ran out of memory',
+  output_limit: 'printed too much',
+  unsupported: 'cannot run here',
+  internal_error: 'sandbox error',
+};
+
+function sideActivity(side: SideState): string {
+  if (!side.finished) return side.text ? 'writing…' : 'thinking…';
+  if (side.finishReason === 'error') return 'failed';
+  const run = side.runs[side.runs.length - 1];
+  if (run && !run.status) return 'running code…';
+  return 'done';
+}
+
+function RunOutput({ run }: { run: RunState }) {
+  const status = run.status;
+  return (
+    <div className="run" data-testid="run-output">
+      <div className="run-head">
+        <span className={`pill run-${status ?? 'running'}`}>{status ? RUN_LABEL[status] : 'running…'}</span>
+        {run.durationMs !== undefined ? <span className="muted">{run.durationMs} ms</span> : null}
+        {run.exitCode !== undefined ? <span className="muted">exit {run.exitCode}</span> : null}
+      </div>
+      <pre className="console">{run.output || (status ? '(no output)' : '')}</pre>
+    </div>
+  );
+}
+
+export function SidePane({
+  label,
+  side,
+  model,
+  outcome,
+}: {
+  label: 'A' | 'B';
+  side: SideState;
+  model: ModelRef | undefined;
+  outcome: 'won' | 'lost' | 'tie' | 'bad' | undefined;
+}) {
+  const activity = sideActivity(side);
+  return (
+    <section className={`pane ${outcome ? `pane-${outcome}` : ''}`} data-testid={`pane-${label.toLowerCase()}`}>
+      <header className="pane-head">
+        <div>
+          <span className="pane-label">Model {label}</span>
+          {model ? (
+            <span className="model-name" data-testid={`model-${label.toLowerCase()}`}>
+              {model.name}
+            </span>
+          ) : (
+            <span className="model-hidden">identity hidden until the vote</span>
+          )}
+        </div>
+        <span className={`pill activity-${activity.replace(/\W/g, '')}`}>{outcome ? outcomeLabel(outcome) : activity}</span>
+      </header>
+      <div className="pane-body">
+        {side.text ? <Markdown text={side.text} /> : <div className="placeholder">Waiting for the first tokens…</div>}
+        {side.error ? <div className="error">⚠ {side.error}</div> : null}
+      </div>
+      {side.code ? (
+        <div className="pane-run">
+          <div className="run-title">
+            Code <span className="env">{side.code.language}</span>
+            {side.code.installCommand ? <code className="install">{side.code.installCommand.split('\n')[0]}</code> : null}
+          </div>
+          {side.runs.map((run) => (
+            <RunOutput key={run.runId} run={run} />
+          ))}
+        </div>
+      ) : side.finished && side.finishReason !== 'error' ? (
+        <div className="pane-run muted">No code block in this answer.</div>
+      ) : null}
+    </section>
+  );
+}
+
+function outcomeLabel(outcome: 'won' | 'lost' | 'tie' | 'bad'): string {
+  return { won: '★ voted better', lost: 'voted worse', tie: 'tie', bad: 'both bad' }[outcome];
+}
+
+export function outcomes(snapshot: BattleSnapshot): { a?: 'won' | 'lost' | 'tie' | 'bad'; b?: 'won' | 'lost' | 'tie' | 'bad' } {
+  switch (snapshot.winner) {
+    case 'model_a':
+      return { a: 'won', b: 'lost' };
+    case 'model_b':
+      return { a: 'lost', b: 'won' };
+    case 'tie':
+      return { a: 'tie', b: 'tie' };
+    case 'tie (bothbad)':
+      return { a: 'bad', b: 'bad' };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,22 @@
+import type { BattleListItem, BattleSnapshot, PublicModel, SamplePrompt } from '@arena/contracts';
+
+/** Where the backend is: the page's own origin in production, or NEXT_PUBLIC_ARENA_URL in development. */
+export function backendUrl(): string {
+  return process.env['NEXT_PUBLIC_ARENA_URL'] ?? '';
+}
+
+async function get<T>(path: string): Promise<T> {
+  const response = await fetch(`${backendUrl()}/api${path}`, { cache: 'no-store' });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  }
+  return (await response.json()) as T;
+}
+
+export const api = {
+  models: () => get<PublicModel[]>('/models'),
+  samples: () => get<SamplePrompt[]>('/prompts/samples'),
+  battles: (status: 'live' | 'recent', limit = 20) => get<BattleListItem[]>(`/battles?status=${status}&limit=${limit}`),
+  battle: (id: string) => get<BattleSnapshot>(`/battles/${encodeURIComponent(id)}`),
+};
