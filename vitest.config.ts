@@ -1,28 +1,30 @@
+import path from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-// Workspace packages resolve to their TypeScript source (the "source" export condition), so tests
-// never depend on a stale build.
-const resolve = { conditions: ['source', 'import', 'module', 'default'] };
-// SWC, not esbuild: NestJS needs decorator metadata, which esbuild does not emit.
-const plugins = [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2023' } })];
+// Workspace packages resolve to their TypeScript source, so tests never run against a stale build.
+const alias = Object.fromEntries(
+  ['contracts', 'sandboxes', 'ranking', 'judge'].map((name) => [`@arena/${name}`, path.resolve(import.meta.dirname, name, 'src/index.ts')]),
+);
 const common = { globals: false, pool: 'forks' as const };
 
 export default defineConfig({
-  resolve,
-  ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['source'] } },
-  plugins,
+  resolve: { alias },
+  // SWC, not esbuild: NestJS needs decorator metadata, which esbuild does not emit.
+  plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2023' } })],
   test: {
     projects: [
       {
+        extends: true,
         test: {
           ...common,
           name: 'unit',
           include: ['*/src/**/*.spec.ts'],
-          exclude: ['**/*.int.spec.ts', '**/node_modules/**', '**/dist/**'],
+          exclude: ['**/*.int.spec.ts', '**/*.e2e.spec.ts', '**/node_modules/**', '**/dist/**'],
         },
       },
       {
+        extends: true,
         test: {
           ...common,
           name: 'integration',
@@ -34,6 +36,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           ...common,
           name: 'e2e',

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { ArenaConfig } from './config/config.js';
-import { NestPinoLogger, createLogger } from './logging/logger.js';
+import { NestPinoLogger, configureLogging, createLogger } from './logging/logger.js';
 
 export interface RunningArena {
   app: NestExpressApplication;
@@ -21,6 +21,7 @@ export const DEFAULT_UI_DIR = path.resolve(here, '../../frontend/out');
 
 /** Boot the arena: database (embedded unless DATABASE_URL), migrations, sandboxes, REST, socket.io, UI. */
 export async function startArena(config: ArenaConfig, options: { random?: () => number } = {}): Promise<RunningArena> {
+  configureLogging(config.logLevel);
   const logger = createLogger('Server');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     logger: new NestPinoLogger(),

@@ -77,7 +77,7 @@ export class IsolatedVmRunner implements Runner {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.defaults = options.defaults ?? DEFAULT_LIMITS;
     this.killGraceMs = options.killGraceMs ?? 1_500;
-    this.execArgv = ['--no-node-snapshot', '--max-old-space-size=256', ...permissionArgs()];
+    this.execArgv = ['--no-node-snapshot', '--max-old-space-size=256', '--disable-warning=SecurityWarning', ...permissionArgs()];
   }
 
   supports(environment: Environment): boolean {
