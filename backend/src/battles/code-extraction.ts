@@ -44,7 +44,7 @@ export function parseCodeBlocks(markdown: string): CodeBlock[] {
 
 const SHELL_TAGS = new Set(['bash', 'sh', 'shell', 'console', 'zsh', 'shellscript', 'terminal', 'cmd', 'powershell', 'ps']);
 const INSTALL_LINE =
-  /^\s*(?:\$\s*)?(?:sudo\s+)?(?:pip3?|python3?\s+-m\s+pip|uv\s+pip|poetry|conda|npm|yarn|pnpm|bun|apt(?:-get)?|brew|cargo|go|gem|composer|dotnet|mvn|gradle)\s+(?:install|add|get|i)\b/i;
+  /^\s*(?:\$\s*)?(?:sudo\s+)?(?:pip3?|python3?\s+-m\s+pip|uv\s+pip|poetry|conda|npm|yarn|pnpm|bun|apt(?:-get)?|brew|cargo|go|gem|composer|dotnet|mvn|gradle)\s+(?:install|add|get|i|require)\b/i;
 
 /** Shell blocks made only of install commands (and comments/cd) are the install step, not the program. */
 function installLines(block: CodeBlock): string[] | undefined {
