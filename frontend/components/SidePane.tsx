@@ -97,7 +97,7 @@ export function outcomes(snapshot: BattleSnapshot): { a?: 'won' | 'lost' | 'tie'
       return { a: 'tie', b: 'tie' };
     case 'tie (bothbad)':
       return { a: 'bad', b: 'bad' };
-    default:
+    case undefined:
       return {};
   }
 }

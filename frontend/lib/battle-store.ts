@@ -52,8 +52,8 @@ export class BattleStore {
   private attach(): void {
     for (const name of BATTLE_EVENTS) {
       const handler = (payload: unknown): void => this.onEvent({ event: name, payload } as BattleEvent);
-      this.socket.on(name, handler as never);
-      this.detachers.push(() => this.socket.off(name, handler as never));
+      this.socket.on(name, handler);
+      this.detachers.push(() => this.socket.off(name, handler));
     }
     const onReconnect = (): void => {
       if (this.battleId) void this.rejoin();

@@ -46,7 +46,7 @@ export class SandboxRegistry {
   }
 
   async warm(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => (runner instanceof IsolatedVmRunner ? runner.warm() : undefined)));
+    await Promise.all(this.runners.flatMap((runner) => (runner instanceof IsolatedVmRunner ? [runner.warm()] : [])));
   }
 
   async close(): Promise<void> {

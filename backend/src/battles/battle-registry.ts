@@ -21,12 +21,13 @@ export class BattleRegistry implements OnModuleDestroy {
     return [...this.battles.values()];
   }
 
-  /** Forget a battle that is over, after a grace period. */
-  retire(id: string): void {
+  /** Forget a battle that is over, after a grace period; `onEvict` drops what others keep for it. */
+  retire(id: string, onEvict?: () => void): void {
     if (this.evictions.has(id)) return;
     const timer = setTimeout(() => {
       this.battles.delete(id);
       this.evictions.delete(id);
+      onEvict?.();
     }, RETAIN_FINISHED_MS);
     timer.unref();
     this.evictions.set(id, timer);

@@ -23,8 +23,10 @@ import {
   TurnEntity,
   VoteEntity,
 } from './entities/index.js';
+import { FrameCoalescer } from './frame-coalescer.js';
 import { emptySide, type LiveBattle } from './live-battle.js';
 
+const PRESENCE_INTERVAL_MS = 250;
 const LIVE: ReadonlySet<string> = new Set(['generating', 'running', 'voting']);
 
 function preview(prompt: string): string {
@@ -36,6 +38,7 @@ function preview(prompt: string): string {
 @Injectable()
 export class BattlesService {
   private readonly logger = createLogger(BattlesService.name);
+  private readonly presence = new Map<string, FrameCoalescer<number>>();
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -144,16 +147,29 @@ export class BattlesService {
     if (!live) return this.snapshotFromDatabase(battleId);
     if (!live.spectators.has(socketId)) {
       live.spectators.add(socketId);
-      this.emitter.toBattle(battleId, 'battle:presence', { battleId, spectators: live.spectators.size });
+      this.announcePresence(live);
     }
     return live.snapshot();
   }
 
   unwatch(battleId: string, socketId: string): void {
     const live = this.registry.get(battleId);
-    if (live?.spectators.delete(socketId)) {
-      this.emitter.toBattle(battleId, 'battle:presence', { battleId, spectators: live.spectators.size });
+    if (live?.spectators.delete(socketId)) this.announcePresence(live);
+  }
+
+  /**
+   * Presence goes to everyone in the room, so a crowd joining at once would cost spectators² frames;
+   * counts are coalesced to at most one frame per PRESENCE_INTERVAL_MS per battle, the latest count winning.
+   */
+  private announcePresence(live: LiveBattle): void {
+    let coalescer = this.presence.get(live.id);
+    if (!coalescer) {
+      coalescer = new FrameCoalescer<number>(PRESENCE_INTERVAL_MS, (counts) => {
+        this.emitter.toBattle(live.id, 'battle:presence', { battleId: live.id, spectators: counts[counts.length - 1]! });
+      });
+      this.presence.set(live.id, coalescer);
     }
+    coalescer.push(live.spectators.size);
   }
 
   /** The vote is committed before it is acknowledged; then the models are revealed to the battle's room. */
@@ -186,7 +202,7 @@ export class BattlesService {
     }
     live.status = 'revealed';
     live.winner = winner;
-    this.registry.retire(battleId);
+    this.registry.retire(battleId, () => this.presence.delete(battleId));
     this.logger.info({ battleId, winner }, 'vote recorded');
     this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });
     this.emitter.toBattle(battleId, 'battle:revealed', { battleId, models: live.models, winner });

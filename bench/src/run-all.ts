@@ -1,0 +1,2 @@
+// Every benchmark, one after another (each prints its own table).
+await import('./battle-latency.js');

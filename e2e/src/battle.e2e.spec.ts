@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, startArenaProcess, type ArenaProcess } from './arena-process.js';
+import { launchChromium } from './browser.js';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'e2e/artifacts');
+const MODELS = [
+  { id: 'demo-atlas', name: 'Demo Atlas (scripted, TypeScript)', provider: 'demo', style: 'typescript', tokensPerSecond: 60 },
+  { id: 'demo-breeze', name: 'Demo Breeze (scripted, JavaScript)', provider: 'demo', style: 'javascript', tokensPerSecond: 50 },
+];
+
+describe('a battle in the browser', () => {
+  let arena: ArenaProcess;
+  let browser: Browser;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    arena = await startArenaProcess(MODELS);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await arena?.stop();
+  });
+
+  const track = (page: Page, who: string): Page => {
+    page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
+    return page;
+  };
+
+  it('runs a battle from the UI with a spectator watching live, votes and reveals the models', async () => {
+    const voter = track(await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage(), 'voter');
+    const spectator = track(await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage(), 'spectator');
+
+    await voter.goto(arena.url);
+    await voter.getByTestId('prompt-input').fill('Find all prime numbers below 100 with a sieve');
+    await voter.getByTestId('start-battle').click();
+    await voter.getByTestId('battle-prompt').waitFor();
+
+    // The spectator finds the battle on the live list while it is still being written.
+    await spectator.goto(`${arena.url}/watch/`);
+    const link = spectator.getByTestId('live-battle').first();
+    await link.waitFor({ timeout: 15_000 });
+    await link.click();
+    await spectator.getByTestId('spectator-note').waitFor();
+    expect(await spectator.getByTestId('battle-prompt').textContent()).toBe('Find all prime numbers below 100 with a sieve');
+    await voter.getByText('1 watching').waitFor({ timeout: 10_000 });
+    expect(await spectator.locator('[data-testid="battle-status"]').getAttribute('data-status')).not.toBe('revealed');
+
+    // Both sides stream, run their code and the vote opens — for both viewers.
+    for (const page of [voter, spectator]) {
+      await page.locator('[data-testid="battle-status"][data-status="voting"]').waitFor({ timeout: 60_000 });
+    }
+    for (const side of ['a', 'b']) {
+      const output = voter.getByTestId(`pane-${side}`).getByTestId('run-output');
+      await expect.poll(() => output.textContent()).toContain('25 primes below 100');
+    }
+    expect(await voter.getByTestId('model-a').count()).toBe(0);
+    expect(await spectator.getByTestId('model-a').count()).toBe(0);
+    const beforeVote = (await voter.content()) + (await spectator.content());
+    for (const name of ['Atlas', 'Breeze', 'demo-atlas', 'demo-breeze']) expect(beforeVote).not.toContain(name);
+    await voter.screenshot({ path: path.join(ARTIFACTS, 'battle-voting.png') });
+
+    await voter.getByTestId('vote-model_a').click();
+    for (const page of [voter, spectator]) {
+      await page.getByTestId('model-a').waitFor({ timeout: 10_000 });
+      expect(await page.locator('[data-testid="battle-status"]').getAttribute('data-status')).toBe('revealed');
+    }
+    const names = [await voter.getByTestId('model-a').textContent(), await voter.getByTestId('model-b').textContent()];
+    expect(names.sort()).toEqual(MODELS.map((m) => m.name).sort());
+    expect(await spectator.getByTestId('model-a').textContent()).toBe(names[0] === (await voter.getByTestId('model-a').textContent()) ? names[0] : names[1]);
+    await voter.screenshot({ path: path.join(ARTIFACTS, 'battle-revealed.png') });
+    await spectator.screenshot({ path: path.join(ARTIFACTS, 'spectator-revealed.png') });
+    await voter.getByTestId('new-battle').click();
+    await voter.getByTestId('prompt-input').waitFor();
+    await voter.screenshot({ path: path.join(ARTIFACTS, 'home.png') });
+    expect(errors).toEqual([]);
+  });
+});
