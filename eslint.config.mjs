@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/out/**', '**/.next/**', '**/node_modules/**', '**/next-env.d.ts', '.tools/**', 'data/**', '**/*.config.*', 'scripts/**'],
+    ignores: [
+      '**/dist/**',
+      '**/out/**',
+      '**/.next/**',
+      '**/node_modules/**',
+      '**/next-env.d.ts',
+      '.tools/**',
+      'data/**',
+      '**/*.config.*',
+      'scripts/**',
+    ],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -32,7 +42,10 @@ export default tseslint.config(
             { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:ranking', onlyDependOnLibsWithTags: ['scope:contracts'] },
             { sourceTag: 'scope:sandboxes', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'scope:judge', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes'] },
+            {
+              sourceTag: 'scope:judge',
+              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes'],
+            },
             {
               sourceTag: 'scope:backend',
               onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes', 'scope:judge'],
@@ -48,7 +61,11 @@ export default tseslint.config(
   {
     // Tests may print in benchmarks and use loose fixtures; they still may not float promises.
     files: ['**/*.spec.ts', '**/test/**/*.ts', 'bench/**/*.ts', 'e2e/**/*.ts'],
-    rules: { 'no-console': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
   },
   prettier,
 );

@@ -48,7 +48,8 @@ export class AppModule {
               isolatedVm: {
                 ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}),
                 defaults: config.runLimits,
-                onWorkerEvent: (event) => logger.info({ ...event, runner: 'isolated-vm' }, `sandbox worker ${event.kind}`),
+                onWorkerEvent: (event) =>
+                  logger.info({ ...event, runner: 'isolated-vm' }, `sandbox worker ${event.kind}`),
               },
             });
             await registry.warm();

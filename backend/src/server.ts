@@ -37,7 +37,7 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
     logger.warn({ uiDir }, 'no built UI found; serving the API only (run `npm run build`)');
   }
   await app.listen(config.port, config.host);
-  const server = app.getHttpServer() as import('node:http').Server;
+  const server = app.getHttpServer();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;

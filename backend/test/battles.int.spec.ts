@@ -72,7 +72,10 @@ describe.each(DATABASES)('battles on %s', (database) => {
     if (!watched.ok) return;
     expect(watched.snapshot.models).toBeUndefined();
     expect(watched.snapshot.spectators).toBe(1);
-    await waitForFrame(voter, (f) => f.event === 'battle:presence' && (f.payload as { spectators: number }).spectators === 1);
+    await waitForFrame(
+      voter,
+      (f) => f.event === 'battle:presence' && (f.payload as { spectators: number }).spectators === 1,
+    );
 
     await waitForFrame(voter, statusIs(battleId, 'voting'));
     await waitForFrame(spectator, statusIs(battleId, 'voting'));
@@ -141,7 +144,15 @@ describe.each(DATABASES)('battles on %s', (database) => {
     const badVote = await spectator.socket.emitWithAck('battle:vote', { battleId, winner: 'model_a' });
     const snapshotVoting = await getJson<unknown>(`${arena.url}/api/battles/${battleId}`);
 
-    const beforeReveal = JSON.stringify([voter.frames, spectator.frames, watched, live.body, snapshotMid.body, snapshotVoting.body, badVote]);
+    const beforeReveal = JSON.stringify([
+      voter.frames,
+      spectator.frames,
+      watched,
+      live.body,
+      snapshotMid.body,
+      snapshotVoting.body,
+      badVote,
+    ]);
     expect(voter.frames.length).toBeGreaterThan(5);
     for (const text of MODEL_STRINGS) expect(beforeReveal).not.toContain(text);
     for (const frame of [...voter.frames, ...spectator.frames]) expect(frame.event).not.toBe('battle:revealed');
@@ -206,7 +217,12 @@ describe.each(DATABASES)('battles on %s', (database) => {
   it('rejects a socket that speaks another protocol version', async () => {
     await expect(async () => {
       const { io } = await import('socket.io-client');
-      const socket = io(`${arena.url}/arena`, { transports: ['websocket'], auth: { protocol: 2 }, forceNew: true, reconnection: false });
+      const socket = io(`${arena.url}/arena`, {
+        transports: ['websocket'],
+        auth: { protocol: 2 },
+        forceNew: true,
+        reconnection: false,
+      });
       await new Promise((resolve, reject) => {
         socket.once('connect', () => resolve(socket.disconnect()));
         socket.once('connect_error', (error) => {
@@ -218,19 +234,25 @@ describe.each(DATABASES)('battles on %s', (database) => {
   });
 
   it('lists live and recent battles and serves health', async () => {
-    const health = await getJson<{ status: string; database: { kind: string; ok: boolean }; sandboxes: Record<string, string> }>(
-      `${arena.url}/api/health`,
-    );
+    const health = await getJson<{
+      status: string;
+      database: { kind: string; ok: boolean };
+      sandboxes: Record<string, string>;
+    }>(`${arena.url}/api/health`);
     expect(health.body).toMatchObject({ status: 'ok', database: { kind: database, ok: true } });
     expect(health.body.sandboxes['javascript']).toBe('isolated-vm');
     expect(health.body.sandboxes['python']).toBe('unavailable');
-    const recent = await getJson<{ battleId: string; promptPreview: string }[]>(`${arena.url}/api/battles?status=recent&limit=50`);
+    const recent = await getJson<{ battleId: string; promptPreview: string }[]>(
+      `${arena.url}/api/battles?status=recent&limit=50`,
+    );
     expect(recent.body.length).toBeGreaterThanOrEqual(3);
     expect(recent.body.map((b) => b.promptPreview)).toContain('Check palindromes');
     const bad = await getJson<{ error: { code: string } }>(`${arena.url}/api/battles?limit=1000`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_input');
-    const missing = await getJson<{ error: { code: string } }>(`${arena.url}/api/battles/00000000-0000-4000-8000-000000000000`);
+    const missing = await getJson<{ error: { code: string } }>(
+      `${arena.url}/api/battles/00000000-0000-4000-8000-000000000000`,
+    );
     expect(missing.status).toBe(404);
     const models = await getJson<{ id: string; name: string }[]>(`${arena.url}/api/models`);
     expect(models.body).toEqual(FAST_DEMO_MODELS.map((m) => ({ id: m.id, name: m.name })));

@@ -21,22 +21,31 @@ describe('demo models', () => {
     await runner.close();
   });
 
-  it.each(PROMPTS)('answer "%s" with JavaScript and TypeScript that run, and Python that is extracted', async (prompt) => {
-    for (const style of ['javascript', 'typescript'] as const) {
-      const x = extractCode(demoAnswer(style, prompt));
-      expect(x?.environment).toBe(style);
-      let out = '';
-      const result = await runner.run({ environment: x!.environment, code: x!.code }, { onOutput: (c) => (out += c.data) });
-      expect(result.status, `${style}: ${out}`).toBe('ok');
-      expect(out.length).toBeGreaterThan(0);
-    }
-    const py = extractCode(demoAnswer('python', prompt));
-    expect(py).toMatchObject({ environment: 'python', installCommand: 'pip install --quiet typing-extensions' });
-  });
+  it.each(PROMPTS)(
+    'answer "%s" with JavaScript and TypeScript that run, and Python that is extracted',
+    async (prompt) => {
+      for (const style of ['javascript', 'typescript'] as const) {
+        const x = extractCode(demoAnswer(style, prompt));
+        expect(x?.environment).toBe(style);
+        let out = '';
+        const result = await runner.run(
+          { environment: x!.environment, code: x!.code },
+          { onOutput: (c) => (out += c.data) },
+        );
+        expect(result.status, `${style}: ${out}`).toBe('ok');
+        expect(out.length).toBeGreaterThan(0);
+      }
+      const py = extractCode(demoAnswer('python', prompt));
+      expect(py).toMatchObject({ environment: 'python', installCommand: 'pip install --quiet typing-extensions' });
+    },
+  );
 
   it('the sloppy model writes code that fails, in each of its three ways', async () => {
     const statuses = new Set<string>();
-    for (const prompt of [...PROMPTS, ...'abcdefghijklmnopqrstuvwxyz'.split('').map((c) => `Write a program about ${c}`)]) {
+    for (const prompt of [
+      ...PROMPTS,
+      ...'abcdefghijklmnopqrstuvwxyz'.split('').map((c) => `Write a program about ${c}`),
+    ]) {
       const x = extractCode(demoAnswer('sloppy', prompt));
       const result = await runner.run({ environment: x!.environment, code: x!.code, limits: { cpuMs: 200 } });
       expect(result.status).not.toBe('ok');

@@ -20,9 +20,9 @@ describe.each(DATABASES)('migrations on %s', (database) => {
       // Same check as `migration:generate`: it must find nothing to write.
       expect((await pendingSchemaChanges(dataSource)).up).toEqual([]);
       for (let i = 0; i < applied.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
-      const tables = (await dataSource.query(
+      const tables = await dataSource.query<unknown[]>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
-      )) as unknown[];
+      );
       expect(tables).toEqual([]);
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();

@@ -5,7 +5,14 @@ import { SideMessageEntity } from '../src/battles/entities/index.js';
 import { OpenAiProvider } from '../src/models/providers/openai.provider.js';
 import { ProviderError } from '../src/models/providers/provider.js';
 import { startFakeOpenAi, type FakeOpenAi } from './support/fake-openai.js';
-import { connectClient, getJson, startTestArena, statusIs, waitForFrame, type TestArena } from './support/test-arena.js';
+import {
+  connectClient,
+  getJson,
+  startTestArena,
+  statusIs,
+  waitForFrame,
+  type TestArena,
+} from './support/test-arena.js';
 
 const ANSWER = 'Here you go:\n\n```javascript\nconsole.log([1, 2, 3].map((x) => x * 2).join(","));\n```\n';
 
@@ -41,7 +48,11 @@ describe('OpenAI-compatible provider against a local SSE server', () => {
     expect(result.finishReason).toBe('stop');
     expect(result.outputTokens).toBeGreaterThan(1);
     const request = fake.requests.find((r) => r.model === 'good');
-    expect(request).toMatchObject({ stream: true, authorization: 'Bearer sk-test', messages: [{ role: 'user', content: 'double these' }] });
+    expect(request).toMatchObject({
+      stream: true,
+      authorization: 'Bearer sk-test',
+      messages: [{ role: 'user', content: 'double these' }],
+    });
   });
 
   it('reports a length cut-off', async () => {
@@ -60,7 +71,11 @@ describe('OpenAI-compatible provider against a local SSE server', () => {
     const provider = new OpenAiProvider({ baseUrl: fake.url, model: 'cut' });
     let text = '';
     const error = await provider
-      .generate({ messages: [{ role: 'user', content: 'x' }], signal: new AbortController().signal, onText: (t) => (text += t) })
+      .generate({
+        messages: [{ role: 'user', content: 'x' }],
+        signal: new AbortController().signal,
+        onText: (t) => (text += t),
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).kind).toBe('stream_cut');
@@ -70,7 +85,11 @@ describe('OpenAI-compatible provider against a local SSE server', () => {
   it('stops at once when cancelled', async () => {
     const provider = new OpenAiProvider({ baseUrl: fake.url, model: 'hang' });
     const controller = new AbortController();
-    const pending = provider.generate({ messages: [{ role: 'user', content: 'x' }], signal: controller.signal, onText: () => undefined });
+    const pending = provider.generate({
+      messages: [{ role: 'user', content: 'x' }],
+      signal: controller.signal,
+      onText: () => undefined,
+    });
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toThrow();
   });
@@ -112,7 +131,10 @@ describe('battles with OpenAI-protocol models', () => {
     expect(cut.error).toBe("the model's service stopped mid-answer");
     const frames = JSON.stringify(voter.frames);
     expect(frames).not.toMatch(/acme|remote-|Acme/);
-    const stored = await arena.app.get(DataSource).getRepository(SideMessageEntity).findBy({ battleId: created.battleId });
+    const stored = await arena.app
+      .get(DataSource)
+      .getRepository(SideMessageEntity)
+      .findBy({ battleId: created.battleId });
     expect(stored.find((m) => m.finishReason === 'error')).toMatchObject({ text: ANSWER.slice(0, 28) });
     expect(stored.find((m) => m.finishReason === 'error')?.errorDetail).toMatch(/ended before \[DONE\]|failed/);
     const vote = await voter.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner: 'model_a' });

@@ -5,7 +5,15 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractCode } from '../src/battles/code-extraction.js';
 import { SideMessageEntity } from '../src/battles/entities/index.js';
-import { SHARED_DATA, connectClient, getJson, startTestArena, statusIs, waitForFrame, type TestArena } from './support/test-arena.js';
+import {
+  SHARED_DATA,
+  connectClient,
+  getJson,
+  startTestArena,
+  statusIs,
+  waitForFrame,
+  type TestArena,
+} from './support/test-arena.js';
 
 const HARD = path.join(SHARED_DATA, 'arena-hard-v0.1');
 const PI_UID = '4daa77667fb943d78113ebcd73762c66';
@@ -38,13 +46,18 @@ describe('battles with replay models on real Arena-Hard answers', () => {
       questionsFile: path.join(HARD, 'question.jsonl'),
       tokensPerSecond: 4000,
     });
-    arena = await startTestArena({ database: 'postgres', models: [replay('gpt-4-0613'), replay('gpt-3.5-turbo-0125')] });
+    arena = await startTestArena({
+      database: 'postgres',
+      models: [replay('gpt-4-0613'), replay('gpt-3.5-turbo-0125')],
+    });
   });
   afterAll(async () => {
     await arena?.stop();
   });
 
-  async function battle(prompt: string): Promise<{ snapshot: BattleSnapshot; models: { a: { id: string }; b: { id: string } } }> {
+  async function battle(
+    prompt: string,
+  ): Promise<{ snapshot: BattleSnapshot; models: { a: { id: string }; b: { id: string } } }> {
     const voter = await connectClient(arena.url);
     const created = await voter.socket.emitWithAck('battle:create', { prompt, category: 'arena-hard' });
     if (!created.ok) throw new Error(created.error.message);
@@ -68,13 +81,19 @@ describe('battles with replay models on real Arena-Hard answers', () => {
       expect(state.code?.code).toBe(expected?.code);
       expect(state.runs[0]?.status).toBeDefined();
     }
-    const messages = await arena.app.get(DataSource).getRepository(SideMessageEntity).findBy({ battleId: snapshot.battleId });
+    const messages = await arena.app
+      .get(DataSource)
+      .getRepository(SideMessageEntity)
+      .findBy({ battleId: snapshot.battleId });
     for (const m of messages) expect(m.meta).toEqual({ replay: { uid: PI_UID, match: 'exact', similarity: 1 } });
   });
 
   it('answers an unseen prompt with the most similar recorded one and says so in the metadata', async () => {
     const { snapshot } = await battle('Give me JavaScript code that calculates the value of pi, please');
-    const messages = await arena.app.get(DataSource).getRepository(SideMessageEntity).findBy({ battleId: snapshot.battleId });
+    const messages = await arena.app
+      .get(DataSource)
+      .getRepository(SideMessageEntity)
+      .findBy({ battleId: snapshot.battleId });
     for (const m of messages) {
       expect(m.meta).toMatchObject({ replay: { uid: PI_UID, match: 'similar' } });
       expect((m.meta as { replay: { similarity: number } }).replay.similarity).toBeGreaterThan(0.3);

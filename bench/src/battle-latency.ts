@@ -8,7 +8,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ARENA_NAMESPACE, PROTOCOL_VERSION, type ClientToServerEvents, type GenDelta, type ServerToClientEvents } from '@arena/contracts';
+import {
+  ARENA_NAMESPACE,
+  PROTOCOL_VERSION,
+  type ClientToServerEvents,
+  type GenDelta,
+  type ServerToClientEvents,
+} from '@arena/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { REPO_ROOT, startArena, startPlainBroadcast } from './processes.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
@@ -23,7 +29,13 @@ const MODELS = [
   { id: 'bench-ts', name: 'Bench TS', provider: 'demo', style: 'typescript', tokensPerSecond: TOKENS_PER_SECOND },
   { id: 'bench-js', name: 'Bench JS', provider: 'demo', style: 'javascript', tokensPerSecond: TOKENS_PER_SECOND },
 ];
-const PROMPTS = ['Write FizzBuzz', 'Print Fibonacci numbers', 'Primes below 100', 'Merge sort an array', 'Is it a palindrome?'];
+const PROMPTS = [
+  'Write FizzBuzz',
+  'Print Fibonacci numbers',
+  'Primes below 100',
+  'Merge sort an array',
+  'Is it a palindrome?',
+];
 
 function connect(url: string): Promise<ArenaClient> {
   const socket: ArenaClient = io(`${url}${ARENA_NAMESPACE}`, {
@@ -47,7 +59,13 @@ interface Recorded {
   text: string;
 }
 
-async function benchArena(): Promise<{ createToAck: Summary; createToFirstDelta: Summary; pingRtt: Summary; deltas: Summary; frames: Recorded[] }> {
+async function benchArena(): Promise<{
+  createToAck: Summary;
+  createToFirstDelta: Summary;
+  pingRtt: Summary;
+  deltas: Summary;
+  frames: Recorded[];
+}> {
   const arena = await startArena(MODELS, { ARENA_RUN_CPU_MS: '500' });
   try {
     const creator = await connect(arena.url);
@@ -59,7 +77,16 @@ async function benchArena(): Promise<{ createToAck: Summary; createToFirstDelta:
     const pings: number[] = [];
     const frames: Recorded[] = [];
     const runStart = performance.now();
-    creator.on('gen:delta', (d) => frames.push({ atMs: performance.now() - runStart, battleId: d.battleId, turn: d.turn, side: d.side, seq: d.seq, text: d.text }));
+    creator.on('gen:delta', (d) =>
+      frames.push({
+        atMs: performance.now() - runStart,
+        battleId: d.battleId,
+        turn: d.turn,
+        side: d.side,
+        seq: d.seq,
+        text: d.text,
+      }),
+    );
     for (let i = 0; i < BATTLES; i++) {
       // Let the previous battle's unwatch burst settle, then take the baseline round trip: an ack that
       // only validates its input and answers.
@@ -71,7 +98,9 @@ async function benchArena(): Promise<{ createToAck: Summary; createToFirstDelta:
       }
 
       const started = performance.now();
-      const first = new Promise<number>((resolve) => creator.once('gen:delta', () => resolve(performance.now() - started)));
+      const first = new Promise<number>((resolve) =>
+        creator.once('gen:delta', () => resolve(performance.now() - started)),
+      );
       const ack = await creator.emitWithAck('battle:create', { prompt: PROMPTS[i % PROMPTS.length]! });
       createToAck.push(performance.now() - started);
       if (!ack.ok) throw new Error(ack.error.message);
@@ -148,5 +177,16 @@ const out = path.join(REPO_ROOT, 'bench/results');
 await mkdir(out, { recursive: true });
 await writeFile(
   path.join(out, 'battle-latency.json'),
-  JSON.stringify({ spectators: SPECTATORS, battles: BATTLES, tokensPerSecond: TOKENS_PER_SECOND, ...arena, frames: arena.frames.length, plain }, null, 2),
+  JSON.stringify(
+    {
+      spectators: SPECTATORS,
+      battles: BATTLES,
+      tokensPerSecond: TOKENS_PER_SECOND,
+      ...arena,
+      frames: arena.frames.length,
+      plain,
+    },
+    null,
+    2,
+  ),
 );

@@ -58,7 +58,16 @@ export async function startArena(models: Record<string, unknown>[], env: Record<
   await writeFile(modelsFile, JSON.stringify(models));
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'backend/dist/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ARENA_DATA_DIR: dir, ARENA_MODELS_FILE: modelsFile, LOG_LEVEL: 'warn', DATABASE_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ARENA_DATA_DIR: dir,
+      ARENA_MODELS_FILE: modelsFile,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -72,7 +81,9 @@ export async function startArena(models: Record<string, unknown>[], env: Record<
 /** The baseline: a plain socket.io server that broadcasts given frames, in its own process. */
 export async function startPlainBroadcast(): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(here, 'plain-broadcast-server.js'), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(here, 'plain-broadcast-server.js'), String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const url = `http://127.0.0.1:${port}`;

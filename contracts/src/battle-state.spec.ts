@@ -18,21 +18,50 @@ describe('applyBattleEvent', () => {
 
   it('ignores frames of another battle', () => {
     const s = newBattleSnapshot(ID, 'p');
-    expect(applyBattleEvent(s, { event: 'gen:delta', payload: { battleId: 'other', turn: 0, side: 'a', seq: 0, text: 'x', t: 0 } })).toBe('ignored');
+    expect(
+      applyBattleEvent(s, {
+        event: 'gen:delta',
+        payload: { battleId: 'other', turn: 0, side: 'a', seq: 0, text: 'x', t: 0 },
+      }),
+    ).toBe('ignored');
   });
 
   it('folds a whole run and the reveal', () => {
     const s = newBattleSnapshot(ID, 'p');
-    applyBattleEvent(s, { event: 'gen:end', payload: { battleId: ID, turn: 0, side: 'a', finishReason: 'stop', ms: 5 } });
-    applyBattleEvent(s, { event: 'code:ready', payload: { battleId: ID, turn: 0, side: 'a', environment: 'javascript', language: 'javascript', code: 'x' } });
-    applyBattleEvent(s, { event: 'run:start', payload: { battleId: ID, turn: 0, side: 'a', runId: 'r1', environment: 'javascript' } });
-    expect(applyBattleEvent(s, { event: 'run:output', payload: { battleId: ID, runId: 'r1', side: 'a', stream: 'stdout', seq: 0, data: '1\n', t: 0 } })).toBe('applied');
-    expect(applyBattleEvent(s, { event: 'run:output', payload: { battleId: ID, runId: 'r9', side: 'a', stream: 'stdout', seq: 0, data: '1\n', t: 0 } })).toBe('gap');
-    applyBattleEvent(s, { event: 'run:end', payload: { battleId: ID, runId: 'r1', side: 'a', status: 'ok', exitCode: 0, durationMs: 3 } });
+    applyBattleEvent(s, {
+      event: 'gen:end',
+      payload: { battleId: ID, turn: 0, side: 'a', finishReason: 'stop', ms: 5 },
+    });
+    applyBattleEvent(s, {
+      event: 'code:ready',
+      payload: { battleId: ID, turn: 0, side: 'a', environment: 'javascript', language: 'javascript', code: 'x' },
+    });
+    applyBattleEvent(s, {
+      event: 'run:start',
+      payload: { battleId: ID, turn: 0, side: 'a', runId: 'r1', environment: 'javascript' },
+    });
+    expect(
+      applyBattleEvent(s, {
+        event: 'run:output',
+        payload: { battleId: ID, runId: 'r1', side: 'a', stream: 'stdout', seq: 0, data: '1\n', t: 0 },
+      }),
+    ).toBe('applied');
+    expect(
+      applyBattleEvent(s, {
+        event: 'run:output',
+        payload: { battleId: ID, runId: 'r9', side: 'a', stream: 'stdout', seq: 0, data: '1\n', t: 0 },
+      }),
+    ).toBe('gap');
+    applyBattleEvent(s, {
+      event: 'run:end',
+      payload: { battleId: ID, runId: 'r1', side: 'a', status: 'ok', exitCode: 0, durationMs: 3 },
+    });
     applyBattleEvent(s, { event: 'battle:status', payload: { battleId: ID, status: 'voting' } });
     const models = { a: { id: 'x', name: 'X' }, b: { id: 'y', name: 'Y' } };
     applyBattleEvent(s, { event: 'battle:revealed', payload: { battleId: ID, models, winner: 'tie' } });
-    expect(applyBattleEvent(s, { event: 'battle:status', payload: { battleId: ID, status: 'voting' } })).toBe('ignored');
+    expect(applyBattleEvent(s, { event: 'battle:status', payload: { battleId: ID, status: 'voting' } })).toBe(
+      'ignored',
+    );
     expect(s).toMatchObject({ status: 'revealed', models, winner: 'tie' });
     expect(s.turns[0]!.sides.a).toMatchObject({
       finished: true,

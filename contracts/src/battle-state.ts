@@ -98,9 +98,19 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
 }
 
 /** An empty battle as its creator first sees it, before any frame. */
-export function newBattleSnapshot(battleId: string, prompt: string, createdAt = new Date().toISOString()): BattleSnapshot {
+export function newBattleSnapshot(
+  battleId: string,
+  prompt: string,
+  createdAt = new Date().toISOString(),
+): BattleSnapshot {
   const side = (): SideState => ({ text: '', seq: -1, finished: false, runs: [] });
-  return { battleId, status: 'generating', createdAt, turns: [{ turn: 0, prompt, sides: { a: side(), b: side() } }], spectators: 0 };
+  return {
+    battleId,
+    status: 'generating',
+    createdAt,
+    turns: [{ turn: 0, prompt, sides: { a: side(), b: side() } }],
+    spectators: 0,
+  };
 }
 
 export const BATTLE_EVENTS = [

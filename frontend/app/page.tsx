@@ -86,8 +86,8 @@ export default function ArenaPage() {
     <div className="page hero">
       <h1>Which model writes better code?</h1>
       <p className="lead">
-        Ask for a program. Two anonymous models answer side by side, their code runs in a sandbox, and you vote
-        before you learn who they are.
+        Ask for a program. Two anonymous models answer side by side, their code runs in a sandbox, and you vote before
+        you learn who they are.
       </p>
       {demo ? (
         <p className="demo-note">
@@ -114,7 +114,9 @@ export default function ArenaPage() {
           rows={4}
         />
         <div className="form-row">
-          <span className="muted">{prompt.length > 0 ? `${prompt.length} / ${MAX_PROMPT_CHARS}` : 'Ctrl+Enter to start'}</span>
+          <span className="muted">
+            {prompt.length > 0 ? `${prompt.length} / ${MAX_PROMPT_CHARS}` : 'Ctrl+Enter to start'}
+          </span>
           <button className="primary" type="submit" disabled={!prompt.trim() || busy} data-testid="start-battle">
             {busy ? 'Starting…' : 'Start battle ⚔'}
           </button>

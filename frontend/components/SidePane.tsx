@@ -60,7 +60,9 @@ export function SidePane({
             <span className="model-hidden">identity hidden until the vote</span>
           )}
         </div>
-        <span className={`pill activity-${activity.replace(/\W/g, '')}`}>{outcome ? outcomeLabel(outcome) : activity}</span>
+        <span className={`pill activity-${activity.replace(/\W/g, '')}`}>
+          {outcome ? outcomeLabel(outcome) : activity}
+        </span>
       </header>
       <div className="pane-body">
         {side.text ? <Markdown text={side.text} /> : <div className="placeholder">Waiting for the first tokens…</div>}
@@ -70,7 +72,9 @@ export function SidePane({
         <div className="pane-run">
           <div className="run-title">
             Code <span className="env">{side.code.language}</span>
-            {side.code.installCommand ? <code className="install">{side.code.installCommand.split('\n')[0]}</code> : null}
+            {side.code.installCommand ? (
+              <code className="install">{side.code.installCommand.split('\n')[0]}</code>
+            ) : null}
           </div>
           {side.runs.map((run) => (
             <RunOutput key={run.runId} run={run} />
@@ -87,7 +91,10 @@ function outcomeLabel(outcome: 'won' | 'lost' | 'tie' | 'bad'): string {
   return { won: '★ voted better', lost: 'voted worse', tie: 'tie', bad: 'both bad' }[outcome];
 }
 
-export function outcomes(snapshot: BattleSnapshot): { a?: 'won' | 'lost' | 'tie' | 'bad'; b?: 'won' | 'lost' | 'tie' | 'bad' } {
+export function outcomes(snapshot: BattleSnapshot): {
+  a?: 'won' | 'lost' | 'tie' | 'bad';
+  b?: 'won' | 'lost' | 'tie' | 'bad';
+} {
   switch (snapshot.winner) {
     case 'model_a':
       return { a: 'won', b: 'lost' };

@@ -64,7 +64,8 @@ export class BattleStore {
 
   detach(): void {
     for (const detach of this.detachers.splice(0)) detach();
-    if (this.battleId && this.socket.connected) this.socket.emit('battle:unwatch', { battleId: this.battleId }, () => undefined);
+    if (this.battleId && this.socket.connected)
+      this.socket.emit('battle:unwatch', { battleId: this.battleId }, () => undefined);
   }
 
   async create(prompt: string, category?: string): Promise<string> {

@@ -1,5 +1,10 @@
 'use client';
-import { ARENA_NAMESPACE, PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@arena/contracts';
+import {
+  ARENA_NAMESPACE,
+  PROTOCOL_VERSION,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@arena/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { backendUrl } from './api';
 

@@ -5,11 +5,7 @@ import { arenaSocket } from './socket';
 
 /** Subscribe a component to a BattleStore; re-renders on every folded frame. */
 export function useStore(store: BattleStore | undefined): void {
-  useSyncExternalStore(
-    store?.subscribe ?? noopSubscribe,
-    store?.getVersion ?? zero,
-    zero,
-  );
+  useSyncExternalStore(store?.subscribe ?? noopSubscribe, store?.getVersion ?? zero, zero);
 }
 
 const noopSubscribe = (): (() => void) => () => undefined;

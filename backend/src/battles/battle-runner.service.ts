@@ -11,7 +11,13 @@ import { ProviderError, type GenerateResult } from '../models/providers/provider
 import { ArenaEmitter } from './arena-emitter.js';
 import { BattleRegistry } from './battle-registry.js';
 import { extractCode } from './code-extraction.js';
-import { BattleEntity, CodeExtractionEntity, ExecutionEntity, SideMessageEntity, TurnEntity } from './entities/index.js';
+import {
+  BattleEntity,
+  CodeExtractionEntity,
+  ExecutionEntity,
+  SideMessageEntity,
+  TurnEntity,
+} from './entities/index.js';
 import { FrameCoalescer } from './frame-coalescer.js';
 import { LiveBattle } from './live-battle.js';
 
@@ -62,9 +68,10 @@ export class BattleRunnerService implements OnApplicationShutdown {
 
   /** Start generating; called once the creator has joined the battle's room, so it misses no frame. */
   start(live: LiveBattle): void {
-    const task = this.play(live, { a: this.models.get(live.models.a.id), b: this.models.get(live.models.b.id) }).finally(() =>
-      this.running.delete(task),
-    );
+    const task = this.play(live, {
+      a: this.models.get(live.models.a.id),
+      b: this.models.get(live.models.b.id),
+    }).finally(() => this.running.delete(task));
     this.running.add(task);
   }
 
@@ -141,15 +148,24 @@ export class BattleRunnerService implements OnApplicationShutdown {
     const persistText = (): void => {
       lastPersist = performance.now();
       const text = state.text;
-      persisting = persisting.then(() => repo.update(where, { text })).catch((err: unknown) => {
-        this.logger.warn({ battleId: live.id, side, err }, 'could not persist streamed text');
-      });
+      persisting = persisting
+        .then(() => repo.update(where, { text }))
+        .catch((err: unknown) => {
+          this.logger.warn({ battleId: live.id, side, err }, 'could not persist streamed text');
+        });
     };
     const deltas = new FrameCoalescer<string>(this.config.deltaIntervalMs, (texts) => {
       const text = texts.join('');
       state.text += text;
       state.seq += 1;
-      this.emitter.toBattle(live.id, 'gen:delta', { battleId: live.id, turn, side, seq: state.seq, text, t: Date.now() });
+      this.emitter.toBattle(live.id, 'gen:delta', {
+        battleId: live.id,
+        turn,
+        side,
+        seq: state.seq,
+        text,
+        t: Date.now(),
+      });
       if (performance.now() - lastPersist >= TEXT_PERSIST_MS) persistText();
     });
 
@@ -159,12 +175,16 @@ export class BattleRunnerService implements OnApplicationShutdown {
     const armIdle = (): void => {
       clearTimeout(idle.timer);
       idle.timer = setTimeout(
-        () => timeouts.abort(new ProviderError('timeout', 'no token within the idle time-out', "the model's service went silent")),
+        () =>
+          timeouts.abort(
+            new ProviderError('timeout', 'no token within the idle time-out', "the model's service went silent"),
+          ),
         this.config.generation.idleTimeoutMs,
       );
     };
     const total = setTimeout(
-      () => timeouts.abort(new ProviderError('timeout', 'generation time-out', 'the answer took too long and was cut off')),
+      () =>
+        timeouts.abort(new ProviderError('timeout', 'generation time-out', 'the answer took too long and was cut off')),
       this.config.generation.timeoutMs,
     );
     const signal = AbortSignal.any([live.abort.signal, timeouts.signal, controller.signal]);
@@ -186,9 +206,13 @@ export class BattleRunnerService implements OnApplicationShutdown {
     } catch (error) {
       const reason: unknown = timeouts.signal.aborted ? timeouts.signal.reason : error;
       if (live.abort.signal.aborted && !timeouts.signal.aborted) failure = { finishReason: 'cancelled' };
-      else if (reason instanceof ProviderError) failure = { finishReason: 'error', error: reason.publicMessage, detail: reason.message };
+      else if (reason instanceof ProviderError)
+        failure = { finishReason: 'error', error: reason.publicMessage, detail: reason.message };
       else failure = { finishReason: 'error', error: 'the answer could not be generated', detail: String(reason) };
-      this.logger.warn({ battleId: live.id, side, model: model.ref.id, detail: failure.detail }, 'generation ended early');
+      this.logger.warn(
+        { battleId: live.id, side, model: model.ref.id, detail: failure.detail },
+        'generation ended early',
+      );
     } finally {
       clearTimeout(idle.timer);
       clearTimeout(total);
@@ -223,7 +247,13 @@ export class BattleRunnerService implements OnApplicationShutdown {
     return { finishReason };
   }
 
-  private async execute(live: LiveBattle, turn: number, side: Side, environment: RunState['environment'] & string, code: string): Promise<void> {
+  private async execute(
+    live: LiveBattle,
+    turn: number,
+    side: Side,
+    environment: RunState['environment'] & string,
+    code: string,
+  ): Promise<void> {
     const state = live.side(turn, side);
     const runId = randomUUID();
     const run: RunState = { runId, environment, output: '', seq: -1 };
@@ -290,7 +320,8 @@ export class BattleRunnerService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const live of this.registry.all()) live.abort.abort(new ArenaError('unavailable', 'the server is shutting down'));
+    for (const live of this.registry.all())
+      live.abort.abort(new ArenaError('unavailable', 'the server is shutting down'));
     await Promise.allSettled([...this.running]);
   }
 }

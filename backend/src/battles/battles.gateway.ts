@@ -42,7 +42,9 @@ const VOTER_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** The `/arena` namespace: validates, calls a service, acknowledges. */
 @WebSocketGateway({ namespace: ARENA_NAMESPACE, cors: { origin: true }, maxHttpBufferSize: 1_000_000 })
-export class BattlesGateway implements OnGatewayInit<ArenaNamespace>, OnGatewayConnection<ArenaSocket>, OnGatewayDisconnect<ArenaSocket> {
+export class BattlesGateway
+  implements OnGatewayInit<ArenaNamespace>, OnGatewayConnection<ArenaSocket>, OnGatewayDisconnect<ArenaSocket>
+{
   private readonly logger = createLogger(BattlesGateway.name);
   private readonly createLimiter = new RateLimiter(20, 60_000);
 
@@ -57,10 +59,15 @@ export class BattlesGateway implements OnGatewayInit<ArenaNamespace>, OnGatewayC
     namespace.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as { protocol?: unknown; voterId?: unknown };
       if (auth.protocol !== undefined && auth.protocol !== PROTOCOL_VERSION) {
-        next(new Error(`protocol ${String(auth.protocol)} is not supported; this server speaks protocol ${PROTOCOL_VERSION}`));
+        next(
+          new Error(
+            `protocol ${JSON.stringify(auth.protocol)} is not supported; this server speaks protocol ${PROTOCOL_VERSION}`,
+          ),
+        );
         return;
       }
-      socket.data.voterId = typeof auth.voterId === 'string' && VOTER_ID.test(auth.voterId) ? auth.voterId : randomUUID();
+      socket.data.voterId =
+        typeof auth.voterId === 'string' && VOTER_ID.test(auth.voterId) ? auth.voterId : randomUUID();
       socket.data.watching = new Set();
       next();
     });
@@ -89,7 +96,10 @@ export class BattlesGateway implements OnGatewayInit<ArenaNamespace>, OnGatewayC
   }
 
   @SubscribeMessage('battle:watch')
-  watch(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<{ snapshot: BattleSnapshot }>> {
+  watch(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ snapshot: BattleSnapshot }>> {
     return this.handle('battle:watch', async () => {
       const { battleId } = parseInput(BattleRefInput, body);
       // Join first, then take the snapshot: frames after it are delivered; the client drops older seqs.
@@ -117,7 +127,10 @@ export class BattlesGateway implements OnGatewayInit<ArenaNamespace>, OnGatewayC
   }
 
   @SubscribeMessage('battle:vote')
-  vote(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<{ models: { a: ModelRef; b: ModelRef } }>> {
+  vote(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ models: { a: ModelRef; b: ModelRef } }>> {
     return this.handle('battle:vote', async () => {
       const { battleId, winner } = parseInput(BattleVoteInput, body);
       return this.battles.vote(socket.data.voterId, battleId, winner);

@@ -92,7 +92,11 @@ export class BattlesService {
       battleId,
       status: battle.status,
       createdAt: battle.createdAt.toISOString(),
-      turns: turns.map((t) => ({ turn: t.turn, prompt: t.prompt, sides: { a: side(t.turn, 'a'), b: side(t.turn, 'b') } })),
+      turns: turns.map((t) => ({
+        turn: t.turn,
+        prompt: t.prompt,
+        sides: { a: side(t.turn, 'a'), b: side(t.turn, 'b') },
+      })),
       spectators: 0,
     };
     if (battle.category) snapshot.category = battle.category;
@@ -104,7 +108,9 @@ export class BattlesService {
   }
 
   private async modelRefs(battle: BattleEntity): Promise<{ a: ModelRef; b: ModelRef }> {
-    const rows = await this.dataSource.getRepository(ModelEntity).findBy({ id: In([battle.modelAId, battle.modelBId]) });
+    const rows = await this.dataSource
+      .getRepository(ModelEntity)
+      .findBy({ id: In([battle.modelAId, battle.modelBId]) });
     const ref = (id: string): ModelRef => ({ id, name: rows.find((r) => r.id === id)?.name ?? id });
     return { a: ref(battle.modelAId), b: ref(battle.modelBId) };
   }
@@ -165,7 +171,10 @@ export class BattlesService {
     let coalescer = this.presence.get(live.id);
     if (!coalescer) {
       coalescer = new FrameCoalescer<number>(PRESENCE_INTERVAL_MS, (counts) => {
-        this.emitter.toBattle(live.id, 'battle:presence', { battleId: live.id, spectators: counts[counts.length - 1]! });
+        this.emitter.toBattle(live.id, 'battle:presence', {
+          battleId: live.id,
+          spectators: counts[counts.length - 1]!,
+        });
       });
       this.presence.set(live.id, coalescer);
     }
@@ -182,7 +191,8 @@ export class BattlesService {
     if (creator !== voterId) {
       throw new ArenaError('not_allowed', 'only the person who started this battle can vote on it');
     }
-    if (status === 'revealed' || live?.voteInFlight) throw new ArenaError('already_voted', 'you have already voted on this battle');
+    if (status === 'revealed' || live?.voteInFlight)
+      throw new ArenaError('already_voted', 'you have already voted on this battle');
     if (status !== 'voting') {
       throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
     }

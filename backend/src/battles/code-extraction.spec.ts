@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { detectEnvironment, extractCode, parseCodeBlocks } from './code-extraction.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const DATA = path.resolve(process.env['ARENA_SHARED_DATA'] ?? path.join(here, '../../../../shared/data'), 'arena-hard-v0.1/model_answer');
+const DATA = path.resolve(
+  process.env['ARENA_SHARED_DATA'] ?? path.join(here, '../../../../shared/data'),
+  'arena-hard-v0.1/model_answer',
+);
 
 function answers(model: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -80,13 +83,17 @@ describe('extractCode rules', () => {
   });
 
   it('supports tildes, longer fences and info strings with attributes', () => {
-    expect(parseCodeBlocks('~~~ts title="a.ts"\nlet a = 1\n~~~')).toEqual([{ tag: 'ts', code: 'let a = 1', unterminated: false }]);
+    expect(parseCodeBlocks('~~~ts title="a.ts"\nlet a = 1\n~~~')).toEqual([
+      { tag: 'ts', code: 'let a = 1', unterminated: false },
+    ]);
     expect(parseCodeBlocks('````md\n```js\nx\n```\n````')[0]).toMatchObject({ tag: 'md', code: '```js\nx\n```' });
   });
 
   it('runs a bash block when it is the only program, but treats install-only blocks as installs', () => {
     expect(extractCode('```bash\nfor i in 1 2 3; do echo $i; done\n```')).toMatchObject({ environment: 'bash' });
-    const x = extractCode('```bash\npip install numpy pandas\n```\n\n```python\nimport numpy as np\nprint(np.arange(3))\n```');
+    const x = extractCode(
+      '```bash\npip install numpy pandas\n```\n\n```python\nimport numpy as np\nprint(np.arange(3))\n```',
+    );
     expect(x).toMatchObject({ environment: 'python', installCommand: 'pip install numpy pandas', blockCount: 2 });
   });
 

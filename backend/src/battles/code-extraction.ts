@@ -27,7 +27,16 @@ export function parseCodeBlocks(markdown: string): CodeBlock[] {
   for (const line of lines) {
     if (!open) {
       const m = FENCE.exec(line);
-      if (m) open = { fence: m[2]!, indent: m[1]!.length, tag: (m[3] ?? '').trim().split(/[\s{,]/)[0]!.toLowerCase(), body: [] };
+      if (m)
+        open = {
+          fence: m[2]!,
+          indent: m[1]!.length,
+          tag: (m[3] ?? '')
+            .trim()
+            .split(/[\s{,]/)[0]!
+            .toLowerCase(),
+          body: [],
+        };
       continue;
     }
     const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
@@ -42,7 +51,18 @@ export function parseCodeBlocks(markdown: string): CodeBlock[] {
   return blocks.filter((b) => b.code.trim().length > 0);
 }
 
-const SHELL_TAGS = new Set(['bash', 'sh', 'shell', 'console', 'zsh', 'shellscript', 'terminal', 'cmd', 'powershell', 'ps']);
+const SHELL_TAGS = new Set([
+  'bash',
+  'sh',
+  'shell',
+  'console',
+  'zsh',
+  'shellscript',
+  'terminal',
+  'cmd',
+  'powershell',
+  'ps',
+]);
 const INSTALL_LINE =
   /^\s*(?:\$\s*)?(?:sudo\s+)?(?:pip3?|python3?\s+-m\s+pip|uv\s+pip|poetry|conda|npm|yarn|pnpm|bun|apt(?:-get)?|brew|cargo|go|gem|composer|dotnet|mvn|gradle)\s+(?:install|add|get|i|require)\b/i;
 
@@ -58,29 +78,72 @@ function installLines(block: CodeBlock): string[] | undefined {
 }
 
 const TAG_LANGUAGE: Record<string, string> = {
-  py: 'python', python: 'python', python3: 'python', py3: 'python',
-  js: 'javascript', javascript: 'javascript', node: 'javascript', nodejs: 'javascript', mjs: 'javascript', cjs: 'javascript',
-  ts: 'typescript', typescript: 'typescript', mts: 'typescript',
-  jsx: 'jsx', tsx: 'tsx', react: 'jsx',
-  vue: 'vue', html: 'html', htm: 'html', xhtml: 'html', svg: 'svg', mermaid: 'mermaid', mmd: 'mermaid',
-  c: 'c', h: 'c', cpp: 'cpp', 'c++': 'cpp', cc: 'cpp', cxx: 'cpp', hpp: 'cpp',
-  java: 'java', go: 'go', golang: 'go', rust: 'rust', rs: 'rust',
-  bash: 'bash', sh: 'bash', shell: 'bash', zsh: 'bash', console: 'bash', shellscript: 'bash',
+  py: 'python',
+  python: 'python',
+  python3: 'python',
+  py3: 'python',
+  js: 'javascript',
+  javascript: 'javascript',
+  node: 'javascript',
+  nodejs: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  ts: 'typescript',
+  typescript: 'typescript',
+  mts: 'typescript',
+  jsx: 'jsx',
+  tsx: 'tsx',
+  react: 'jsx',
+  vue: 'vue',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
+  svg: 'svg',
+  mermaid: 'mermaid',
+  mmd: 'mermaid',
+  c: 'c',
+  h: 'c',
+  cpp: 'cpp',
+  'c++': 'cpp',
+  cc: 'cpp',
+  cxx: 'cpp',
+  hpp: 'cpp',
+  java: 'java',
+  go: 'go',
+  golang: 'go',
+  rust: 'rust',
+  rs: 'rust',
+  bash: 'bash',
+  sh: 'bash',
+  shell: 'bash',
+  zsh: 'bash',
+  console: 'bash',
+  shellscript: 'bash',
 };
 
 function detectUntagged(code: string): string {
   if (/^\s*<svg[\s>]/i.test(code)) return 'svg';
   if (/<!doctype html|<html[\s>]/i.test(code)) return 'html';
-  if (/^\s*(graph|flowchart|sequenceDiagram|classDiagram|stateDiagram|erDiagram|gantt|pie|journey|mindmap)\b/m.test(code)) return 'mermaid';
-  if (/#include\s*<(iostream|vector|string|map|algorithm|bits\/stdc\+\+\.h)>|std::|\bcout\s*<</.test(code)) return 'cpp';
+  if (
+    /^\s*(graph|flowchart|sequenceDiagram|classDiagram|stateDiagram|erDiagram|gantt|pie|journey|mindmap)\b/m.test(code)
+  )
+    return 'mermaid';
+  if (/#include\s*<(iostream|vector|string|map|algorithm|bits\/stdc\+\+\.h)>|std::|\bcout\s*<</.test(code))
+    return 'cpp';
   if (/#include\s*[<"]/.test(code)) return 'c';
   if (/^\s*package\s+main\b|\bfunc\s+main\s*\(/m.test(code)) return 'go';
   if (/\bfn\s+main\s*\(|\blet\s+mut\b|println!/.test(code)) return 'rust';
   if (/\bpublic\s+(static\s+)?(class|void)\b|System\.out\.print/.test(code)) return 'java';
   if (/^\s*#!.*\b(ba)?sh\b/.test(code)) return 'bash';
-  if (/^\s*(def|class)\s+\w+.*:\s*$|^\s*(from\s+\S+\s+)?import\s+\w+\s*$|\bprint\(|if __name__ == ['"]__main__['"]/m.test(code)) return 'python';
+  if (
+    /^\s*(def|class)\s+\w+.*:\s*$|^\s*(from\s+\S+\s+)?import\s+\w+\s*$|\bprint\(|if __name__ == ['"]__main__['"]/m.test(
+      code,
+    )
+  )
+    return 'python';
   if (/<template[\s>]/.test(code) && /<script/.test(code)) return 'vue';
-  if (/\binterface\s+\w+\s*{|:\s*(string|number|boolean)\b/.test(code) && /\b(const|let|function)\b/.test(code)) return 'typescript';
+  if (/\binterface\s+\w+\s*{|:\s*(string|number|boolean)\b/.test(code) && /\b(const|let|function)\b/.test(code))
+    return 'typescript';
   if (/\b(const|let|var|function)\b|console\.log|=>/.test(code)) return 'javascript';
   return 'text';
 }
@@ -90,10 +153,12 @@ const VUE = /from\s+['"]vue['"]|createApp\s*\(|defineComponent\s*\(|<template[\s
 
 /** BigCodeArena-style environment detection from the fence tag and the content. */
 export function detectEnvironment(tag: string, code: string): { environment: Environment; language: string } {
-  const language = TAG_LANGUAGE[tag] ?? (tag === '' || tag === 'text' || tag === 'plaintext' ? detectUntagged(code) : tag);
+  const language =
+    TAG_LANGUAGE[tag] ?? (tag === '' || tag === 'text' || tag === 'plaintext' ? detectUntagged(code) : tag);
   switch (language) {
     case 'python':
-      if (/^\s*(import\s+streamlit|from\s+streamlit\s+import)/m.test(code)) return { environment: 'streamlit', language };
+      if (/^\s*(import\s+streamlit|from\s+streamlit\s+import)/m.test(code))
+        return { environment: 'streamlit', language };
       if (/^\s*(import\s+gradio|from\s+gradio\s+import)/m.test(code)) return { environment: 'gradio', language };
       if (/^\s*(import\s+pygame|from\s+pygame\s+import)/m.test(code)) return { environment: 'pygame', language };
       return { environment: 'python', language };

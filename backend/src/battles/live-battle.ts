@@ -11,7 +11,10 @@ export class LiveBattle {
   readonly turns: TurnState[] = [];
   readonly spectators = new Set<string>();
   readonly abort = new AbortController();
-  readonly phases: Record<Side, SidePhase> = { a: { generating: true, running: false }, b: { generating: true, running: false } };
+  readonly phases: Record<Side, SidePhase> = {
+    a: { generating: true, running: false },
+    b: { generating: true, running: false },
+  };
   winner: Winner | undefined;
   voteInFlight = false;
 

@@ -17,7 +17,10 @@ export class ArenaErrorFilter implements ExceptionFilter {
       body = exception.toBody();
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
-      body = { code: status === 404 ? 'not_found' : status < 500 ? 'invalid_input' : 'internal', message: exception.message };
+      body = {
+        code: status === 404 ? 'not_found' : status < 500 ? 'invalid_input' : 'internal',
+        message: exception.message,
+      };
     } else {
       this.logger.error({ err: exception }, 'request failed');
       status = 500;

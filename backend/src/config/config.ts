@@ -17,7 +17,11 @@ const EnvSchema = z.object({
   ARENA_RUN_WALL_MS: Millis.default(10_000),
   ARENA_RUN_CPU_MS: Millis.default(5_000),
   ARENA_RUN_MEMORY_MB: z.coerce.number().int().min(8).max(4_096).default(128),
-  ARENA_RUN_OUTPUT_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024),
+  ARENA_RUN_OUTPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(64 * 1024),
   ARENA_GEN_TIMEOUT_MS: Millis.default(180_000),
   ARENA_GEN_IDLE_TIMEOUT_MS: Millis.default(30_000),
   ARENA_DELTA_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(30),

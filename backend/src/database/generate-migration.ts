@@ -15,7 +15,9 @@ if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) {
   process.stderr.write('usage: npm run migration:generate -- PascalCaseName\n');
   process.exit(2);
 }
-const embedded = process.env['DATABASE_URL'] ? undefined : await EmbeddedPostgres.start(await mkdtemp(path.join(os.tmpdir(), 'arena-gen-')));
+const embedded = process.env['DATABASE_URL']
+  ? undefined
+  : await EmbeddedPostgres.start(await mkdtemp(path.join(os.tmpdir(), 'arena-gen-')));
 const dataSource = createDataSource({ url: process.env['DATABASE_URL'] ?? embedded!.url, embedded: !!embedded });
 await dataSource.initialize();
 await dataSource.runMigrations();

@@ -12,7 +12,10 @@ export const ModelSpec = z
     provider: z.enum(['openai', 'anthropic', 'replay', 'demo']),
     model: z.string().min(1).optional(),
     baseUrl: z.url().optional(),
-    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional(),
     weight: z.number().positive().default(1),
     answersFile: z.string().min(1).optional(),
     questionsFile: z.string().min(1).optional(),
@@ -47,10 +50,38 @@ export const ModelsFile = z
   });
 
 export const DEMO_MODELS: ModelSpec[] = [
-  { id: 'demo-atlas', name: 'Demo Atlas (scripted, TypeScript)', provider: 'demo', style: 'typescript', weight: 1, tokensPerSecond: 120 },
-  { id: 'demo-breeze', name: 'Demo Breeze (scripted, JavaScript)', provider: 'demo', style: 'javascript', weight: 1, tokensPerSecond: 90 },
-  { id: 'demo-cobalt', name: 'Demo Cobalt (scripted, Python)', provider: 'demo', style: 'python', weight: 1, tokensPerSecond: 100 },
-  { id: 'demo-dizzy', name: 'Demo Dizzy (scripted, sloppy on purpose)', provider: 'demo', style: 'sloppy', weight: 1, tokensPerSecond: 150 },
+  {
+    id: 'demo-atlas',
+    name: 'Demo Atlas (scripted, TypeScript)',
+    provider: 'demo',
+    style: 'typescript',
+    weight: 1,
+    tokensPerSecond: 120,
+  },
+  {
+    id: 'demo-breeze',
+    name: 'Demo Breeze (scripted, JavaScript)',
+    provider: 'demo',
+    style: 'javascript',
+    weight: 1,
+    tokensPerSecond: 90,
+  },
+  {
+    id: 'demo-cobalt',
+    name: 'Demo Cobalt (scripted, Python)',
+    provider: 'demo',
+    style: 'python',
+    weight: 1,
+    tokensPerSecond: 100,
+  },
+  {
+    id: 'demo-dizzy',
+    name: 'Demo Dizzy (scripted, sloppy on purpose)',
+    provider: 'demo',
+    style: 'sloppy',
+    weight: 1,
+    tokensPerSecond: 150,
+  },
 ];
 
 /** Read a models file (YAML or JSON); relative file paths in it are relative to the file itself. */

@@ -47,13 +47,25 @@ export class ModelsService implements OnModuleInit {
     const repo = this.dataSource.getRepository(ModelEntity);
     await repo.update({ active: true }, { active: false });
     await repo.upsert(
-      specs.map((spec) => ({ id: spec.id, name: spec.name, provider: spec.provider, weight: spec.weight, active: true })),
+      specs.map((spec) => ({
+        id: spec.id,
+        name: spec.name,
+        provider: spec.provider,
+        weight: spec.weight,
+        active: true,
+      })),
       ['id'],
     );
-    this.logger.info({ models: specs.map((s) => s.id), source: this.config.modelsFile ?? 'built-in demo models' }, 'models loaded');
+    this.logger.info(
+      { models: specs.map((s) => s.id), source: this.config.modelsFile ?? 'built-in demo models' },
+      'models loaded',
+    );
   }
 
-  private async createProvider(spec: ModelSpec, replayIndexes: Map<string, Promise<ReplayIndex>>): Promise<ModelProvider> {
+  private async createProvider(
+    spec: ModelSpec,
+    replayIndexes: Map<string, Promise<ReplayIndex>>,
+  ): Promise<ModelProvider> {
     switch (spec.provider) {
       case 'demo':
         return new DemoProvider(spec.style ?? 'javascript', spec.tokensPerSecond ?? 100);
@@ -68,11 +80,14 @@ export class ModelsService implements OnModuleInit {
       }
       case 'openai': {
         const apiKey = spec.apiKeyEnv ? process.env[spec.apiKeyEnv] : undefined;
-        if (spec.apiKeyEnv && !apiKey) throw new Error(`model ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
+        if (spec.apiKeyEnv && !apiKey)
+          throw new Error(`model ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
         return new OpenAiProvider({ baseUrl: spec.baseUrl!, model: spec.model!, ...(apiKey ? { apiKey } : {}) });
       }
       case 'anthropic':
-        throw new Error(`model ${spec.id}: the anthropic provider is not available yet; use an OpenAI-compatible endpoint`);
+        throw new Error(
+          `model ${spec.id}: the anthropic provider is not available yet; use an OpenAI-compatible endpoint`,
+        );
     }
   }
 

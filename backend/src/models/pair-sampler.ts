@@ -1,5 +1,8 @@
 /** Draw two distinct models by weight, then put them on sides A and B at random. */
-export function samplePair<T extends { weight: number }>(models: readonly T[], random: () => number = Math.random): [T, T] {
+export function samplePair<T extends { weight: number }>(
+  models: readonly T[],
+  random: () => number = Math.random,
+): [T, T] {
   if (models.length < 2) throw new Error('at least two models are needed for a battle');
   const first = drawByWeight(models, random);
   const second = drawByWeight(

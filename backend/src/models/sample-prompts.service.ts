@@ -6,11 +6,32 @@ import { createLogger } from '../logging/logger.js';
 
 const BUILT_IN: SamplePrompt[] = [
   { title: 'FizzBuzz', prompt: 'Write FizzBuzz for 1 to 15 and print each line.', category: 'problem_solving' },
-  { title: 'Fibonacci', prompt: 'Print the first 20 Fibonacci numbers, using BigInt so large values stay exact.', category: 'problem_solving' },
-  { title: 'Primes', prompt: 'Find all prime numbers below 100 with the sieve of Eratosthenes and print how many there are.', category: 'problem_solving' },
-  { title: 'Sorting', prompt: 'Implement merge sort (or quicksort) without using the built-in sort, and show it on a sample array.', category: 'problem_solving' },
-  { title: 'Palindromes', prompt: 'Write a function that checks whether a sentence is a palindrome, ignoring case and punctuation, and test it.', category: 'problem_solving' },
-  { title: 'Word stats', prompt: 'Count the words in a paragraph of text and print the five most frequent ones.', category: 'problem_solving' },
+  {
+    title: 'Fibonacci',
+    prompt: 'Print the first 20 Fibonacci numbers, using BigInt so large values stay exact.',
+    category: 'problem_solving',
+  },
+  {
+    title: 'Primes',
+    prompt: 'Find all prime numbers below 100 with the sieve of Eratosthenes and print how many there are.',
+    category: 'problem_solving',
+  },
+  {
+    title: 'Sorting',
+    prompt: 'Implement merge sort (or quicksort) without using the built-in sort, and show it on a sample array.',
+    category: 'problem_solving',
+  },
+  {
+    title: 'Palindromes',
+    prompt:
+      'Write a function that checks whether a sentence is a palindrome, ignoring case and punctuation, and test it.',
+    category: 'problem_solving',
+  },
+  {
+    title: 'Word stats',
+    prompt: 'Count the words in a paragraph of text and print the five most frequent ones.',
+    category: 'problem_solving',
+  },
 ];
 
 /**
@@ -34,7 +55,12 @@ export class SamplePromptsService implements OnModuleInit {
         .filter((line) => line.trim())
         .flatMap((line) => {
           const row = JSON.parse(line) as { instruction?: unknown; prompt?: unknown; category?: unknown };
-          const prompt = typeof row.instruction === 'string' ? row.instruction : typeof row.prompt === 'string' ? row.prompt : undefined;
+          const prompt =
+            typeof row.instruction === 'string'
+              ? row.instruction
+              : typeof row.prompt === 'string'
+                ? row.prompt
+                : undefined;
           if (!prompt || prompt.length > 4_000) return [];
           const title = prompt.replace(/\s+/g, ' ').slice(0, 48);
           return [{ title, prompt, ...(typeof row.category === 'string' ? { category: row.category } : {}) }];

@@ -26,12 +26,20 @@ export async function startFakeOpenAi(behaviours: Record<string, FakeBehaviour>)
       }
       const body = JSON.parse(raw) as { model: string; messages: unknown; stream: boolean };
       requests.push({ ...body, authorization: req.headers.authorization });
-      const behaviour = behaviours[body.model] ?? { kind: 'error', status: 404, body: `{"error":{"message":"model ${body.model} not found"}}` };
+      const behaviour = behaviours[body.model] ?? {
+        kind: 'error',
+        status: 404,
+        body: `{"error":{"message":"model ${body.model} not found"}}`,
+      };
       if (behaviour.kind === 'error') {
         res.writeHead(behaviour.status, { 'content-type': 'application/json' }).end(behaviour.body);
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       if (behaviour.kind === 'hang') return;
       const size = behaviour.chunkSize ?? 7;
       const pieces: string[] = [];
@@ -52,7 +60,9 @@ export async function startFakeOpenAi(behaviours: Record<string, FakeBehaviour>)
           return;
         }
         res.write(chunk(null, behaviour.kind === 'stream' ? (behaviour.finishReason ?? 'stop') : 'stop'));
-        res.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', choices: [], usage: { completion_tokens: pieces.length } })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: 'chatcmpl-1', choices: [], usage: { completion_tokens: pieces.length } })}\n\n`,
+        );
         res.end('data: [DONE]\n\n');
       };
       tick();

@@ -72,8 +72,20 @@ export interface TestArenaOptions {
 }
 
 export const FAST_DEMO_MODELS = [
-  { id: 'demo-atlas', name: 'Demo Atlas (scripted, TypeScript)', provider: 'demo', style: 'typescript', tokensPerSecond: 2000 },
-  { id: 'demo-breeze', name: 'Demo Breeze (scripted, JavaScript)', provider: 'demo', style: 'javascript', tokensPerSecond: 1500 },
+  {
+    id: 'demo-atlas',
+    name: 'Demo Atlas (scripted, TypeScript)',
+    provider: 'demo',
+    style: 'typescript',
+    tokensPerSecond: 2000,
+  },
+  {
+    id: 'demo-breeze',
+    name: 'Demo Breeze (scripted, JavaScript)',
+    provider: 'demo',
+    style: 'javascript',
+    tokensPerSecond: 1500,
+  },
 ];
 
 export async function startTestArena(options: TestArenaOptions): Promise<TestArena> {
@@ -115,7 +127,10 @@ export interface RecordedFrame {
 }
 
 /** A real socket.io client on the websocket transport that records every frame it receives. */
-export async function connectClient(url: string, voterId?: string): Promise<{ socket: TestSocket; frames: RecordedFrame[]; voterId: string }> {
+export async function connectClient(
+  url: string,
+  voterId?: string,
+): Promise<{ socket: TestSocket; frames: RecordedFrame[]; voterId: string }> {
   const socket: TestSocket = io(`${url}${ARENA_NAMESPACE}`, {
     transports: ['websocket'],
     auth: { protocol: PROTOCOL_VERSION, ...(voterId ? { voterId } : {}) },
@@ -157,7 +172,8 @@ export function waitForFrame(
 
 export function statusIs(battleId: string, status: string) {
   return (frame: RecordedFrame): boolean =>
-    frame.event === 'battle:status' && (frame.payload as { battleId: string; status: string }).battleId === battleId &&
+    frame.event === 'battle:status' &&
+    (frame.payload as { battleId: string; status: string }).battleId === battleId &&
     (frame.payload as { status: string }).status === status;
 }
 

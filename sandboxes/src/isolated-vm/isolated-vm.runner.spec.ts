@@ -21,9 +21,18 @@ afterAll(async () => {
 
 async function run(request: Omit<RunRequest, 'limits'> & { limits?: Partial<typeof limits> }) {
   const chunks: OutputChunk[] = [];
-  const result = await runner.run({ ...request, limits: { ...limits, ...request.limits } }, { onOutput: (c) => chunks.push(c) });
-  const stdout = chunks.filter((c) => c.stream === 'stdout').map((c) => c.data).join('');
-  const stderr = chunks.filter((c) => c.stream === 'stderr').map((c) => c.data).join('');
+  const result = await runner.run(
+    { ...request, limits: { ...limits, ...request.limits } },
+    { onOutput: (c) => chunks.push(c) },
+  );
+  const stdout = chunks
+    .filter((c) => c.stream === 'stdout')
+    .map((c) => c.data)
+    .join('');
+  const stderr = chunks
+    .filter((c) => c.stream === 'stderr')
+    .map((c) => c.data)
+    .join('');
   return { result, stdout, stderr };
 }
 
@@ -56,8 +65,11 @@ describe('IsolatedVmRunner', () => {
     expect(js.stderr).toMatch(/SyntaxError/);
   });
 
-  it('reports a thrown error as runtime_error with only the program\'s own frames', async () => {
-    const { result, stderr } = await run({ environment: 'javascript', code: 'function f() { throw new Error("boom") }\nf();' });
+  it("reports a thrown error as runtime_error with only the program's own frames", async () => {
+    const { result, stderr } = await run({
+      environment: 'javascript',
+      code: 'function f() { throw new Error("boom") }\nf();',
+    });
     expect(result.status).toBe('runtime_error');
     expect(result.exitCode).toBe(1);
     expect(stderr).toContain('Error: boom');
@@ -73,7 +85,11 @@ describe('IsolatedVmRunner', () => {
   });
 
   it('ends an endless interval at the wall-clock limit', async () => {
-    const { result } = await run({ environment: 'javascript', code: 'setInterval(() => {}, 5)', limits: { wallMs: 400 } });
+    const { result } = await run({
+      environment: 'javascript',
+      code: 'setInterval(() => {}, 5)',
+      limits: { wallMs: 400 },
+    });
     expect(result.status).toBe('timeout');
     expect(result.message).toMatch(/wall-clock/);
   });
@@ -110,7 +126,10 @@ describe('IsolatedVmRunner', () => {
   });
 
   it('refuses imports with a clear message', async () => {
-    const { result, stderr } = await run({ environment: 'javascript', code: 'import fs from "node:fs";\nconsole.log(fs)' });
+    const { result, stderr } = await run({
+      environment: 'javascript',
+      code: 'import fs from "node:fs";\nconsole.log(fs)',
+    });
     expect(result.status).toBe('runtime_error');
     expect(stderr).toContain("Cannot import 'node:fs'");
   });

@@ -77,7 +77,12 @@ export class IsolatedVmRunner implements Runner {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.defaults = options.defaults ?? DEFAULT_LIMITS;
     this.killGraceMs = options.killGraceMs ?? 1_500;
-    this.execArgv = ['--no-node-snapshot', '--max-old-space-size=256', '--disable-warning=SecurityWarning', ...permissionArgs()];
+    this.execArgv = [
+      '--no-node-snapshot',
+      '--max-old-space-size=256',
+      '--disable-warning=SecurityWarning',
+      ...permissionArgs(),
+    ];
   }
 
   supports(environment: Environment): boolean {
@@ -141,7 +146,8 @@ export class IsolatedVmRunner implements Runner {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ status: 'internal_error', message: 'runner closed', cpuMs: 0, peakMemoryBytes: 0 });
+    for (const job of this.queue.splice(0))
+      job.resolve({ status: 'internal_error', message: 'runner closed', cpuMs: 0, peakMemoryBytes: 0 });
     await Promise.all(
       this.slots.splice(0).map(
         (slot) =>

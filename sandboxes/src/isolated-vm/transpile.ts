@@ -14,7 +14,8 @@ export async function transpileForIsolate(code: string, environment: Environment
       const result = await transform(code, { loader: 'ts', format: 'esm', target: 'es2023', sourcefile: 'main.ts' });
       output = result.code;
     } catch (error) {
-      const errors = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors;
+      const errors = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] })
+        .errors;
       const text = errors?.length
         ? errors
             .map((e) => `main.ts${e.location ? `:${e.location.line}:${e.location.column + 1}` : ''} - error: ${e.text}`)

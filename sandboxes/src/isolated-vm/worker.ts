@@ -197,7 +197,14 @@ class Run {
     const bytes = Buffer.byteLength(data);
     const room = this.msg.limits.outputBytes - this.outputBytes;
     if (bytes > room) {
-      if (room > 0) this.queue(stream, Buffer.from(data).subarray(0, room).toString('utf8').replace(/\uFFFD$/, ''));
+      if (room > 0)
+        this.queue(
+          stream,
+          Buffer.from(data)
+            .subarray(0, room)
+            .toString('utf8')
+            .replace(/\uFFFD$/, ''),
+        );
       this.outputBytes = this.msg.limits.outputBytes;
       this.flush();
       this.stop('output_limit', `output exceeded ${this.msg.limits.outputBytes} bytes`);
@@ -376,7 +383,12 @@ class Run {
       type: 'done',
       id: this.msg.id,
       status: outcome.status,
-      exitCode: outcome.status === 'ok' ? 0 : outcome.status === 'runtime_error' || outcome.status === 'compile_error' ? 1 : undefined,
+      exitCode:
+        outcome.status === 'ok'
+          ? 0
+          : outcome.status === 'runtime_error' || outcome.status === 'compile_error'
+            ? 1
+            : undefined,
       cpuMs,
       peakMemoryBytes: this.peakMemory,
       recycle: this.catastrophic || outcome.status === 'memory_limit' || outcome.status === 'internal_error',
@@ -402,17 +414,15 @@ process.on('message', (message: ParentToWorker) => {
   if (message.type !== 'run') return;
   void new Run(message)
     .execute()
-    .catch(
-      (error: unknown): WorkerDoneMessage => ({
-        type: 'done',
-        id: message.id,
-        status: 'internal_error',
-        message: describeError(error),
-        cpuMs: 0,
-        peakMemoryBytes: 0,
-        recycle: true,
-      }),
-    )
+    .catch((error: unknown): WorkerDoneMessage => ({
+      type: 'done',
+      id: message.id,
+      status: 'internal_error',
+      message: describeError(error),
+      cpuMs: 0,
+      peakMemoryBytes: 0,
+      recycle: true,
+    }))
     .then((done) => send(done));
 });
 

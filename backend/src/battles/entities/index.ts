@@ -7,4 +7,12 @@ import { TurnEntity } from './turn.entity.js';
 import { VoteEntity } from './vote.entity.js';
 
 export { BattleEntity, CodeExtractionEntity, ExecutionEntity, ModelEntity, SideMessageEntity, TurnEntity, VoteEntity };
-export const ENTITIES = [ModelEntity, BattleEntity, TurnEntity, SideMessageEntity, CodeExtractionEntity, ExecutionEntity, VoteEntity];
+export const ENTITIES = [
+  ModelEntity,
+  BattleEntity,
+  TurnEntity,
+  SideMessageEntity,
+  CodeExtractionEntity,
+  ExecutionEntity,
+  VoteEntity,
+];

@@ -11,7 +11,12 @@ export class DemoProvider implements ModelProvider {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const prompt = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const outputTokens = await streamPaced(demoAnswer(this.style, prompt), this.tokensPerSecond, request.signal, request.onText);
+    const outputTokens = await streamPaced(
+      demoAnswer(this.style, prompt),
+      this.tokensPerSecond,
+      request.signal,
+      request.onText,
+    );
     return { finishReason: 'stop', outputTokens };
   }
 }

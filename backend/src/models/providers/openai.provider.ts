@@ -1,5 +1,11 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { ProviderError, abortError, type GenerateRequest, type GenerateResult, type ModelProvider } from './provider.js';
+import {
+  ProviderError,
+  abortError,
+  type GenerateRequest,
+  type GenerateResult,
+  type ModelProvider,
+} from './provider.js';
 
 export interface OpenAiProviderOptions {
   baseUrl: string;
@@ -44,8 +50,13 @@ export class OpenAiProvider implements ModelProvider {
       });
     } catch (error) {
       if (request.signal.aborted) throw abortError(request.signal);
-      if (connect.aborted) throw new ProviderError('timeout', `no response from ${url}`, "the model's service did not answer in time");
-      throw new ProviderError('network', `request to ${url} failed: ${String(error)}`, "the model's service could not be reached");
+      if (connect.aborted)
+        throw new ProviderError('timeout', `no response from ${url}`, "the model's service did not answer in time");
+      throw new ProviderError(
+        'network',
+        `request to ${url} failed: ${String(error)}`,
+        "the model's service could not be reached",
+      );
     }
     if (!response.ok || !response.body) {
       const body = await response.text().catch(() => '');
@@ -71,11 +82,19 @@ export class OpenAiProvider implements ModelProvider {
         try {
           chunk = JSON.parse(event.data) as Chunk;
         } catch {
-          failure = new ProviderError('bad_response', `unparseable SSE data: ${event.data.slice(0, 200)}`, "the model's service sent a malformed answer");
+          failure = new ProviderError(
+            'bad_response',
+            `unparseable SSE data: ${event.data.slice(0, 200)}`,
+            "the model's service sent a malformed answer",
+          );
           return;
         }
         if (chunk.error) {
-          failure = new ProviderError('http', `stream error: ${chunk.error.message ?? 'unknown'}`, "the model's service reported an error mid-answer");
+          failure = new ProviderError(
+            'http',
+            `stream error: ${chunk.error.message ?? 'unknown'}`,
+            "the model's service reported an error mid-answer",
+          );
           return;
         }
         const choice = chunk.choices?.[0];
@@ -86,7 +105,7 @@ export class OpenAiProvider implements ModelProvider {
       },
     });
     const decoder = new TextDecoder();
-    const reader = response.body.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const onAbort = (): void => {
       void reader.cancel().catch(() => undefined);
     };
@@ -102,14 +121,22 @@ export class OpenAiProvider implements ModelProvider {
     } catch (error) {
       if (request.signal.aborted) throw abortError(request.signal);
       if (error instanceof ProviderError) throw error;
-      throw new ProviderError('stream_cut', `stream from ${url} failed: ${String(error)}`, "the model's service stopped mid-answer");
+      throw new ProviderError(
+        'stream_cut',
+        `stream from ${url} failed: ${String(error)}`,
+        "the model's service stopped mid-answer",
+      );
     } finally {
       request.signal.removeEventListener('abort', onAbort);
       void reader.cancel().catch(() => undefined);
     }
     if (request.signal.aborted) throw abortError(request.signal);
     if (!done && !finishReason) {
-      throw new ProviderError('stream_cut', `stream from ${url} ended before [DONE]`, "the model's service stopped mid-answer");
+      throw new ProviderError(
+        'stream_cut',
+        `stream from ${url} ended before [DONE]`,
+        "the model's service stopped mid-answer",
+      );
     }
     const result: GenerateResult = { finishReason: finishReason === 'length' ? 'length' : 'stop' };
     if (outputTokens !== undefined) result.outputTokens = outputTokens;

@@ -25,7 +25,10 @@ export async function streamPaced(
   const start = performance.now();
   let sent = 0;
   while (sent < tokens.length) {
-    const due = Math.min(tokens.length, Math.max(sent + 1, Math.floor(((performance.now() - start) / 1000) * tokensPerSecond)));
+    const due = Math.min(
+      tokens.length,
+      Math.max(sent + 1, Math.floor(((performance.now() - start) / 1000) * tokensPerSecond)),
+    );
     onText(tokens.slice(sent, due).join(''));
     sent = due;
     if (sent < tokens.length) {

@@ -12,7 +12,11 @@ const AnswerRow = z.object({
     }),
   ),
 });
-const QuestionRow = z.object({ uid: z.string(), prompt: z.string().optional(), turns: z.array(z.object({ content: z.string() })).optional() });
+const QuestionRow = z.object({
+  uid: z.string(),
+  prompt: z.string().optional(),
+  turns: z.array(z.object({ content: z.string() })).optional(),
+});
 
 export interface ReplayMatch {
   uid: string;
@@ -27,7 +31,8 @@ export function normalizePrompt(text: string): string {
 
 function terms(text: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const word of normalizePrompt(text).match(/[\p{L}\p{N}_]+/gu) ?? []) counts.set(word, (counts.get(word) ?? 0) + 1);
+  for (const word of normalizePrompt(text).match(/[\p{L}\p{N}_]+/gu) ?? [])
+    counts.set(word, (counts.get(word) ?? 0) + 1);
   return counts;
 }
 
@@ -65,7 +70,8 @@ export class ReplayIndex {
     const answers = new Map<string, string>();
     for await (const { line, value } of readJsonl(answersFile)) {
       const row = AnswerRow.safeParse(value);
-      if (!row.success) throw new Error(`${answersFile}:${line}: not an answer row (${row.error.issues[0]?.message ?? ''})`);
+      if (!row.success)
+        throw new Error(`${answersFile}:${line}: not an answer row (${row.error.issues[0]?.message ?? ''})`);
       const assistant = [...row.data.messages].reverse().find((m) => m.role === 'assistant');
       if (!assistant) continue;
       answers.set(row.data.uid, typeof assistant.content === 'string' ? assistant.content : assistant.content.answer);
@@ -79,7 +85,8 @@ export class ReplayIndex {
       if (prompt === undefined || !answers.has(row.data.uid)) continue;
       prompts.push({ uid: row.data.uid, prompt });
     }
-    if (prompts.length === 0) throw new Error(`no recorded answer in ${answersFile} matches a question in ${questionsFile}`);
+    if (prompts.length === 0)
+      throw new Error(`no recorded answer in ${answersFile} matches a question in ${questionsFile}`);
     const df = new Map<string, number>();
     const vectors = prompts.map(({ uid, prompt }) => {
       index.byPrompt.set(normalizePrompt(prompt), uid);
@@ -117,6 +124,11 @@ export class ReplayIndex {
         best = doc;
       }
     }
-    return { uid: best.uid, answer: this.answers.get(best.uid) ?? '', match: 'similar', similarity: Math.max(0, bestScore) };
+    return {
+      uid: best.uid,
+      answer: this.answers.get(best.uid) ?? '',
+      match: 'similar',
+      similarity: Math.max(0, bestScore),
+    };
   }
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set-up command 2: install what the tests need (Node 24, dependencies, Chromium, PostgreSQL running)
+# and run the whole suite: build, lint, typecheck, unit, integration and browser tests.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/install.sh"
+cd "$ROOT"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "› installing Debian's chromium for the browser tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "› starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+mkdir -p .reports
+status=0
+npm run build --silent || status=$?
+[ $status -eq 0 ] && { npm run lint --silent || status=$?; }
+[ $status -eq 0 ] && { npm run typecheck --silent || status=$?; }
+if [ $status -eq 0 ]; then
+  npx vitest run --project unit --project integration --reporter=default --reporter=json --outputFile=.reports/vitest.json || status=$?
+  npx vitest run --project e2e --reporter=default --reporter=json --outputFile=.reports/e2e.json || status=$?
+fi
+node scripts/summarize-tests.mjs .reports/vitest.json .reports/e2e.json || true
+exit $status
