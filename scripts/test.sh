@@ -21,9 +21,12 @@ status=0
 npm run build --silent || status=$?
 [ $status -eq 0 ] && { npm run lint --silent || status=$?; }
 [ $status -eq 0 ] && { npm run typecheck --silent || status=$?; }
-if [ $status -eq 0 ]; then
-  npx vitest run --project unit --project integration --reporter=default --reporter=json --outputFile=.reports/vitest.json || status=$?
-  npx vitest run --project e2e --reporter=default --reporter=json --outputFile=.reports/e2e.json || status=$?
+if [ $status -ne 0 ]; then
+  echo "build, lint or typecheck failed (exit $status): no test was run" >&2
+  exit $status
 fi
-node scripts/summarize-tests.mjs .reports/vitest.json .reports/e2e.json || true
+rm -f .reports/*.json
+npx vitest run --project unit --project integration --reporter=default --reporter=json --outputFile=.reports/vitest.json || status=$?
+npx vitest run --project e2e --reporter=default --reporter=json --outputFile=.reports/e2e.json || status=$?
+node scripts/summarize-tests.mjs .reports/vitest.json .reports/e2e.json
 exit $status
