@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BattleSnapshot } from '@arena/contracts';
+import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import { SideMessageEntity } from '../src/battles/entities/index.js';
 import { connectClient, getJson, startTestArena, statusIs, waitForFrame } from './support/test-arena.js';
 
 describe('the embedded database', () => {
@@ -17,6 +19,10 @@ describe('the embedded database', () => {
       const vote = await voter.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner: 'model_a' });
       expect(vote.ok).toBe(true);
       const before = (await getJson<BattleSnapshot>(`${first.url}/api/battles/${created.battleId}`)).body;
+      // A second battle is left waiting for its vote across the restart.
+      const pending = await voter.socket.emitWithAck('battle:create', { prompt: 'Find primes below 100' });
+      if (!pending.ok) throw new Error(pending.error.message);
+      await waitForFrame(voter, statusIs(pending.battleId, 'voting'));
       voter.socket.disconnect();
       await first.stop();
 
@@ -28,9 +34,53 @@ describe('the embedded database', () => {
         expect(after.body.turns[0]!.sides[side].text).toBe(before.turns[0]!.sides[side].text);
         expect(after.body.turns[0]!.sides[side].runs[0]?.output).toBe(before.turns[0]!.sides[side].runs[0]?.output);
       }
+      const again = await connectClient(second.url, voter.voterId);
+      const stranger = await connectClient(second.url);
+      expect(
+        await stranger.socket.emitWithAck('battle:vote', { battleId: pending.battleId, winner: 'tie' }),
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'not_allowed' },
+      });
+      const late = await again.socket.emitWithAck('battle:vote', { battleId: pending.battleId, winner: 'tie' });
+      expect(late.ok).toBe(true);
+      const twice = await again.socket.emitWithAck('battle:vote', { battleId: pending.battleId, winner: 'tie' });
+      expect(twice).toMatchObject({ ok: false, error: { code: 'already_voted' } });
+      expect((await getJson<BattleSnapshot>(`${second.url}/api/battles/${pending.battleId}`)).body).toMatchObject({
+        status: 'revealed',
+        winner: 'tie',
+      });
+      again.socket.disconnect();
+      stranger.socket.disconnect();
       await second.stop();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes streamed text to the database while it streams, not only at the end', async () => {
+    const arena = await startTestArena({
+      database: 'embedded',
+      models: [
+        { id: 'slow-a', name: 'Slow A', provider: 'demo', style: 'typescript', tokensPerSecond: 40 },
+        { id: 'slow-b', name: 'Slow B', provider: 'demo', style: 'javascript', tokensPerSecond: 40 },
+      ],
+    });
+    try {
+      const voter = await connectClient(arena.url);
+      const created = await voter.socket.emitWithAck('battle:create', { prompt: 'Print Fibonacci numbers' });
+      if (!created.ok) throw new Error(created.error.message);
+      const repo = arena.app.get(DataSource).getRepository(SideMessageEntity);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const midway = await repo.findBy({ battleId: created.battleId });
+      expect(voter.frames.some((f) => f.event === 'gen:end')).toBe(false);
+      for (const m of midway) {
+        expect(m.finishReason).toBeNull();
+        expect(m.text.length).toBeGreaterThan(0);
+      }
+      voter.socket.disconnect();
+    } finally {
+      await arena.stop();
     }
   });
 });

@@ -19,9 +19,11 @@ import {
   TurnEntity,
 } from './entities/index.js';
 import { FrameCoalescer } from './frame-coalescer.js';
+import { ThrottledWrite } from './throttled-write.js';
 import { LiveBattle } from './live-battle.js';
 
-const TEXT_PERSIST_MS = 500;
+/** How often streamed text and run output are written while they stream. */
+const STREAM_PERSIST_MS = 500;
 
 /** Runs battles: streams both models, extracts and runs their code, persists everything as it happens. */
 @Injectable()
@@ -79,7 +81,10 @@ export class BattleRunnerService implements OnApplicationShutdown {
     this.emitter.toBattle(live.id, 'battle:status', { battleId: live.id, status: live.status });
     try {
       await Promise.all(SIDES.map((side) => this.playSide(live, 0, side, models[side])));
-      const failed = SIDES.every((side) => live.side(0, side).finishReason === 'error' && !live.side(0, side).text);
+      // Cancelled (the server is stopping) or nothing produced on either side: no fair comparison to vote on.
+      const failed =
+        live.abort.signal.aborted ||
+        SIDES.every((side) => live.side(0, side).finishReason === 'error' && !live.side(0, side).text);
       await this.setStatus(live, failed ? 'failed' : live.derivedStatus());
     } catch (error) {
       this.logger.error({ battleId: live.id, err: error }, 'battle failed');
@@ -143,17 +148,11 @@ export class BattleRunnerService implements OnApplicationShutdown {
     let firstTokenMs: number | undefined;
     const repo = this.dataSource.getRepository(SideMessageEntity);
     const where = { battleId: live.id, turn, side };
-    let persisting: Promise<unknown> = Promise.resolve();
-    let lastPersist = performance.now();
-    const persistText = (): void => {
-      lastPersist = performance.now();
-      const text = state.text;
-      persisting = persisting
-        .then(() => repo.update(where, { text }))
-        .catch((err: unknown) => {
-          this.logger.warn({ battleId: live.id, side, err }, 'could not persist streamed text');
-        });
-    };
+    const persistText = new ThrottledWrite(
+      STREAM_PERSIST_MS,
+      () => repo.update(where, { text: state.text }),
+      (err) => this.logger.warn({ battleId: live.id, side, err }, 'could not persist streamed text'),
+    );
     const deltas = new FrameCoalescer<string>(this.config.deltaIntervalMs, (texts) => {
       const text = texts.join('');
       state.text += text;
@@ -166,7 +165,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
         text,
         t: Date.now(),
       });
-      if (performance.now() - lastPersist >= TEXT_PERSIST_MS) persistText();
+      persistText.maybe();
     });
 
     const idle = { timer: undefined as NodeJS.Timeout | undefined };
@@ -223,7 +222,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
     state.finished = true;
     state.finishReason = finishReason;
     if (failure?.error) state.error = failure.error;
-    await persisting;
+    await persistText.settled();
     await repo.update(where, {
       text: state.text,
       finishReason,
@@ -264,6 +263,11 @@ export class BattleRunnerService implements OnApplicationShutdown {
     this.emitter.toBattle(live.id, 'run:start', { battleId: live.id, turn, side, runId, environment });
     let stdout = '';
     let stderr = '';
+    const persistOutput = new ThrottledWrite(
+      STREAM_PERSIST_MS,
+      () => repo.update({ id: runId }, { output: run.output, stdout, stderr }),
+      (err) => this.logger.warn({ battleId: live.id, side, runId, err }, 'could not persist run output'),
+    );
     const frames = new FrameCoalescer<OutputChunk>(this.config.deltaIntervalMs, (chunks) => {
       for (const chunk of mergeChunks(chunks)) {
         run.output += chunk.data;
@@ -280,6 +284,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
           t: Date.now(),
         });
       }
+      persistOutput.maybe();
     });
     const result = await this.sandboxes.run(
       { environment, code, limits: this.config.runLimits },
@@ -291,6 +296,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
       frames.push({ stream: 'stderr', data: note });
       frames.flush();
     }
+    await persistOutput.settled();
     run.status = result.status;
     run.durationMs = result.durationMs;
     if (result.exitCode !== undefined) run.exitCode = result.exitCode;

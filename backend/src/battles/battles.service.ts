@@ -181,6 +181,29 @@ export class BattlesService {
     coalescer.push(live.spectators.size);
   }
 
+  /** A battle that finished before this process started (a restart): vote and reveal from its stored row. */
+  private async voteFromDatabase(
+    battle: BattleEntity,
+    voterId: string,
+    winner: Winner,
+  ): Promise<{ models: { a: ModelRef; b: ModelRef } }> {
+    const revealed = await this.dataSource.transaction(async (tx) => {
+      const result = await tx.update(
+        BattleEntity,
+        { id: battle.id, status: 'voting' },
+        { status: 'revealed', winner, revealedAt: new Date() },
+      );
+      if (!result.affected) return false;
+      await tx.insert(VoteEntity, { id: randomUUID(), battleId: battle.id, voterId, winner });
+      return true;
+    });
+    if (!revealed) throw new ArenaError('already_voted', 'you have already voted on this battle');
+    const models = await this.modelRefs(battle);
+    this.emitter.toBattle(battle.id, 'battle:status', { battleId: battle.id, status: 'revealed' });
+    this.emitter.toBattle(battle.id, 'battle:revealed', { battleId: battle.id, models, winner });
+    return { models };
+  }
+
   /** The vote is committed before it is acknowledged; then the models are revealed to the battle's room. */
   async vote(voterId: string, battleId: string, winner: Winner): Promise<{ models: { a: ModelRef; b: ModelRef } }> {
     const live = this.registry.get(battleId);
@@ -196,7 +219,7 @@ export class BattlesService {
     if (status !== 'voting') {
       throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
     }
-    if (!live) throw new ArenaError('not_allowed', 'this battle is no longer open for voting');
+    if (!live) return this.voteFromDatabase(battle!, voterId, winner);
     live.voteInFlight = true;
     try {
       await this.dataSource.transaction(async (tx) => {

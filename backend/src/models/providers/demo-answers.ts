@@ -232,7 +232,7 @@ export function demoAnswer(style: DemoStyle, prompt: string): string {
     (topic ?? GENERIC)[lang].replaceAll('REQUEST', JSON.stringify(prompt.slice(0, 300)));
   switch (style) {
     case 'typescript':
-      return `Here is a typed TypeScript solution — ${title.toLowerCase()}.
+      return `Here is a typed TypeScript solution — ${title}.
 
 \`\`\`typescript
 ${pick('typescript')}
@@ -251,7 +251,7 @@ ${pick('javascript')}
 
 Run it with \`node main.js\`; it needs no dependencies.`;
     case 'python':
-      return `Let's solve it in Python — ${title.toLowerCase()}.
+      return `Let's solve it in Python — ${title}.
 
 \`\`\`bash
 pip install --quiet typing-extensions
