@@ -6,9 +6,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/install.sh"
 cd "$ROOT"
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "› installing Debian's chromium for the browser tests"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# Debian's Chromium for the browser tests; Debian's SciPy for the reference Bradley-Terry fit.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+/usr/bin/python3 -c 'import scipy, numpy' >/dev/null 2>&1 || missing+=(python3-scipy python3-numpy)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "› installing from Debian: ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   echo "› starting PostgreSQL"

@@ -1,6 +1,10 @@
 /**
- * Leaderboard math (Bradley-Terry, bootstrap and sandwich intervals, online Elo): pure functions that
- * depend only on `@arena/contracts`. Arrives with the leaderboard issue; the package exists now so the
- * workspace, its tags and its module boundaries are in place.
+ * Leaderboard math, pure functions with no framework: Bradley-Terry maximum likelihood on aggregated pair
+ * counts, Elo-scale ratings, bootstrap and sandwich intervals, Rank (UB), online Elo, matrices.
  */
-export const RANKING_PACKAGE = '@arena/ranking';
+export * from './bradley-terry.js';
+export * from './elo.js';
+export * from './leaderboard.js';
+export * from './pairwise.js';
+export * from './random.js';
+export * from './synthetic.js';
