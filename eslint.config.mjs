@@ -52,7 +52,7 @@ export default tseslint.config(
             },
             { sourceTag: 'scope:frontend', onlyDependOnLibsWithTags: ['scope:contracts'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes'] },
           ],
         },
       ],

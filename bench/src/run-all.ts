@@ -1,2 +1,3 @@
 // Every benchmark, one after another (each prints its own table).
 await import('./battle-latency.js');
+await import('./ranking.js');

@@ -8,3 +8,5 @@ export * from './leaderboard.js';
 export * from './pairwise.js';
 export * from './random.js';
 export * from './synthetic.js';
+export * from './battles-file.js';
+export * from './jsonl-scanner.js';

@@ -45,8 +45,14 @@ export class PairCountsBuilder {
 
   add(modelA: string, modelB: string, winner: Outcome, weight = 1): void {
     if (modelA === modelB) return;
-    let a = this.model(modelA);
-    let b = this.model(modelB);
+    this.addIndexed(this.model(modelA), this.model(modelB), winner, weight);
+  }
+
+  /** Add a battle between models already registered with `model()` (by the ids it returned). */
+  addIndexed(modelA: number, modelB: number, winner: Outcome, weight = 1): void {
+    if (modelA === modelB) return;
+    let a = modelA;
+    let b = modelB;
     let outcome = winner === 'model_a' ? 0 : winner === 'model_b' ? 1 : 2;
     if (a > b) {
       [a, b] = [b, a];

@@ -1,0 +1,285 @@
+import { JsonlBattleScanner } from './jsonl-scanner.js';
+import { PairCountsBuilder, type Outcome, type PairCounts } from './pairwise.js';
+
+export type BattlesFormat = 'json' | 'jsonl' | 'csv';
+
+const WINNERS: Record<string, Outcome> = {
+  model_a: 'model_a',
+  model_b: 'model_b',
+  tie: 'tie',
+  'tie (bothbad)': 'tie (bothbad)',
+  both_bad: 'tie (bothbad)',
+  tie_bothbad: 'tie (bothbad)',
+};
+
+export class BattlesFileError extends Error {
+  override name = 'BattlesFileError';
+}
+
+export function formatOf(file: string): BattlesFormat {
+  if (/\.jsonl$|\.ndjson$/i.test(file)) return 'jsonl';
+  if (/\.json$/i.test(file)) return 'json';
+  if (/\.csv$/i.test(file)) return 'csv';
+  throw new BattlesFileError(`${file}: unknown format (use .json, .jsonl or .csv)`);
+}
+
+export interface BattleRecord {
+  model_a: string;
+  model_b: string;
+  winner: Outcome;
+  /** Other columns of the row, as read (category, language, anony, tstamp, …). */
+  extra: Record<string, unknown>;
+}
+
+function toRecord(value: unknown, where: string): BattleRecord {
+  if (!value || typeof value !== 'object') throw new BattlesFileError(`${where}: not an object`);
+  const { model_a, model_b, winner, ...extra } = value as Record<string, unknown>;
+  if (typeof model_a !== 'string' || !model_a)
+    throw new BattlesFileError(`${where}: model_a must be a non-empty string`);
+  if (typeof model_b !== 'string' || !model_b)
+    throw new BattlesFileError(`${where}: model_b must be a non-empty string`);
+  const outcome = typeof winner === 'string' ? WINNERS[winner] : undefined;
+  if (!outcome)
+    throw new BattlesFileError(
+      `${where}: winner must be one of model_a, model_b, tie, tie (bothbad); got ${JSON.stringify(winner)}`,
+    );
+  return { model_a, model_b, winner: outcome, extra };
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/** Index just past the JSON string starting at `i` (which is a quote), or -1. */
+function skipString(text: string, i: number): number {
+  for (let k = i + 1; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === BACKSLASH) k += 1;
+    else if (c === QUOTE) return k + 1;
+  }
+  return -1;
+}
+
+/**
+ * The three fields of a FastChat row read straight from a JSON line without building the whole object
+ * (conversations can be long): top-level keys are scanned, other values skipped. Returns undefined for
+ * anything unusual, and the caller falls back to JSON.parse.
+ */
+function scanBattleLine(text: string): { model_a?: string; model_b?: string; winner?: string } | undefined {
+  const out: { model_a?: string; model_b?: string; winner?: string } = {};
+  let i = text.indexOf('{');
+  if (i === -1) return undefined;
+  i += 1;
+  const n = text.length;
+  const ws = (k: number): number => {
+    while (k < n) {
+      const c = text.charCodeAt(k);
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+      k += 1;
+    }
+    return k;
+  };
+  for (;;) {
+    i = ws(i);
+    if (text.charCodeAt(i) === 125) return out; // }
+    if (text.charCodeAt(i) !== QUOTE) return undefined;
+    const keyEnd = skipString(text, i);
+    if (keyEnd === -1) return undefined;
+    const key = text.slice(i + 1, keyEnd - 1);
+    i = ws(keyEnd);
+    if (text.charCodeAt(i) !== 58) return undefined; // :
+    i = ws(i + 1);
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = skipString(text, i);
+      if (end === -1) return undefined;
+      if (key === 'model_a' || key === 'model_b' || key === 'winner') {
+        const raw = text.slice(i + 1, end - 1);
+        out[key] = raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw;
+      }
+      i = end;
+    } else if (c === 123 || c === 91) {
+      let depth = 0;
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === QUOTE) {
+          const end = skipString(text, i);
+          if (end === -1) return undefined;
+          i = end - 1;
+        } else if (d === 123 || d === 91) depth += 1;
+        else if (d === 125 || d === 93) {
+          depth -= 1;
+          if (depth === 0) {
+            i += 1;
+            break;
+          }
+        }
+      }
+      if (depth !== 0) return undefined;
+    } else {
+      while (i < n && text.charCodeAt(i) !== 44 && text.charCodeAt(i) !== 125) i += 1;
+    }
+    i = ws(i);
+    const sep = text.charCodeAt(i);
+    if (sep === 44) i += 1;
+    else if (sep !== 125) return undefined;
+  }
+}
+
+/** Split one CSV line (RFC 4180 quoting; a quoted field may not span lines here). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let value = '';
+      i += 1;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q === -1) throw new BattlesFileError('unterminated quoted CSV field');
+        value += line.slice(i, q);
+        if (line[q + 1] === '"') {
+          value += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      out.push(value);
+      i += 1;
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma === -1 ? line.length : comma;
+      out.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Read FastChat clean-battle rows `{ model_a, model_b, winner, … }` from text chunks (a JSON array, JSON
+ * lines or CSV with a header), calling `onRecord` for each; line numbers in errors are 1-based.
+ */
+export class BattlesParser {
+  private rest = '';
+  private line = 0;
+  private header: string[] | undefined;
+  private json = '';
+
+  /**
+   * @param fieldsOnly the caller needs only model_a, model_b and winner: JSON lines are then scanned for
+   *   those three without parsing the rest (records carry no `extra`).
+   */
+  constructor(
+    private readonly format: BattlesFormat,
+    private readonly onRecord: (record: BattleRecord) => void,
+    private readonly name = 'input',
+    private readonly fieldsOnly = false,
+  ) {}
+
+  push(chunk: string): void {
+    if (this.format === 'json') {
+      this.json += chunk;
+      return;
+    }
+    const text = this.rest + chunk;
+    let start = 0;
+    for (;;) {
+      const newline = text.indexOf('\n', start);
+      if (newline === -1) break;
+      this.lineOf(text.slice(start, newline));
+      start = newline + 1;
+    }
+    this.rest = text.slice(start);
+  }
+
+  end(): void {
+    if (this.format === 'json') {
+      let rows: unknown;
+      try {
+        rows = JSON.parse(this.json);
+      } catch (error) {
+        throw new BattlesFileError(`${this.name}: not valid JSON (${(error as Error).message})`);
+      }
+      if (!Array.isArray(rows))
+        throw new BattlesFileError(`${this.name}: a JSON battles file must be an array of rows`);
+      rows.forEach((row, i) => this.onRecord(toRecord(row, `${this.name}: row ${i + 1}`)));
+      return;
+    }
+    if (this.rest) this.lineOf(this.rest);
+    this.rest = '';
+  }
+
+  private lineOf(raw: string): void {
+    this.line += 1;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (!text.trim()) return;
+    const where = `${this.name}:${this.line}`;
+    if (this.format === 'jsonl') {
+      const fast = this.fieldsOnly ? scanBattleLine(text) : undefined;
+      if (
+        fast &&
+        typeof fast.model_a === 'string' &&
+        typeof fast.model_b === 'string' &&
+        typeof fast.winner === 'string'
+      ) {
+        this.onRecord(toRecord(fast, where));
+        return;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new BattlesFileError(`${where}: not valid JSON`);
+      }
+      this.onRecord(toRecord(value, where));
+      return;
+    }
+    const fields = csvFields(text);
+    if (!this.header) {
+      this.header = fields.map((f) => f.trim());
+      for (const column of ['model_a', 'model_b', 'winner']) {
+        if (!this.header.includes(column)) throw new BattlesFileError(`${where}: CSV header has no ${column} column`);
+      }
+      return;
+    }
+    const row: Record<string, unknown> = {};
+    this.header.forEach((column, i) => (row[column] = fields[i] ?? ''));
+    this.onRecord(toRecord(row, where));
+  }
+}
+
+/** Parse a whole battles text straight into pair counts. */
+export function countsFromText(text: string, format: BattlesFormat) {
+  const builder = new PairCountsBuilder();
+  const parser = new BattlesParser(format, (r) => builder.add(r.model_a, r.model_b, r.winner), 'input', true);
+  parser.push(text);
+  parser.end();
+  return builder.build();
+}
+
+/**
+ * Pair counts from JSON lines given as byte chunks (a file stream): the fast byte scanner for the common
+ * shape, JSON.parse for the rest, so a malformed line is still reported with its line number.
+ */
+export async function countsFromJsonlChunks(chunks: AsyncIterable<Uint8Array>, name = 'input'): Promise<PairCounts> {
+  const builder = new PairCountsBuilder();
+  const scanner = new JsonlBattleScanner(
+    (model) => builder.model(model),
+    (a, b, winner) => builder.addIndexed(a, b, winner),
+    (text, line) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new BattlesFileError(`${name}:${line}: not valid JSON`);
+      }
+      const record = toRecord(value, `${name}:${line}`);
+      builder.add(record.model_a, record.model_b, record.winner);
+    },
+  );
+  for await (const chunk of chunks) scanner.push(chunk);
+  scanner.end();
+  return builder.build();
+}
