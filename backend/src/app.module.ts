@@ -13,6 +13,8 @@ import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { createLogger } from './logging/logger.js';
 import { HealthController } from './health/health.controller.js';
+import { LeaderboardController } from './leaderboard/leaderboard.controller.js';
+import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelsService, RANDOM } from './models/models.service.js';
 import { SamplePromptsService } from './models/sample-prompts.service.js';
@@ -36,7 +38,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, DatabaseModule],
-      controllers: [HealthController, ModelsController, BattlesController],
+      controllers: [HealthController, ModelsController, BattlesController, LeaderboardController],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
         { provide: RANDOM, useValue: options.random ?? Math.random },
@@ -64,6 +66,7 @@ export class AppModule {
         SamplePromptsService,
         BattleRunnerService,
         BattlesService,
+        LeaderboardService,
         BattlesGateway,
       ],
     };

@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './rest.js';
 export * from './validation.js';
 export * from './battle-state.js';
+export * from './leaderboard.js';

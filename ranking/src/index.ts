@@ -10,3 +10,4 @@ export * from './random.js';
 export * from './synthetic.js';
 export * from './battles-file.js';
 export * from './jsonl-scanner.js';
+export * from './hygiene.js';

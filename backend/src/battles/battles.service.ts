@@ -11,6 +11,7 @@ import {
   type Winner,
 } from '@arena/contracts';
 import { DataSource, In, QueryFailedError } from 'typeorm';
+import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter } from './arena-emitter.js';
 import { BattleRegistry } from './battle-registry.js';
@@ -44,6 +45,7 @@ export class BattlesService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(BattleRegistry) private readonly registry: BattleRegistry,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(LeaderboardService) private readonly leaderboard: LeaderboardService,
   ) {}
 
   async snapshot(battleId: string): Promise<BattleSnapshot> {
@@ -198,6 +200,7 @@ export class BattlesService {
       return true;
     });
     if (!revealed) throw new ArenaError('already_voted', 'you have already voted on this battle');
+    this.leaderboard.invalidate();
     const models = await this.modelRefs(battle);
     this.emitter.toBattle(battle.id, 'battle:status', { battleId: battle.id, status: 'revealed' });
     this.emitter.toBattle(battle.id, 'battle:revealed', { battleId: battle.id, models, winner });
@@ -235,6 +238,7 @@ export class BattlesService {
     }
     live.status = 'revealed';
     live.winner = winner;
+    this.leaderboard.invalidate();
     this.registry.retire(battleId, () => this.presence.delete(battleId));
     this.logger.info({ battleId, winner }, 'vote recorded');
     this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });

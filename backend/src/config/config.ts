@@ -25,6 +25,11 @@ const EnvSchema = z.object({
   ARENA_GEN_TIMEOUT_MS: Millis.default(180_000),
   ARENA_GEN_IDLE_TIMEOUT_MS: Millis.default(30_000),
   ARENA_DELTA_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(30),
+  ARENA_IDENTITY_WORDS: z.string().optional(),
+  ARENA_VOTER_DAILY_CAP: z.coerce.number().int().min(1).default(500),
+  ARENA_MAX_VOTES_PER_PROMPT: z.coerce.number().int().min(1).default(100),
+  ARENA_MIN_BATTLES: z.coerce.number().int().min(0).default(20),
+  ARENA_LEADERBOARD_BOOTSTRAP: z.coerce.number().int().min(0).max(10_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -41,6 +46,13 @@ export interface ArenaConfig {
   runLimits: { wallMs: number; cpuMs: number; memoryMb: number; outputBytes: number };
   generation: { timeoutMs: number; idleTimeoutMs: number };
   deltaIntervalMs: number;
+  leaderboard: {
+    identityWords: string[] | undefined;
+    voterDailyCap: number;
+    maxVotesPerPrompt: number;
+    minBattles: number;
+    bootstrapRounds: number;
+  };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -75,6 +87,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     },
     generation: { timeoutMs: e.ARENA_GEN_TIMEOUT_MS, idleTimeoutMs: e.ARENA_GEN_IDLE_TIMEOUT_MS },
     deltaIntervalMs: e.ARENA_DELTA_INTERVAL_MS,
+    leaderboard: {
+      identityWords: e.ARENA_IDENTITY_WORDS?.split(',')
+        .map((w) => w.trim())
+        .filter(Boolean),
+      voterDailyCap: e.ARENA_VOTER_DAILY_CAP,
+      maxVotesPerPrompt: e.ARENA_MAX_VOTES_PER_PROMPT,
+      minBattles: e.ARENA_MIN_BATTLES,
+      bootstrapRounds: e.ARENA_LEADERBOARD_BOOTSTRAP,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,0 +1,304 @@
+#!/usr/bin/env node
+/**
+ * `arena`: the arena's command line, usable without the web UI.
+ *   arena serve                         start the arena (UI + API) on the configured or embedded services
+ *   arena rank [--input FILE] [...]     leaderboard from a FastChat battles file or from the arena's database
+ *   arena import --battles FILE         load FastChat clean-battle rows into the arena's database
+ * Bad input exits non-zero with a one-line reason.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ArenaError } from '@arena/contracts';
+import {
+  aggregate,
+  BattlesFileError,
+  BattlesParser,
+  cleanVotes,
+  computeLeaderboard,
+  formatOf,
+  onlineElo,
+  type BattleRecord,
+  type BattleRow,
+} from '@arena/ranking';
+import { BattleEntity, ModelEntity, TurnEntity, VoteEntity } from '../battles/entities/index.js';
+import { ConfigError, loadConfig, type ArenaConfig } from '../config/config.js';
+import { createDataSource } from '../database/data-source.js';
+import { EmbeddedPostgres } from '../database/embedded-postgres.js';
+import { loadVoteRows } from '../leaderboard/vote-rows.js';
+import { configureLogging } from '../logging/logger.js';
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  arena serve
+  arena rank [--input FILE] [--method bt|elo] [--bootstrap N] [--seed S] [--anchor MODEL=RATING] [--category C] [--format table|json|csv]
+  arena import --battles FILE`;
+
+async function readRecords(file: string, onRecord: (record: BattleRecord) => void): Promise<void> {
+  const parser = new BattlesParser(formatOf(file), onRecord, file);
+  try {
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }))
+      parser.push(chunk as string);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  parser.end();
+}
+
+async function withDatabase<T>(
+  config: ArenaConfig,
+  fn: (ds: ReturnType<typeof createDataSource>) => Promise<T>,
+): Promise<T> {
+  const embedded = config.databaseUrl ? undefined : await EmbeddedPostgres.start(config.dataDir);
+  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, embedded: !!embedded });
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    return await fn(dataSource);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+  }
+}
+
+function progress(label: string, done: number): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r${label}: ${done.toLocaleString('en')}`);
+  else if (done % 100_000 === 0) process.stderr.write(`${label}: ${done}\n`);
+}
+
+async function rank(args: string[], config: ArenaConfig): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      input: { type: 'string' },
+      method: { type: 'string', default: 'bt' },
+      bootstrap: { type: 'string', default: '100' },
+      seed: { type: 'string', default: '42' },
+      anchor: { type: 'string' },
+      category: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+    },
+    strict: true,
+  });
+  const method = values.method;
+  if (method !== 'bt' && method !== 'elo') throw new UsageError(`--method must be bt or elo, not ${method}`);
+  const format = values.format;
+  if (format !== 'table' && format !== 'json' && format !== 'csv')
+    throw new UsageError(`--format must be table, json or csv`);
+  const bootstrap = Number(values.bootstrap);
+  if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > 100_000)
+    throw new UsageError('--bootstrap must be a whole number from 0 to 100000');
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError('--seed must be a whole number');
+  let anchor: { model: string; rating: number } | undefined;
+  if (values.anchor) {
+    const match = /^(.+)=(-?\d+(?:\.\d+)?)$/.exec(values.anchor);
+    if (!match) throw new UsageError('--anchor must be MODEL=RATING, e.g. gpt-4-0314=1000');
+    anchor = { model: match[1]!, rating: Number(match[2]) };
+  }
+
+  const rows: BattleRow[] = [];
+  if (values.input) {
+    let read = 0;
+    await readRecords(values.input, (record) => {
+      read += 1;
+      if (read % 10_000 === 0) progress('read', read);
+      if (values.category && record.extra['category'] !== values.category) return;
+      rows.push({ model_a: record.model_a, model_b: record.model_b, winner: record.winner });
+    });
+    if (process.stderr.isTTY && read >= 10_000) process.stderr.write('\n');
+  } else {
+    const votes = await withDatabase(config, loadVoteRows);
+    const { kept } = cleanVotes(votes, {
+      ...(config.leaderboard.identityWords ? { identityWords: config.leaderboard.identityWords } : {}),
+      dailyCapPerVoter: config.leaderboard.voterDailyCap,
+      maxPerPrompt: config.leaderboard.maxVotesPerPrompt,
+    });
+    for (const v of kept) if (!values.category || v.category === values.category) rows.push(v);
+  }
+
+  let out: {
+    rank: number;
+    model: string;
+    rating: number;
+    ciLow: number;
+    ciHigh: number;
+    battles: number;
+    winRate: number | null;
+  }[];
+  if (method === 'elo') {
+    const ratings = onlineElo(rows);
+    const board = computeLeaderboard(aggregate(rows));
+    const offset = anchor ? anchor.rating - (ratings.get(anchor.model) ?? NaN) : 0;
+    if (anchor && !ratings.has(anchor.model)) throw new UsageError(`anchor model ${anchor.model} has no battles`);
+    out = [...ratings.entries()]
+      .map(([model, rating]) => {
+        const row = board.rows.find((r) => r.model === model)!;
+        return {
+          rank: 0,
+          model,
+          rating: rating + offset,
+          ciLow: rating + offset,
+          ciHigh: rating + offset,
+          battles: row.battles,
+          winRate: row.winRate,
+        };
+      })
+      .sort((a, b) => b.rating - a.rating)
+      .map((row, i) => ({ ...row, rank: i + 1 }));
+  } else {
+    let board;
+    try {
+      board = computeLeaderboard(aggregate(rows), { bootstrap, seed, ...(anchor ? { anchor } : {}) });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (board.disconnected)
+      process.stderr.write(
+        `warning: the comparison graph is disconnected (${board.components.length} groups); ratings across groups are not comparable\n`,
+      );
+    out = board.rows.map(({ rank, model, rating, ciLow, ciHigh, battles, winRate }) => ({
+      rank,
+      model,
+      rating,
+      ciLow,
+      ciHigh,
+      battles,
+      winRate,
+    }));
+  }
+
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify({ battles: rows.length, rows: out }, null, 2)}\n`);
+  } else if (format === 'csv') {
+    process.stdout.write('rank,model,rating,ciLow,ciHigh,battles,winRate\n');
+    for (const r of out) {
+      const model = /[",\n]/.test(r.model) ? `"${r.model.replaceAll('"', '""')}"` : r.model;
+      process.stdout.write(`${r.rank},${model},${r.rating},${r.ciLow},${r.ciHigh},${r.battles},${r.winRate ?? ''}\n`);
+    }
+  } else {
+    const width = Math.max(5, ...out.map((r) => r.model.length));
+    process.stdout.write(
+      `${rows.length} battles\n\n${'rank'.padStart(4)}  ${'model'.padEnd(width)}  rating  95% interval        battles  win rate\n`,
+    );
+    for (const r of out) {
+      process.stdout.write(
+        `${String(r.rank).padStart(4)}  ${r.model.padEnd(width)}  ${r.rating.toFixed(1).padStart(6)}  ${`[${r.ciLow.toFixed(1)}, ${r.ciHigh.toFixed(1)}]`.padEnd(18)}  ${String(r.battles).padStart(7)}  ${r.winRate === null ? '     -' : `${(r.winRate * 100).toFixed(1)}%`.padStart(6)}\n`,
+      );
+    }
+  }
+}
+
+async function importBattles(args: string[], config: ArenaConfig): Promise<void> {
+  const { values } = parseArgs({ args, options: { battles: { type: 'string' } }, strict: true });
+  if (!values.battles) throw new UsageError('--battles FILE is required');
+  const records: BattleRecord[] = [];
+  await readRecords(values.battles, (record) => records.push(record));
+  const imported = await withDatabase(config, async (dataSource) => {
+    const models = [...new Set(records.flatMap((r) => [r.model_a, r.model_b]))];
+    for (const m of models) {
+      if (m.length > 128) throw new UsageError(`model id longer than 128 characters: ${m.slice(0, 40)}…`);
+    }
+    await dataSource.transaction(async (tx) => {
+      const known = new Set((await tx.getRepository(ModelEntity).find()).map((m) => m.id));
+      const fresh = models.filter((m) => !known.has(m));
+      for (let i = 0; i < fresh.length; i += 500) {
+        await tx.insert(
+          ModelEntity,
+          fresh.slice(i, i + 500).map((id) => ({ id, name: id, provider: 'imported', weight: 0, active: false })),
+        );
+      }
+      for (let i = 0; i < records.length; i += 500) {
+        const batch = records.slice(i, i + 500).map((r, k) => {
+          const tstamp = typeof r.extra['tstamp'] === 'number' ? new Date(r.extra['tstamp'] * 1000) : new Date();
+          const conversation = r.extra['conversation_a'];
+          const first = Array.isArray(conversation)
+            ? (conversation[0] as { content?: unknown } | undefined)
+            : undefined;
+          return {
+            id: randomUUID(),
+            tstamp,
+            record: r,
+            prompt: typeof first?.content === 'string' ? first.content : '',
+            // FastChat's `judge` is the (hashed) voter; without it each row is its own voter.
+            voter: typeof r.extra['judge'] === 'string' ? r.extra['judge'].slice(0, 64) : `import-${i + k}`,
+          };
+        });
+        await tx.insert(
+          BattleEntity,
+          batch.map((b) => ({
+            id: b.id,
+            status: 'revealed' as const,
+            category: typeof b.record.extra['category'] === 'string' ? b.record.extra['category'].slice(0, 64) : null,
+            modelAId: b.record.model_a,
+            modelBId: b.record.model_b,
+            creatorVoterId: b.voter,
+            anony: b.record.extra['anony'] !== false,
+            winner: b.record.winner,
+            createdAt: b.tstamp,
+            revealedAt: b.tstamp,
+          })),
+        );
+        await tx.insert(
+          TurnEntity,
+          batch.map((b) => ({ id: randomUUID(), battleId: b.id, turn: 0, prompt: b.prompt })),
+        );
+        await tx.insert(
+          VoteEntity,
+          batch.map((b) => ({
+            id: randomUUID(),
+            battleId: b.id,
+            voterId: b.voter,
+            winner: b.record.winner,
+            createdAt: b.tstamp,
+          })),
+        );
+        progress('imported', i + batch.length);
+      }
+    });
+    return records.length;
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  process.stdout.write(`imported ${imported} battles from ${values.battles}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  configureLogging(process.env['LOG_LEVEL'] ?? 'warn');
+  switch (command) {
+    case 'serve': {
+      configureLogging(config.logLevel);
+      const { startArena } = await import('../server.js');
+      const arena = await startArena(config);
+      process.stdout.write(`\n  The arena is running at ${arena.url}\n\n`);
+      return;
+    }
+    case 'rank':
+      return rank(rest, config);
+    case 'import':
+      return importBattles(rest, config);
+    case undefined:
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const known =
+    error instanceof UsageError ||
+    error instanceof BattlesFileError ||
+    error instanceof ConfigError ||
+    error instanceof ArenaError;
+  const message = error instanceof Error ? error.message : String(error);
+  const codeError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`arena: ${known || codeError ? message.split('\n')[0] : `failed: ${message}`}\n`);
+  if (codeError) process.stderr.write(`${USAGE}\n`);
+  process.exit(known || codeError ? 2 : 1);
+});

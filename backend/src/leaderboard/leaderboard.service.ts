@@ -1,0 +1,178 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { LeaderboardQuery, LeaderboardResponse, MatrixQuery, MatrixResponse } from '@arena/contracts';
+import {
+  aggregate,
+  battleCountMatrix,
+  cleanVotes,
+  computeLeaderboard,
+  onlineElo,
+  winRateMatrix,
+  type HygieneReport,
+} from '@arena/ranking';
+import { DataSource } from 'typeorm';
+import { ModelEntity } from '../battles/entities/index.js';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { loadVoteRows, type VoteRow } from './vote-rows.js';
+
+/** After a vote, the default board is refit this soon (votes arriving meanwhile share the refit). */
+const REFIT_DEBOUNCE_MS = 250;
+
+interface CleanData {
+  rows: VoteRow[];
+  report: HygieneReport;
+  names: Map<string, string>;
+  at: Date;
+}
+
+function keyOf(query: LeaderboardQuery): string {
+  return JSON.stringify([query.category ?? '', query.language ?? '', query.environment ?? '', query.bothRan ?? '']);
+}
+
+export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
+  if (query.category && row.category !== query.category) return false;
+  if (query.language && !row.languages.includes(query.language)) return false;
+  if (query.environment && !row.environments.includes(query.environment)) return false;
+  if (query.bothRan && row.bothRan !== (query.bothRan === 'true')) return false;
+  return true;
+}
+
+/**
+ * The leaderboard from human votes: hygiene rules, then Bradley-Terry with bootstrap intervals, per
+ * breakdown. Results are cached until the next vote; a vote schedules one debounced refit, warm-started
+ * from the previous ratings, so a burst of votes costs one fit.
+ */
+@Injectable()
+export class LeaderboardService implements OnModuleDestroy {
+  private readonly logger = createLogger(LeaderboardService.name);
+  private data: Promise<CleanData> | undefined;
+  private readonly boards = new Map<string, Promise<LeaderboardResponse>>();
+  private readonly strengths = new Map<string, Map<string, number>>();
+  private refit: NodeJS.Timeout | undefined;
+  private generation = 0;
+
+  constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
+
+  /** A vote was recorded: drop cached boards and refit the default one shortly. */
+  invalidate(): void {
+    this.generation += 1;
+    this.data = undefined;
+    this.boards.clear();
+    clearTimeout(this.refit);
+    this.refit = setTimeout(() => {
+      this.leaderboard({}).catch((err: unknown) => this.logger.warn({ err }, 'leaderboard refit failed'));
+    }, REFIT_DEBOUNCE_MS);
+    this.refit.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearTimeout(this.refit);
+  }
+
+  private clean(): Promise<CleanData> {
+    this.data ??= (async () => {
+      const [votes, models] = await Promise.all([
+        loadVoteRows(this.dataSource),
+        this.dataSource.getRepository(ModelEntity).find(),
+      ]);
+      const options = this.config.leaderboard;
+      const { kept, report } = cleanVotes(votes, {
+        ...(options.identityWords ? { identityWords: options.identityWords } : {}),
+        dailyCapPerVoter: options.voterDailyCap,
+        maxPerPrompt: options.maxVotesPerPrompt,
+      });
+      return { rows: kept, report, names: new Map(models.map((m) => [m.id, m.name])), at: new Date() };
+    })();
+    return this.data;
+  }
+
+  async rows(query: LeaderboardQuery): Promise<VoteRow[]> {
+    return (await this.clean()).rows.filter((row) => matchesQuery(row, query));
+  }
+
+  leaderboard(query: LeaderboardQuery): Promise<LeaderboardResponse> {
+    const key = keyOf(query);
+    let board = this.boards.get(key);
+    if (!board) {
+      const generation = this.generation;
+      board = this.compute(query, key).catch((error: unknown) => {
+        if (this.generation === generation) this.boards.delete(key);
+        throw error;
+      });
+      this.boards.set(key, board);
+    }
+    return board;
+  }
+
+  private async compute(query: LeaderboardQuery, key: string): Promise<LeaderboardResponse> {
+    const started = performance.now();
+    const data = await this.clean();
+    const rows = data.rows.filter((row) => matchesQuery(row, query));
+    const counts = aggregate(rows);
+    const rounds = this.config.leaderboard.bootstrapRounds;
+    const previous = this.strengths.get(key);
+    const board = computeLeaderboard(counts, {
+      bootstrap: rounds,
+      seed: 42,
+      minBattles: this.config.leaderboard.minBattles,
+      ...(previous ? { start: previous } : {}),
+    });
+    this.strengths.set(key, board.strengths);
+    const elo = onlineElo(rows);
+    const facet = (pick: (row: VoteRow) => (string | null)[]): string[] =>
+      [...new Set(data.rows.flatMap(pick).filter((x): x is string => !!x))].sort();
+    this.logger.debug(
+      { query, battles: counts.battles, ms: Math.round(performance.now() - started) },
+      'leaderboard computed',
+    );
+    return {
+      updatedAt: data.at.toISOString(),
+      battles: counts.battles,
+      rows: board.rows.map((row) => ({
+        rank: row.rank,
+        model: row.model,
+        name: data.names.get(row.model) ?? row.model,
+        rating: row.rating,
+        ciLow: row.ciLow,
+        ciHigh: row.ciHigh,
+        battles: row.battles,
+        winRate: row.winRate,
+        provisional: row.provisional,
+        elo: elo.get(row.model) ?? 1000,
+      })),
+      interval: board.interval,
+      bootstrapRounds: rounds,
+      minBattles: this.config.leaderboard.minBattles,
+      components: board.components,
+      disconnected: board.disconnected,
+      hygiene: data.report,
+      facets: {
+        categories: facet((r) => [r.category]),
+        languages: facet((r) => r.languages),
+        environments: facet((r) => r.environments),
+      },
+    };
+  }
+
+  async matrix(query: MatrixQuery): Promise<MatrixResponse> {
+    const { kind, ...filter } = query;
+    const [board, rows] = await Promise.all([this.leaderboard(filter), this.rows(filter)]);
+    const order = board.rows.map((r) => r.model);
+    const counts = aggregate(rows, order);
+    const values = kind === 'winrate' ? winRateMatrix(counts) : battleCountMatrix(counts);
+    const index = order.map((m) => counts.models.indexOf(m));
+    return {
+      kind,
+      models: order,
+      values: index.map((i) =>
+        index.map((j) => {
+          const v = values[i]![j]!;
+          return Number.isFinite(v) ? v : null;
+        }),
+      ),
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import type { Winner } from '@arena/contracts';
+import type { VoteRecord } from '@arena/ranking';
+import type { DataSource } from 'typeorm';
+
+/** One human vote with what the breakdowns filter on. */
+export interface VoteRow extends VoteRecord {
+  battleId: string;
+  category: string | null;
+  languages: string[];
+  environments: string[];
+  bothRan: boolean;
+}
+
+interface RawVote {
+  battle_id: string;
+  voter_id: string;
+  winner: Winner;
+  created_at: Date | string;
+  model_a_id: string;
+  model_b_id: string;
+  category: string | null;
+  anony: boolean;
+  prompt: string | null;
+  answer_a: string | null;
+  answer_b: string | null;
+  env_a: string | null;
+  env_b: string | null;
+  lang_a: string | null;
+  lang_b: string | null;
+  status_a: string | null;
+  status_b: string | null;
+}
+
+const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =>
+  `(SELECT x.${column} FROM ${table} x WHERE x.battle_id = b.id AND x.turn = 0 AND x.side = '${s}' ${order} LIMIT 1)`;
+
+/** Every vote with its battle, in vote order (what online Elo and the hygiene rules need). */
+export async function loadVoteRows(dataSource: DataSource): Promise<VoteRow[]> {
+  const rows = await dataSource.query<RawVote[]>(`
+    SELECT b.id AS battle_id, v.voter_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
+      (SELECT t.prompt FROM turns t WHERE t.battle_id = b.id AND t.turn = 0) AS prompt,
+      ${side('text', 'side_messages', 'a')} AS answer_a,
+      ${side('text', 'side_messages', 'b')} AS answer_b,
+      ${side('environment', 'code_extractions', 'a')} AS env_a,
+      ${side('environment', 'code_extractions', 'b')} AS env_b,
+      ${side('language', 'code_extractions', 'a')} AS lang_a,
+      ${side('language', 'code_extractions', 'b')} AS lang_b,
+      ${side('status', 'executions', 'a', 'ORDER BY x.created_at DESC')} AS status_a,
+      ${side('status', 'executions', 'b', 'ORDER BY x.created_at DESC')} AS status_b
+    FROM votes v JOIN battles b ON b.id = v.battle_id
+    ORDER BY v.created_at, v.id`);
+  return rows.map((r) => ({
+    battleId: r.battle_id,
+    model_a: r.model_a_id,
+    model_b: r.model_b_id,
+    winner: r.winner,
+    anony: r.anony,
+    voter: r.voter_id,
+    tstamp: new Date(r.created_at).getTime(),
+    prompt: r.prompt ?? '',
+    answers: [r.answer_a ?? '', r.answer_b ?? ''],
+    category: r.category,
+    languages: [...new Set([r.lang_a, r.lang_b].filter((x): x is string => !!x))],
+    environments: [...new Set([r.env_a, r.env_b].filter((x): x is string => !!x))],
+    bothRan: r.status_a === 'ok' && r.status_b === 'ok',
+  }));
+}

@@ -1,0 +1,123 @@
+import type { Outcome } from './pairwise.js';
+
+/** A vote as the hygiene rules see it. */
+export interface VoteRecord {
+  model_a: string;
+  model_b: string;
+  winner: Outcome;
+  anony: boolean;
+  voter: string;
+  /** Milliseconds since the epoch. */
+  tstamp: number;
+  prompt: string;
+  /** The models' answers, searched for identity words. */
+  answers: string[];
+}
+
+export interface HygieneOptions {
+  identityWords?: readonly string[];
+  /** Votes kept per voter per UTC day (the first ones). */
+  dailyCapPerVoter?: number;
+  /** Votes kept per identical (normalised) prompt. */
+  maxPerPrompt?: number;
+}
+
+export interface HygieneReport {
+  input: number;
+  kept: number;
+  removed: { notAnonymous: number; identityRevealed: number; voterDailyCap: number; duplicatePrompt: number };
+}
+
+/** Words by which a model may reveal who made it (after FastChat's clean_battle_data list). */
+export const DEFAULT_IDENTITY_WORDS = [
+  'vicuna',
+  'lmsys',
+  'koala',
+  'uc berkeley',
+  'open assistant',
+  'laion',
+  'chatglm',
+  'chatgpt',
+  'gpt-4',
+  'gpt-3',
+  'openai',
+  'anthropic',
+  'claude',
+  'bard',
+  'palm',
+  'lamda',
+  'gemini',
+  'google deepmind',
+  'llama',
+  'qianwen',
+  'qwen',
+  'alibaba',
+  'mistral',
+  'zhipu',
+  'deepseek',
+  'hermes',
+  'cohere',
+  'dbrx',
+  'databricks',
+];
+
+function identityPattern(words: readonly string[]): RegExp | undefined {
+  const escaped = words
+    .filter((w) => w.trim())
+    .map((w) =>
+      w
+        .trim()
+        .toLowerCase()
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    );
+  return escaped.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'iu') : undefined;
+}
+
+export function normalizePromptText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Chatbot Arena's cleaning before ranking, in order: anonymous battles only; drop battles whose answers
+ * reveal a model's identity; at most N votes per voter per day; at most M votes per identical prompt.
+ * Input order is kept (it should be time order); each rule reports how many it removed.
+ */
+export function cleanVotes<T extends VoteRecord>(
+  votes: readonly T[],
+  options: HygieneOptions = {},
+): { kept: T[]; report: HygieneReport } {
+  const pattern = identityPattern(options.identityWords ?? DEFAULT_IDENTITY_WORDS);
+  const cap = options.dailyCapPerVoter ?? Infinity;
+  const perPrompt = options.maxPerPrompt ?? Infinity;
+  const removed = { notAnonymous: 0, identityRevealed: 0, voterDailyCap: 0, duplicatePrompt: 0 };
+  const perVoterDay = new Map<string, number>();
+  const promptCount = new Map<string, number>();
+  const kept: T[] = [];
+  for (const vote of votes) {
+    if (!vote.anony) {
+      removed.notAnonymous += 1;
+      continue;
+    }
+    if (pattern && vote.answers.some((answer) => pattern.test(answer))) {
+      removed.identityRevealed += 1;
+      continue;
+    }
+    const day = `${vote.voter}\u0000${new Date(vote.tstamp).toISOString().slice(0, 10)}`;
+    const used = perVoterDay.get(day) ?? 0;
+    if (used >= cap) {
+      removed.voterDailyCap += 1;
+      continue;
+    }
+    const prompt = normalizePromptText(vote.prompt);
+    const seen = promptCount.get(prompt) ?? 0;
+    // An unknown prompt (imported battles without a conversation) is not a duplicate of anything.
+    if (prompt && seen >= perPrompt) {
+      removed.duplicatePrompt += 1;
+      continue;
+    }
+    perVoterDay.set(day, used + 1);
+    promptCount.set(prompt, seen + 1);
+    kept.push(vote);
+  }
+  return { kept, report: { input: votes.length, kept: kept.length, removed } };
+}
