@@ -99,4 +99,25 @@ describe('a battle in the browser', () => {
     await voter.screenshot({ path: path.join(ARTIFACTS, 'home.png') });
     expect(errors).toEqual([]);
   });
+
+  it('shows the vote on the leaderboard with its interval, chart and heatmap', async () => {
+    const page = track(await (await browser.newContext({ viewport: { width: 1440, height: 1100 } })).newPage(), 'leaderboard');
+    await page.goto(`${arena.url}/leaderboard/`);
+    await expect.poll(() => page.getByTestId('leaderboard-row').count(), { timeout: 15_000 }).toBe(2);
+    const text = (await page.getByTestId('leaderboard-table').textContent()) ?? '';
+    for (const model of MODELS) expect(text).toContain(model.name);
+    expect(text).toContain('provisional');
+    expect(await page.locator('svg.chart circle').count()).toBe(2);
+    expect(await page.locator('svg.heatmap rect').count()).toBe(4);
+    expect(await page.getByTestId('lb-stats').textContent()).toMatch(/^1 battles/);
+    await page.getByTestId('filter-bothRan').selectOption('false');
+    await expect.poll(() => page.getByTestId('leaderboard-row').count()).toBe(0);
+    await page.getByTestId('filter-bothRan').selectOption('true');
+    await expect.poll(() => page.getByTestId('leaderboard-row').count()).toBe(2);
+    const href = await page.getByTestId('download-battles').getAttribute('href');
+    const download = await fetch(`${arena.url}${href}`);
+    expect((await download.text()).trim().split('\n')).toHaveLength(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leaderboard.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
 });

@@ -17,6 +17,7 @@ export function Header() {
       <nav>
         {link('/', 'Battle')}
         {link('/watch/', 'Watch live')}
+        {link('/leaderboard/', 'Leaderboard')}
       </nav>
       <span className="tagline">code models, judged by running their code</span>
     </header>

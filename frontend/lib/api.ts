@@ -1,4 +1,12 @@
-import type { BattleListItem, BattleSnapshot, PublicModel, SamplePrompt } from '@arena/contracts';
+import type {
+  BattleListItem,
+  BattleSnapshot,
+  LeaderboardQuery,
+  LeaderboardResponse,
+  MatrixResponse,
+  PublicModel,
+  SamplePrompt,
+} from '@arena/contracts';
 
 /** Where the backend is: the page's own origin in production, or NEXT_PUBLIC_ARENA_URL in development. */
 export function backendUrl(): string {
@@ -19,4 +27,14 @@ export const api = {
   samples: () => get<SamplePrompt[]>('/prompts/samples'),
   battles: (status: 'live' | 'recent', limit = 20) => get<BattleListItem[]>(`/battles?status=${status}&limit=${limit}`),
   battle: (id: string) => get<BattleSnapshot>(`/battles/${encodeURIComponent(id)}`),
+  leaderboard: (query: LeaderboardQuery) => get<LeaderboardResponse>(`/leaderboard${queryString(query)}`),
+  matrix: (query: LeaderboardQuery, kind: 'winrate' | 'count') =>
+    get<MatrixResponse>(`/leaderboard/matrix${queryString({ ...query, kind })}`),
 };
+
+export function queryString(query: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

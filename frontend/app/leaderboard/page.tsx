@@ -1,0 +1,230 @@
+'use client';
+import type { LeaderboardQuery, LeaderboardResponse, MatrixResponse } from '@arena/contracts';
+import { useEffect, useState } from 'react';
+import { api, backendUrl, queryString } from '../../lib/api';
+
+function RatingChart({ board }: { board: LeaderboardResponse }) {
+  const rows = board.rows;
+  if (rows.length === 0) return null;
+  const lo = Math.min(...rows.map((r) => r.ciLow));
+  const hi = Math.max(...rows.map((r) => r.ciHigh));
+  const pad = Math.max(10, (hi - lo) * 0.05);
+  const [min, max] = [lo - pad, hi + pad];
+  const width = 720;
+  const left = 190;
+  const rowHeight = 26;
+  const x = (v: number): number => left + ((v - min) / (max - min)) * (width - left - 20);
+  const ticks = Array.from({ length: 5 }, (_, i) => min + ((max - min) * i) / 4);
+  return (
+    <svg className="chart" viewBox={`0 0 ${width} ${rows.length * rowHeight + 30}`} role="img" aria-label="ratings with 95% intervals">
+      {ticks.map((t) => (
+        <g key={t}>
+          <line x1={x(t)} x2={x(t)} y1={0} y2={rows.length * rowHeight} className="grid" />
+          <text x={x(t)} y={rows.length * rowHeight + 18} className="tick" textAnchor="middle">
+            {t.toFixed(0)}
+          </text>
+        </g>
+      ))}
+      {rows.map((r, i) => (
+        <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
+          <text x={left - 10} y={4} textAnchor="end" className="label">
+            {r.name.length > 26 ? `${r.name.slice(0, 25)}…` : r.name}
+          </text>
+          <line x1={x(r.ciLow)} x2={x(r.ciHigh)} y1={0} y2={0} className={r.provisional ? 'ci provisional' : 'ci'} />
+          <circle cx={x(r.rating)} cy={0} r={5} className="point">
+            <title>{`${r.name}: ${r.rating.toFixed(1)} [${r.ciLow.toFixed(1)}, ${r.ciHigh.toFixed(1)}]`}</title>
+          </circle>
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string, string> }) {
+  const n = matrix.models.length;
+  if (n === 0) return null;
+  const cell = Math.max(22, Math.min(48, Math.floor(560 / n)));
+  const left = 170;
+  const top = 120;
+  const color = (v: number | null): string => {
+    if (v === null) return '#1c2330';
+    const hue = v >= 0.5 ? 160 : 0;
+    const strength = Math.abs(v - 0.5) * 2;
+    return `hsla(${hue}, 65%, ${55 - strength * 15}%, ${0.15 + strength * 0.85})`;
+  };
+  const label = (m: string): string => {
+    const name = names.get(m) ?? m;
+    return name.length > 22 ? `${name.slice(0, 21)}…` : name;
+  };
+  return (
+    <svg className="heatmap" viewBox={`0 0 ${left + n * cell + 10} ${top + n * cell + 10}`} role="img" aria-label="pairwise win rates">
+      {matrix.models.map((m, j) => (
+        <text key={m} className="label" transform={`translate(${left + j * cell + cell / 2}, ${top - 8}) rotate(-45)`}>
+          {label(m)}
+        </text>
+      ))}
+      {matrix.models.map((row, i) => (
+        <g key={row}>
+          <text x={left - 8} y={top + i * cell + cell / 2 + 4} textAnchor="end" className="label">
+            {label(row)}
+          </text>
+          {matrix.values[i]!.map((v, j) => (
+            <g key={j}>
+              <rect x={left + j * cell} y={top + i * cell} width={cell - 2} height={cell - 2} rx={3} fill={color(v)}>
+                <title>{v === null ? 'no decided battles' : `${label(row)} beat ${label(matrix.models[j]!)} in ${(v * 100).toFixed(1)}% of decided battles`}</title>
+              </rect>
+              {v !== null && cell >= 30 ? (
+                <text x={left + j * cell + cell / 2 - 1} y={top + i * cell + cell / 2 + 4} textAnchor="middle" className="cell">
+                  {Math.round(v * 100)}
+                </text>
+              ) : null}
+            </g>
+          ))}
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+const ANY = '';
+
+export default function LeaderboardPage() {
+  const [query, setQuery] = useState<LeaderboardQuery>({});
+  const [board, setBoard] = useState<LeaderboardResponse>();
+  const [matrix, setMatrix] = useState<MatrixResponse>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    let stop = false;
+    const load = async (): Promise<void> => {
+      try {
+        const [b, m] = await Promise.all([api.leaderboard(query), api.matrix(query, 'winrate')]);
+        if (stop) return;
+        setBoard(b);
+        setMatrix(m);
+        setError(undefined);
+      } catch (e) {
+        if (!stop) setError(e instanceof Error ? e.message : String(e));
+      }
+    };
+    void load();
+    const timer = setInterval(() => void load(), 5_000);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [query]);
+
+  const select = (key: keyof LeaderboardQuery, label: string, options: string[]) => (
+    <label className="filter">
+      <span className="muted">{label}</span>
+      <select
+        data-testid={`filter-${key}`}
+        value={query[key] ?? ANY}
+        onChange={(e) => setQuery((q) => ({ ...q, [key]: e.target.value || undefined }))}
+      >
+        <option value={ANY}>all</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  const names = new Map(board?.rows.map((r) => [r.model, r.name]) ?? []);
+  const removed = board ? Object.values(board.hygiene.removed).reduce((s, v) => s + v, 0) : 0;
+
+  return (
+    <div className="page leaderboard">
+      <div className="lb-head">
+        <div>
+          <h2>Leaderboard</h2>
+          <p className="muted">
+            Bradley-Terry ratings from human votes (Elo scale, mean 1000) with 95% {board?.interval === 'sandwich' ? 'sandwich' : 'bootstrap'}{' '}
+            intervals. Rank is 1 + the number of models that are better with confidence.
+          </p>
+        </div>
+        <a className="download" href={`${backendUrl()}/api/leaderboard/battles.jsonl${queryString({ ...query })}`} data-testid="download-battles">
+          Download the battles (JSONL)
+        </a>
+      </div>
+      <div className="filters">
+        {select('category', 'Category', board?.facets.categories ?? [])}
+        {select('language', 'Language', board?.facets.languages ?? [])}
+        {select('environment', 'Environment', board?.facets.environments ?? [])}
+        <label className="filter">
+          <span className="muted">Execution</span>
+          <select data-testid="filter-bothRan" value={query.bothRan ?? ANY} onChange={(e) => setQuery((q) => ({ ...q, bothRan: (e.target.value || undefined) as LeaderboardQuery['bothRan'] }))}>
+            <option value={ANY}>all battles</option>
+            <option value="true">both sides ran successfully</option>
+            <option value="false">not both ran</option>
+          </select>
+        </label>
+      </div>
+      {error ? <div className="error banner">{error}</div> : null}
+      {board ? (
+        <>
+          <div className="muted stats" data-testid="lb-stats">
+            {board.battles.toLocaleString()} battles · {board.hygiene.input.toLocaleString()} votes, {removed} removed by the cleaning rules
+            (not anonymous {board.hygiene.removed.notAnonymous}, identity revealed {board.hygiene.removed.identityRevealed}, over the daily cap{' '}
+            {board.hygiene.removed.voterDailyCap}, duplicate prompts {board.hygiene.removed.duplicatePrompt}) · updated{' '}
+            {new Date(board.updatedAt).toLocaleTimeString()}
+          </div>
+          {board.disconnected ? (
+            <div className="demo-note">Some models were never compared with each other: ratings across these groups are not comparable.</div>
+          ) : null}
+          {board.rows.length === 0 ? (
+            <div className="muted empty">No votes yet. Vote in a few battles and the models show up here.</div>
+          ) : (
+            <>
+              <table className="lb-table" data-testid="leaderboard-table">
+                <thead>
+                  <tr>
+                    <th>Rank (UB)</th>
+                    <th>Model</th>
+                    <th>Rating</th>
+                    <th>95% interval</th>
+                    <th>Battles</th>
+                    <th>Win rate</th>
+                    <th title="online Elo, K = 4, in vote order">Online Elo</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {board.rows.map((r) => (
+                    <tr key={r.model} data-testid="leaderboard-row">
+                      <td>{r.rank}</td>
+                      <td>
+                        {r.name}
+                        {r.provisional ? <span className="pill provisional-pill" title={`fewer than ${board.minBattles} battles`}>provisional</span> : null}
+                      </td>
+                      <td className="num">{r.rating.toFixed(0)}</td>
+                      <td className="num muted">
+                        {r.ciLow.toFixed(0)} – {r.ciHigh.toFixed(0)}
+                      </td>
+                      <td className="num">{r.battles}</td>
+                      <td className="num">{r.winRate === null ? '–' : `${(r.winRate * 100).toFixed(1)}%`}</td>
+                      <td className="num muted">{r.elo.toFixed(0)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <div className="lb-charts">
+                <section>
+                  <h3>Ratings with 95% intervals</h3>
+                  <RatingChart board={board} />
+                </section>
+                <section>
+                  <h3>Win rate of row over column (ties excluded)</h3>
+                  {matrix ? <Heatmap matrix={matrix} names={names} /> : null}
+                </section>
+              </div>
+            </>
+          )}
+        </>
+      ) : (
+        <div className="muted">Loading…</div>
+      )}
+    </div>
+  );
+}
