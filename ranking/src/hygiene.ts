@@ -12,6 +12,8 @@ export interface VoteRecord {
   prompt: string;
   /** The models' answers, searched for identity words. */
   answers: string[];
+  /** Set when the identity check was already made for this vote (its answers are then not searched again). */
+  revealsIdentity?: boolean;
 }
 
 export interface HygieneOptions {
@@ -61,7 +63,7 @@ export const DEFAULT_IDENTITY_WORDS = [
   'databricks',
 ];
 
-function identityPattern(words: readonly string[]): RegExp | undefined {
+export function identityPattern(words: readonly string[] = DEFAULT_IDENTITY_WORDS): RegExp | undefined {
   const escaped = words
     .filter((w) => w.trim())
     .map((w) =>
@@ -98,7 +100,7 @@ export function cleanVotes<T extends VoteRecord>(
       removed.notAnonymous += 1;
       continue;
     }
-    if (pattern && vote.answers.some((answer) => pattern.test(answer))) {
+    if (vote.revealsIdentity ?? (pattern !== undefined && vote.answers.some((answer) => pattern.test(answer)))) {
       removed.identityRevealed += 1;
       continue;
     }

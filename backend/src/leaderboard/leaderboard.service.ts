@@ -5,6 +5,8 @@ import {
   battleCountMatrix,
   cleanVotes,
   computeLeaderboard,
+  DEFAULT_IDENTITY_WORDS,
+  identityPattern,
   onlineElo,
   winRateMatrix,
   type HygieneReport,
@@ -13,10 +15,12 @@ import { DataSource } from 'typeorm';
 import { ModelEntity } from '../battles/entities/index.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
-import { loadVoteRows, type VoteRow } from './vote-rows.js';
+import { loadVoteRows, type VoteCursor, type VoteRow } from './vote-rows.js';
 
 /** After a vote, the default board is refit this soon (votes arriving meanwhile share the refit). */
 const REFIT_DEBOUNCE_MS = 250;
+/** Votes are read incrementally after a vote; everything is re-read this often (imports, other writers). */
+const FULL_RELOAD_MS = 60_000;
 
 interface CleanData {
   rows: VoteRow[];
@@ -46,6 +50,10 @@ export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
 export class LeaderboardService implements OnModuleDestroy {
   private readonly logger = createLogger(LeaderboardService.name);
   private data: Promise<CleanData> | undefined;
+  /** Every vote read so far, identity check done, and where reading stopped. */
+  private raw: VoteRow[] = [];
+  private cursor: VoteCursor | undefined;
+  private fullReloadAt = 0;
   private readonly boards = new Map<string, Promise<LeaderboardResponse>>();
   private readonly strengths = new Map<string, Map<string, number>>();
   private refit: NodeJS.Timeout | undefined;
@@ -58,9 +66,7 @@ export class LeaderboardService implements OnModuleDestroy {
 
   /** A vote was recorded: drop cached boards and refit the default one shortly. */
   invalidate(): void {
-    this.generation += 1;
-    this.data = undefined;
-    this.boards.clear();
+    this.invalidateData();
     clearTimeout(this.refit);
     this.refit = setTimeout(() => {
       this.leaderboard({}).catch((err: unknown) => this.logger.warn({ err }, 'leaderboard refit failed'));
@@ -68,16 +74,36 @@ export class LeaderboardService implements OnModuleDestroy {
     this.refit.unref();
   }
 
+  private invalidateData(): void {
+    this.generation += 1;
+    this.data = undefined;
+    this.boards.clear();
+  }
+
   onModuleDestroy(): void {
     clearTimeout(this.refit);
   }
 
+  /** New votes since the last read (or all of them, periodically), each checked for identity words once. */
+  private async votes(): Promise<VoteRow[]> {
+    const full = Date.now() >= this.fullReloadAt || !this.cursor;
+    const fresh = await loadVoteRows(this.dataSource, full ? undefined : this.cursor);
+    const pattern = identityPattern(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS);
+    for (const row of fresh) row.revealsIdentity = !!pattern && row.answers.some((answer) => pattern.test(answer));
+    if (full) {
+      this.raw = [...fresh];
+      this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
+    } else {
+      this.raw.push(...fresh);
+    }
+    if (fresh.cursor) this.cursor = fresh.cursor;
+    return this.raw;
+  }
+
   private clean(): Promise<CleanData> {
+    if (this.data && Date.now() >= this.fullReloadAt) this.invalidateData();
     this.data ??= (async () => {
-      const [votes, models] = await Promise.all([
-        loadVoteRows(this.dataSource),
-        this.dataSource.getRepository(ModelEntity).find(),
-      ]);
+      const [votes, models] = await Promise.all([this.votes(), this.dataSource.getRepository(ModelEntity).find()]);
       const options = this.config.leaderboard;
       const { kept, report } = cleanVotes(votes, {
         ...(options.identityWords ? { identityWords: options.identityWords } : {}),

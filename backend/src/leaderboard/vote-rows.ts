@@ -34,10 +34,23 @@ interface RawVote {
 const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =>
   `(SELECT x.${column} FROM ${table} x WHERE x.battle_id = b.id AND x.turn = 0 AND x.side = '${s}' ${order} LIMIT 1)`;
 
-/** Every vote with its battle, in vote order (what online Elo and the hygiene rules need). */
-export async function loadVoteRows(dataSource: DataSource): Promise<VoteRow[]> {
-  const rows = await dataSource.query<RawVote[]>(`
-    SELECT b.id AS battle_id, v.voter_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
+/** Where reading stopped: the last vote's time as PostgreSQL text (microseconds kept) and its id. */
+export interface VoteCursor {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * Votes with their battles, in vote order (what online Elo and the hygiene rules need): all of them, or
+ * only those after `since`. Returns the cursor of the last one.
+ */
+export async function loadVoteRows(
+  dataSource: DataSource,
+  since?: VoteCursor,
+): Promise<VoteRow[] & { cursor?: VoteCursor }> {
+  const rows = await dataSource.query<(RawVote & { vote_id: string; cursor_at: string })[]>(
+    `
+    SELECT v.id AS vote_id, v.created_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
       (SELECT t.prompt FROM turns t WHERE t.battle_id = b.id AND t.turn = 0) AS prompt,
       ${side('text', 'side_messages', 'a')} AS answer_a,
       ${side('text', 'side_messages', 'b')} AS answer_b,
@@ -48,8 +61,11 @@ export async function loadVoteRows(dataSource: DataSource): Promise<VoteRow[]> {
       ${side('status', 'executions', 'a', 'ORDER BY x.created_at DESC')} AS status_a,
       ${side('status', 'executions', 'b', 'ORDER BY x.created_at DESC')} AS status_b
     FROM votes v JOIN battles b ON b.id = v.battle_id
-    ORDER BY v.created_at, v.id`);
-  return rows.map((r) => ({
+    ${since ? 'WHERE (v.created_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
+    ORDER BY v.created_at, v.id`,
+    since ? [since.createdAt, since.id] : [],
+  );
+  const out: VoteRow[] & { cursor?: VoteCursor } = rows.map((r) => ({
     battleId: r.battle_id,
     model_a: r.model_a_id,
     model_b: r.model_b_id,
@@ -64,4 +80,7 @@ export async function loadVoteRows(dataSource: DataSource): Promise<VoteRow[]> {
     environments: [...new Set([r.env_a, r.env_b].filter((x): x is string => !!x))],
     bothRan: r.status_a === 'ok' && r.status_b === 'ok',
   }));
+  const last = rows[rows.length - 1];
+  if (last) out.cursor = { createdAt: last.cursor_at, id: last.vote_id };
+  return out;
 }

@@ -57,7 +57,7 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
     return name.length > 22 ? `${name.slice(0, 21)}…` : name;
   };
   return (
-    <svg className="heatmap" viewBox={`0 0 ${left + n * cell + 10} ${top + n * cell + 10}`} role="img" aria-label="pairwise win rates">
+    <svg className="heatmap" viewBox={`0 0 ${left + n * cell + 110} ${top + n * cell + 10}`} role="img" aria-label="pairwise win rates">
       {matrix.models.map((m, j) => (
         <text key={m} className="label" transform={`translate(${left + j * cell + cell / 2}, ${top - 8}) rotate(-45)`}>
           {label(m)}
