@@ -44,15 +44,19 @@ export default tseslint.config(
             { sourceTag: 'scope:sandboxes', onlyDependOnLibsWithTags: ['scope:contracts'] },
             {
               sourceTag: 'scope:judge',
-              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes'],
+              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes', 'type:testkit'],
             },
             {
               sourceTag: 'scope:backend',
               onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes', 'scope:judge'],
             },
             { sourceTag: 'scope:frontend', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['scope:contracts', 'type:testkit'] },
+            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            {
+              sourceTag: 'type:bench',
+              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes', 'type:testkit'],
+            },
           ],
         },
       ],

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript source, so tests never run against a stale build.
 const alias = Object.fromEntries(
-  ['contracts', 'sandboxes', 'ranking', 'judge'].map((name) => [
+  ['contracts', 'sandboxes', 'ranking', 'judge', 'testkit'].map((name) => [
     `@arena/${name}`,
     path.resolve(import.meta.dirname, name, 'src/index.ts'),
   ]),

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startArenaProcess, type ArenaProcess } from './arena-process.js';
+import { REPO_ROOT, startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
 import { launchChromium } from './browser.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'e2e/artifacts');
@@ -101,7 +101,10 @@ describe('a battle in the browser', () => {
   });
 
   it('shows the vote on the leaderboard with its interval, chart and heatmap', async () => {
-    const page = track(await (await browser.newContext({ viewport: { width: 1440, height: 1100 } })).newPage(), 'leaderboard');
+    const page = track(
+      await (await browser.newContext({ viewport: { width: 1440, height: 1100 } })).newPage(),
+      'leaderboard',
+    );
     await page.goto(`${arena.url}/leaderboard/`);
     await expect.poll(() => page.getByTestId('leaderboard-row').count(), { timeout: 15_000 }).toBe(2);
     const text = (await page.getByTestId('leaderboard-table').textContent()) ?? '';

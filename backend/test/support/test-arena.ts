@@ -8,6 +8,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@arena/contracts';
+import { seededRandom } from '@arena/ranking';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { stringify } from 'yaml';
@@ -40,18 +41,6 @@ export async function freshPostgres(): Promise<{ url: string; drop: () => Promis
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
     },
-  };
-}
-
-/** Seeded PRNG (mulberry32) so pairings are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -106,7 +95,7 @@ export async function startTestArena(options: TestArenaOptions): Promise<TestAre
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
-  const arena = await startArena(config, { random: seeded(options.seed ?? 7) });
+  const arena = await startArena(config, { random: seededRandom(options.seed ?? 7) });
   return {
     ...arena,
     dir,

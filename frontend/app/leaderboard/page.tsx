@@ -16,7 +16,12 @@ function RatingChart({ board }: { board: LeaderboardResponse }) {
   const x = (v: number): number => left + ((v - min) / (max - min)) * (width - left - 20);
   const ticks = Array.from({ length: 5 }, (_, i) => min + ((max - min) * i) / 4);
   return (
-    <svg className="chart" viewBox={`0 0 ${width} ${rows.length * rowHeight + 30}`} role="img" aria-label="ratings with 95% intervals">
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${rows.length * rowHeight + 30}`}
+      role="img"
+      aria-label="ratings with 95% intervals"
+    >
       {ticks.map((t) => (
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={0} y2={rows.length * rowHeight} className="grid" />
@@ -57,7 +62,12 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
     return name.length > 22 ? `${name.slice(0, 21)}…` : name;
   };
   return (
-    <svg className="heatmap" viewBox={`0 0 ${left + n * cell + 110} ${top + n * cell + 10}`} role="img" aria-label="pairwise win rates">
+    <svg
+      className="heatmap"
+      viewBox={`0 0 ${left + n * cell + 110} ${top + n * cell + 10}`}
+      role="img"
+      aria-label="pairwise win rates"
+    >
       {matrix.models.map((m, j) => (
         <text key={m} className="label" transform={`translate(${left + j * cell + cell / 2}, ${top - 8}) rotate(-45)`}>
           {label(m)}
@@ -71,10 +81,19 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
           {matrix.values[i]!.map((v, j) => (
             <g key={j}>
               <rect x={left + j * cell} y={top + i * cell} width={cell - 2} height={cell - 2} rx={3} fill={color(v)}>
-                <title>{v === null ? 'no decided battles' : `${label(row)} beat ${label(matrix.models[j]!)} in ${(v * 100).toFixed(1)}% of decided battles`}</title>
+                <title>
+                  {v === null
+                    ? 'no decided battles'
+                    : `${label(row)} beat ${label(matrix.models[j]!)} in ${(v * 100).toFixed(1)}% of decided battles`}
+                </title>
               </rect>
               {v !== null && cell >= 30 ? (
-                <text x={left + j * cell + cell / 2 - 1} y={top + i * cell + cell / 2 + 4} textAnchor="middle" className="cell">
+                <text
+                  x={left + j * cell + cell / 2 - 1}
+                  y={top + i * cell + cell / 2 + 4}
+                  textAnchor="middle"
+                  className="cell"
+                >
                   {Math.round(v * 100)}
                 </text>
               ) : null}
@@ -141,11 +160,16 @@ export default function LeaderboardPage() {
         <div>
           <h2>Leaderboard</h2>
           <p className="muted">
-            Bradley-Terry ratings from human votes (Elo scale, mean 1000) with 95% {board?.interval === 'sandwich' ? 'sandwich' : 'bootstrap'}{' '}
-            intervals. Rank is 1 + the number of models that are better with confidence.
+            Bradley-Terry ratings from human votes (Elo scale, mean 1000) with 95%{' '}
+            {board?.interval === 'sandwich' ? 'sandwich' : 'bootstrap'} intervals. Rank is 1 + the number of models that
+            are better with confidence.
           </p>
         </div>
-        <a className="download" href={`${backendUrl()}/api/leaderboard/battles.jsonl${queryString({ ...query })}`} data-testid="download-battles">
+        <a
+          className="download"
+          href={`${backendUrl()}/api/leaderboard/battles.jsonl${queryString({ ...query })}`}
+          data-testid="download-battles"
+        >
           Download the battles (JSONL)
         </a>
       </div>
@@ -155,7 +179,13 @@ export default function LeaderboardPage() {
         {select('environment', 'Environment', board?.facets.environments ?? [])}
         <label className="filter">
           <span className="muted">Execution</span>
-          <select data-testid="filter-bothRan" value={query.bothRan ?? ANY} onChange={(e) => setQuery((q) => ({ ...q, bothRan: (e.target.value || undefined) as LeaderboardQuery['bothRan'] }))}>
+          <select
+            data-testid="filter-bothRan"
+            value={query.bothRan ?? ANY}
+            onChange={(e) =>
+              setQuery((q) => ({ ...q, bothRan: (e.target.value || undefined) as LeaderboardQuery['bothRan'] }))
+            }
+          >
             <option value={ANY}>all battles</option>
             <option value="true">both sides ran successfully</option>
             <option value="false">not both ran</option>
@@ -166,13 +196,16 @@ export default function LeaderboardPage() {
       {board ? (
         <>
           <div className="muted stats" data-testid="lb-stats">
-            {board.battles.toLocaleString()} battles · {board.hygiene.input.toLocaleString()} votes, {removed} removed by the cleaning rules
-            (not anonymous {board.hygiene.removed.notAnonymous}, identity revealed {board.hygiene.removed.identityRevealed}, over the daily cap{' '}
-            {board.hygiene.removed.voterDailyCap}, duplicate prompts {board.hygiene.removed.duplicatePrompt}) · updated{' '}
+            {board.battles.toLocaleString()} battles · {board.hygiene.input.toLocaleString()} votes, {removed} removed
+            by the cleaning rules (not anonymous {board.hygiene.removed.notAnonymous}, identity revealed{' '}
+            {board.hygiene.removed.identityRevealed}, over the daily cap {board.hygiene.removed.voterDailyCap},
+            duplicate prompts {board.hygiene.removed.duplicatePrompt}) · updated{' '}
             {new Date(board.updatedAt).toLocaleTimeString()}
           </div>
           {board.disconnected ? (
-            <div className="demo-note">Some models were never compared with each other: ratings across these groups are not comparable.</div>
+            <div className="demo-note">
+              Some models were never compared with each other: ratings across these groups are not comparable.
+            </div>
           ) : null}
           {board.rows.length === 0 ? (
             <div className="muted empty">No votes yet. Vote in a few battles and the models show up here.</div>
@@ -196,7 +229,11 @@ export default function LeaderboardPage() {
                       <td>{r.rank}</td>
                       <td>
                         {r.name}
-                        {r.provisional ? <span className="pill provisional-pill" title={`fewer than ${board.minBattles} battles`}>provisional</span> : null}
+                        {r.provisional ? (
+                          <span className="pill provisional-pill" title={`fewer than ${board.minBattles} battles`}>
+                            provisional
+                          </span>
+                        ) : null}
                       </td>
                       <td className="num">{r.rating.toFixed(0)}</td>
                       <td className="num muted">

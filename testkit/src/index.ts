@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(here, '../..');
+
+/** A port free on the loopback right now (tests never share a hard-coded port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Proc {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawn a process and wait until `readyUrl` answers 2xx; stop() sends SIGTERM and waits, then cleans up. */
+export async function startProcess(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; url: string; readyPath: string; cleanup?: () => Promise<void> },
+): Promise<Proc> {
+  const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-8_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`process exited: ${log}`);
+    try {
+      if ((await fetch(`${options.url}${options.readyPath}`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`not ready after 60 s: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: options.url,
+    child,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await options.cleanup?.();
+    },
+  };
+}
+
+/** The built arena (backend serving the exported UI) on a fresh embedded database, as an operator runs it. */
+export async function startArenaProcess(
+  models: Record<string, unknown>[],
+  env: Record<string, string> = {},
+): Promise<Proc> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'arena-proc-'));
+  const modelsFile = path.join(dir, 'models.json');
+  await writeFile(modelsFile, JSON.stringify(models));
+  const port = await freePort();
+  return startProcess(['--enable-source-maps', path.join(REPO_ROOT, 'backend/dist/main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ARENA_DATA_DIR: dir,
+      ARENA_MODELS_FILE: modelsFile,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      ...env,
+    },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/api/health',
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  });
+}
