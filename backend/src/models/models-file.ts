@@ -26,6 +26,7 @@ export const ModelSpec = z
     const need = (field: keyof typeof spec, why: string): void => {
       if (spec[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required: ${why}` });
     };
+    if (spec.provider === 'anthropic') need('model', 'an anthropic model needs the model name');
     if (spec.provider === 'openai') {
       need('model', 'an openai model needs the remote model name');
       need('baseUrl', 'an openai model needs the endpoint URL');

@@ -6,6 +6,7 @@ import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { DEMO_MODELS, loadModelsFile, type ModelSpec } from './models-file.js';
 import { samplePair } from './pair-sampler.js';
+import { AnthropicProvider } from './providers/anthropic.provider.js';
 import { DemoProvider } from './providers/demo.provider.js';
 import { OpenAiProvider } from './providers/openai.provider.js';
 import type { ModelProvider } from './providers/provider.js';
@@ -20,6 +21,14 @@ export interface ArenaModel {
 }
 
 export const RANDOM = Symbol('RANDOM');
+
+/** The key named by `apiKeyEnv`, read from the environment at start-up (never stored, never sent to clients). */
+function apiKeyOf(spec: ModelSpec): string | undefined {
+  if (!spec.apiKeyEnv) return undefined;
+  const key = process.env[spec.apiKeyEnv];
+  if (!key) throw new Error(`model ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
+  return key;
+}
 
 /** The arena's models: from ARENA_MODELS_FILE or the built-in demo models; recorded in the database. */
 @Injectable()
@@ -84,10 +93,14 @@ export class ModelsService implements OnModuleInit {
           throw new Error(`model ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
         return new OpenAiProvider({ baseUrl: spec.baseUrl!, model: spec.model!, ...(apiKey ? { apiKey } : {}) });
       }
-      case 'anthropic':
-        throw new Error(
-          `model ${spec.id}: the anthropic provider is not available yet; use an OpenAI-compatible endpoint`,
-        );
+      case 'anthropic': {
+        const apiKey = apiKeyOf(spec);
+        return new AnthropicProvider({
+          baseUrl: spec.baseUrl ?? 'https://api.anthropic.com',
+          model: spec.model!,
+          ...(apiKey ? { apiKey } : {}),
+        });
+      }
     }
   }
 

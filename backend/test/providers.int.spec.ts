@@ -2,9 +2,10 @@ import type { BattleSnapshot } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SideMessageEntity } from '../src/battles/entities/index.js';
+import { AnthropicProvider } from '../src/models/providers/anthropic.provider.js';
 import { OpenAiProvider } from '../src/models/providers/openai.provider.js';
-import { ProviderError } from '../src/models/providers/provider.js';
-import { startFakeOpenAi, type FakeOpenAi } from './support/fake-openai.js';
+import { ProviderError, type GenerateResult } from '../src/models/providers/provider.js';
+import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import {
   connectClient,
   getJson,
@@ -17,9 +18,9 @@ import {
 const ANSWER = 'Here you go:\n\n```javascript\nconsole.log([1, 2, 3].map((x) => x * 2).join(","));\n```\n';
 
 describe('OpenAI-compatible provider against a local SSE server', () => {
-  let fake: FakeOpenAi;
+  let fake: FakeLlm;
   beforeAll(async () => {
-    fake = await startFakeOpenAi({
+    fake = await startFakeLlm({
       good: { kind: 'stream', text: ANSWER },
       long: { kind: 'stream', text: 'abc', finishReason: 'length' },
       cut: { kind: 'cut', text: ANSWER, afterChunks: 3 },
@@ -32,7 +33,7 @@ describe('OpenAI-compatible provider against a local SSE server', () => {
   });
 
   const run = async (model: string) => {
-    const provider = new OpenAiProvider({ baseUrl: fake.url, model, apiKey: 'sk-test' });
+    const provider = new OpenAiProvider({ baseUrl: fake.openaiUrl, model, apiKey: 'sk-test' });
     let text = '';
     const result = await provider.generate({
       messages: [{ role: 'user', content: 'double these' }],
@@ -68,7 +69,7 @@ describe('OpenAI-compatible provider against a local SSE server', () => {
   });
 
   it('treats a stream cut mid-way as an error, after delivering what arrived', async () => {
-    const provider = new OpenAiProvider({ baseUrl: fake.url, model: 'cut' });
+    const provider = new OpenAiProvider({ baseUrl: fake.openaiUrl, model: 'cut' });
     let text = '';
     const error = await provider
       .generate({
@@ -83,7 +84,7 @@ describe('OpenAI-compatible provider against a local SSE server', () => {
   });
 
   it('stops at once when cancelled', async () => {
-    const provider = new OpenAiProvider({ baseUrl: fake.url, model: 'hang' });
+    const provider = new OpenAiProvider({ baseUrl: fake.openaiUrl, model: 'hang' });
     const controller = new AbortController();
     const pending = provider.generate({
       messages: [{ role: 'user', content: 'x' }],
@@ -95,19 +96,81 @@ describe('OpenAI-compatible provider against a local SSE server', () => {
   });
 });
 
+describe('Anthropic Messages provider against a local SSE server', () => {
+  let fake: FakeLlm;
+  beforeAll(async () => {
+    fake = await startFakeLlm({
+      'claude-good': { kind: 'stream', text: ANSWER },
+      'claude-long': { kind: 'stream', text: 'abc', finishReason: 'length' },
+      'claude-cut': { kind: 'cut', text: ANSWER, afterChunks: 2 },
+      'claude-overloaded': { kind: 'midstream-error', text: ANSWER, afterChunks: 1 },
+      'claude-429': { kind: 'error', status: 429, body: '{"type":"error","error":{"type":"rate_limit_error"}}' },
+    });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  const run = async (model: string) => {
+    const provider = new AnthropicProvider({ baseUrl: fake.anthropicUrl, model, apiKey: 'sk-ant-test' });
+    let text = '';
+    const outcome = await provider
+      .generate({
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'double these' },
+        ],
+        signal: new AbortController().signal,
+        onText: (t) => (text += t),
+      })
+      .then(
+        (result): { result?: GenerateResult; error?: unknown } => ({ result }),
+        (error: unknown): { result?: GenerateResult; error?: unknown } => ({ error }),
+      );
+    return { ...outcome, text };
+  };
+
+  it('streams text deltas to the end, with the stop reason, tokens, key, version and system prompt', async () => {
+    const { result, text } = await run('claude-good');
+    expect(text).toBe(ANSWER);
+    expect(result).toMatchObject({ finishReason: 'stop', outputTokens: Math.ceil(ANSWER.length / 7) });
+    expect(fake.requests.find((r) => r.model === 'claude-good')).toMatchObject({
+      path: '/v1/messages',
+      apiKey: 'sk-ant-test',
+      anthropicVersion: '2023-06-01',
+      system: 'be brief',
+      stream: true,
+      messages: [{ role: 'user', content: 'double these' }],
+    });
+    expect((await run('claude-long')).result?.finishReason).toBe('length');
+  });
+
+  it('turns HTTP errors, mid-stream error events and cut streams into public-safe ProviderErrors', async () => {
+    const http = await run('claude-429');
+    expect((http.error as ProviderError).publicMessage).toBe("the model's service answered with an error (HTTP 429)");
+    const overloaded = await run('claude-overloaded');
+    expect(overloaded.error).toBeInstanceOf(ProviderError);
+    expect((overloaded.error as ProviderError).message).toContain('overloaded_error');
+    expect(overloaded.text).toBe(ANSWER.slice(0, 7));
+    const cut = await run('claude-cut');
+    expect((cut.error as ProviderError).kind).toBe('stream_cut');
+    expect(cut.text).toBe(ANSWER.slice(0, 14));
+  });
+});
+
 describe('battles with OpenAI-protocol models', () => {
-  let fake: FakeOpenAi;
+  let fake: FakeLlm;
   let arena: TestArena;
   beforeAll(async () => {
-    fake = await startFakeOpenAi({
+    fake = await startFakeLlm({
       'remote-good': { kind: 'stream', text: ANSWER },
       'remote-cut': { kind: 'cut', text: ANSWER, afterChunks: 4 },
     });
     arena = await startTestArena({
       database: 'embedded',
       models: [
-        { id: 'acme-good', name: 'Acme Good', provider: 'openai', model: 'remote-good', baseUrl: fake.url },
-        { id: 'acme-cut', name: 'Acme Cut', provider: 'openai', model: 'remote-cut', baseUrl: fake.url },
+        { id: 'acme-good', name: 'Acme Good', provider: 'openai', model: 'remote-good', baseUrl: fake.openaiUrl },
+        { id: 'acme-cut', name: 'Acme Cut', provider: 'openai', model: 'remote-cut', baseUrl: fake.openaiUrl },
       ],
     });
   });
