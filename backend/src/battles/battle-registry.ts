@@ -1,13 +1,17 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { LiveBattle } from './live-battle.js';
 
-/** How long a finished battle stays in memory for late spectators before snapshots come from the database. */
-const RETAIN_FINISHED_MS = 10 * 60_000;
+/** How long a revealed or failed battle stays in memory for late spectators before snapshots come from the database. */
+export const RETAIN_FINISHED_MS = 10 * 60_000;
+/** How long a battle waiting for its vote stays in memory; after that its vote is taken from the database row. */
+export const RETAIN_UNVOTED_MS = 30 * 60_000;
 
+/** Battles held in memory while they are live, and for a while after, so memory stays bounded. */
 @Injectable()
 export class BattleRegistry implements OnModuleDestroy {
   private readonly battles = new Map<string, LiveBattle>();
   private readonly evictions = new Map<string, NodeJS.Timeout>();
+  private readonly evictListeners: ((id: string) => void)[] = [];
 
   add(battle: LiveBattle): void {
     this.battles.set(battle.id, battle);
@@ -21,14 +25,19 @@ export class BattleRegistry implements OnModuleDestroy {
     return [...this.battles.values()];
   }
 
-  /** Forget a battle that is over, after a grace period; `onEvict` drops what others keep for it. */
-  retire(id: string, onEvict?: () => void): void {
-    if (this.evictions.has(id)) return;
+  /** Be told when a battle leaves memory (to drop what is kept beside it). */
+  onEvict(listener: (id: string) => void): void {
+    this.evictListeners.push(listener);
+  }
+
+  /** Forget a battle after `graceMs`; a later call replaces the earlier schedule. */
+  retire(id: string, graceMs: number): void {
+    clearTimeout(this.evictions.get(id));
     const timer = setTimeout(() => {
       this.battles.delete(id);
       this.evictions.delete(id);
-      onEvict?.();
-    }, RETAIN_FINISHED_MS);
+      for (const listener of this.evictListeners) listener(id);
+    }, graceMs);
     timer.unref();
     this.evictions.set(id, timer);
   }

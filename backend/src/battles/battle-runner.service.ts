@@ -9,7 +9,7 @@ import { createLogger } from '../logging/logger.js';
 import { ModelsService, type ArenaModel } from '../models/models.service.js';
 import { ProviderError, type GenerateResult } from '../models/providers/provider.js';
 import { ArenaEmitter } from './arena-emitter.js';
-import { BattleRegistry } from './battle-registry.js';
+import { BattleRegistry, RETAIN_FINISHED_MS, RETAIN_UNVOTED_MS } from './battle-registry.js';
 import { extractCode } from './code-extraction.js';
 import {
   BattleEntity,
@@ -90,7 +90,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
       this.logger.error({ battleId: live.id, err: error }, 'battle failed');
       await this.setStatus(live, 'failed').catch(() => undefined);
     }
-    if (live.status === 'failed') this.registry.retire(live.id);
+    this.registry.retire(live.id, live.status === 'voting' ? RETAIN_UNVOTED_MS : RETAIN_FINISHED_MS);
   }
 
   private async setStatus(live: LiveBattle, status: LiveBattle['status']): Promise<void> {

@@ -14,7 +14,7 @@ import { DataSource, In, QueryFailedError } from 'typeorm';
 import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter } from './arena-emitter.js';
-import { BattleRegistry } from './battle-registry.js';
+import { BattleRegistry, RETAIN_FINISHED_MS } from './battle-registry.js';
 import {
   BattleEntity,
   CodeExtractionEntity,
@@ -46,7 +46,9 @@ export class BattlesService {
     @Inject(BattleRegistry) private readonly registry: BattleRegistry,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(LeaderboardService) private readonly leaderboard: LeaderboardService,
-  ) {}
+  ) {
+    registry.onEvict((id) => this.presence.delete(id));
+  }
 
   async snapshot(battleId: string): Promise<BattleSnapshot> {
     const live = this.registry.get(battleId);
@@ -239,7 +241,7 @@ export class BattlesService {
     live.status = 'revealed';
     live.winner = winner;
     this.leaderboard.invalidate();
-    this.registry.retire(battleId, () => this.presence.delete(battleId));
+    this.registry.retire(battleId, RETAIN_FINISHED_MS);
     this.logger.info({ battleId, winner }, 'vote recorded');
     this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });
     this.emitter.toBattle(battleId, 'battle:revealed', { battleId, models: live.models, winner });
