@@ -13,6 +13,8 @@ import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { createLogger } from './logging/logger.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { LeaderboardController } from './leaderboard/leaderboard.controller.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { ModelsController } from './models/models.controller.js';
@@ -38,7 +40,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, DatabaseModule],
-      controllers: [HealthController, ModelsController, BattlesController, LeaderboardController],
+      controllers: [HealthController, ModelsController, BattlesController, LeaderboardController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
         { provide: RANDOM, useValue: options.random ?? Math.random },
@@ -67,6 +69,7 @@ export class AppModule {
         BattleRunnerService,
         BattlesService,
         LeaderboardService,
+        MetricsService,
         BattlesGateway,
       ],
     };

@@ -27,7 +27,7 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
     logger: new NestPinoLogger(),
     cors: { origin: true },
   });
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   const uiDir = config.uiDir ?? DEFAULT_UI_DIR;

@@ -256,5 +256,17 @@ describe.each(DATABASES)('battles on %s', (database) => {
     expect(missing.status).toBe(404);
     const models = await getJson<{ id: string; name: string }[]>(`${arena.url}/api/models`);
     expect(models.body).toEqual(FAST_DEMO_MODELS.map((m) => ({ id: m.id, name: m.name })));
+
+    const metrics = await fetch(`${arena.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    const text = await metrics.text();
+    expect(text).toMatch(/^arena_battles_created_total 3$/m);
+    expect(text).toMatch(/^arena_votes_total\{winner="model_b"\} 1$/m);
+    expect(text).toMatch(
+      /^arena_sandbox_runs_total\{environment="(javascript|typescript)",runner="isolated-vm",status="ok"\} \d+$/m,
+    );
+    expect(text).toMatch(/^arena_live_battles\{status="revealed"\} 3$/m);
+    expect(text).toMatch(/^arena_socket_connections \d+$/m);
+    for (const name of MODEL_STRINGS) expect(text).not.toContain(name);
   });
 });

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelsService, type ArenaModel } from '../models/models.service.js';
 import { ProviderError, type GenerateResult } from '../models/providers/provider.js';
 import { ArenaEmitter } from './arena-emitter.js';
@@ -38,6 +39,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(BattleRegistry) private readonly registry: BattleRegistry,
     @Inject(SandboxRegistry) private readonly sandboxes: SandboxRegistry,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
 
   /** Persist a new battle between two drawn models; it is durable before anyone hears of it. */
@@ -64,6 +66,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
     });
     const live = new LiveBattle(id, createdAt, voterId, { a: a.ref, b: b.ref }, input.category, input.prompt);
     this.registry.add(live);
+    this.metrics.battlesCreated.inc();
     this.logger.info({ battleId: id, modelA: a.ref.id, modelB: b.ref.id }, 'battle created');
     return live;
   }
@@ -221,6 +224,9 @@ export class BattleRunnerService implements OnApplicationShutdown {
     const finishReason = failure?.finishReason ?? result?.finishReason ?? 'stop';
     state.finished = true;
     state.finishReason = finishReason;
+    this.metrics.generations.inc({ finish_reason: finishReason });
+    this.metrics.generationSeconds.observe(ms / 1000);
+    if (firstTokenMs !== undefined) this.metrics.firstToken.observe(firstTokenMs / 1000);
     if (failure?.error) state.error = failure.error;
     await persistText.settled();
     await repo.update(where, {
@@ -299,6 +305,8 @@ export class BattleRunnerService implements OnApplicationShutdown {
     await persistOutput.settled();
     run.status = result.status;
     run.durationMs = result.durationMs;
+    this.metrics.runs.inc({ environment, runner: result.runner, status: result.status });
+    this.metrics.runSeconds.observe({ runner: result.runner }, result.durationMs / 1000);
     if (result.exitCode !== undefined) run.exitCode = result.exitCode;
     await repo.update(
       { id: runId },

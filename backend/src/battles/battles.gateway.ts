@@ -25,6 +25,7 @@ import {
 } from '@arena/contracts';
 import type { Namespace, Socket } from 'socket.io';
 import { createLogger } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { battleRoom } from './arena-emitter.js';
 import { BattleRunnerService } from './battle-runner.service.js';
 import { BattlesService } from './battles.service.js';
@@ -52,6 +53,7 @@ export class BattlesGateway
     @Inject(BattleRunnerService) private readonly runner: BattleRunnerService,
     @Inject(BattlesService) private readonly battles: BattlesService,
     @Inject(SocketEmitter) private readonly emitter: SocketEmitter,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
 
   afterInit(namespace: ArenaNamespace): void {
@@ -74,10 +76,12 @@ export class BattlesGateway
   }
 
   handleConnection(socket: ArenaSocket): void {
+    this.metrics.sockets.inc();
     socket.emit('session', { voterId: socket.data.voterId });
   }
 
   handleDisconnect(socket: ArenaSocket): void {
+    this.metrics.sockets.dec();
     for (const battleId of socket.data.watching ?? []) this.battles.unwatch(battleId, socket.id);
   }
 

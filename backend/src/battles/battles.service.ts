@@ -12,6 +12,7 @@ import {
 } from '@arena/contracts';
 import { DataSource, In, QueryFailedError } from 'typeorm';
 import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter } from './arena-emitter.js';
 import { BattleRegistry, RETAIN_FINISHED_MS } from './battle-registry.js';
@@ -46,6 +47,7 @@ export class BattlesService {
     @Inject(BattleRegistry) private readonly registry: BattleRegistry,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(LeaderboardService) private readonly leaderboard: LeaderboardService,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {
     registry.onEvict((id) => this.presence.delete(id));
   }
@@ -203,6 +205,7 @@ export class BattlesService {
     });
     if (!revealed) throw new ArenaError('already_voted', 'you have already voted on this battle');
     this.leaderboard.invalidate();
+    this.metrics.votes.inc({ winner });
     const models = await this.modelRefs(battle);
     this.emitter.toBattle(battle.id, 'battle:status', { battleId: battle.id, status: 'revealed' });
     this.emitter.toBattle(battle.id, 'battle:revealed', { battleId: battle.id, models, winner });
@@ -241,6 +244,7 @@ export class BattlesService {
     live.status = 'revealed';
     live.winner = winner;
     this.leaderboard.invalidate();
+    this.metrics.votes.inc({ winner });
     this.registry.retire(battleId, RETAIN_FINISHED_MS);
     this.logger.info({ battleId, winner }, 'vote recorded');
     this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });

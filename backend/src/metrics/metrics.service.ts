@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BattleRegistry } from '../battles/battle-registry.js';
+
+/** Prometheus metrics for operators. No label carries a battle, a voter or a model. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly battlesCreated = new Counter({
+    name: 'arena_battles_created_total',
+    help: 'Battles started',
+    registers: [this.registry],
+  });
+  readonly votes = new Counter({
+    name: 'arena_votes_total',
+    help: 'Votes recorded, by outcome',
+    labelNames: ['winner'] as const,
+    registers: [this.registry],
+  });
+  readonly generations = new Counter({
+    name: 'arena_generations_total',
+    help: 'Model answers finished, by finish reason',
+    labelNames: ['finish_reason'] as const,
+    registers: [this.registry],
+  });
+  readonly firstToken = new Histogram({
+    name: 'arena_generation_first_token_seconds',
+    help: 'Time from the start of a generation to its first token',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly generationSeconds = new Histogram({
+    name: 'arena_generation_seconds',
+    help: 'Duration of a whole answer',
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly runs = new Counter({
+    name: 'arena_sandbox_runs_total',
+    help: 'Code runs, by environment, runner and status',
+    labelNames: ['environment', 'runner', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly runSeconds = new Histogram({
+    name: 'arena_sandbox_run_seconds',
+    help: 'Wall-clock duration of a code run',
+    labelNames: ['runner'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly sockets = new Gauge({
+    name: 'arena_socket_connections',
+    help: 'Connected socket.io clients',
+    registers: [this.registry],
+  });
+
+  constructor(@Inject(BattleRegistry) battles: BattleRegistry) {
+    new Gauge({
+      name: 'arena_live_battles',
+      help: 'Battles held in memory, by status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const battle of battles.all()) this.inc({ status: battle.status });
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'arena_process_' });
+  }
+}
