@@ -1,26 +1,10 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique, type Relation } from 'typeorm';
-import type { Environment, Side } from '@arena/contracts';
-import { BattleEntity } from './battle.entity.js';
+import { Column, CreateDateColumn, Entity, Unique } from 'typeorm';
+import type { Environment } from '@arena/contracts';
+import { BattleSidePart } from './battle-part.js';
 
 @Entity('code_extractions')
 @Unique('uq_code_extractions_battle_turn_side', ['battleId', 'turn', 'side'])
-export class CodeExtractionEntity {
-  @PrimaryColumn({ type: 'uuid' })
-  id: string;
-
-  @Column({ name: 'battle_id', type: 'uuid' })
-  battleId: string;
-
-  @ManyToOne(() => BattleEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'battle_id' })
-  battle?: Relation<BattleEntity>;
-
-  @Column({ type: 'int' })
-  turn: number;
-
-  @Column({ type: 'char', length: 1 })
-  side: Side;
-
+export class CodeExtractionEntity extends BattleSidePart {
   @Column({ type: 'varchar', length: 32 })
   environment: Environment;
 

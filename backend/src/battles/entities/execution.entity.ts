@@ -1,27 +1,11 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
-import type { Environment, RunnerKind, RunStatus, Side } from '@arena/contracts';
-import { BattleEntity } from './battle.entity.js';
+import { Column, CreateDateColumn, Entity, Index } from 'typeorm';
+import type { Environment, RunnerKind, RunStatus } from '@arena/contracts';
+import { BattleSidePart } from './battle-part.js';
 
 /** One run of one side's code; `status` is null while it runs. */
 @Entity('executions')
 @Index('idx_executions_battle', ['battleId', 'turn', 'side'])
-export class ExecutionEntity {
-  @PrimaryColumn({ type: 'uuid' })
-  id: string;
-
-  @Column({ name: 'battle_id', type: 'uuid' })
-  battleId: string;
-
-  @ManyToOne(() => BattleEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'battle_id' })
-  battle?: Relation<BattleEntity>;
-
-  @Column({ type: 'int' })
-  turn: number;
-
-  @Column({ type: 'char', length: 1 })
-  side: Side;
-
+export class ExecutionEntity extends BattleSidePart {
   @Column({ type: 'varchar', length: 32 })
   environment: Environment;
 

@@ -1,37 +1,11 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  JoinColumn,
-  ManyToOne,
-  PrimaryColumn,
-  Unique,
-  UpdateDateColumn,
-  type Relation,
-} from 'typeorm';
-import type { FinishReason, Side } from '@arena/contracts';
-import { BattleEntity } from './battle.entity.js';
+import { Column, CreateDateColumn, Entity, Unique, UpdateDateColumn } from 'typeorm';
+import type { FinishReason } from '@arena/contracts';
+import { BattleSidePart } from './battle-part.js';
 
 /** One side's answer to one turn, written as it streams. */
 @Entity('side_messages')
 @Unique('uq_side_messages_battle_turn_side', ['battleId', 'turn', 'side'])
-export class SideMessageEntity {
-  @PrimaryColumn({ type: 'uuid' })
-  id: string;
-
-  @Column({ name: 'battle_id', type: 'uuid' })
-  battleId: string;
-
-  @ManyToOne(() => BattleEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'battle_id' })
-  battle?: Relation<BattleEntity>;
-
-  @Column({ type: 'int' })
-  turn: number;
-
-  @Column({ type: 'char', length: 1 })
-  side: Side;
-
+export class SideMessageEntity extends BattleSidePart {
   @Column({ name: 'model_id', type: 'varchar', length: 128 })
   modelId: string;
 

@@ -1,19 +1,9 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique, type Relation } from 'typeorm';
-import { BattleEntity } from './battle.entity.js';
+import { Column, CreateDateColumn, Entity, Unique } from 'typeorm';
+import { BattlePart } from './battle-part.js';
 
 @Entity('turns')
 @Unique('uq_turns_battle_turn', ['battleId', 'turn'])
-export class TurnEntity {
-  @PrimaryColumn({ type: 'uuid' })
-  id: string;
-
-  @Column({ name: 'battle_id', type: 'uuid' })
-  battleId: string;
-
-  @ManyToOne(() => BattleEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'battle_id' })
-  battle?: Relation<BattleEntity>;
-
+export class TurnEntity extends BattlePart {
   @Column({ type: 'int' })
   turn: number;
 
