@@ -12,6 +12,8 @@ import { ArenaErrorFilter } from './common/arena-error.filter.js';
 import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { createLogger } from './logging/logger.js';
+import { DatasetsController } from './datasets/datasets.controller.js';
+import { DatasetsService } from './datasets/datasets.service.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -40,7 +42,14 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, DatabaseModule],
-      controllers: [HealthController, ModelsController, BattlesController, LeaderboardController, MetricsController],
+      controllers: [
+        HealthController,
+        ModelsController,
+        BattlesController,
+        LeaderboardController,
+        MetricsController,
+        DatasetsController,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
         { provide: RANDOM, useValue: options.random ?? Math.random },
@@ -52,8 +61,14 @@ export class AppModule {
               isolatedVm: {
                 ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}),
                 defaults: config.runLimits,
-                onWorkerEvent: (event) =>
-                  logger.info({ ...event, runner: 'isolated-vm' }, `sandbox worker ${event.kind}`),
+                onWorkerEvent: (event) => {
+                  // An exit we did not ask for (a crash, a bad runtime) is worth an operator's attention.
+                  const unexpected = event.kind === 'exit' && !/signal=SIGKILL/.test(event.reason ?? '');
+                  logger[unexpected ? 'warn' : 'debug'](
+                    { ...event, runner: 'isolated-vm' },
+                    `sandbox worker ${event.kind}`,
+                  );
+                },
               },
             });
             await registry.warm();
@@ -70,6 +85,7 @@ export class AppModule {
         BattlesService,
         LeaderboardService,
         MetricsService,
+        DatasetsService,
         BattlesGateway,
       ],
     };

@@ -2,6 +2,14 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { configureLogging, createLogger } from './logging/logger.js';
 import { startArena } from './server.js';
 
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `the arena needs Node.js 24 or later (this is ${process.version}); bash scripts/up.sh installs it\n`,
+  );
+  process.exit(2);
+}
+
 try {
   const config = loadConfig();
   configureLogging(config.logLevel);

@@ -6,3 +6,4 @@ export * from './rest.js';
 export * from './validation.js';
 export * from './battle-state.js';
 export * from './leaderboard.js';
+export * from './datasets.js';

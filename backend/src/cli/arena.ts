@@ -8,9 +8,11 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ArenaError } from '@arena/contracts';
+import { ArenaError, DatasetFormat, DatasetName, DatasetQuery, parseInput } from '@arena/contracts';
 import {
   aggregate,
   BattlesFileError,
@@ -26,6 +28,7 @@ import { BattleEntity, ModelEntity, TurnEntity, VoteEntity } from '../battles/en
 import { ConfigError, loadConfig, type ArenaConfig } from '../config/config.js';
 import { createDataSource } from '../database/data-source.js';
 import { EmbeddedPostgres } from '../database/embedded-postgres.js';
+import { DatasetsService } from '../datasets/datasets.service.js';
 import { loadVoteRows } from '../leaderboard/vote-rows.js';
 import { configureLogging } from '../logging/logger.js';
 
@@ -34,7 +37,8 @@ class UsageError extends Error {}
 const USAGE = `usage:
   arena serve
   arena rank [--input FILE] [--method bt|elo] [--bootstrap N] [--seed S] [--anchor MODEL=RATING] [--category C] [--format table|json|csv]
-  arena import --battles FILE`;
+  arena import --battles FILE
+  arena export --dataset battles|bigcodereward|judgements --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
 
 async function readRecords(file: string, onRecord: (record: BattleRecord) => void): Promise<void> {
   const parser = new BattlesParser(formatOf(file), onRecord, file);
@@ -264,6 +268,58 @@ async function importBattles(args: string[], config: ArenaConfig): Promise<void>
   process.stdout.write(`imported ${imported} battles from ${values.battles}\n`);
 }
 
+async function exportDataset(args: string[], config: ArenaConfig): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dataset: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      category: { type: 'string' },
+      environment: { type: 'string' },
+    },
+    strict: true,
+  });
+  const name = parseInput(DatasetName, values.dataset, '--dataset');
+  const format = parseInput(DatasetFormat, values.format, '--format');
+  const query = parseInput(
+    DatasetQuery,
+    Object.fromEntries(
+      Object.entries({
+        since: values.since,
+        until: values.until,
+        category: values.category,
+        environment: values.environment,
+      }).filter(([, v]) => v !== undefined),
+    ),
+    'filters',
+  );
+  await withDatabase(config, async (dataSource) => {
+    const datasets = new DatasetsService(config, dataSource);
+    if (!values.out) {
+      await datasets.export(name, format, query, process.stdout);
+      return;
+    }
+    const out = createWriteStream(values.out);
+    const opened = new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', (error) =>
+        reject(new UsageError(`cannot write ${values.out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)),
+      );
+    });
+    await opened;
+    const rows = await datasets.export(name, format, query, out);
+    await new Promise<void>((resolve, reject) =>
+      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    const card = path.join(path.dirname(values.out), 'README.md');
+    await writeFile(card, await datasets.card(name, query, rows));
+    process.stderr.write(`wrote ${rows} rows to ${values.out} and the data-set card to ${card}\n`);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const config = loadConfig();
@@ -280,6 +336,8 @@ async function main(argv: string[]): Promise<void> {
       return rank(rest, config);
     case 'import':
       return importBattles(rest, config);
+    case 'export':
+      return exportDataset(rest, config);
     case undefined:
     case '--help':
     case 'help':

@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   ARENA_GEN_IDLE_TIMEOUT_MS: Millis.default(30_000),
   ARENA_DELTA_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(30),
   ARENA_IDENTITY_WORDS: z.string().optional(),
+  ARENA_DATASET_LICENSE: z.string().min(1).max(64).default('cc-by-4.0'),
+  ARENA_VOTER_SALT: z.string().min(16, 'ARENA_VOTER_SALT must be at least 16 characters').optional(),
   ARENA_VOTER_DAILY_CAP: z.coerce.number().int().min(1).default(500),
   ARENA_MAX_VOTES_PER_PROMPT: z.coerce.number().int().min(1).default(100),
   ARENA_MIN_BATTLES: z.coerce.number().int().min(0).default(20),
@@ -53,6 +55,10 @@ export interface ArenaConfig {
     minBattles: number;
     bootstrapRounds: number;
   };
+  /** Salt of the voter hashes in exported data sets; unset, one is made and kept in the database. */
+  voterSalt: string | undefined;
+  /** Licence named in the data-set cards. */
+  datasetLicense: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -96,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
       minBattles: e.ARENA_MIN_BATTLES,
       bootstrapRounds: e.ARENA_LEADERBOARD_BOOTSTRAP,
     },
+    voterSalt: e.ARENA_VOTER_SALT,
+    datasetLicense: e.ARENA_DATASET_LICENSE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../battles/entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { SettingEntity } from './setting.entity.js';
 
 export interface DatabaseTarget {
   url: string;
@@ -12,7 +13,7 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
   return {
     type: 'postgres',
     url: target.url,
-    entities: ENTITIES,
+    entities: [...ENTITIES, SettingEntity],
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,

@@ -1,4 +1,5 @@
 import { Initial1795640712710 } from './1795640712710-Initial.js';
+import { VoterSalt1795644356481 } from './1795644356481-VoterSalt.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
-export const MIGRATIONS = [Initial1795640712710];
+export const MIGRATIONS = [Initial1795640712710, VoterSalt1795644356481];

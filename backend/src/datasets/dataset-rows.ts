@@ -1,0 +1,237 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type {
+  BattlesRow,
+  BigCodeRewardRow,
+  ChatMessageRow,
+  DatasetName,
+  DatasetQuery,
+  ExecutionRow,
+  JudgementRow,
+  Winner,
+} from '@arena/contracts';
+import { In, type DataSource } from 'typeorm';
+import { CodeExtractionEntity, ExecutionEntity, SideMessageEntity, TurnEntity } from '../battles/entities/index.js';
+import { SettingEntity } from '../database/setting.entity.js';
+
+export const PAGE_SIZE = 1_000;
+
+/** The salt of voter hashes: configured, or made once and kept in the database so hashes stay stable. */
+export async function voterSalt(dataSource: DataSource, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  const repo = dataSource.getRepository(SettingEntity);
+  await repo
+    .createQueryBuilder()
+    .insert()
+    .values({ key: 'voter_salt', value: randomBytes(32).toString('hex') })
+    .orIgnore()
+    .execute();
+  return (await repo.findOneByOrFail({ key: 'voter_salt' })).value;
+}
+
+export function hashVoter(salt: string, voterId: string): string {
+  return createHmac('sha256', salt).update(voterId).digest('hex').slice(0, 32);
+}
+
+interface VotePage {
+  vote_id: string;
+  cursor_at: string;
+  voter_id: string;
+  winner: Winner;
+  created_at: Date | string;
+  battle_id: string;
+  model_a_id: string;
+  model_b_id: string;
+  category: string | null;
+  anony: boolean;
+}
+
+/** Votes in time order, a page at a time (keyset pagination: memory stays flat whatever the size). */
+async function* votePages(dataSource: DataSource, query: DatasetQuery): AsyncGenerator<VotePage[]> {
+  let cursor: { at: string; id: string } | undefined;
+  for (;;) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (cursor) where.push(`(v.created_at, v.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
+    if (query.since) where.push(`v.created_at >= ${param(query.since)}::timestamptz`);
+    if (query.until) where.push(`v.created_at < ${param(query.until)}::timestamptz`);
+    if (query.category) where.push(`b.category = ${param(query.category)}`);
+    if (query.environment) {
+      where.push(
+        `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
+      );
+    }
+    const rows = await dataSource.query<VotePage[]>(
+      `SELECT v.id AS vote_id, v.created_at::text AS cursor_at, v.voter_id, v.winner, v.created_at,
+              b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony
+         FROM votes v JOIN battles b ON b.id = v.battle_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY v.created_at, v.id
+        LIMIT ${PAGE_SIZE}`,
+      params,
+    );
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1]!;
+    cursor = { at: last.cursor_at, id: last.vote_id };
+    if (rows.length < PAGE_SIZE) return;
+  }
+}
+
+interface BattleDetail {
+  prompts: string[];
+  conversation: Record<'a' | 'b', ChatMessageRow[]>;
+  code: Record<'a' | 'b', CodeExtractionEntity | undefined>;
+  executions: Record<'a' | 'b', ExecutionRow[]>;
+}
+
+/** Turns, answers, code and runs of a page's battles, in four queries. */
+async function details(dataSource: DataSource, battleIds: string[]): Promise<Map<string, BattleDetail>> {
+  const ids = [...new Set(battleIds)];
+  const [turns, messages, extractions, executions] = await Promise.all([
+    dataSource.getRepository(TurnEntity).find({ where: { battleId: In(ids) }, order: { turn: 'ASC' } }),
+    dataSource.getRepository(SideMessageEntity).find({ where: { battleId: In(ids) }, order: { turn: 'ASC' } }),
+    dataSource.getRepository(CodeExtractionEntity).find({ where: { battleId: In(ids) }, order: { turn: 'ASC' } }),
+    dataSource.getRepository(ExecutionEntity).find({ where: { battleId: In(ids) }, order: { createdAt: 'ASC' } }),
+  ]);
+  const group = <T extends { battleId: string }>(rows: T[]): Map<string, T[]> => {
+    const byBattle = new Map<string, T[]>();
+    for (const row of rows) {
+      const list = byBattle.get(row.battleId);
+      if (list) list.push(row);
+      else byBattle.set(row.battleId, [row]);
+    }
+    return byBattle;
+  };
+  const [turnsBy, messagesBy, codeBy, runsBy] = [group(turns), group(messages), group(extractions), group(executions)];
+  const out = new Map<string, BattleDetail>();
+  for (const id of ids) {
+    const battleTurns = turnsBy.get(id) ?? [];
+    const battleMessages = messagesBy.get(id) ?? [];
+    const conversation = (side: 'a' | 'b'): ChatMessageRow[] =>
+      battleTurns.flatMap((t) => {
+        const answer = battleMessages.find((m) => m.turn === t.turn && m.side === side);
+        return [
+          { role: 'user' as const, content: t.prompt },
+          ...(answer ? [{ role: 'assistant' as const, content: answer.text }] : []),
+        ];
+      });
+    const runs = (side: 'a' | 'b'): ExecutionRow[] =>
+      (runsBy.get(id) ?? [])
+        .filter((e) => e.side === side)
+        .map((e) => ({
+          turn: e.turn,
+          environment: e.environment,
+          runner: e.runner,
+          status: e.status,
+          exit_code: e.exitCode,
+          stdout: e.stdout,
+          stderr: e.stderr,
+          duration_ms: e.durationMs,
+        }));
+    const lastCode = (side: 'a' | 'b'): CodeExtractionEntity | undefined =>
+      (codeBy.get(id) ?? []).filter((c) => c.side === side).at(-1);
+    out.set(id, {
+      prompts: battleTurns.map((t) => t.prompt),
+      conversation: { a: conversation('a'), b: conversation('b') },
+      code: { a: lastCode('a'), b: lastCode('b') },
+      executions: { a: runs('a'), b: runs('b') },
+    });
+  }
+  return out;
+}
+
+const HUMAN_VOTE: Record<Winner, BigCodeRewardRow['human_vote']> = {
+  model_a: 'vote_model_A',
+  model_b: 'vote_model_B',
+  tie: 'vote_tie',
+  'tie (bothbad)': 'vote_both_bad',
+};
+
+async function categoryIds(dataSource: DataSource): Promise<Map<string, number>> {
+  const rows = await dataSource.query<{ category: string }[]>(
+    `SELECT DISTINCT b.category FROM battles b JOIN votes v ON v.battle_id = b.id WHERE b.category IS NOT NULL ORDER BY b.category`,
+  );
+  return new Map(rows.map((r, i) => [r.category, i]));
+}
+
+export type DatasetRow = BattlesRow | BigCodeRewardRow | JudgementRow;
+
+/** The rows of a data set, a page at a time. Battles never voted on are not in `battles` or `bigcodereward`. */
+export async function* datasetPages(
+  dataSource: DataSource,
+  name: DatasetName,
+  query: DatasetQuery,
+  salt: string,
+): AsyncGenerator<DatasetRow[]> {
+  if (name === 'judgements') {
+    // Judge verdicts are stored by the judge service, which has not landed yet: the data set is empty, with its schema.
+    return;
+  }
+  const categories = name === 'bigcodereward' ? await categoryIds(dataSource) : new Map<string, number>();
+  for await (const page of votePages(dataSource, query)) {
+    const detail = await details(
+      dataSource,
+      page.map((v) => v.battle_id),
+    );
+    yield page.map((vote): DatasetRow => {
+      const d = detail.get(vote.battle_id)!;
+      if (name === 'battles') {
+        const code = d.code.a ?? d.code.b;
+        return {
+          question_id: vote.battle_id,
+          model_a: vote.model_a_id,
+          model_b: vote.model_b_id,
+          winner: vote.winner,
+          judge: hashVoter(salt, vote.voter_id),
+          conversation_a: d.conversation.a,
+          conversation_b: d.conversation.b,
+          turn: d.prompts.length,
+          anony: vote.anony,
+          language: code?.language ?? null,
+          tstamp: new Date(vote.created_at).getTime() / 1000,
+          environment: code?.environment ?? null,
+          category: vote.category,
+          code_a: d.code.a?.code ?? null,
+          code_b: d.code.b?.code ?? null,
+          executions_a: d.executions.a,
+          executions_b: d.executions.b,
+        };
+      }
+      const last = (side: 'a' | 'b'): ExecutionRow | undefined => d.executions[side].at(-1);
+      const state = (side: 'a' | 'b'): BigCodeRewardRow['states']['model_A'] => ({
+        messages: d.conversation[side].map((m): [string, string] => [m.role, m.content]),
+        sandbox_logs_by_round: d.prompts.map((_, turn) => d.executions[side].filter((e) => e.turn === turn)),
+      });
+      return {
+        chat_session_id: vote.battle_id,
+        instruction: d.prompts.join('\n\n'),
+        human_vote: HUMAN_VOTE[vote.winner],
+        model_A: vote.model_a_id,
+        model_B: vote.model_b_id,
+        category_id: vote.category === null ? null : (categories.get(vote.category) ?? null),
+        category_name: vote.category,
+        execution_output_A: last('a')?.stdout ?? '',
+        execution_output_B: last('b')?.stdout ?? '',
+        execution_error_A: last('a')?.stderr ?? '',
+        execution_error_B: last('b')?.stderr ?? '',
+        states: { model_A: state('a'), model_B: state('b') },
+      };
+    });
+  }
+}
+
+/** How many rows a data set has and when its newest row was made. */
+export async function datasetCounts(
+  dataSource: DataSource,
+  name: DatasetName,
+): Promise<{ rows: number; lastUpdate: string | null }> {
+  if (name === 'judgements') return { rows: 0, lastUpdate: null };
+  const [row] = await dataSource.query<{ n: string; last: Date | null }[]>(
+    `SELECT count(*) AS n, max(created_at) AS last FROM votes`,
+  );
+  return { rows: Number(row?.n ?? 0), lastUpdate: row?.last ? new Date(row.last).toISOString() : null };
+}

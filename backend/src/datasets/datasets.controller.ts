@@ -1,0 +1,55 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import {
+  ArenaError,
+  DatasetFormat,
+  DatasetName,
+  DatasetQuery,
+  parseInput,
+  type DatasetSummary,
+} from '@arena/contracts';
+import type { Response } from 'express';
+import { createLogger } from '../logging/logger.js';
+import { CONTENT_TYPES } from './dataset-writers.js';
+import { DatasetsService } from './datasets.service.js';
+
+@Controller('datasets')
+export class DatasetsController {
+  private readonly logger = createLogger(DatasetsController.name);
+
+  constructor(@Inject(DatasetsService) private readonly datasets: DatasetsService) {}
+
+  @Get()
+  list(): Promise<DatasetSummary[]> {
+    return this.datasets.summaries();
+  }
+
+  @Get(':name/README.md')
+  async card(@Param('name') name: string, @Query() query: unknown, @Res() res: Response): Promise<void> {
+    const text = await this.datasets.card(
+      parseInput(DatasetName, name, 'name'),
+      parseInput(DatasetQuery, query, 'query'),
+    );
+    res.type('text/markdown; charset=utf-8').send(text);
+  }
+
+  /** `GET /api/datasets/battles.parquet?since=…` — streamed, page by page. */
+  @Get(':file')
+  async download(@Param('file') file: string, @Query() query: unknown, @Res() res: Response): Promise<void> {
+    const match = /^([a-z]+)\.([a-z]+)$/.exec(file);
+    if (!match) throw new ArenaError('invalid_input', 'file: expected NAME.FORMAT, e.g. battles.jsonl');
+    const name = parseInput(DatasetName, match[1], 'name');
+    const format = parseInput(DatasetFormat, match[2], 'format');
+    const filters = parseInput(DatasetQuery, query, 'query');
+    res.status(200);
+    res.setHeader('content-type', CONTENT_TYPES[format]);
+    res.setHeader('content-disposition', `attachment; filename="${name}.${format}"`);
+    try {
+      await this.datasets.export(name, format, filters, res);
+      res.end();
+    } catch (error) {
+      // Headers are gone: the only honest signal left is a broken download.
+      this.logger.error({ err: error, name, format }, 'export failed mid-stream');
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { Writable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DATASET_COLUMNS,
+  DATASET_NAMES,
+  DATASET_SCHEMA_VERSION,
+  type DatasetFormat,
+  type DatasetName,
+  type DatasetQuery,
+  type DatasetSummary,
+} from '@arena/contracts';
+import { DataSource } from 'typeorm';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { datasetCounts, datasetPages, voterSalt } from './dataset-rows.js';
+import { writeDataset } from './dataset-writers.js';
+
+const PURPOSE: Record<DatasetName, string> = {
+  battles:
+    'One row per human vote, in the Chatbot Arena clean-battle schema, with the extracted code and every execution of each side.',
+  bigcodereward:
+    'One row per human vote, in the bigcode/bigcodereward schema, for evaluating reward models and LLM judges.',
+  judgements: 'One row per verdict of a judge (LLM-as-judge or execution-grounded) on a battle.',
+};
+
+/** Streams the arena's data sets (never built whole in memory) and writes their cards. */
+@Injectable()
+export class DatasetsService {
+  private readonly logger = createLogger(DatasetsService.name);
+
+  constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
+
+  async summaries(): Promise<DatasetSummary[]> {
+    return Promise.all(
+      DATASET_NAMES.map(async (name) => ({
+        name,
+        ...(await datasetCounts(this.dataSource, name)),
+        schemaVersion: DATASET_SCHEMA_VERSION,
+      })),
+    );
+  }
+
+  async export(name: DatasetName, format: DatasetFormat, query: DatasetQuery, out: Writable): Promise<number> {
+    const started = performance.now();
+    const salt = await voterSalt(this.dataSource, this.config.voterSalt);
+    const rows = await writeDataset(name, format, datasetPages(this.dataSource, name, query, salt), out);
+    this.logger.info({ name, format, query, rows, ms: Math.round(performance.now() - started) }, 'data set exported');
+    return rows;
+  }
+
+  /** A README.md data-set card (Hugging Face style front matter): schema, counts, licence, collection, hashing. */
+  async card(name: DatasetName, query: DatasetQuery, rows?: number): Promise<string> {
+    const counts = await datasetCounts(this.dataSource, name);
+    const filters = Object.entries(query).filter(([, v]) => v !== undefined);
+    const columns = DATASET_COLUMNS[name]
+      .map((c) => `| \`${c.name}\` | ${c.type}${c.nullable ? ', nullable' : ''} | ${c.doc} |`)
+      .join('\n');
+    return `---
+license: ${this.config.datasetLicense}
+pretty_name: the arena — ${name}
+tags: [code, llm-evaluation, human-preferences]
+---
+
+# ${name}
+
+${PURPOSE[name]}
+
+- Schema version: ${DATASET_SCHEMA_VERSION}
+- Rows in this export: ${rows ?? counts.rows}${filters.length ? ` (filters: ${filters.map(([k, v]) => `${k}=${String(v)}`).join(', ')})` : ''}
+- Rows in the arena: ${counts.rows}; newest: ${counts.lastUpdate ?? 'none yet'}
+- Exported: ${new Date().toISOString()}
+
+## Collection
+
+People typed programming requests into a self-hosted arena. Two anonymous models answered side by side; the
+code in each answer was extracted and run in a sandbox, and the output shown to the person, who voted for one
+side, a tie, or both bad — and only then learned which models they saw. Battles that were never voted on are not
+included. ${name === 'judgements' ? 'Judgements are made by the arena’s judge service after a battle ends; no voter ever sees one before voting.' : ''}
+
+## Privacy
+
+Voter ids are replaced by \`HMAC-SHA256(salt, voter id)\` (first 128 bits, hex). The salt is secret to this
+arena and constant across its exports, so one voter has one hash in every export and cannot be linked to anything
+outside it. No IP address, admin data or model provider configuration is ever included.
+
+## Schema
+
+| column | type | meaning |
+| --- | --- | --- |
+${columns}
+
+## Loading
+
+\`\`\`python
+import pandas as pd
+df = pd.read_json("${name}.jsonl", lines=True)   # or pd.read_parquet("${name}.parquet"), pd.read_csv("${name}.csv")
+\`\`\`
+`;
+  }
+}

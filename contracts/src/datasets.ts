@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/** Bumped whenever a column is added, removed or changes meaning. */
+export const DATASET_SCHEMA_VERSION = '1.0.0';
+
+export const DATASET_NAMES = ['battles', 'bigcodereward', 'judgements'] as const;
+export const DatasetName = z.enum(DATASET_NAMES);
+export type DatasetName = z.infer<typeof DatasetName>;
+
+export const DATASET_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
+export const DatasetFormat = z.enum(DATASET_FORMATS);
+export type DatasetFormat = z.infer<typeof DatasetFormat>;
+
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-25T00:00:00Z' });
+
+export const DatasetQuery = z.strictObject({
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  category: z.string().trim().min(1).max(64).optional(),
+  environment: z.string().trim().min(1).max(32).optional(),
+});
+export type DatasetQuery = z.infer<typeof DatasetQuery>;
+
+/** A message in OpenAI's format. */
+export interface ChatMessageRow {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** One execution of one side's code. */
+export interface ExecutionRow {
+  turn: number;
+  environment: string;
+  runner: string;
+  status: string | null;
+  exit_code: number | null;
+  stdout: string;
+  stderr: string;
+  duration_ms: number | null;
+}
+
+/** `battles`: one row per human vote, the Chatbot Arena clean-battle schema plus code and executions. */
+export interface BattlesRow {
+  question_id: string;
+  model_a: string;
+  model_b: string;
+  winner: 'model_a' | 'model_b' | 'tie' | 'tie (bothbad)';
+  /** Salted hash of the voter (stable across exports of one arena). */
+  judge: string;
+  conversation_a: ChatMessageRow[];
+  conversation_b: ChatMessageRow[];
+  turn: number;
+  anony: boolean;
+  language: string | null;
+  tstamp: number;
+  environment: string | null;
+  category: string | null;
+  code_a: string | null;
+  code_b: string | null;
+  executions_a: ExecutionRow[];
+  executions_b: ExecutionRow[];
+}
+
+/** `bigcodereward`: the bigcode/bigcodereward schema. */
+export interface BigCodeRewardRow {
+  chat_session_id: string;
+  instruction: string;
+  human_vote: 'vote_model_A' | 'vote_model_B' | 'vote_tie' | 'vote_both_bad';
+  model_A: string;
+  model_B: string;
+  category_id: number | null;
+  category_name: string | null;
+  execution_output_A: string;
+  execution_output_B: string;
+  execution_error_A: string;
+  execution_error_B: string;
+  states: {
+    model_A: { messages: [string, string][]; sandbox_logs_by_round: ExecutionRow[][] };
+    model_B: { messages: [string, string][]; sandbox_logs_by_round: ExecutionRow[][] };
+  };
+}
+
+/** `judgements`: one row per judge verdict (filled by the judge service). */
+export interface JudgementRow {
+  battle_id: string;
+  judge: string;
+  mode: 'with_execution' | 'without_execution';
+  order: 'ab' | 'ba';
+  verdict: 'A' | 'B' | 'tie' | 'both_bad';
+  reasoning: string;
+  raw_output: string;
+  latency_ms: number | null;
+  created_at: number;
+}
+
+export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'json';
+
+/** Column documentation, for the data-set cards and for typed CSV / Parquet columns. */
+export const DATASET_COLUMNS: Record<
+  DatasetName,
+  { name: string; type: ColumnType; nullable?: boolean; doc: string }[]
+> = {
+  battles: [
+    { name: 'question_id', type: 'string', doc: 'battle id' },
+    { name: 'model_a', type: 'string', doc: 'model shown on the left (side A)' },
+    { name: 'model_b', type: 'string', doc: 'model shown on the right (side B)' },
+    { name: 'winner', type: 'string', doc: 'model_a, model_b, tie or tie (bothbad)' },
+    { name: 'judge', type: 'string', doc: 'salted SHA-256 hash of the voter id (stable across exports of one arena)' },
+    { name: 'conversation_a', type: 'json', doc: 'side A conversation, OpenAI messages [{role, content}]' },
+    { name: 'conversation_b', type: 'json', doc: 'side B conversation, OpenAI messages [{role, content}]' },
+    { name: 'turn', type: 'integer', doc: 'number of user turns' },
+    { name: 'anony', type: 'boolean', doc: 'the models were anonymous when the vote was cast' },
+    { name: 'language', type: 'string', nullable: true, doc: "programming language of side A's code (else side B's)" },
+    { name: 'tstamp', type: 'number', doc: 'vote time, seconds since the epoch' },
+    {
+      name: 'environment',
+      type: 'string',
+      nullable: true,
+      doc: "execution environment of side A's code (else side B's)",
+    },
+    { name: 'category', type: 'string', nullable: true, doc: 'category given when the battle was created' },
+    { name: 'code_a', type: 'string', nullable: true, doc: 'code extracted from side A’s last answer' },
+    { name: 'code_b', type: 'string', nullable: true, doc: 'code extracted from side B’s last answer' },
+    {
+      name: 'executions_a',
+      type: 'json',
+      doc: 'side A runs [{turn, environment, runner, status, exit_code, stdout, stderr, duration_ms}]',
+    },
+    { name: 'executions_b', type: 'json', doc: 'side B runs, same shape' },
+  ],
+  bigcodereward: [
+    { name: 'chat_session_id', type: 'string', doc: 'battle id' },
+    { name: 'instruction', type: 'string', doc: 'the user turns, joined by blank lines' },
+    { name: 'human_vote', type: 'string', doc: 'vote_model_A, vote_model_B, vote_tie or vote_both_bad' },
+    { name: 'model_A', type: 'string', doc: 'model on side A' },
+    { name: 'model_B', type: 'string', doc: 'model on side B' },
+    {
+      name: 'category_id',
+      type: 'integer',
+      nullable: true,
+      doc: 'index of category_name among the export’s categories (sorted)',
+    },
+    { name: 'category_name', type: 'string', nullable: true, doc: 'battle category' },
+    { name: 'execution_output_A', type: 'string', doc: 'stdout of side A’s last run' },
+    { name: 'execution_output_B', type: 'string', doc: 'stdout of side B’s last run' },
+    { name: 'execution_error_A', type: 'string', doc: 'stderr of side A’s last run' },
+    { name: 'execution_error_B', type: 'string', doc: 'stderr of side B’s last run' },
+    {
+      name: 'states',
+      type: 'json',
+      doc: '{model_A, model_B}: {messages: [[role, content]], sandbox_logs_by_round: [[run]]}',
+    },
+  ],
+  judgements: [
+    { name: 'battle_id', type: 'string', doc: 'battle id' },
+    { name: 'judge', type: 'string', doc: 'judge id' },
+    { name: 'mode', type: 'string', doc: 'with_execution or without_execution' },
+    { name: 'order', type: 'string', doc: 'ab (as shown) or ba (sides swapped)' },
+    { name: 'verdict', type: 'string', doc: 'A, B, tie or both_bad' },
+    { name: 'reasoning', type: 'string', doc: 'the judge’s rationale' },
+    { name: 'raw_output', type: 'string', doc: 'the judge’s raw answer' },
+    { name: 'latency_ms', type: 'integer', nullable: true, doc: 'time the verdict took' },
+    { name: 'created_at', type: 'number', doc: 'seconds since the epoch' },
+  ],
+};
+
+export interface DatasetSummary {
+  name: DatasetName;
+  rows: number;
+  lastUpdate: string | null;
+  schemaVersion: string;
+}
