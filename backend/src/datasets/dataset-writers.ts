@@ -23,7 +23,7 @@ async function write(out: Writable, chunk: string | Uint8Array): Promise<void> {
 
 function cell(value: unknown, type: ColumnType): string {
   if (value === null || value === undefined) return '';
-  const text = type === 'json' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'string' && type !== 'json' ? value : JSON.stringify(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -131,7 +131,7 @@ export async function writeDataset(
     if (buffer.length >= PARQUET_ROW_GROUP) await flushRows();
   }
   await flushRows();
-  parquet.finish();
+  await parquet.finish();
   await writer.drain();
   return count;
 }
