@@ -117,7 +117,7 @@ export async function writeDataset(
       data: rows.map((row) => {
         const value = (row as unknown as Record<string, unknown>)[c.name];
         if (value === null || value === undefined) return null;
-        if (c.type === 'json') return JSON.stringify(value);
+        // hyparquet-writer serialises JSON columns itself.
         if (c.type === 'integer') return BigInt(value as number);
         return value;
       }),

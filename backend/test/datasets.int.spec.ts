@@ -1,0 +1,236 @@
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DATASET_COLUMNS, type BattlesRow, type LeaderboardResponse, type Winner } from '@arena/contracts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BattleEntity, ExecutionEntity, TurnEntity, VoteEntity } from '../src/battles/entities/index.js';
+import {
+  REPO_ROOT,
+  connectClient,
+  getJson,
+  startTestArena,
+  statusIs,
+  waitForFrame,
+  type TestArena,
+} from './support/test-arena.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PYTHON = process.env['REFERENCE_PYTHON'] ?? '/usr/bin/python3';
+
+function pandas(format: 'jsonl' | 'csv', file: string): { columns: string[]; rows: Record<string, unknown>[] } {
+  const run = spawnSync(PYTHON, [path.join(here, 'support/read_with_pandas.py'), format, file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  if (run.status !== 0)
+    throw new Error(`pandas could not read ${file} (Debian's python3-pandas is needed): ${run.stderr}`);
+  return JSON.parse(run.stdout) as { columns: string[]; rows: Record<string, unknown>[] };
+}
+
+async function duckdb(file: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
+  const rows = reader.getRowObjectsJS() as Record<string, unknown>[];
+  connection.closeSync();
+  instance.closeSync();
+  return rows;
+}
+
+describe('data sets: exported, read back by independent readers, re-imported', () => {
+  let arena: TestArena;
+  let dataSource: DataSource;
+  const files: Record<string, string> = {};
+  const votes: { battleId: string; winner: Winner }[] = [];
+  let voterId = '';
+
+  beforeAll(async () => {
+    arena = await startTestArena({ database: 'postgres', env: { ARENA_LEADERBOARD_BOOTSTRAP: '0' } });
+    dataSource = arena.app.get(DataSource);
+    const voter = await connectClient(arena.url);
+    voterId = voter.voterId;
+    const plan: [string, string | undefined, Winner][] = [
+      ['Print the first 20 Fibonacci numbers', 'problem_solving', 'model_a'],
+      ['Find all primes below 100, "quoted", with, commas', 'web_design', 'tie (bothbad)'],
+      ['Check palindromes\nover two lines', undefined, 'model_b'],
+    ];
+    for (const [prompt, category, winner] of plan) {
+      const created = await voter.socket.emitWithAck('battle:create', { prompt, ...(category ? { category } : {}) });
+      if (!created.ok) throw new Error(created.error.message);
+      await waitForFrame(voter, statusIs(created.battleId, 'voting'));
+      const vote = await voter.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner });
+      if (!vote.ok) throw new Error(vote.error.message);
+      votes.push({ battleId: created.battleId, winner });
+    }
+    // A battle nobody voted on stays out of the data sets.
+    const unvoted = await voter.socket.emitWithAck('battle:create', { prompt: 'never voted' });
+    if (!unvoted.ok) throw new Error(unvoted.error.message);
+    await waitForFrame(voter, statusIs(unvoted.battleId, 'voting'));
+    voter.socket.disconnect();
+    for (const name of ['battles', 'bigcodereward', 'judgements']) {
+      for (const format of ['jsonl', 'csv', 'parquet']) {
+        const response = await fetch(`${arena.url}/api/datasets/${name}.${format}`);
+        expect(response.status).toBe(200);
+        const file = path.join(arena.dir, `${name}.${format}`);
+        await writeFile(file, Buffer.from(await response.arrayBuffer()));
+        files[`${name}.${format}`] = file;
+      }
+    }
+  });
+  afterAll(async () => {
+    await arena?.stop();
+  });
+
+  async function truth() {
+    const battles = await dataSource.getRepository(BattleEntity).find();
+    const turns = await dataSource.getRepository(TurnEntity).find();
+    const executions = await dataSource.getRepository(ExecutionEntity).find();
+    const dbVotes = await dataSource.getRepository(VoteEntity).find({ order: { createdAt: 'ASC' } });
+    return { battles, turns, executions, dbVotes };
+  }
+
+  it('battles: every value read back by pandas (JSONL, CSV) and DuckDB (Parquet) matches the database', async () => {
+    const { battles, turns, executions, dbVotes } = await truth();
+    expect(dbVotes).toHaveLength(3);
+    const jsonl = pandas('jsonl', files['battles.jsonl']!);
+    const csv = pandas('csv', files['battles.csv']!);
+    const parquet = await duckdb(files['battles.parquet']!);
+    const columns = DATASET_COLUMNS.battles.map((c) => c.name);
+    expect(jsonl.columns).toEqual(columns);
+    expect(csv.columns).toEqual(columns);
+    for (const rows of [jsonl.rows, csv.rows, parquet]) expect(rows).toHaveLength(3);
+
+    dbVotes.forEach((vote, i) => {
+      const battle = battles.find((b) => b.id === vote.battleId)!;
+      const prompt = turns.find((t) => t.battleId === vote.battleId)!.prompt;
+      const runs = executions.filter((e) => e.battleId === vote.battleId);
+      const expectRow = (
+        row: Record<string, unknown>,
+        parse: (v: unknown) => unknown,
+        num: (v: unknown) => number,
+      ): void => {
+        expect(row['question_id']).toBe(vote.battleId);
+        expect(row['model_a']).toBe(battle.modelAId);
+        expect(row['model_b']).toBe(battle.modelBId);
+        expect(row['winner']).toBe(vote.winner);
+        expect(row['category'] || null).toBe(battle.category);
+        expect(num(row['turn'])).toBe(1);
+        expect(num(row['tstamp'])).toBeCloseTo(vote.createdAt.getTime() / 1000, 3);
+        const conversationA = parse(row['conversation_a']) as BattlesRow['conversation_a'];
+        expect(conversationA[0]).toEqual({ role: 'user', content: prompt });
+        expect(conversationA[1]?.role).toBe('assistant');
+        const executionsA = parse(row['executions_a']) as BattlesRow['executions_a'];
+        const dbRunA = runs.find((r) => r.side === 'a')!;
+        expect(executionsA[0]).toMatchObject({
+          status: dbRunA.status,
+          stdout: dbRunA.stdout,
+          stderr: dbRunA.stderr,
+          runner: 'isolated-vm',
+        });
+        expect(row['judge']).toMatch(/^[0-9a-f]{32}$/);
+        expect(row['judge']).not.toBe(vote.voterId);
+      };
+      expectRow(jsonl.rows[i]!, (v) => v, Number);
+      expectRow(csv.rows[i]!, (v) => JSON.parse(String(v)), Number);
+      expectRow(parquet[i]!, (v) => JSON.parse(String(v)), Number);
+      expect(csv.rows[i]!['anony']).toBe('true');
+      expect(parquet[i]!['anony']).toBe(true);
+    });
+    // One voter, one stable hash; the raw voter id appears nowhere.
+    expect(new Set(jsonl.rows.map((r) => r['judge'])).size).toBe(1);
+    for (const file of ['battles.jsonl', 'battles.csv', 'bigcodereward.jsonl']) {
+      expect(await readFile(files[file]!, 'utf8')).not.toContain(voterId);
+    }
+    const again = await (await fetch(`${arena.url}/api/datasets/battles.jsonl`)).text();
+    expect(JSON.parse(again.split('\n')[0]!).judge).toBe(jsonl.rows[0]!['judge']);
+  });
+
+  it('bigcodereward: the BigCodeReward schema, read back by all three readers', async () => {
+    const { dbVotes } = await truth();
+    const jsonl = pandas('jsonl', files['bigcodereward.jsonl']!);
+    const csv = pandas('csv', files['bigcodereward.csv']!);
+    const parquet = await duckdb(files['bigcodereward.parquet']!);
+    const vote = {
+      model_a: 'vote_model_A',
+      model_b: 'vote_model_B',
+      tie: 'vote_tie',
+      'tie (bothbad)': 'vote_both_bad',
+    };
+    for (const rows of [jsonl.rows, csv.rows, parquet]) {
+      expect(rows.map((r) => r['chat_session_id'])).toEqual(dbVotes.map((v) => v.battleId));
+      expect(rows.map((r) => r['human_vote'])).toEqual(dbVotes.map((v) => vote[v.winner]));
+      expect(rows[1]!['instruction']).toBe('Find all primes below 100, "quoted", with, commas');
+      expect(rows[2]!['instruction']).toBe('Check palindromes\nover two lines');
+      expect(rows[1]!['category_name']).toBe('web_design');
+    }
+    const states = jsonl.rows[0]!['states'] as {
+      model_A: { messages: [string, string][]; sandbox_logs_by_round: unknown[][] };
+    };
+    expect(states.model_A.messages[0]).toEqual(['user', 'Print the first 20 Fibonacci numbers']);
+    expect(states.model_A.sandbox_logs_by_round).toHaveLength(1);
+    expect(String(jsonl.rows[0]!['execution_output_A'])).toContain('0, 1, 1, 2, 3');
+  });
+
+  it('judgements: empty until the judge service lands, but well-formed in every format', async () => {
+    expect(pandas('jsonl', files['judgements.jsonl']!).rows).toEqual([]);
+    expect(pandas('csv', files['judgements.csv']!).columns).toEqual(DATASET_COLUMNS.judgements.map((c) => c.name));
+    expect(await duckdb(files['judgements.parquet']!)).toEqual([]);
+  });
+
+  it('filters by time, category and environment, and refuses bad filters', async () => {
+    const text = async (query: string) =>
+      (await (await fetch(`${arena.url}/api/datasets/battles.jsonl${query}`)).text()).trim();
+    expect((await text('?category=web_design')).split('\n')).toHaveLength(1);
+    expect(await text('?since=2099-01-01T00:00:00Z')).toBe('');
+    expect((await text('?until=2099-01-01T00:00:00Z')).split('\n')).toHaveLength(3);
+    expect(await text('?environment=python')).toBe('');
+    const bad = await getJson<{ error: { code: string; message: string } }>(
+      `${arena.url}/api/datasets/battles.jsonl?since=soon`,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/since/);
+    expect((await getJson<{ error: { code: string } }>(`${arena.url}/api/datasets/everything.jsonl`)).status).toBe(400);
+    const card = await (await fetch(`${arena.url}/api/datasets/battles/README.md`)).text();
+    expect(card).toContain('license: cc-by-4.0');
+    expect(card).toContain('HMAC-SHA256');
+    expect(card).toContain('| `executions_a` | json |');
+  });
+
+  it('arena export writes the same file and a card; importing the export into a fresh arena reproduces the leaderboard', async () => {
+    const out = path.join(arena.dir, 'cli', 'battles.jsonl');
+    await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(out), { recursive: true }));
+    const cli = path.join(REPO_ROOT, 'backend/dist/cli/arena.js');
+    const exported = spawnSync(
+      process.execPath,
+      [cli, 'export', '--dataset', 'battles', '--format', 'jsonl', '--out', out],
+      {
+        env: { ...process.env, DATABASE_URL: arena.databaseUrl!, LOG_LEVEL: 'error' },
+        encoding: 'utf8',
+      },
+    );
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(await readFile(files['battles.jsonl']!, 'utf8'));
+    expect(await readFile(path.join(path.dirname(out), 'README.md'), 'utf8')).toContain('Rows in this export: 3');
+
+    const fresh = await startTestArena({ database: 'postgres', env: { ARENA_LEADERBOARD_BOOTSTRAP: '0' } });
+    try {
+      const imported = spawnSync(process.execPath, [cli, 'import', '--battles', out], {
+        env: { ...process.env, DATABASE_URL: fresh.databaseUrl!, LOG_LEVEL: 'error' },
+        encoding: 'utf8',
+      });
+      expect(imported.status, imported.stderr).toBe(0);
+      const before = (await getJson<LeaderboardResponse>(`${arena.url}/api/leaderboard`)).body;
+      const after = (await getJson<LeaderboardResponse>(`${fresh.url}/api/leaderboard`)).body;
+      expect(after.battles).toBe(before.battles);
+      expect(after.rows.map((r) => [r.model, r.rating.toFixed(6), r.ciLow.toFixed(6), r.battles, r.winRate])).toEqual(
+        before.rows.map((r) => [r.model, r.rating.toFixed(6), r.ciLow.toFixed(6), r.battles, r.winRate]),
+      );
+    } finally {
+      await fresh.stop();
+    }
+    expect(votes).toHaveLength(3);
+  });
+});
