@@ -123,4 +123,23 @@ describe('a battle in the browser', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'leaderboard.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('lists the data sets with their counts, downloads and loading snippet', async () => {
+    const page = track(
+      await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage(),
+      'datasets',
+    );
+    await page.goto(`${arena.url}/datasets/`);
+    const battles = page.getByTestId('dataset-battles');
+    await expect.poll(() => battles.getByTestId('dataset-rows').textContent(), { timeout: 10_000 }).toBe('1');
+    expect(await page.getByTestId('dataset-judgements').getByTestId('dataset-rows').textContent()).toBe('0');
+    const href = await battles.getByRole('link', { name: 'PARQUET' }).getAttribute('href');
+    const parquet = Buffer.from(await (await fetch(`${arena.url}${href}`)).arrayBuffer());
+    expect(parquet.subarray(0, 4).toString()).toBe('PAR1');
+    expect(await battles.locator('pre').textContent()).toContain(
+      `pd.read_json("${arena.url}/api/datasets/battles.jsonl", lines=True)`,
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'datasets.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import type {
   BattleListItem,
   BattleSnapshot,
+  DatasetSummary,
   LeaderboardQuery,
   LeaderboardResponse,
   MatrixResponse,
@@ -27,6 +28,7 @@ export const api = {
   samples: () => get<SamplePrompt[]>('/prompts/samples'),
   battles: (status: 'live' | 'recent', limit = 20) => get<BattleListItem[]>(`/battles?status=${status}&limit=${limit}`),
   battle: (id: string) => get<BattleSnapshot>(`/battles/${encodeURIComponent(id)}`),
+  datasets: () => get<DatasetSummary[]>('/datasets'),
   leaderboard: (query: LeaderboardQuery) => get<LeaderboardResponse>(`/leaderboard${queryString(query)}`),
   matrix: (query: LeaderboardQuery, kind: 'winrate' | 'count') =>
     get<MatrixResponse>(`/leaderboard/matrix${queryString({ ...query, kind })}`),
