@@ -9,8 +9,7 @@ import type {
   JudgementRow,
   Winner,
 } from '@arena/contracts';
-import { In, type DataSource } from 'typeorm';
-import { CodeExtractionEntity, ExecutionEntity, SideMessageEntity, TurnEntity } from '../battles/entities/index.js';
+import type { DataSource } from 'typeorm';
 import { SettingEntity } from '../database/setting.entity.js';
 
 export const PAGE_SIZE = 1_000;
@@ -43,9 +42,19 @@ interface VotePage {
   model_b_id: string;
   category: string | null;
   anony: boolean;
+  /** Turn prompts in order. */
+  prompts: string[];
+  /** [turn, side, text] of every answer. */
+  messages: [number, 'a' | 'b', string][];
+  /** [side, environment, language, code] of every extraction, in turn order. */
+  code: [string, string, string, string][] | null;
+  runs: (ExecutionRow & { side: 'a' | 'b' })[];
 }
 
-/** Votes in time order, a page at a time (keyset pagination: memory stays flat whatever the size). */
+/**
+ * Votes in time order with everything their battle recorded, a page at a time: keyset pagination and one
+ * query per page, the nested parts aggregated as JSON by PostgreSQL — memory stays flat whatever the size.
+ */
 async function* votePages(dataSource: DataSource, query: DatasetQuery): AsyncGenerator<VotePage[]> {
   let cursor: { at: string; id: string } | undefined;
   for (;;) {
@@ -66,7 +75,16 @@ async function* votePages(dataSource: DataSource, query: DatasetQuery): AsyncGen
     }
     const rows = await dataSource.query<VotePage[]>(
       `SELECT v.id AS vote_id, v.created_at::text AS cursor_at, v.voter_id, v.winner, v.created_at,
-              b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony
+              b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony,
+              (SELECT coalesce(json_agg(t.prompt ORDER BY t.turn), '[]') FROM turns t WHERE t.battle_id = b.id) AS prompts,
+              (SELECT coalesce(json_agg(json_build_array(m.turn, m.side, m.text) ORDER BY m.turn), '[]')
+                 FROM side_messages m WHERE m.battle_id = b.id) AS messages,
+              (SELECT json_agg(json_build_array(c.side, c.environment, c.language, c.code) ORDER BY c.turn)
+                 FROM code_extractions c WHERE c.battle_id = b.id) AS code,
+              (SELECT coalesce(json_agg(json_build_object('side', e.side, 'turn', e.turn, 'environment', e.environment,
+                        'runner', e.runner, 'status', e.status, 'exit_code', e.exit_code, 'stdout', e.stdout,
+                        'stderr', e.stderr, 'duration_ms', e.duration_ms) ORDER BY e.created_at, e.id), '[]')
+                 FROM executions e WHERE e.battle_id = b.id) AS runs
          FROM votes v JOIN battles b ON b.id = v.battle_id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY v.created_at, v.id
@@ -84,64 +102,31 @@ async function* votePages(dataSource: DataSource, query: DatasetQuery): AsyncGen
 interface BattleDetail {
   prompts: string[];
   conversation: Record<'a' | 'b', ChatMessageRow[]>;
-  code: Record<'a' | 'b', CodeExtractionEntity | undefined>;
+  code: Record<'a' | 'b', { environment: string; language: string; code: string } | undefined>;
   executions: Record<'a' | 'b', ExecutionRow[]>;
 }
 
-/** Turns, answers, code and runs of a page's battles, in four queries. */
-async function details(dataSource: DataSource, battleIds: string[]): Promise<Map<string, BattleDetail>> {
-  const ids = [...new Set(battleIds)];
-  const [turns, messages, extractions, executions] = await Promise.all([
-    dataSource.getRepository(TurnEntity).find({ where: { battleId: In(ids) }, order: { turn: 'ASC' } }),
-    dataSource.getRepository(SideMessageEntity).find({ where: { battleId: In(ids) }, order: { turn: 'ASC' } }),
-    dataSource.getRepository(CodeExtractionEntity).find({ where: { battleId: In(ids) }, order: { turn: 'ASC' } }),
-    dataSource.getRepository(ExecutionEntity).find({ where: { battleId: In(ids) }, order: { createdAt: 'ASC' } }),
-  ]);
-  const group = <T extends { battleId: string }>(rows: T[]): Map<string, T[]> => {
-    const byBattle = new Map<string, T[]>();
-    for (const row of rows) {
-      const list = byBattle.get(row.battleId);
-      if (list) list.push(row);
-      else byBattle.set(row.battleId, [row]);
-    }
-    return byBattle;
-  };
-  const [turnsBy, messagesBy, codeBy, runsBy] = [group(turns), group(messages), group(extractions), group(executions)];
-  const out = new Map<string, BattleDetail>();
-  for (const id of ids) {
-    const battleTurns = turnsBy.get(id) ?? [];
-    const battleMessages = messagesBy.get(id) ?? [];
-    const conversation = (side: 'a' | 'b'): ChatMessageRow[] =>
-      battleTurns.flatMap((t) => {
-        const answer = battleMessages.find((m) => m.turn === t.turn && m.side === side);
-        return [
-          { role: 'user' as const, content: t.prompt },
-          ...(answer ? [{ role: 'assistant' as const, content: answer.text }] : []),
-        ];
-      });
-    const runs = (side: 'a' | 'b'): ExecutionRow[] =>
-      (runsBy.get(id) ?? [])
-        .filter((e) => e.side === side)
-        .map((e) => ({
-          turn: e.turn,
-          environment: e.environment,
-          runner: e.runner,
-          status: e.status,
-          exit_code: e.exitCode,
-          stdout: e.stdout,
-          stderr: e.stderr,
-          duration_ms: e.durationMs,
-        }));
-    const lastCode = (side: 'a' | 'b'): CodeExtractionEntity | undefined =>
-      (codeBy.get(id) ?? []).filter((c) => c.side === side).at(-1);
-    out.set(id, {
-      prompts: battleTurns.map((t) => t.prompt),
-      conversation: { a: conversation('a'), b: conversation('b') },
-      code: { a: lastCode('a'), b: lastCode('b') },
-      executions: { a: runs('a'), b: runs('b') },
+function detail(vote: VotePage): BattleDetail {
+  const conversation = (side: 'a' | 'b'): ChatMessageRow[] =>
+    vote.prompts.flatMap((prompt, turn) => {
+      const answer = vote.messages.find(([t, s]) => t === turn && s === side);
+      return [
+        { role: 'user' as const, content: prompt },
+        ...(answer ? [{ role: 'assistant' as const, content: answer[2] }] : []),
+      ];
     });
-  }
-  return out;
+  const lastCode = (side: 'a' | 'b'): BattleDetail['code']['a'] => {
+    const found = (vote.code ?? []).filter(([s]) => s === side).at(-1);
+    return found ? { environment: found[1], language: found[2], code: found[3] } : undefined;
+  };
+  const runs = (side: 'a' | 'b'): ExecutionRow[] =>
+    vote.runs.filter((r) => r.side === side).map(({ side: _side, ...run }) => run);
+  return {
+    prompts: vote.prompts,
+    conversation: { a: conversation('a'), b: conversation('b') },
+    code: { a: lastCode('a'), b: lastCode('b') },
+    executions: { a: runs('a'), b: runs('b') },
+  };
 }
 
 const HUMAN_VOTE: Record<Winner, BigCodeRewardRow['human_vote']> = {
@@ -172,13 +157,19 @@ export async function* datasetPages(
     return;
   }
   const categories = name === 'bigcodereward' ? await categoryIds(dataSource) : new Map<string, number>();
+  const hashes = new Map<string, string>();
+  const judge = (voter: string): string => {
+    let hash = hashes.get(voter);
+    if (hash === undefined) {
+      hash = hashVoter(salt, voter);
+      if (hashes.size > 100_000) hashes.clear();
+      hashes.set(voter, hash);
+    }
+    return hash;
+  };
   for await (const page of votePages(dataSource, query)) {
-    const detail = await details(
-      dataSource,
-      page.map((v) => v.battle_id),
-    );
     yield page.map((vote): DatasetRow => {
-      const d = detail.get(vote.battle_id)!;
+      const d = detail(vote);
       if (name === 'battles') {
         const code = d.code.a ?? d.code.b;
         return {
@@ -186,7 +177,7 @@ export async function* datasetPages(
           model_a: vote.model_a_id,
           model_b: vote.model_b_id,
           winner: vote.winner,
-          judge: hashVoter(salt, vote.voter_id),
+          judge: judge(vote.voter_id),
           conversation_a: d.conversation.a,
           conversation_b: d.conversation.b,
           turn: d.prompts.length,

@@ -1,5 +1,6 @@
 import { Initial1795640712710 } from './1795640712710-Initial.js';
 import { VoterSalt1795644356481 } from './1795644356481-VoterSalt.js';
+import { VotesByTime1795644939506 } from './1795644939506-VotesByTime.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
-export const MIGRATIONS = [Initial1795640712710, VoterSalt1795644356481];
+export const MIGRATIONS = [Initial1795640712710, VoterSalt1795644356481, VotesByTime1795644939506];

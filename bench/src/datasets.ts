@@ -1,0 +1,160 @@
+/**
+ * Issue 6's figures: export N synthetic battles (one vote each, with conversations, code and executions)
+ * as JSONL and as Parquet through the running arena — rows per second and the server's peak memory —
+ * against PostgreSQL's own JSON export of the same rows (COPY … TO STDOUT), side by side.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startArenaProcess, REPO_ROOT } from '@arena/testkit';
+import pg from 'pg';
+import { fmt, table } from './stats.js';
+
+const ROWS = Number(process.env['BENCH_DATASET_ROWS'] ?? 1_000_000);
+const ADMIN_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const database = `arena_bench_${Date.now().toString(36)}`;
+
+function url(db: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+/** Synthetic battles written by SQL (generate_series), so filling the database is not what is measured. */
+async function populate(db: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url(db) });
+  await client.connect();
+  const answer = (side: string) =>
+    `'Here is a solution from side ${side} for request ' || g || E'.\\n\\n\`\`\`javascript\\nfunction solve(n) {\\n  let total = 0;\\n  for (let i = 0; i < n; i++) total += i * ' || (g % 97) || E';\\n  return total;\\n}\\nconsole.log(solve(' || (g % 1000) || E'));\\n\`\`\`\\n\\nIt runs in linear time and prints the sum.'`;
+  await client.query(
+    `INSERT INTO models (id, name, provider, weight) SELECT 'bench-' || i, 'Bench model ' || i, 'demo', 1 FROM generate_series(0, 19) i`,
+  );
+  await client.query(`CREATE TEMP TABLE ids AS SELECT g, md5(g::text)::uuid AS id FROM generate_series(1, ${ROWS}) g`);
+  await client.query(`INSERT INTO battles (id, status, category, model_a_id, model_b_id, creator_voter_id, winner, created_at)
+    SELECT id, 'revealed', (ARRAY['web_design','problem_solving','game_development'])[1 + g % 3], 'bench-' || (g % 20), 'bench-' || ((g + 7) % 20),
+           'voter-' || (g % 5000), (ARRAY['model_a','model_b','tie','tie (bothbad)'])[1 + g % 4], now() - (g || ' seconds')::interval FROM ids`);
+  await client.query(
+    `INSERT INTO turns (id, battle_id, turn, prompt) SELECT md5('t' || g)::uuid, id, 0, 'Write a program that sums the first ' || g || ' multiples of ' || (g % 97) FROM ids`,
+  );
+  for (const side of ['a', 'b']) {
+    await client.query(`INSERT INTO side_messages (id, battle_id, turn, side, model_id, text, finish_reason)
+      SELECT md5('m${side}' || g)::uuid, id, 0, '${side}', 'bench-' || (g % 20), ${answer(side)}, 'stop' FROM ids`);
+    await client.query(`INSERT INTO code_extractions (id, battle_id, turn, side, environment, language, code, block_count)
+      SELECT md5('c${side}' || g)::uuid, id, 0, '${side}', 'javascript', 'javascript', 'function solve(n) { let t = 0; for (let i = 0; i < n; i++) t += i; return t; }\nconsole.log(solve(' || g || '));', 1 FROM ids`);
+    await client.query(`INSERT INTO executions (id, battle_id, turn, side, environment, runner, code, status, exit_code, output, stdout, stderr, duration_ms, created_at)
+      SELECT md5('e${side}' || g)::uuid, id, 0, '${side}', 'javascript', 'isolated-vm', 'console.log(1)', 'ok', 0, (g * 31) || E'\\n', (g * 31) || E'\\n', '', 12, now() FROM ids`);
+  }
+  await client.query(`INSERT INTO votes (id, battle_id, voter_id, winner, created_at)
+    SELECT md5('v' || g)::uuid, id, 'voter-' || (g % 5000), (ARRAY['model_a','model_b','tie','tie (bothbad)'])[1 + g % 4], now() - (g || ' seconds')::interval FROM ids`);
+  await client.query('ANALYZE');
+  await client.end();
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function timedDownload(
+  target: string,
+  pid?: number,
+): Promise<{ seconds: number; bytes: number; peakMb: number }> {
+  let peak = pid ? rssMb(pid) : 0;
+  const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50) : undefined;
+  const started = performance.now();
+  const response = await fetch(target);
+  if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+  let bytes = 0;
+  for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength;
+  clearInterval(sampler);
+  return { seconds: (performance.now() - started) / 1000, bytes, peakMb: peak };
+}
+
+/** PostgreSQL's own JSON export of the same rows, through psql's COPY, as the baseline. */
+function postgresCopy(db: string): Promise<{ seconds: number; bytes: number }> {
+  const sql = `COPY (SELECT json_build_object(
+      'question_id', b.id, 'model_a', b.model_a_id, 'model_b', b.model_b_id, 'winner', v.winner, 'judge', md5(v.voter_id),
+      'conversation_a', json_build_array(json_build_object('role','user','content',t.prompt), json_build_object('role','assistant','content',ma.text)),
+      'conversation_b', json_build_array(json_build_object('role','user','content',t.prompt), json_build_object('role','assistant','content',mb.text)),
+      'turn', 1, 'anony', b.anony, 'language', ca.language, 'tstamp', extract(epoch from v.created_at), 'environment', ca.environment,
+      'category', b.category, 'code_a', ca.code, 'code_b', cb.code,
+      'executions_a', json_build_array(json_build_object('status', ea.status, 'stdout', ea.stdout, 'stderr', ea.stderr)),
+      'executions_b', json_build_array(json_build_object('status', eb.status, 'stdout', eb.stdout, 'stderr', eb.stderr)))
+    FROM votes v JOIN battles b ON b.id = v.battle_id JOIN turns t ON t.battle_id = b.id
+    JOIN side_messages ma ON ma.battle_id = b.id AND ma.side = 'a' JOIN side_messages mb ON mb.battle_id = b.id AND mb.side = 'b'
+    JOIN code_extractions ca ON ca.battle_id = b.id AND ca.side = 'a' JOIN code_extractions cb ON cb.battle_id = b.id AND cb.side = 'b'
+    JOIN executions ea ON ea.battle_id = b.id AND ea.side = 'a' JOIN executions eb ON eb.battle_id = b.id AND eb.side = 'b'
+    ORDER BY v.created_at, v.id) TO STDOUT`;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const psql = spawn('psql', [url(db), '-q', '-c', sql.replace(/\s+/g, ' ')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let bytes = 0;
+    psql.stdout.on('data', (d: Buffer) => (bytes += d.length));
+    psql.on('error', reject);
+    psql.on('exit', (code) =>
+      code === 0
+        ? resolve({ seconds: (performance.now() - started) / 1000, bytes })
+        : reject(new Error(`psql ${code}`)),
+    );
+  });
+}
+
+await admin(`CREATE DATABASE ${database}`);
+try {
+  const arena = await startArenaProcess(
+    [
+      { id: 'd1', name: 'D1', provider: 'demo', style: 'javascript' },
+      { id: 'd2', name: 'D2', provider: 'demo', style: 'typescript' },
+    ],
+    {
+      DATABASE_URL: url(database),
+    },
+  );
+  try {
+    const filled = performance.now();
+    await populate(database);
+    process.stderr.write(`populated ${ROWS} battles in ${((performance.now() - filled) / 1000).toFixed(1)} s\n`);
+    const pid = arena.child.pid!;
+    const idle = rssMb(pid);
+    const baseline = await postgresCopy(database);
+    const jsonl = await timedDownload(`${arena.url}/api/datasets/battles.jsonl`, pid);
+    const parquet = await timedDownload(`${arena.url}/api/datasets/battles.parquet`, pid);
+    const row = (name: string, r: { seconds: number; bytes: number; peakMb?: number }) => ({
+      export: name,
+      rows: ROWS,
+      s: fmt(r.seconds, 2),
+      'rows/s': Math.round(ROWS / r.seconds).toLocaleString('en'),
+      MB: fmt(r.bytes / 1e6, 0),
+      'server peak RSS MB': r.peakMb === undefined ? '' : fmt(r.peakMb, 0),
+      'vs PostgreSQL COPY': fmt(r.seconds / baseline.seconds, 2) + '×',
+    });
+    process.stdout.write(
+      `\ndata set export: battles, ${ROWS.toLocaleString('en')} rows (server idle RSS ${fmt(idle, 0)} MB)\n\n` +
+        table([
+          row('baseline: PostgreSQL COPY of the same rows as JSON', baseline),
+          row('arena JSONL', jsonl),
+          row('arena Parquet', parquet),
+        ]) +
+        '\n',
+    );
+    await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
+    await writeFile(
+      path.join(REPO_ROOT, 'bench/results/datasets.json'),
+      JSON.stringify({ rows: ROWS, idleMb: idle, baseline, jsonl, parquet }, null, 2),
+    );
+  } finally {
+    await arena.stop();
+  }
+} finally {
+  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+}
