@@ -1,3 +1,5 @@
 // Every benchmark, one after another (each prints its own table).
 await import('./battle-latency.js');
 await import('./ranking.js');
+// Needs PostgreSQL (TEST_POSTGRES_URL, default 127.0.0.1:5432/test).
+await import('./datasets.js');
