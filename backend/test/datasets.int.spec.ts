@@ -6,7 +6,14 @@ import { DATASET_COLUMNS, type BattlesRow, type LeaderboardResponse, type Winner
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BattleEntity, ExecutionEntity, TurnEntity, VoteEntity } from '../src/battles/entities/index.js';
+import {
+  BattleEntity,
+  CodeExtractionEntity,
+  ExecutionEntity,
+  SideMessageEntity,
+  TurnEntity,
+  VoteEntity,
+} from '../src/battles/entities/index.js';
 import {
   REPO_ROOT,
   connectClient,
@@ -89,11 +96,13 @@ describe('data sets: exported, read back by independent readers, re-imported', (
     const turns = await dataSource.getRepository(TurnEntity).find();
     const executions = await dataSource.getRepository(ExecutionEntity).find();
     const dbVotes = await dataSource.getRepository(VoteEntity).find({ order: { createdAt: 'ASC' } });
-    return { battles, turns, executions, dbVotes };
+    const messages = await dataSource.getRepository(SideMessageEntity).find();
+    const code = await dataSource.getRepository(CodeExtractionEntity).find();
+    return { battles, turns, executions, dbVotes, messages, code };
   }
 
   it('battles: every value read back by pandas (JSONL, CSV) and DuckDB (Parquet) matches the database', async () => {
-    const { battles, turns, executions, dbVotes } = await truth();
+    const { battles, turns, executions, dbVotes, messages, code } = await truth();
     expect(dbVotes).toHaveLength(3);
     const jsonl = pandas('jsonl', files['battles.jsonl']!);
     const csv = pandas('csv', files['battles.csv']!);
@@ -119,9 +128,19 @@ describe('data sets: exported, read back by independent readers, re-imported', (
         expect(row['category'] || null).toBe(battle.category);
         expect(num(row['turn'])).toBe(1);
         expect(num(row['tstamp'])).toBeCloseTo(vote.createdAt.getTime() / 1000, 3);
-        const conversationA = parse(row['conversation_a']) as BattlesRow['conversation_a'];
-        expect(conversationA[0]).toEqual({ role: 'user', content: prompt });
-        expect(conversationA[1]?.role).toBe('assistant');
+        for (const side of ['a', 'b'] as const) {
+          const conversation = parse(row[`conversation_${side}`]) as BattlesRow['conversation_a'];
+          const answer = messages.find((m) => m.battleId === vote.battleId && m.side === side)!;
+          expect(conversation).toEqual([
+            { role: 'user', content: prompt },
+            { role: 'assistant', content: answer.text },
+          ]);
+          const extraction = code.find((c) => c.battleId === vote.battleId && c.side === side)!;
+          expect(row[`code_${side}`]).toBe(extraction.code);
+        }
+        const codeA = code.find((c) => c.battleId === vote.battleId && c.side === 'a')!;
+        expect(row['environment']).toBe(codeA.environment);
+        expect(row['language']).toBe(codeA.language);
         const executionsA = parse(row['executions_a']) as BattlesRow['executions_a'];
         const dbRunA = runs.find((r) => r.side === 'a')!;
         expect(executionsA[0]).toMatchObject({
