@@ -25,8 +25,8 @@ export default function DatasetsPage() {
       <h2>Data sets</h2>
       <p className="muted">
         Everything the arena records — prompts, both conversations, extracted code, every execution, every vote — as
-        files you load with pandas, DuckDB or Hugging Face datasets. Exports are streamed from the database; voters appear only as
-        salted hashes. Each data set has a card describing its schema.
+        files you load with pandas, DuckDB or Hugging Face datasets. Exports are streamed from the database; voters
+        appear only as salted hashes. Each data set has a card describing its schema.
       </p>
       {error ? <div className="error banner">{error}</div> : null}
       {!datasets ? <div className="muted">Loading…</div> : null}
