@@ -156,5 +156,7 @@ try {
     await arena.stop();
   }
 } finally {
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  // BENCH_KEEP_DB=1 keeps the filled database for profiling (its name is printed).
+  if (process.env['BENCH_KEEP_DB'] === '1') process.stderr.write(`kept database ${database}\n`);
+  else await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 }
