@@ -1,5 +1,7 @@
 /**
- * LLM-as-judge, BigCodeReward agreement metrics and AutoCodeArena: depends on contracts, ranking and
- * sandboxes only. Arrives with the judge issue; the package exists now for the workspace and its boundaries.
+ * Judging battles: verdict parsing (structured JSON and Arena-Hard's five labels) and BigCodeReward agreement
+ * metrics against human votes. Depends on contracts, ranking and sandboxes only. The judges themselves, the
+ * judge service and AutoCodeArena arrive with the judge issue.
  */
-export const JUDGE_PACKAGE = '@arena/judge';
+export * from './metrics.js';
+export * from './verdict.js';

@@ -8,8 +8,6 @@ import { EmbeddedPostgres } from './embedded-postgres.js';
 export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
 export const DATABASE_KIND = Symbol('DATABASE_KIND');
 
-const logger = createLogger('Database');
-
 @Global()
 @Module({
   providers: [
@@ -31,7 +29,7 @@ const logger = createLogger('Database');
         const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, embedded: !!embedded });
         await dataSource.initialize();
         const applied = await dataSource.runMigrations({ transaction: 'each' });
-        logger.info({ applied: applied.map((m) => m.name), embedded: !!embedded }, 'database ready');
+        createLogger('Database').info({ applied: applied.map((m) => m.name), embedded: !!embedded }, 'database ready');
         return dataSource;
       },
     },
