@@ -5,3 +5,4 @@
  */
 export * from './metrics.js';
 export * from './verdict.js';
+export * from './reward.js';

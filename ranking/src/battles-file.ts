@@ -157,25 +157,28 @@ function csvFields(line: string): string[] {
   return out;
 }
 
+export interface RowsParserOptions {
+  /** CSV files must have these columns. */
+  requiredColumns?: readonly string[];
+  /** A fast path for a JSON line; undefined falls back to JSON.parse. */
+  fastLine?: (text: string) => Record<string, unknown> | undefined;
+}
+
 /**
- * Read FastChat clean-battle rows `{ model_a, model_b, winner, … }` from text chunks (a JSON array, JSON
- * lines or CSV with a header), calling `onRecord` for each; line numbers in errors are 1-based.
+ * Rows of a table file given as text chunks: a JSON array of objects, JSON lines, or CSV with a header
+ * (RFC 4180 quoting). Each row is handed over with its location (`file:line`, 1-based) for error messages.
  */
-export class BattlesParser {
+export class RowsParser {
   private rest = '';
   private line = 0;
   private header: string[] | undefined;
   private json = '';
 
-  /**
-   * @param fieldsOnly the caller needs only model_a, model_b and winner: JSON lines are then scanned for
-   *   those three without parsing the rest (records carry no `extra`).
-   */
   constructor(
     private readonly format: BattlesFormat,
-    private readonly onRecord: (record: BattleRecord) => void,
+    private readonly onRow: (row: unknown, where: string) => void,
     private readonly name = 'input',
-    private readonly fieldsOnly = false,
+    private readonly options: RowsParserOptions = {},
   ) {}
 
   push(chunk: string): void {
@@ -202,9 +205,8 @@ export class BattlesParser {
       } catch (error) {
         throw new BattlesFileError(`${this.name}: not valid JSON (${(error as Error).message})`);
       }
-      if (!Array.isArray(rows))
-        throw new BattlesFileError(`${this.name}: a JSON battles file must be an array of rows`);
-      rows.forEach((row, i) => this.onRecord(toRecord(row, `${this.name}: row ${i + 1}`)));
+      if (!Array.isArray(rows)) throw new BattlesFileError(`${this.name}: a JSON file must be an array of rows`);
+      rows.forEach((row, i) => this.onRow(row, `${this.name}: row ${i + 1}`));
       return;
     }
     if (this.rest) this.lineOf(this.rest);
@@ -217,14 +219,9 @@ export class BattlesParser {
     if (!text.trim()) return;
     const where = `${this.name}:${this.line}`;
     if (this.format === 'jsonl') {
-      const fast = this.fieldsOnly ? scanBattleLine(text) : undefined;
-      if (
-        fast &&
-        typeof fast.model_a === 'string' &&
-        typeof fast.model_b === 'string' &&
-        typeof fast.winner === 'string'
-      ) {
-        this.onRecord(toRecord(fast, where));
+      const fast = this.options.fastLine?.(text);
+      if (fast) {
+        this.onRow(fast, where);
         return;
       }
       let value: unknown;
@@ -233,20 +230,59 @@ export class BattlesParser {
       } catch {
         throw new BattlesFileError(`${where}: not valid JSON`);
       }
-      this.onRecord(toRecord(value, where));
+      this.onRow(value, where);
       return;
     }
     const fields = csvFields(text);
     if (!this.header) {
       this.header = fields.map((f) => f.trim());
-      for (const column of ['model_a', 'model_b', 'winner']) {
+      for (const column of this.options.requiredColumns ?? []) {
         if (!this.header.includes(column)) throw new BattlesFileError(`${where}: CSV header has no ${column} column`);
       }
       return;
     }
     const row: Record<string, unknown> = {};
     this.header.forEach((column, i) => (row[column] = fields[i] ?? ''));
-    this.onRecord(toRecord(row, where));
+    this.onRow(row, where);
+  }
+}
+
+/**
+ * Read FastChat clean-battle rows `{ model_a, model_b, winner, … }` from text chunks (a JSON array, JSON
+ * lines or CSV with a header), calling `onRecord` for each; line numbers in errors are 1-based.
+ */
+export class BattlesParser {
+  private readonly rows: RowsParser;
+
+  /**
+   * @param fieldsOnly the caller needs only model_a, model_b and winner: JSON lines are then scanned for
+   *   those three without parsing the rest (records carry no `extra`).
+   */
+  constructor(format: BattlesFormat, onRecord: (record: BattleRecord) => void, name = 'input', fieldsOnly = false) {
+    this.rows = new RowsParser(format, (row, where) => onRecord(toRecord(row, where)), name, {
+      requiredColumns: ['model_a', 'model_b', 'winner'],
+      ...(fieldsOnly
+        ? {
+            fastLine: (text: string) => {
+              const fast = scanBattleLine(text);
+              return fast &&
+                typeof fast.model_a === 'string' &&
+                typeof fast.model_b === 'string' &&
+                typeof fast.winner === 'string'
+                ? fast
+                : undefined;
+            },
+          }
+        : {}),
+    });
+  }
+
+  push(chunk: string): void {
+    this.rows.push(chunk);
+  }
+
+  end(): void {
+    this.rows.end();
   }
 }
 

@@ -12,6 +12,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readJudgement, readVote, RewardInputError, rewardReport } from '@arena/judge';
 import { ArenaError, DatasetFormat, DatasetName, DatasetQuery, parseInput } from '@arena/contracts';
 import {
   aggregate,
@@ -21,6 +22,7 @@ import {
   computeLeaderboard,
   formatOf,
   onlineElo,
+  RowsParser,
   type BattleRecord,
   type BattleRow,
 } from '@arena/ranking';
@@ -38,6 +40,7 @@ const USAGE = `usage:
   arena serve
   arena rank [--input FILE] [--method bt|elo] [--bootstrap N] [--seed S] [--anchor MODEL=RATING] [--category C] [--format table|json|csv]
   arena import --battles FILE
+  arena reward --votes FILE --judgements FILE [--format table|json]
   arena export --dataset battles|bigcodereward|judgements --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
 
 async function readRecords(file: string, onRecord: (record: BattleRecord) => void): Promise<void> {
@@ -320,6 +323,49 @@ async function exportDataset(args: string[], config: ArenaConfig): Promise<void>
   });
 }
 
+async function readRows<T>(file: string, read: (row: unknown, where: string) => T): Promise<T[]> {
+  const out: T[] = [];
+  const parser = new RowsParser(formatOf(file), (row, where) => out.push(read(row, where)), file);
+  try {
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }))
+      parser.push(chunk as string);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  parser.end();
+  return out;
+}
+
+async function reward(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      votes: { type: 'string' },
+      judgements: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+    },
+    strict: true,
+  });
+  if (!values.votes || !values.judgements) throw new UsageError('--votes FILE and --judgements FILE are required');
+  if (values.format !== 'table' && values.format !== 'json') throw new UsageError('--format must be table or json');
+  const report = rewardReport(await readRows(values.votes, readVote), await readRows(values.judgements, readJudgement));
+  if (values.format === 'json') {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '-');
+  const num = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : '-');
+  process.stdout.write('judge  mode  n  4-class accuracy  macro-F1  kappa  MCC  3-class accuracy  macro-F1\n');
+  for (const j of report.judges) {
+    process.stdout.write(
+      `${j.judge}  ${j.mode}  ${j.n}  ${pct(j.fourClass.accuracy)}  ${num(j.fourClass.macroF1)}  ${num(j.fourClass.kappa)}  ${num(j.fourClass.mcc)}  ${pct(j.threeClass.accuracy)}  ${num(j.threeClass.macroF1)}\n`,
+    );
+  }
+  process.stdout.write(
+    `left out: ${report.leftOut.votesWithoutJudgement} votes without a judgement, ${report.leftOut.judgementsWithoutVote} judgements without a vote\n`,
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const config = loadConfig();
@@ -338,6 +384,8 @@ async function main(argv: string[]): Promise<void> {
       return importBattles(rest, config);
     case 'export':
       return exportDataset(rest, config);
+    case 'reward':
+      return reward(rest);
     case undefined:
     case '--help':
     case 'help':
@@ -351,6 +399,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   const known =
     error instanceof UsageError ||
+    error instanceof RewardInputError ||
     error instanceof BattlesFileError ||
     error instanceof ConfigError ||
     error instanceof ArenaError;
