@@ -6,3 +6,4 @@
 export * from './metrics.js';
 export * from './verdict.js';
 export * from './reward.js';
+export * from './execution-judge.js';
