@@ -43,8 +43,8 @@ const USAGE = `usage:
   arena reward --votes FILE --judgements FILE [--format table|json]
   arena export --dataset battles|bigcodereward|judgements --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
 
-async function readRecords(file: string, onRecord: (record: BattleRecord) => void): Promise<void> {
-  const parser = new BattlesParser(formatOf(file), onRecord, file);
+/** Feed a file to a parser chunk by chunk; a file that cannot be read is a usage error. */
+async function parseFile(file: string, parser: { push(chunk: string): void; end(): void }): Promise<void> {
   try {
     for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }))
       parser.push(chunk as string);
@@ -52,6 +52,10 @@ async function readRecords(file: string, onRecord: (record: BattleRecord) => voi
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   parser.end();
+}
+
+function readRecords(file: string, onRecord: (record: BattleRecord) => void): Promise<void> {
+  return parseFile(file, new BattlesParser(formatOf(file), onRecord, file));
 }
 
 async function withDatabase<T>(
@@ -325,14 +329,7 @@ async function exportDataset(args: string[], config: ArenaConfig): Promise<void>
 
 async function readRows<T>(file: string, read: (row: unknown, where: string) => T): Promise<T[]> {
   const out: T[] = [];
-  const parser = new RowsParser(formatOf(file), (row, where) => out.push(read(row, where)), file);
-  try {
-    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }))
-      parser.push(chunk as string);
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  parser.end();
+  await parseFile(file, new RowsParser(formatOf(file), (row, where) => out.push(read(row, where)), file));
   return out;
 }
 
