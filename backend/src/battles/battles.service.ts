@@ -204,12 +204,18 @@ export class BattlesService {
       return true;
     });
     if (!revealed) throw new ArenaError('already_voted', 'you have already voted on this battle');
+    const models = await this.modelRefs(battle);
+    this.announceVote(battle.id, models, winner);
+    return { models };
+  }
+
+  /** After a vote is committed: count it, refresh the leaderboard, reveal the models to the room. */
+  private announceVote(battleId: string, models: { a: ModelRef; b: ModelRef }, winner: Winner): void {
     this.leaderboard.invalidate();
     this.metrics.votes.inc({ winner });
-    const models = await this.modelRefs(battle);
-    this.emitter.toBattle(battle.id, 'battle:status', { battleId: battle.id, status: 'revealed' });
-    this.emitter.toBattle(battle.id, 'battle:revealed', { battleId: battle.id, models, winner });
-    return { models };
+    this.logger.info({ battleId, winner }, 'vote recorded');
+    this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });
+    this.emitter.toBattle(battleId, 'battle:revealed', { battleId, models, winner });
   }
 
   /** The vote is committed before it is acknowledged; then the models are revealed to the battle's room. */
@@ -243,12 +249,8 @@ export class BattlesService {
     }
     live.status = 'revealed';
     live.winner = winner;
-    this.leaderboard.invalidate();
-    this.metrics.votes.inc({ winner });
     this.registry.retire(battleId, RETAIN_FINISHED_MS);
-    this.logger.info({ battleId, winner }, 'vote recorded');
-    this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });
-    this.emitter.toBattle(battleId, 'battle:revealed', { battleId, models: live.models, winner });
+    this.announceVote(battleId, live.models, winner);
     return { models: live.models };
   }
 }

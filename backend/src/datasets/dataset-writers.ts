@@ -1,25 +1,8 @@
 import type { Writable } from 'node:stream';
+import { write } from '../common/stream-write.js';
 import { DATASET_COLUMNS, type ColumnType, type DatasetFormat, type DatasetName } from '@arena/contracts';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { DatasetRow } from './dataset-rows.js';
-
-/** Write to a stream, waiting for it to drain when it asks (so memory stays flat). */
-async function write(out: Writable, chunk: string | Uint8Array): Promise<void> {
-  if (!out.write(chunk)) {
-    await new Promise<void>((resolve, reject) => {
-      const onDrain = (): void => {
-        out.off('error', onError);
-        resolve();
-      };
-      const onError = (error: Error): void => {
-        out.off('drain', onDrain);
-        reject(error);
-      };
-      out.once('drain', onDrain);
-      out.once('error', onError);
-    });
-  }
-}
 
 function cell(value: unknown, type: ColumnType): string {
   if (value === null || value === undefined) return '';

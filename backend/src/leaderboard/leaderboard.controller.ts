@@ -7,6 +7,7 @@ import {
   type MatrixResponse,
 } from '@arena/contracts';
 import type { Response } from 'express';
+import { write } from '../common/stream-write.js';
 import { LeaderboardService } from './leaderboard.service.js';
 
 @Controller('leaderboard')
@@ -42,7 +43,7 @@ export class LeaderboardController {
         environment: row.environments[0] ?? null,
         both_ran: row.bothRan,
       });
-      if (!res.write(`${line}\n`)) await new Promise((resolve) => res.once('drain', resolve));
+      await write(res, `${line}\n`);
     }
     res.end();
   }
