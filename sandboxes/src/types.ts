@@ -3,19 +3,32 @@ import type { Environment, RunnerKind, RunStatus } from '@arena/contracts';
 export interface RunLimits {
   /** Wall-clock budget for the whole run, compile included. */
   wallMs: number;
-  /** CPU time the program may use. */
+  /** CPU time the program may use (the compile step has its own, larger allowance inside the wall budget). */
   cpuMs: number;
   memoryMb: number;
   /** stdout + stderr bytes kept; past this the run ends with `output_limit`. */
   outputBytes: number;
+  /** Processes and threads the program may have at once (container runners). */
+  processes: number;
 }
 
-export const DEFAULT_LIMITS: RunLimits = { wallMs: 10_000, cpuMs: 5_000, memoryMb: 128, outputBytes: 64 * 1024 };
+export const DEFAULT_LIMITS: RunLimits = {
+  wallMs: 10_000,
+  cpuMs: 5_000,
+  memoryMb: 128,
+  outputBytes: 64 * 1024,
+  processes: 64,
+};
 
 export interface RunRequest {
   environment: Environment;
+  /** The program: the entry file's contents. */
   code: string;
+  /** Further files beside the entry, by relative path (no `..`, no absolute paths). */
+  files?: Record<string, string>;
   stdin?: string;
+  /** The answer's install block (`pip install …`, `npm i …`); checked against what the sandbox has. */
+  installCommand?: string;
   limits?: Partial<RunLimits>;
 }
 
@@ -23,6 +36,12 @@ export type OutputStream = 'stdout' | 'stderr';
 export interface OutputChunk {
   stream: OutputStream;
   data: string;
+}
+
+/** A self-contained page the browser renders in a sandboxed iframe (web environments). */
+export interface RunPreview {
+  kind: 'html';
+  html: string;
 }
 
 export interface RunResult {
@@ -34,6 +53,7 @@ export interface RunResult {
   /** Why the run ended when it did not end on its own (limit, unsupported environment, …). */
   message?: string;
   runner: RunnerKind;
+  preview?: RunPreview;
 }
 
 export interface RunOptions {
@@ -41,13 +61,20 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** How strongly a runner separates the program from the host, weakest last. */
+export type Isolation = 'container' | 'v8-isolate' | 'wasm-process' | 'browser-iframe' | 'none';
+
 export interface Runner {
   readonly kind: RunnerKind;
+  readonly isolation: Isolation;
   supports(environment: Environment): boolean;
   run(request: RunRequest, options?: RunOptions): Promise<RunResult>;
   close(): Promise<void>;
 }
 
 export function resolveLimits(limits: Partial<RunLimits> | undefined, defaults: RunLimits = DEFAULT_LIMITS): RunLimits {
-  return { ...defaults, ...(limits ?? {}) };
+  const out = { ...defaults };
+  for (const [key, value] of Object.entries(limits ?? {}) as [keyof RunLimits, number | undefined][])
+    if (value !== undefined) out[key] = value;
+  return out;
 }

@@ -1,0 +1,143 @@
+import type { Environment } from '@arena/contracts';
+
+/** How one language is built and run inside the sandbox image, from the work dir `/sandbox`. */
+export interface Recipe {
+  /** The entry file's name (Java takes the public class's name). */
+  file: string;
+  /** Shell command that checks or compiles; its output is the compile diagnostics, a non-zero exit is `compile_error`. */
+  compile?: string;
+  /** Shell command that runs the program with stdin attached. */
+  run: string;
+  /** The container never gets less memory than this: compilers and the JVM need it whatever the program asks. */
+  minMemoryMb: number;
+  /** Compilers spawn threads and helpers; the program's own process limit still applies at run time. */
+  minProcesses: number;
+  /** The run command checks the program and prints the run's marker itself (one process instead of two). */
+  marksItself?: boolean;
+  /** Helper files written beside the program. */
+  support?: Record<string, string>;
+}
+
+/**
+ * Python in one process: compile main.py (a SyntaxError is the compile error), print the marker, then run
+ * it as `__main__` in a fresh module, with tracebacks that start at the program's own frames.
+ */
+const PYTHON_RUN = `import sys, types, traceback
+marker = sys.argv[1]
+try:
+    with open('main.py', 'rb') as f:
+        code = compile(f.read(), 'main.py', 'exec')
+except (SyntaxError, ValueError) as error:
+    sys.stderr.write(''.join(traceback.format_exception_only(type(error), error)))
+    sys.exit(1)
+def hook(kind, value, tb):
+    while tb is not None and tb.tb_frame.f_code.co_filename != 'main.py':
+        tb = tb.tb_next
+    traceback.print_exception(kind, value, tb)
+sys.excepthook = hook
+sys.argv = ['main.py'] + sys.argv[2:]
+sys.stderr.write(marker)
+sys.stderr.flush()
+main = types.ModuleType('__main__')
+main.__file__ = 'main.py'
+main.__builtins__ = __builtins__
+sys.modules['__main__'] = main
+exec(code, main.__dict__)
+`;
+
+const JAVA_PUBLIC_CLASS = /^\s*public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)/m;
+const JAVA_MAIN_CLASS = /class\s+([A-Za-z_$][\w$]*)[^{]*\{[\s\S]*?public\s+static\s+void\s+main\s*\(/;
+const JAVA_PACKAGE = /^\s*package\s+([\w.]+)\s*;/m;
+const ES_MODULE = /^\s*(import\s*[\w*{'"]|export\s)|^(?:\s*(?:const|let|var)\s+[\w{}[\],\s]+=\s*)?await\s/m;
+
+function javaRecipe(code: string, memoryMb: number): Recipe {
+  const name = JAVA_PUBLIC_CLASS.exec(code)?.[1] ?? JAVA_MAIN_CLASS.exec(code)?.[1] ?? 'Main';
+  const pkg = JAVA_PACKAGE.exec(code)?.[1];
+  const heap = Math.max(32, Math.floor(memoryMb * 0.6));
+  const jvm = `-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss8m`;
+  return {
+    file: `${name}.java`,
+    compile: `javac -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -J-Xmx256m -encoding UTF-8 -d . ${name}.java`,
+    run: `java ${jvm} -Xmx${heap}m -cp . ${pkg ? `${pkg}.` : ''}${name}`,
+    minMemoryMb: 512,
+    minProcesses: 64,
+  };
+}
+
+/** The recipe for an environment, or undefined when the container runner does not run it. */
+export function recipeFor(environment: Environment, code: string, memoryMb: number): Recipe | undefined {
+  switch (environment) {
+    case 'python':
+      return {
+        file: 'main.py',
+        run: 'python3 -u .arena_run.py "$marker"',
+        marksItself: true,
+        support: { '.arena_run.py': PYTHON_RUN },
+        minMemoryMb: 64,
+        minProcesses: 8,
+      };
+    case 'c':
+      return {
+        file: 'main.c',
+        compile: 'gcc -O2 -std=gnu17 -pipe -o main main.c -lm',
+        run: './main',
+        minMemoryMb: 256,
+        minProcesses: 16,
+      };
+    case 'cpp':
+      return {
+        file: 'main.cpp',
+        compile: 'g++ -O2 -std=gnu++20 -pipe -o main main.cpp',
+        run: './main',
+        minMemoryMb: 384,
+        minProcesses: 16,
+      };
+    case 'java':
+      return javaRecipe(code, memoryMb);
+    case 'go':
+      return {
+        file: 'main.go',
+        compile: 'go build -o main main.go',
+        run: './main',
+        minMemoryMb: 512,
+        minProcesses: 64,
+      };
+    case 'rust':
+      return {
+        file: 'main.rs',
+        compile: 'rustc --edition 2021 -C opt-level=1 -o main main.rs',
+        run: './main',
+        minMemoryMb: 512,
+        minProcesses: 32,
+      };
+    case 'bash':
+      return { file: 'main.sh', compile: 'bash -n main.sh', run: 'bash main.sh', minMemoryMb: 32, minProcesses: 8 };
+    case 'javascript':
+    case 'typescript': {
+      // TypeScript arrives transpiled by the host; the extension tells Node which module system the code uses.
+      const file = ES_MODULE.test(code) ? 'main.mjs' : 'main.cjs';
+      const heap = Math.max(32, Math.floor(memoryMb * 0.75));
+      return { file, run: `node --max-old-space-size=${heap} ${file}`, minMemoryMb: 128, minProcesses: 16 };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The environment variables every program sees: nothing of the host's. */
+export const SANDBOX_ENV: readonly string[] = [
+  'PATH=/usr/local/bin:/usr/bin:/bin',
+  'HOME=/sandbox',
+  'LANG=C.UTF-8',
+  'TMPDIR=/tmp',
+  'PYTHONUNBUFFERED=1',
+  'PYTHONDONTWRITEBYTECODE=1',
+  'PYTHONPYCACHEPREFIX=/tmp/pycache',
+  'MPLBACKEND=Agg',
+  'MPLCONFIGDIR=/tmp/matplotlib',
+  'GOCACHE=/sandbox/.cache/go',
+  'GOPATH=/sandbox/.go',
+  'GO111MODULE=off',
+  'CGO_ENABLED=0',
+  'GOFLAGS=-buildvcs=false',
+];
