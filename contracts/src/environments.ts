@@ -41,3 +41,8 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const RUNNER_KINDS = ['docker', 'isolated-vm', 'pyodide', 'unavailable'] as const;
 export const RunnerKind = z.enum(RUNNER_KINDS);
 export type RunnerKind = z.infer<typeof RunnerKind>;
+
+/** How strongly a runner separates a program from the host, strongest first. */
+export const ISOLATION_LEVELS = ['container', 'v8-isolate', 'wasm-process', 'browser-iframe', 'none'] as const;
+export const Isolation = z.enum(ISOLATION_LEVELS);
+export type Isolation = z.infer<typeof Isolation>;

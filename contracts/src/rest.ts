@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { BattleStatus } from './battle.js';
-import { RunnerKind } from './environments.js';
+import { Isolation, RunnerKind } from './environments.js';
 
 export const HealthResponse = z.object({
   status: z.enum(['ok', 'degraded']),
   database: z.object({ kind: z.enum(['postgres', 'embedded']), ok: z.boolean() }),
   sandboxes: z.record(z.string(), RunnerKind),
+  /** Per language: how strongly the runner that serves it isolates (`none` where nothing runs it). */
+  isolation: z.record(z.string(), Isolation),
+  /** Docker engines from `DOCKER_HOSTS`: reachable with the image, or why not. */
+  dockerHosts: z.array(z.object({ name: z.string(), available: z.boolean(), error: z.string().optional() })),
   version: z.string(),
   protocol: z.number().int(),
 });

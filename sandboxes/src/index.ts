@@ -1,3 +1,8 @@
 export * from './types.js';
+export { OutputGate } from './output.js';
+export { checkInstall, parseInstallCommand, type InstallCheck, type PackageManifest } from './install.js';
 export { IsolatedVmRunner, type IsolatedVmRunnerOptions } from './isolated-vm/isolated-vm.runner.js';
+export { DockerRunner, type DockerRunnerOptions } from './docker/docker.runner.js';
+export { parseDockerHosts, type DockerHostConfig } from './docker/docker-host.js';
+export { PyodideRunner, type PyodideRunnerOptions } from './pyodide/pyodide.runner.js';
 export { SandboxRegistry, type SandboxRegistryOptions } from './registry.js';

@@ -1,26 +1,63 @@
-import { ENVIRONMENTS, type Environment, type RunnerKind } from '@arena/contracts';
+import { ENVIRONMENTS, type Environment, type Isolation, type RunnerKind } from '@arena/contracts';
+import { DockerRunner, type DockerRunnerOptions } from './docker/docker.runner.js';
 import { IsolatedVmRunner, type IsolatedVmRunnerOptions } from './isolated-vm/isolated-vm.runner.js';
+import { PyodideRunner, type PyodideRunnerOptions } from './pyodide/pyodide.runner.js';
 import type { RunOptions, RunRequest, RunResult, Runner } from './types.js';
 
 export interface SandboxRegistryOptions {
   isolatedVm?: IsolatedVmRunnerOptions;
+  /** Docker engines; `false` never uses Docker. */
+  docker?: DockerRunnerOptions | false;
+  /** Python without Docker; `false` turns it off. */
+  pyodide?: PyodideRunnerOptions | false;
 }
 
-/** Web environments become a preview in the browser (next issue); until then they are unsupported here. */
 const UNSUPPORTED_MESSAGE: Partial<Record<Environment, string>> = {
   none: 'no runnable code was found in the answer',
+  streamlit: 'Streamlit apps need a browser session against a live server, which this arena does not run',
+  gradio: 'Gradio apps need a browser session against a live server, which this arena does not run',
+  pygame: 'PyGame needs a display, which this arena does not provide',
 };
 
-/** Picks the runner for an environment; environments with no runner end with `unsupported` and a reason. */
+/** JavaScript that needs Node.js itself (modules, process, the file system) rather than a bare V8 isolate. */
+const NEEDS_NODE =
+  /\brequire\s*\(|\bfrom\s+['"](?:node:|fs|path|os|child_process|http|https|net|readline|crypto|util|events|stream|worker_threads|url|zlib|buffer|assert|process)\b|\bimport\s*\(\s*['"]node:|\bprocess\s*\.\s*(?:stdin|stdout|stderr|argv|env|exit|on|nextTick|hrtime|memoryUsage)\b|\b__dirname\b|\bBuffer\s*\./;
+
+/**
+ * Picks the runner for each program: isolated-vm for plain JavaScript and TypeScript, Docker for the other
+ * languages and for JavaScript that needs Node.js, Pyodide for Python when no Docker engine answers.
+ * Environments with no runner end with `unsupported` and a reason.
+ */
 export class SandboxRegistry {
-  private readonly runners: Runner[];
+  readonly isolatedVm: IsolatedVmRunner;
+  readonly docker?: DockerRunner;
+  readonly pyodide?: PyodideRunner;
+  private dockerUp = false;
+  private started?: Promise<void>;
 
   constructor(options: SandboxRegistryOptions = {}) {
-    this.runners = [new IsolatedVmRunner(options.isolatedVm)];
+    this.isolatedVm = new IsolatedVmRunner(options.isolatedVm);
+    if (options.docker !== false) this.docker = new DockerRunner(options.docker ?? {});
+    if (options.pyodide !== false) this.pyodide = new PyodideRunner(options.pyodide ?? {});
   }
 
-  runnerFor(environment: Environment): Runner | undefined {
-    return this.runners.find((runner) => runner.supports(environment));
+  /** Find out which Docker hosts answer (and warm their pools); runs until then use what is known. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      this.dockerUp = (await this.docker?.start()) ?? false;
+    })();
+    return this.started;
+  }
+
+  /** The runner for an environment (and, for JavaScript, the code: Node APIs go to Docker when it is up). */
+  runnerFor(environment: Environment, code = ''): Runner | undefined {
+    if (environment === 'javascript' || environment === 'typescript') {
+      if (this.dockerUp && this.docker && NEEDS_NODE.test(code)) return this.docker;
+      return this.isolatedVm;
+    }
+    if (this.dockerUp && this.docker?.supports(environment)) return this.docker;
+    if (environment === 'python' && this.pyodide) return this.pyodide;
+    return undefined;
   }
 
   /** Which runner serves each environment, for `/api/health`. */
@@ -33,12 +70,31 @@ export class SandboxRegistry {
     return out;
   }
 
+  /** How strongly each environment's runner isolates, for `/api/health`. */
+  isolation(): Record<string, Isolation> {
+    const out: Record<string, Isolation> = {};
+    for (const environment of ENVIRONMENTS) {
+      if (environment === 'none') continue;
+      out[environment] = this.runnerFor(environment)?.isolation ?? 'none';
+    }
+    return out;
+  }
+
+  dockerHosts(): { name: string; available: boolean; error?: string }[] {
+    return (this.docker?.describeHosts() ?? []).map(({ name, available, error }) => ({
+      name,
+      available,
+      ...(error ? { error } : {}),
+    }));
+  }
+
   async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
-    const runner = this.runnerFor(request.environment);
+    await this.start();
+    const runner = this.runnerFor(request.environment, request.code);
     if (!runner) {
       const message =
         UNSUPPORTED_MESSAGE[request.environment] ??
-        `${request.environment} code cannot run on this arena yet: no sandbox for it is configured`;
+        `${request.environment} code cannot run on this arena: no sandbox for it is available (Docker is not reachable)`;
       options.onOutput?.({ stream: 'stderr', data: `${message}\n` });
       return { status: 'unsupported', durationMs: 0, message, runner: 'unavailable' };
     }
@@ -46,10 +102,10 @@ export class SandboxRegistry {
   }
 
   async warm(): Promise<void> {
-    await Promise.all(this.runners.flatMap((runner) => (runner instanceof IsolatedVmRunner ? [runner.warm()] : [])));
+    await Promise.all([this.isolatedVm.warm(), this.start(), this.pyodide?.warm()]);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => runner.close()));
+    await Promise.all([this.isolatedVm.close(), this.docker?.close(), this.pyodide?.close()]);
   }
 }

@@ -1,4 +1,4 @@
-import type { Environment, RunnerKind, RunStatus } from '@arena/contracts';
+import type { Environment, Isolation, RunnerKind, RunStatus } from '@arena/contracts';
 
 export interface RunLimits {
   /** Wall-clock budget for the whole run, compile included. */
@@ -60,9 +60,6 @@ export interface RunOptions {
   onOutput?: (chunk: OutputChunk) => void;
   signal?: AbortSignal;
 }
-
-/** How strongly a runner separates the program from the host, weakest last. */
-export type Isolation = 'container' | 'v8-isolate' | 'wasm-process' | 'browser-iframe' | 'none';
 
 export interface Runner {
   readonly kind: RunnerKind;

@@ -67,14 +67,14 @@ while [ "$n" -gt 0 ]; do
   while [ "$k" -gt 0 ]; do printf '%s' "$1" | base64 -d >> "$f" || exit 121; shift; k=$((k-1)); done
   n=$((n-1))
 done
-compile=$1; run=$2; cpu=$3; marker=$4; selfmark=$5
+compile=$1; run=$2; cpu=$3; marker=$4
 if [ -n "$compile" ]; then
   ( eval "$compile" ) </dev/null 1>&2 || exit $?
 fi
-[ -n "$selfmark" ] || printf '%s' "$marker" >&2
+printf '%s' "$marker" >&2
 ulimit -H -t $((cpu + 1)) 2>/dev/null
 ulimit -S -t "$cpu" 2>/dev/null
-exec < .stdin
+if [ -f .stdin ]; then exec < .stdin; else exec < /dev/null; fi
 eval "exec $run"
 `;
 
@@ -405,9 +405,8 @@ export class DockerRunner implements Runner {
     }
     const files: Record<string, string> = {
       ...(request.files ?? {}),
-      ...(recipe.support ?? {}),
       [recipe.file]: code,
-      '.stdin': request.stdin ?? '',
+      ...(request.stdin ? { '.stdin': request.stdin } : {}),
     };
     const bad = Object.keys(request.files ?? {}).find((name) => !FILE_NAME.test(name));
     if (bad) return say('internal_error', `refused file name ${JSON.stringify(bad)}: use relative paths without ..`);
@@ -479,19 +478,11 @@ export class DockerRunner implements Runner {
     let wall: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
+      const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
       const exec = await container.exec({
-        Cmd: [
-          '/bin/sh',
-          '-c',
-          DRIVER,
-          'arena',
-          ...words,
-          recipe.compile ?? '',
-          recipe.run,
-          String(Math.max(1, Math.ceil(limits.cpuMs / 1000))),
-          marker,
-          recipe.marksItself ? '1' : '',
-        ],
+        Cmd: recipe.direct
+          ? recipe.direct(marker, cpuSeconds, words)
+          : ['/bin/sh', '-c', DRIVER, 'arena', ...words, recipe.compile ?? '', recipe.run, String(cpuSeconds), marker],
         AttachStdout: true,
         AttachStderr: true,
         AttachStdin: false,

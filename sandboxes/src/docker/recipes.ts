@@ -12,33 +12,54 @@ export interface Recipe {
   minMemoryMb: number;
   /** Compilers spawn threads and helpers; the program's own process limit still applies at run time. */
   minProcesses: number;
-  /** The run command checks the program and prints the run's marker itself (one process instead of two). */
-  marksItself?: boolean;
-  /** Helper files written beside the program. */
-  support?: Record<string, string>;
+  /**
+   * A command that replaces the shell driver: it gets the run's marker, the CPU seconds and the encoded
+   * files, and does the driver's work itself (one process start instead of several).
+   */
+  direct?: (marker: string, cpuSeconds: number, files: string[]) => string[];
 }
 
 /**
- * Python in one process: compile main.py (a SyntaxError is the compile error), print the marker, then run
- * it as `__main__` in a fresh module, with tracebacks that start at the program's own frames.
+ * Python with no shell in between (a process start is most of a short run): this driver writes the files
+ * from its argv, attaches stdin, caps CPU time, compiles main.py (a SyntaxError is the compile error),
+ * prints the run's marker, then runs the program as `__main__` in a fresh module, with tracebacks that
+ * start at the program's own frames.
  */
-const PYTHON_RUN = `import sys, types, traceback
-marker = sys.argv[1]
+const PYTHON_DRIVER = `import sys, os, binascii, resource
+marker, cpu, words = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+os.chdir('/sandbox')
+count, i = int(words[0]), 1
+for _ in range(count):
+    name, parts = words[i], int(words[i + 1])
+    i += 2
+    if '/' in name:
+        os.makedirs(os.path.dirname(name), exist_ok=True)
+    with open(name, 'wb') as out:
+        for part in words[i:i + parts]:
+            out.write(binascii.a2b_base64(part))
+    i += parts
+fd = os.open('.stdin' if os.path.exists('.stdin') else os.devnull, os.O_RDONLY)
+os.dup2(fd, 0)
+os.close(fd)
 try:
-    with open('main.py', 'rb') as f:
-        code = compile(f.read(), 'main.py', 'exec')
+    with open('main.py', 'rb') as source:
+        code = compile(source.read(), 'main.py', 'exec')
 except (SyntaxError, ValueError) as error:
+    import traceback
     sys.stderr.write(''.join(traceback.format_exception_only(type(error), error)))
     sys.exit(1)
 def hook(kind, value, tb):
+    import traceback
     while tb is not None and tb.tb_frame.f_code.co_filename != 'main.py':
         tb = tb.tb_next
     traceback.print_exception(kind, value, tb)
 sys.excepthook = hook
-sys.argv = ['main.py'] + sys.argv[2:]
+sys.argv = ['main.py']
+sys.path[0] = '/sandbox'
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 sys.stderr.write(marker)
 sys.stderr.flush()
-main = types.ModuleType('__main__')
+main = type(sys)('__main__')
 main.__file__ = 'main.py'
 main.__builtins__ = __builtins__
 sys.modules['__main__'] = main
@@ -70,9 +91,8 @@ export function recipeFor(environment: Environment, code: string, memoryMb: numb
     case 'python':
       return {
         file: 'main.py',
-        run: 'python3 -u .arena_run.py "$marker"',
-        marksItself: true,
-        support: { '.arena_run.py': PYTHON_RUN },
+        run: 'python3 -u main.py',
+        direct: (marker, cpuSeconds, files) => ['python3', '-u', '-c', PYTHON_DRIVER, marker, String(cpuSeconds), ...files],
         minMemoryMb: 64,
         minProcesses: 8,
       };
@@ -132,7 +152,6 @@ export const SANDBOX_ENV: readonly string[] = [
   'TMPDIR=/tmp',
   'PYTHONUNBUFFERED=1',
   'PYTHONDONTWRITEBYTECODE=1',
-  'PYTHONPYCACHEPREFIX=/tmp/pycache',
   'MPLBACKEND=Agg',
   'MPLCONFIGDIR=/tmp/matplotlib',
   'GOCACHE=/sandbox/.cache/go',
