@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { SandboxRegistry } from '@arena/sandboxes';
+import { parseDockerHosts, SandboxRegistry } from '@arena/sandboxes';
 import { ArenaEmitter } from './battles/arena-emitter.js';
 import { BattleRegistry } from './battles/battle-registry.js';
 import { BattleRunnerService } from './battles/battle-runner.service.js';
@@ -57,7 +57,19 @@ export class AppModule {
           provide: SandboxRegistry,
           useFactory: async (): Promise<SandboxRegistry> => {
             const logger = createLogger('Sandboxes');
+            const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void =>
+              logger[level](fields, message);
             const registry = new SandboxRegistry({
+              docker: config.docker.hosts
+                ? {
+                    hosts: parseDockerHosts(config.docker.hosts),
+                    image: config.docker.image,
+                    poolSize: config.docker.poolSize,
+                    defaults: config.runLimits,
+                    log,
+                  }
+                : false,
+              pyodide: config.pyodide ? { defaults: config.runLimits, log } : false,
               isolatedVm: {
                 ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}),
                 defaults: config.runLimits,
@@ -72,6 +84,7 @@ export class AppModule {
               },
             });
             await registry.warm();
+            logger.info({ sandboxes: registry.describe(), docker: registry.dockerHosts() }, 'sandboxes ready');
             return registry;
           },
         },

@@ -93,6 +93,22 @@ export type BattleRefInput = z.infer<typeof BattleRefInput>;
 export const BattleVoteInput = z.strictObject({ battleId: BattleId, winner: Winner });
 export type BattleVoteInput = z.infer<typeof BattleVoteInput>;
 
+/** Largest edited program `run:request` accepts. */
+export const MAX_CODE_CHARS = 200_000;
+export const RunRequestInput = z.strictObject({
+  battleId: BattleId,
+  side: Side,
+  code: z.string().min(1).max(MAX_CODE_CHARS).optional(),
+  stdin: z
+    .string()
+    .refine(
+      (text) => new TextEncoder().encode(text).length <= MAX_STDIN_BYTES,
+      `stdin is limited to ${MAX_STDIN_BYTES} bytes`,
+    )
+    .optional(),
+});
+export type RunRequestInput = z.infer<typeof RunRequestInput>;
+
 // ---- server → client payloads ----
 
 export interface GenDelta {

@@ -12,6 +12,7 @@ import type {
   ModelRef,
   RunEnd,
   RunOutput,
+  RunRequestInput,
   RunStart,
 } from './battle.js';
 import type { ErrorBody } from './errors.js';
@@ -33,6 +34,7 @@ export interface ClientToServerEvents {
   'battle:watch': (payload: BattleRefInput, ack: AckCallback<{ snapshot: BattleSnapshot }>) => void;
   'battle:unwatch': (payload: BattleRefInput, ack: AckCallback<object>) => void;
   'battle:vote': (payload: BattleVoteInput, ack: AckCallback<{ models: { a: ModelRef; b: ModelRef } }>) => void;
+  'run:request': (payload: RunRequestInput, ack: AckCallback<{ runId: string }>) => void;
 }
 
 export interface ServerToClientEvents {

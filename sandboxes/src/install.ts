@@ -25,7 +25,10 @@ export interface InstallCheck {
 const COMMANDS: { pattern: RegExp; manager: PackageManager }[] = [
   { pattern: /^(?:python3?\s+-m\s+)?pip3?\s+install$/, manager: 'pip' },
   { pattern: /^uv\s+pip\s+install$/, manager: 'pip' },
-  { pattern: /^(?:npm\s+(?:install|i|add)|yarn\s+add|pnpm\s+(?:add|install|i)|bun\s+(?:add|install|i))$/, manager: 'npm' },
+  {
+    pattern: /^(?:npm\s+(?:install|i|add)|yarn\s+add|pnpm\s+(?:add|install|i)|bun\s+(?:add|install|i))$/,
+    manager: 'npm',
+  },
   { pattern: /^(?:sudo\s+)?apt(?:-get)?\s+install$/, manager: 'apt' },
   { pattern: /^cargo\s+(?:add|install)$/, manager: 'cargo' },
   { pattern: /^go\s+(?:get|install)$/, manager: 'go' },
@@ -70,7 +73,7 @@ const PIP_ALIASES: Record<string, string> = {
   pil: 'pillow',
   yaml: 'pyyaml',
   cv2: 'opencv-python',
-  'dateutil': 'python-dateutil',
+  dateutil: 'python-dateutil',
 };
 
 function splitWords(line: string): string[] {
@@ -80,7 +83,8 @@ function splitWords(line: string): string[] {
 }
 
 function packageName(manager: PackageManager, word: string): string | undefined {
-  if (!word || word.startsWith('-') || word === '.' || /^(?:https?:|git\+|file:|\.{0,2}\/)/.test(word)) return undefined;
+  if (!word || word.startsWith('-') || word === '.' || /^(?:https?:|git\+|file:|\.{0,2}\/)/.test(word))
+    return undefined;
   switch (manager) {
     case 'pip':
       return normalisePipName(word.replace(/\[.*?\]/, '').split(/[<>=!~;@\s]/)[0] ?? '');

@@ -101,8 +101,10 @@ export class SandboxRegistry {
     return runner.run(request, options);
   }
 
+  /** Start the isolated-vm workers and the Docker pools; load Pyodide ahead only when it will serve Python. */
   async warm(): Promise<void> {
-    await Promise.all([this.isolatedVm.warm(), this.start(), this.pyodide?.warm()]);
+    await Promise.all([this.isolatedVm.warm(), this.start()]);
+    if (this.runnerFor('python') === this.pyodide) await this.pyodide?.warm();
   }
 
   async close(): Promise<void> {

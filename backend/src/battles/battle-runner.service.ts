@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ArenaError, SIDES, type BattleCreateInput, type RunState, type Side } from '@arena/contracts';
+import {
+  ArenaError,
+  SIDES,
+  type BattleCreateInput,
+  type RunRequestInput,
+  type RunState,
+  type Side,
+} from '@arena/contracts';
 import { SandboxRegistry, type OutputChunk } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
@@ -134,7 +141,11 @@ export class BattleRunnerService implements OnApplicationShutdown {
         blockCount: extraction.blockCount,
       });
       this.emitter.toBattle(live.id, 'code:ready', { battleId: live.id, turn, side, ...state.code });
-      await this.execute(live, turn, side, state.code.environment, state.code.code);
+      await this.execute(live, turn, side, {
+        environment: state.code.environment,
+        code: state.code.code,
+        ...(state.code.installCommand ? { installCommand: state.code.installCommand } : {}),
+      });
       live.phases[side].running = false;
     }
     await this.refreshStatus(live);
@@ -252,20 +263,67 @@ export class BattleRunnerService implements OnApplicationShutdown {
     return { finishReason };
   }
 
+  /**
+   * `run:request`: run a side's code again, as extracted or as edited in the UI, with optional stdin, while
+   * the battle is live. The run streams to the room like the first one and is stored with the turn.
+   */
+  rerun(input: RunRequestInput): { runId: string } {
+    const live = this.registry.get(input.battleId);
+    if (!live) throw new ArenaError('not_found', 'that battle is not live any more; its code can no longer be re-run');
+    const turn = live.turns.length - 1;
+    const state = live.side(turn, input.side);
+    const phase = live.phases[input.side];
+    if (phase.generating) throw new ArenaError('not_allowed', 'that side is still being generated');
+    if (phase.running) throw new ArenaError('not_allowed', 'that side is already running; wait for its run to end');
+    if (!state.code) throw new ArenaError('not_allowed', 'that side has no code to run');
+    const runId = randomUUID();
+    phase.running = true;
+    const task = this.execute(live, turn, input.side, {
+      environment: state.code.environment,
+      code: input.code ?? state.code.code,
+      ...(input.stdin !== undefined ? { stdin: input.stdin } : {}),
+      ...(state.code.installCommand ? { installCommand: state.code.installCommand } : {}),
+      runId,
+    })
+      .catch((error: unknown) => this.logger.error({ battleId: live.id, runId, err: error }, 're-run failed'))
+      .finally(() => {
+        phase.running = false;
+        this.running.delete(task);
+      });
+    this.running.add(task);
+    return { runId };
+  }
+
   private async execute(
     live: LiveBattle,
     turn: number,
     side: Side,
-    environment: RunState['environment'] & string,
-    code: string,
+    request: {
+      environment: RunState['environment'] & string;
+      code: string;
+      stdin?: string;
+      installCommand?: string;
+      runId?: string;
+    },
   ): Promise<void> {
+    const { environment, code } = request;
     const state = live.side(turn, side);
-    const runId = randomUUID();
+    const runId = request.runId ?? randomUUID();
     const run: RunState = { runId, environment, output: '', seq: -1 };
     state.runs.push(run);
-    const runner = this.sandboxes.runnerFor(environment)?.kind ?? 'unavailable';
+    await this.sandboxes.start();
+    const runner = this.sandboxes.runnerFor(environment, code)?.kind ?? 'unavailable';
     const repo = this.dataSource.getRepository(ExecutionEntity);
-    await repo.insert({ id: runId, battleId: live.id, turn, side, environment, runner, code, stdin: null });
+    await repo.insert({
+      id: runId,
+      battleId: live.id,
+      turn,
+      side,
+      environment,
+      runner,
+      code,
+      stdin: request.stdin ?? null,
+    });
     this.emitter.toBattle(live.id, 'run:start', { battleId: live.id, turn, side, runId, environment });
     let stdout = '';
     let stderr = '';
@@ -293,7 +351,13 @@ export class BattleRunnerService implements OnApplicationShutdown {
       persistOutput.maybe();
     });
     const result = await this.sandboxes.run(
-      { environment, code, limits: this.config.runLimits },
+      {
+        environment,
+        code,
+        limits: this.config.runLimits,
+        ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
+        ...(request.installCommand ? { installCommand: request.installCommand } : {}),
+      },
       { onOutput: (chunk) => frames.push(chunk), signal: live.abort.signal },
     );
     frames.flush();
@@ -330,6 +394,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
       status: result.status,
       durationMs: result.durationMs,
       ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+      ...(result.preview ? { preview: result.preview } : {}),
     });
   }
 

@@ -15,6 +15,7 @@ import {
   BattleCreateInput,
   BattleRefInput,
   BattleVoteInput,
+  RunRequestInput,
   PROTOCOL_VERSION,
   parseInput,
   type Ack,
@@ -48,6 +49,7 @@ export class BattlesGateway
 {
   private readonly logger = createLogger(BattlesGateway.name);
   private readonly createLimiter = new RateLimiter(20, 60_000);
+  private readonly runLimiter = new RateLimiter(30, 60_000);
 
   constructor(
     @Inject(BattleRunnerService) private readonly runner: BattleRunnerService,
@@ -138,6 +140,17 @@ export class BattlesGateway
     return this.handle('battle:vote', async () => {
       const { battleId, winner } = parseInput(BattleVoteInput, body);
       return this.battles.vote(socket.data.voterId, battleId, winner);
+    });
+  }
+
+  @SubscribeMessage('run:request')
+  rerun(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<{ runId: string }>> {
+    return this.handle('run:request', async () => {
+      const input = parseInput(RunRequestInput, body);
+      if (!this.runLimiter.take(socket.data.voterId)) {
+        throw new ArenaError('rate_limited', 'too many runs requested; wait a minute and try again');
+      }
+      return this.runner.rerun(input);
     });
   }
 

@@ -14,6 +14,11 @@ const EnvSchema = z.object({
   ARENA_UI_DIR: z.string().min(1).optional(),
   ARENA_SAMPLE_PROMPTS_FILE: z.string().min(1).optional(),
   ARENA_SANDBOX_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  DOCKER_HOSTS: z.string().min(1).default('unix:///var/run/docker.sock'),
+  ARENA_SANDBOX_IMAGE: z.string().min(1).default('arena-sandbox:latest'),
+  ARENA_SANDBOX_POOL: z.coerce.number().int().min(0).max(64).default(2),
+  ARENA_PYODIDE: z.enum(['on', 'off']).default('on'),
+  ARENA_RUN_PROCESSES: z.coerce.number().int().min(4).max(4_096).default(64),
   ARENA_RUN_WALL_MS: Millis.default(10_000),
   ARENA_RUN_CPU_MS: Millis.default(5_000),
   ARENA_RUN_MEMORY_MB: z.coerce.number().int().min(8).max(4_096).default(128),
@@ -45,7 +50,10 @@ export interface ArenaConfig {
   uiDir: string | undefined;
   samplePromptsFile: string | undefined;
   sandboxWorkers: number | undefined;
-  runLimits: { wallMs: number; cpuMs: number; memoryMb: number; outputBytes: number };
+  runLimits: { wallMs: number; cpuMs: number; memoryMb: number; outputBytes: number; processes: number };
+  /** Docker engines (`none` turns Docker off), the sandbox image and its warm pool per host. */
+  docker: { hosts: string | undefined; image: string; poolSize: number };
+  pyodide: boolean;
   generation: { timeoutMs: number; idleTimeoutMs: number };
   deltaIntervalMs: number;
   leaderboard: {
@@ -90,7 +98,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
       cpuMs: e.ARENA_RUN_CPU_MS,
       memoryMb: e.ARENA_RUN_MEMORY_MB,
       outputBytes: e.ARENA_RUN_OUTPUT_BYTES,
+      processes: e.ARENA_RUN_PROCESSES,
     },
+    docker: {
+      hosts: e.DOCKER_HOSTS === 'none' ? undefined : e.DOCKER_HOSTS,
+      image: e.ARENA_SANDBOX_IMAGE,
+      poolSize: e.ARENA_SANDBOX_POOL,
+    },
+    pyodide: e.ARENA_PYODIDE === 'on',
     generation: { timeoutMs: e.ARENA_GEN_TIMEOUT_MS, idleTimeoutMs: e.ARENA_GEN_IDLE_TIMEOUT_MS },
     deltaIntervalMs: e.ARENA_DELTA_INTERVAL_MS,
     leaderboard: {

@@ -24,6 +24,8 @@ export class HealthController {
       status: ok ? 'ok' : 'degraded',
       database: { kind: this.databaseKind, ok },
       sandboxes: this.sandboxes.describe(),
+      isolation: this.sandboxes.isolation(),
+      dockerHosts: this.sandboxes.dockerHosts(),
       version: '0.1.0',
       protocol: PROTOCOL_VERSION,
     };

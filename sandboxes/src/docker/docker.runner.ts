@@ -179,8 +179,7 @@ export class DockerRunner implements Runner {
       await docker.getImage(this.image).inspect();
     } catch (error) {
       host.error = `Docker host ${host.config.name}: ${(error as Error).message}`;
-      if (/no such image/i.test(host.error))
-        host.error += ` (build it offline with: bash sandboxes/images/build.sh)`;
+      if (/no such image/i.test(host.error)) host.error += ` (build it offline with: bash sandboxes/images/build.sh)`;
       this.options.log?.('warn', { host: host.config.name, err: host.error }, 'docker host unavailable');
       return;
     }
@@ -199,14 +198,13 @@ export class DockerRunner implements Runner {
     const containers = await host.config.docker.listContainers({ all: true, filters: { label: [LABEL] } });
     for (const info of containers) {
       const created = Number(info.Labels['arena.created'] ?? 0);
-      if (info.State !== 'running' || created < stale)
-        this.remove(host, host.config.docker.getContainer(info.Id));
+      if (info.State !== 'running' || created < stale) this.remove(host, host.config.docker.getContainer(info.Id));
     }
   }
 
   private async readManifest(host: Host): Promise<PackageManifest> {
     const script =
-      "python3 -c 'import importlib.metadata as m; print(\"\\n\".join(sorted({d.metadata[\"Name\"] for d in m.distributions()})))'; " +
+      'python3 -c \'import importlib.metadata as m; print("\\n".join(sorted({d.metadata["Name"] for d in m.distributions()})))\'; ' +
       "echo ---; dpkg-query -W -f '${Package}\\n'";
     const container = await this.createContainer(host, this.defaults.memoryMb, this.defaults.processes);
     try {
@@ -222,7 +220,11 @@ export class DockerRunner implements Runner {
         stream.on('error', reject);
       });
       const [pip = '', apt = ''] = stdout.split('---\n');
-      const lines = (text: string): string[] => text.split('\n').map((line) => line.trim()).filter(Boolean);
+      const lines = (text: string): string[] =>
+        text
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean);
       return {
         pip: new Set(lines(pip).map(normalisePipName)),
         apt: new Set(lines(apt)),
@@ -305,7 +307,11 @@ export class DockerRunner implements Runner {
           host.idle.push({ container, id: container.id, createdAt: Date.now(), memoryMb, processes });
         })
         .catch((error: unknown) => {
-          this.options.log?.('warn', { host: host.config.name, err: String(error) }, 'could not start a warm container');
+          this.options.log?.(
+            'warn',
+            { host: host.config.name, err: String(error) },
+            'could not start a warm container',
+          );
         })
         .finally(() => {
           host.starting--;

@@ -92,7 +92,15 @@ export function recipeFor(environment: Environment, code: string, memoryMb: numb
       return {
         file: 'main.py',
         run: 'python3 -u main.py',
-        direct: (marker, cpuSeconds, files) => ['python3', '-u', '-c', PYTHON_DRIVER, marker, String(cpuSeconds), ...files],
+        direct: (marker, cpuSeconds, files) => [
+          'python3',
+          '-u',
+          '-c',
+          PYTHON_DRIVER,
+          marker,
+          String(cpuSeconds),
+          ...files,
+        ],
         minMemoryMb: 64,
         minProcesses: 8,
       };

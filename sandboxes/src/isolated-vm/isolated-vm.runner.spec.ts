@@ -62,7 +62,7 @@ describe('IsolatedVmRunner', () => {
     expect(ts.stderr).toMatch(/main\.ts:1:\d+/);
     const js = await run({ environment: 'javascript', code: 'console.log("a"' });
     expect(js.result.status).toBe('compile_error');
-    expect(js.stderr).toMatch(/SyntaxError/);
+    expect(js.stderr).toMatch(/main\.js:1:\d+ - SyntaxError/);
   });
 
   it("reports a thrown error as runtime_error with only the program's own frames", async () => {

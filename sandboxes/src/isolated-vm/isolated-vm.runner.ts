@@ -64,6 +64,7 @@ const JS_ENVIRONMENTS: ReadonlySet<Environment> = new Set(['javascript', 'typesc
  */
 export class IsolatedVmRunner implements Runner {
   readonly kind = 'isolated-vm' as const;
+  readonly isolation = 'v8-isolate' as const;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly size: number;

@@ -9,16 +9,26 @@ const TOP_LEVEL_AWAIT = /^(?:\s*(?:const|let|var)\s+[\w{}[\],\s]+=\s*)?await\s/m
 /** TypeScript is transpiled on the host (never inside the isolate); module syntax decides script vs module. */
 export async function transpileForIsolate(code: string, environment: Environment): Promise<Prepared> {
   let output = code;
-  if (environment === 'typescript') {
+  const typescript = environment === 'typescript';
+  {
     try {
-      const result = await transform(code, { loader: 'ts', format: 'esm', target: 'es2023', sourcefile: 'main.ts' });
-      output = result.code;
+      // TypeScript is transpiled; JavaScript is only parsed, so a syntax error is a compile error everywhere.
+      const result = await transform(code, {
+        loader: typescript ? 'ts' : 'js',
+        ...(typescript ? { format: 'esm' as const } : {}),
+        target: 'es2023',
+        sourcefile: typescript ? 'main.ts' : 'main.js',
+      });
+      if (typescript) output = result.code;
     } catch (error) {
       const errors = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] })
         .errors;
       const text = errors?.length
         ? errors
-            .map((e) => `main.ts${e.location ? `:${e.location.line}:${e.location.column + 1}` : ''} - error: ${e.text}`)
+            .map(
+              (e) =>
+                `main.${typescript ? 'ts' : 'js'}${e.location ? `:${e.location.line}:${e.location.column + 1}` : ''} - ${typescript ? 'error' : 'SyntaxError'}: ${e.text}`,
+            )
             .join('\n')
         : String(error);
       return { ok: false, error: `${text}\n` };

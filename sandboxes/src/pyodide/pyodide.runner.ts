@@ -132,7 +132,11 @@ export class PyodideRunner implements Runner {
         const index = this.spares.indexOf(spare);
         if (index !== -1 && !this.closed) {
           this.spares.splice(index, 1);
-          this.options.log?.('warn', { code, signal, stderr: stderr.slice(-500) }, 'Pyodide worker exited before a run');
+          this.options.log?.(
+            'warn',
+            { code, signal, stderr: stderr.slice(-500) },
+            'Pyodide worker exited before a run',
+          );
         }
         resolve(false);
       });
@@ -155,7 +159,11 @@ export class PyodideRunner implements Runner {
     if (this.closed) return say('internal_error', 'the sandbox is shutting down');
     if (!this.supports(request.environment)) return say('unsupported', `Pyodide does not run ${request.environment}`);
     if (request.installCommand) {
-      const check = checkInstall(request.installCommand, { pip: new Set() }, 'the Pyodide sandbox (standard library only)');
+      const check = checkInstall(
+        request.installCommand,
+        { pip: new Set() },
+        'the Pyodide sandbox (standard library only)',
+      );
       if (!check.ok) return say('unsupported', check.message ?? 'missing packages');
     }
     this.refill();
@@ -202,7 +210,11 @@ export class PyodideRunner implements Runner {
     if (killedFor === 'timeout')
       return finish({ ...base, status: 'timeout', message: `wall-clock limit of ${limits.wallMs} ms exceeded` });
     if (killedFor === 'output_limit')
-      return finish({ ...base, status: 'output_limit', message: `output limit of ${limits.outputBytes} bytes exceeded` });
+      return finish({
+        ...base,
+        status: 'output_limit',
+        message: `output limit of ${limits.outputBytes} bytes exceeded`,
+      });
     if (killedFor === 'memory_limit')
       return finish({ ...base, status: 'memory_limit', message: `memory limit of ${limits.memoryMb} MB exceeded` });
     if (killedFor === 'cancelled') return finish({ ...base, status: 'internal_error', message: 'run cancelled' });

@@ -22,9 +22,9 @@ const exit = host.exit.bind(host);
 if (!send) throw new Error('the Pyodide worker must be started with an IPC channel');
 
 // Under --permission, Pyodide's loader calls process.binding('constants'), which the permission model refuses.
-const binding = host.binding.bind(host);
-(host as unknown as { binding: (name: string) => unknown }).binding = (name: string) =>
-  name === 'constants' ? { fs: fs.constants, os: os.constants } : binding(name);
+const legacy = host as unknown as { binding: (name: string) => unknown };
+const binding = legacy.binding.bind(host);
+legacy.binding = (name: string) => (name === 'constants' ? { fs: fs.constants, os: os.constants } : binding(name));
 
 const { loadPyodide } = await import('pyodide');
 let stdoutBuffer: Uint8Array[] = [];
@@ -116,7 +116,10 @@ def _arena_run(source):
 pyodide.FS.mkdirTree('/home/pyodide');
 pyodide.FS.chdir('/home/pyodide');
 pyodide.runPython(DRIVER);
-const run = pyodide.globals.get('_arena_run') as (source: string) => { toJs: () => [string, number]; destroy: () => void };
+const run = pyodide.globals.get('_arena_run') as (source: string) => {
+  toJs: () => [string, number];
+  destroy: () => void;
+};
 
 host.once('message', (job: Job) => {
   let rest = job.stdin;

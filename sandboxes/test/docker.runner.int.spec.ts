@@ -1,0 +1,263 @@
+import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerRunner, type RunRequest, type RunResult } from '@arena/sandboxes';
+import { LANGUAGE_CASES } from './programs.js';
+
+/**
+ * The Docker runner against a real engine and the image `sandboxes/images/build.sh` builds. `.ci/run`
+ * starts the engine and builds the image before the tests, so these never skip in CI.
+ */
+const runner = new DockerRunner({ poolSize: 2, maxConcurrent: 4 });
+const docker = new Docker();
+
+interface Ran extends RunResult {
+  stdout: string;
+  stderr: string;
+}
+async function run(request: RunRequest): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  const result = await runner.run(request, {
+    onOutput: (chunk) => {
+      if (chunk.stream === 'stdout') stdout += chunk.data;
+      else stderr += chunk.data;
+    },
+  });
+  return { ...result, stdout, stderr };
+}
+
+async function ourContainers(): Promise<number> {
+  const list = await docker.listContainers({ all: true, filters: { label: ['arena.sandbox'] } });
+  return list.length;
+}
+
+beforeAll(async () => {
+  expect(await runner.start(), JSON.stringify(runner.describeHosts())).toBe(true);
+}, 120_000);
+afterAll(async () => {
+  await runner.close();
+});
+
+describe('every language: print, stdin, exit code, compile error, exception, assertions', () => {
+  for (const [environment, cases] of Object.entries(LANGUAGE_CASES)) {
+    for (const c of cases ?? []) {
+      it(`${environment}: ${c.name} → ${c.status}`, async () => {
+        const result = await run({
+          environment: environment as RunRequest['environment'],
+          code: c.code,
+          ...(c.stdin !== undefined ? { stdin: c.stdin } : {}),
+          limits: { wallMs: 30_000, cpuMs: 10_000 },
+        });
+        const context = JSON.stringify({ result, stdout: result.stdout, stderr: result.stderr.slice(0, 800) });
+        expect(result.status, context).toBe(c.status);
+        expect(result.runner).toBe('docker');
+        if (c.exitCode !== undefined) expect(result.exitCode, context).toBe(c.exitCode);
+        if (c.stdout) expect(result.stdout, context).toMatch(c.stdout);
+        if (c.stderr) expect(result.stderr, context).toMatch(c.stderr);
+      });
+    }
+  }
+});
+
+describe('limits and output', () => {
+  it('an out-of-memory kill is memory_limit', async () => {
+    const result = await run({
+      environment: 'python',
+      code: 'x = bytearray(512 * 1024 * 1024)\nprint(len(x))',
+      limits: { memoryMb: 96 },
+    });
+    expect(result.status).toBe('memory_limit');
+    expect(result.peakMemoryBytes).toBeGreaterThan(80 * 1024 * 1024);
+  });
+
+  it('an endless loop ends with timeout at the CPU limit', async () => {
+    const result = await run({
+      environment: 'python',
+      code: 'while True: pass',
+      limits: { cpuMs: 1_000, wallMs: 10_000 },
+    });
+    expect(result.status).toBe('timeout');
+    expect(result.message).toMatch(/CPU time/);
+  });
+
+  it('sleeping forever ends with timeout at the wall-clock limit', async () => {
+    const result = await run({ environment: 'bash', code: 'sleep 1000', limits: { wallMs: 1_500 } });
+    expect(result.status).toBe('timeout');
+    expect(result.durationMs).toBeLessThan(10_000);
+  });
+
+  it('multi-byte characters split across writes arrive whole; invalid UTF-8 becomes U+FFFD', async () => {
+    const result = await run({
+      environment: 'python',
+      code: 'import sys\nb = "é€😀".encode()\nfor i in range(len(b)):\n    sys.stdout.buffer.write(b[i:i+1]); sys.stdout.flush()\nsys.stdout.buffer.write(b"\\xff\\xfe ok\\n")',
+    });
+    expect(result.status).toBe('ok');
+    expect(result.stdout).toBe('é€😀\uFFFD\uFFFD ok\n');
+  });
+
+  it('an output flood stops at the cap with output_limit', async () => {
+    const result = await run({ environment: 'bash', code: 'yes flood', limits: { outputBytes: 10_000 } });
+    expect(result.status).toBe('output_limit');
+    expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(10_000);
+  });
+
+  it('megabytes with no newline stop at the cap too', async () => {
+    const result = await run({
+      environment: 'python',
+      code: 'import sys\nsys.stdout.write("x" * 5_000_000)',
+      limits: { outputBytes: 50_000 },
+    });
+    expect(result.status).toBe('output_limit');
+    expect(result.stdout.length).toBe(50_000);
+  });
+
+  it('an install block for packages the image has succeeds; one for a missing package names it', async () => {
+    const ok = await run({
+      environment: 'python',
+      code: 'import numpy, pandas\nprint(numpy.arange(3).sum())',
+      installCommand: 'pip install numpy pandas==1.5.3',
+    });
+    expect(ok.status).toBe('ok');
+    expect(ok.stdout).toBe('3\n');
+    const missing = await run({
+      environment: 'python',
+      code: 'import torch',
+      installCommand: 'pip install torch numpy',
+    });
+    expect(missing.status).toBe('unsupported');
+    expect(missing.message).toMatch(/torch/);
+    expect(missing.message).not.toMatch(/numpy/);
+  });
+});
+
+describe('hostile programs are contained', () => {
+  const canary = `ARENA_CANARY_${Date.now()}`;
+  process.env.ARENA_TEST_SECRET = canary;
+
+  const hostile: { name: string; request: RunRequest; check: (r: Ran) => void }[] = [
+    {
+      name: 'fork bomb',
+      request: { environment: 'bash', code: 'f(){ f | f & }; f', limits: { wallMs: 3_000 } },
+      check: (r) => expect(['timeout', 'runtime_error', 'ok']).toContain(r.status),
+    },
+    {
+      name: 'memory bomb',
+      request: { environment: 'python', code: 'a = []\nwhile True: a.append(" " * 10_000_000)' },
+      check: (r) => expect(r.status).toBe('memory_limit'),
+    },
+    {
+      name: 'children that outlive the time-out (setsid, nohup)',
+      request: {
+        environment: 'bash',
+        code: `setsid sleep 777 & nohup sleep 778 >/dev/null 2>&1 & (trap '' HUP; sleep 779) & echo started`,
+        limits: { wallMs: 2_000 },
+      },
+      check: (r) => expect(r.stdout).toContain('started'),
+    },
+    {
+      name: 'reading /proc/self/environ',
+      request: { environment: 'bash', code: 'tr "\\0" "\\n" < /proc/self/environ' },
+      check: (r) => {
+        expect(r.stdout).not.toContain(canary);
+        expect(r.stdout).not.toMatch(/DATABASE_URL|ARENA_/);
+      },
+    },
+    {
+      name: 'reading /proc/1/cmdline',
+      request: { environment: 'bash', code: 'tr "\\0" " " < /proc/1/cmdline; echo' },
+      check: (r) => expect(r.stdout).not.toMatch(/dockerd|systemd|\/sbin\/init|node/),
+    },
+    {
+      name: 'the Docker socket and host files',
+      request: {
+        environment: 'bash',
+        code: 'ls -la /var/run/docker.sock /run/docker.sock 2>&1; cat /etc/shadow 2>&1; ls /work /root 2>&1; echo done',
+      },
+      check: (r) => {
+        expect(r.stdout).toMatch(/No such file or directory/);
+        expect(r.stdout).not.toMatch(/^root:/m);
+        expect(r.stdout).not.toMatch(/docker\.sock\n/);
+      },
+    },
+    {
+      name: 'network access',
+      request: {
+        environment: 'python',
+        code: 'import socket\nfor host in ["127.0.0.1", "172.17.0.1", "1.1.1.1"]:\n    try:\n        socket.create_connection((host, 5432), timeout=1)\n        print("connected", host)\n    except OSError as e:\n        print("refused", host, type(e).__name__)',
+      },
+      check: (r) => {
+        expect(r.stdout).not.toMatch(/connected/);
+        expect(r.stdout.match(/refused/g)).toHaveLength(3);
+      },
+    },
+    {
+      name: 'symlink tricks in the work dir',
+      request: {
+        environment: 'bash',
+        code: 'ln -s / root; ln -s /proc/1/root host; cat root/etc/hostname; ls host/ 2>&1 | head -3; cat host/etc/shadow 2>&1 | head -1',
+      },
+      check: (r) => {
+        expect(r.stdout + r.stderr).toMatch(/Permission denied|No such file/);
+        expect(r.stdout).not.toMatch(/^root:/m);
+      },
+    },
+    {
+      name: 'fd exhaustion',
+      request: {
+        environment: 'python',
+        code: 'import os\nfds = []\ntry:\n    while True: fds.append(os.open("/dev/null", os.O_RDONLY))\nexcept OSError as e:\n    print("stopped at", len(fds), e.strerror)',
+      },
+      check: (r) => {
+        expect(r.status).toBe('ok');
+        expect(r.stdout).toMatch(/stopped at \d+ Too many open files/);
+      },
+    },
+    {
+      name: 'writing past the file-size limit',
+      request: { environment: 'bash', code: 'head -c 100000000 /dev/zero > big.bin; echo "exit=$?"; ls -la big.bin' },
+      check: (r) => expect(r.stdout + r.stderr).toMatch(/File size limit exceeded|exit=1|exit=153|No space left/),
+    },
+    {
+      name: 'privilege escalation',
+      request: {
+        environment: 'bash',
+        code: 'id -u; su -c id 2>&1; mount -t tmpfs x /mnt 2>&1; echo 1 > /proc/sys/kernel/panic 2>&1; touch /usr/bin/x 2>&1',
+      },
+      check: (r) => {
+        expect(r.stdout.split('\n')[0]).toBe('1000');
+        expect(r.stdout).toMatch(/Read-only file system/);
+      },
+    },
+  ];
+
+  for (const h of hostile) {
+    it(`${h.name}: contained, and a normal run alongside still succeeds`, async () => {
+      const [result, normal] = await Promise.all([
+        run({ ...h.request, limits: { wallMs: 5_000, ...h.request.limits } }),
+        run({ environment: 'python', code: 'print(sum(range(10)))' }),
+      ]);
+      h.check(result);
+      expect(normal.status).toBe('ok');
+      expect(normal.stdout).toBe('45\n');
+    });
+  }
+
+  it('files written by one run are not visible to the next', async () => {
+    const first = await run({
+      environment: 'bash',
+      code: 'echo secret > /sandbox/left.txt; echo secret > /tmp/left.txt; echo written',
+    });
+    expect(first.stdout).toBe('written\n');
+    const second = await run({ environment: 'bash', code: 'cat /sandbox/left.txt /tmp/left.txt 2>&1; echo end' });
+    expect(second.stdout).not.toContain('secret');
+  });
+
+  it('leaves no container and no process behind', async () => {
+    // Every finished run's container is removed; only the warm pool remains.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await ourContainers()).toBeLessThanOrEqual(2 + 1);
+    const processes = execFileSync('ps', ['-eo', 'args']).toString();
+    expect(processes).not.toMatch(/sleep 77[789]/);
+  });
+});
