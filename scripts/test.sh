@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set-up command 2: install what the tests need (Node 24, dependencies, Chromium, PostgreSQL running)
+# Set-up command 2: install what the tests need (Node 24, dependencies, Chromium, PostgreSQL running,
+# a Docker engine with the sandbox image)
 # and run the whole suite: build, lint, typecheck, unit, integration and browser tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +22,9 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
+
+# A Docker engine and the sandbox image for the container runner's tests (built offline, cached by recipe hash).
+source "$ROOT/scripts/docker.sh"
 
 mkdir -p .reports
 status=0

@@ -233,15 +233,63 @@ describe.each(DATABASES)('battles on %s', (database) => {
     }).rejects.toThrow(/protocol 2 is not supported/);
   });
 
+  it('re-runs a side with edited code and stdin (run:request): streamed to the room, stored with the turn', async () => {
+    const voter = await connectClient(arena.url);
+    const created = await voter.socket.emitWithAck('battle:create', { prompt: 'Sum numbers from stdin' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    await waitForFrame(voter, statusIs(battleId, 'voting'));
+    const spectator = await connectClient(arena.url);
+    expect((await spectator.socket.emitWithAck('battle:watch', { battleId })).ok).toBe(true);
+
+    const code =
+      'let total = 0;\nlet line;\nwhile ((line = prompt()) !== null) total += Number(line);\nconsole.log("edited", total);';
+    const ack = await voter.socket.emitWithAck('run:request', { battleId, side: 'a', code, stdin: '40\n2\n' });
+    if (!ack.ok) throw new Error(ack.error.message);
+    const isRun = (event: string) => (f: RecordedFrame) =>
+      f.event === event && (f.payload as { runId: string }).runId === ack.runId;
+    const end = await waitForFrame(spectator, isRun('run:end'));
+    expect(end.payload).toMatchObject({ battleId, side: 'a', status: 'ok' });
+    const output = spectator.frames.filter(isRun('run:output')).map((f) => (f.payload as { data: string }).data);
+    expect(output.join('')).toBe('edited 42\n');
+    const stored = await dataSource.getRepository(ExecutionEntity).findOneByOrFail({ id: ack.runId });
+    expect(stored).toMatchObject({ battleId, turn: 0, side: 'a', code, stdin: '40\n2\n', status: 'ok' });
+    expect(stored.stdout).toBe('edited 42\n');
+
+    // Bad requests change nothing.
+    const before = await dataSource.getRepository(ExecutionEntity).count();
+    const unknown = await voter.socket.emitWithAck('run:request', {
+      battleId: '00000000-0000-4000-8000-000000000000',
+      side: 'a',
+    });
+    expect(unknown.ok ? 'ok' : unknown.error.code).toBe('not_found');
+    const badSide = await voter.socket.emitWithAck('run:request', { battleId, side: 'c' as 'a' });
+    expect(badSide.ok ? 'ok' : badSide.error.code).toBe('invalid_input');
+    const hugeStdin = await voter.socket.emitWithAck('run:request', { battleId, side: 'b', stdin: 'x'.repeat(70_000) });
+    expect(hugeStdin.ok ? 'ok' : hugeStdin.error.code).toBe('invalid_input');
+    expect(await dataSource.getRepository(ExecutionEntity).count()).toBe(before);
+    voter.socket.disconnect();
+    spectator.socket.disconnect();
+  });
+
   it('lists live and recent battles and serves health', async () => {
     const health = await getJson<{
       status: string;
       database: { kind: string; ok: boolean };
       sandboxes: Record<string, string>;
+      isolation: Record<string, string>;
+      dockerHosts: { name: string; available: boolean }[];
     }>(`${arena.url}/api/health`);
     expect(health.body).toMatchObject({ status: 'ok', database: { kind: database, ok: true } });
     expect(health.body.sandboxes['javascript']).toBe('isolated-vm');
-    expect(health.body.sandboxes['python']).toBe('unavailable');
+    expect(health.body.isolation['javascript']).toBe('v8-isolate');
+    // The test machine runs a Docker engine with the sandbox image (scripts/docker.sh).
+    expect(health.body.dockerHosts.some((host) => host.available)).toBe(true);
+    for (const language of ['python', 'c', 'cpp', 'java', 'go', 'rust', 'bash']) {
+      expect(health.body.sandboxes[language]).toBe('docker');
+      expect(health.body.isolation[language]).toBe('container');
+    }
+    expect(health.body.sandboxes['streamlit']).toBe('unavailable');
     const recent = await getJson<{ battleId: string; promptPreview: string }[]>(
       `${arena.url}/api/battles?status=recent&limit=50`,
     );
@@ -260,7 +308,7 @@ describe.each(DATABASES)('battles on %s', (database) => {
     const metrics = await fetch(`${arena.url}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     const text = await metrics.text();
-    expect(text).toMatch(/^arena_battles_created_total 3$/m);
+    expect(text).toMatch(/^arena_battles_created_total 4$/m);
     expect(text).toMatch(/^arena_votes_total\{winner="model_b"\} 1$/m);
     expect(text).toMatch(
       /^arena_sandbox_runs_total\{environment="(javascript|typescript)",runner="isolated-vm",status="ok"\} \d+$/m,
