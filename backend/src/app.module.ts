@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { parseDockerHosts, SandboxRegistry } from '@arena/sandboxes';
+import { SandboxRegistry } from '@arena/sandboxes';
 import { ArenaEmitter } from './battles/arena-emitter.js';
 import { BattleRegistry } from './battles/battle-registry.js';
 import { BattleRunnerService } from './battles/battle-runner.service.js';
@@ -19,6 +19,7 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { LeaderboardController } from './leaderboard/leaderboard.controller.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelsService, RANDOM } from './models/models.service.js';
 import { SamplePromptsService } from './models/sample-prompts.service.js';
@@ -56,35 +57,12 @@ export class AppModule {
         {
           provide: SandboxRegistry,
           useFactory: async (): Promise<SandboxRegistry> => {
-            const logger = createLogger('Sandboxes');
-            const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void =>
-              logger[level](fields, message);
-            const registry = new SandboxRegistry({
-              docker: config.docker.hosts
-                ? {
-                    hosts: parseDockerHosts(config.docker.hosts),
-                    image: config.docker.image,
-                    poolSize: config.docker.poolSize,
-                    defaults: config.runLimits,
-                    log,
-                  }
-                : false,
-              pyodide: config.pyodide ? { defaults: config.runLimits, log } : false,
-              isolatedVm: {
-                ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}),
-                defaults: config.runLimits,
-                onWorkerEvent: (event) => {
-                  // An exit we did not ask for (a crash, a bad runtime) is worth an operator's attention.
-                  const unexpected = event.kind === 'exit' && !/signal=SIGKILL/.test(event.reason ?? '');
-                  logger[unexpected ? 'warn' : 'debug'](
-                    { ...event, runner: 'isolated-vm' },
-                    `sandbox worker ${event.kind}`,
-                  );
-                },
-              },
-            });
+            const registry = createSandboxRegistry(config);
             await registry.warm();
-            logger.info({ sandboxes: registry.describe(), docker: registry.dockerHosts() }, 'sandboxes ready');
+            createLogger('Sandboxes').info(
+              { sandboxes: registry.describe(), docker: registry.dockerHosts() },
+              'sandboxes ready',
+            );
             return registry;
           },
         },

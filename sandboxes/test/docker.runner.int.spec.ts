@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerRunner, type RunRequest, type RunResult } from '@arena/sandboxes';
+import { DockerRunner } from '../src/docker/docker.runner.js';
+import type { RunRequest, RunResult } from '../src/types.js';
 import { LANGUAGE_CASES } from './programs.js';
 
 /**

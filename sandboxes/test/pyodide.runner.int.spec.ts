@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyodideRunner, type RunRequest, type RunResult } from '@arena/sandboxes';
+import { PyodideRunner } from '../src/pyodide/pyodide.runner.js';
+import type { RunRequest, RunResult } from '../src/types.js';
 import { LANGUAGE_CASES } from './programs.js';
 
 /** Python without Docker: Pyodide in a locked-down worker process, one fresh interpreter per run. */

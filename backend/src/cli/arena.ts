@@ -4,16 +4,25 @@
  *   arena serve                         start the arena (UI + API) on the configured or embedded services
  *   arena rank [--input FILE] [...]     leaderboard from a FastChat battles file or from the arena's database
  *   arena import --battles FILE         load FastChat clean-battle rows into the arena's database
+ *   arena sandbox run --language L FILE run one program in the sandbox the arena would use for L
  * Bad input exits non-zero with a one-line reason.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readJudgement, readVote, RewardInputError, rewardReport } from '@arena/judge';
-import { ArenaError, DatasetFormat, DatasetName, DatasetQuery, parseInput } from '@arena/contracts';
+import {
+  ArenaError,
+  DatasetFormat,
+  DatasetName,
+  DatasetQuery,
+  ENVIRONMENTS,
+  Environment,
+  parseInput,
+} from '@arena/contracts';
 import {
   aggregate,
   BattlesFileError,
@@ -32,6 +41,7 @@ import { createDataSource } from '../database/data-source.js';
 import { EmbeddedPostgres } from '../database/embedded-postgres.js';
 import { DatasetsService } from '../datasets/datasets.service.js';
 import { loadVoteRows } from '../leaderboard/vote-rows.js';
+import { createSandboxRegistry } from '../sandboxes/sandbox-registry.factory.js';
 import { configureLogging } from '../logging/logger.js';
 
 class UsageError extends Error {}
@@ -41,6 +51,7 @@ const USAGE = `usage:
   arena rank [--input FILE] [--method bt|elo] [--bootstrap N] [--seed S] [--anchor MODEL=RATING] [--category C] [--format table|json|csv]
   arena import --battles FILE
   arena reward --votes FILE --judgements FILE [--format table|json]
+  arena sandbox run --language L FILE [--stdin FILE] [--timeout-ms N] [--memory-mb N] [--json]
   arena export --dataset battles|bigcodereward|judgements --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
 
 /** Feed a file to a parser chunk by chunk; a file that cannot be read is a usage error. */
@@ -363,6 +374,97 @@ async function reward(args: string[]): Promise<void> {
   );
 }
 
+const LANGUAGE_ALIASES: Record<string, string> = {
+  py: 'python',
+  python3: 'python',
+  'c++': 'cpp',
+  cxx: 'cpp',
+  js: 'javascript',
+  node: 'javascript',
+  ts: 'typescript',
+  sh: 'bash',
+  shell: 'bash',
+  golang: 'go',
+  rs: 'rust',
+};
+
+/** `arena sandbox run`: one program through the runner the arena would pick, output streamed as it comes. */
+async function sandbox(args: string[], config: ArenaConfig): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'run') throw new UsageError('usage: arena sandbox run --language L FILE [--stdin FILE] [--json]');
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      language: { type: 'string', short: 'l' },
+      stdin: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'memory-mb': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const language = values.language?.toLowerCase();
+  const environment = Environment.safeParse(language ? (LANGUAGE_ALIASES[language] ?? language) : undefined);
+  if (!environment.success || environment.data === 'none')
+    throw new UsageError(`--language must be one of ${ENVIRONMENTS.filter((e) => e !== 'none').join(', ')}`);
+  if (positionals.length !== 1) throw new UsageError('give exactly one program FILE');
+  const positive = (flag: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${flag} must be a positive integer`);
+    return value;
+  };
+  const wallMs = positive('--timeout-ms', values['timeout-ms']);
+  const memoryMb = positive('--memory-mb', values['memory-mb']);
+  const readText = async (file: string): Promise<string> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  };
+  const code = await readText(positionals[0]!);
+  const stdin = values.stdin !== undefined ? await readText(values.stdin) : undefined;
+  const registry = createSandboxRegistry(config, { poolSize: 0 });
+  let stdout = '';
+  let stderr = '';
+  try {
+    const result = await registry.run(
+      {
+        environment: environment.data,
+        code,
+        ...(stdin !== undefined ? { stdin } : {}),
+        limits: {
+          ...(wallMs ? { wallMs, cpuMs: Math.max(wallMs, config.runLimits.cpuMs) } : {}),
+          ...(memoryMb ? { memoryMb } : {}),
+        },
+      },
+      {
+        onOutput: (chunk) => {
+          if (values.json) {
+            if (chunk.stream === 'stdout') stdout += chunk.data;
+            else stderr += chunk.data;
+          } else (chunk.stream === 'stdout' ? process.stdout : process.stderr).write(chunk.data);
+        },
+      },
+    );
+    if (values.json) {
+      const { status, exitCode, durationMs, runner } = result;
+      process.stdout.write(
+        `${JSON.stringify({ status, exitCode: exitCode ?? null, stdout, stderr, durationMs, runner, message: result.message ?? null })}\n`,
+      );
+    } else {
+      process.stderr.write(
+        `[${result.status}${result.exitCode !== undefined ? ` exit ${result.exitCode}` : ''}, ${result.durationMs} ms, ${result.runner}]${result.message && result.status !== 'unsupported' ? ` ${result.message}` : ''}\n`,
+      );
+    }
+    return result.status === 'ok' ? 0 : 1;
+  } finally {
+    await registry.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const config = loadConfig();
@@ -383,6 +485,9 @@ async function main(argv: string[]): Promise<void> {
       return exportDataset(rest, config);
     case 'reward':
       return reward(rest);
+    case 'sandbox':
+      process.exitCode = await sandbox(rest, config);
+      return;
     case undefined:
     case '--help':
     case 'help':

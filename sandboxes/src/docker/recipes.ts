@@ -147,7 +147,15 @@ export function recipeFor(environment: Environment, code: string, memoryMb: numb
       const heap = Math.max(32, Math.floor(memoryMb * 0.75));
       return { file, run: `node --max-old-space-size=${heap} ${file}`, minMemoryMb: 128, minProcesses: 16 };
     }
-    default:
+    case 'streamlit':
+    case 'gradio':
+    case 'pygame':
+    case 'html':
+    case 'react':
+    case 'vue':
+    case 'svg':
+    case 'mermaid':
+    case 'none':
       return undefined;
   }
 }

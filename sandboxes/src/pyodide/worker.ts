@@ -47,7 +47,16 @@ const writer = (target: 'stdout' | 'stderr') => ({
   },
 });
 
-const pyodide = await loadPyodide({ stdout: undefined, stderr: undefined, env: { HOME: '/home/pyodide' } });
+/** The part of Pyodide's API this worker uses. */
+interface Interpreter {
+  setStdout(options: { write: (bytes: Uint8Array) => number }): void;
+  setStderr(options: { write: (bytes: Uint8Array) => number }): void;
+  setStdin(options: { stdin: () => string | undefined }): void;
+  runPython(code: string): unknown;
+  globals: { get(name: string): unknown };
+  FS: { mkdirTree(dir: string): void; chdir(dir: string): void };
+}
+const pyodide = (await loadPyodide({ env: { HOME: '/home/pyodide' } })) as unknown as Interpreter;
 pyodide.setStdout(writer('stdout'));
 pyodide.setStderr(writer('stderr'));
 

@@ -1,0 +1,31 @@
+import { parseDockerHosts, SandboxRegistry } from '@arena/sandboxes';
+import type { ArenaConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+
+/** The sandboxes as configured (Docker hosts, pool, Pyodide, isolated-vm workers), for the server and the CLI. */
+export function createSandboxRegistry(config: ArenaConfig, options: { poolSize?: number } = {}): SandboxRegistry {
+  const logger = createLogger('Sandboxes');
+  const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void =>
+    logger[level](fields, message);
+  return new SandboxRegistry({
+    docker: config.docker.hosts
+      ? {
+          hosts: parseDockerHosts(config.docker.hosts),
+          image: config.docker.image,
+          poolSize: options.poolSize ?? config.docker.poolSize,
+          defaults: config.runLimits,
+          log,
+        }
+      : false,
+    pyodide: config.pyodide ? { defaults: config.runLimits, log } : false,
+    isolatedVm: {
+      ...(config.sandboxWorkers ? { size: config.sandboxWorkers } : {}),
+      defaults: config.runLimits,
+      onWorkerEvent: (event) => {
+        // An exit we did not ask for (a crash, a bad runtime) is worth an operator's attention.
+        const unexpected = event.kind === 'exit' && !/signal=SIGKILL/.test(event.reason ?? '');
+        logger[unexpected ? 'warn' : 'debug']({ ...event, runner: 'isolated-vm' }, `sandbox worker ${event.kind}`);
+      },
+    },
+  });
+}
