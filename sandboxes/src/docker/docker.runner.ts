@@ -497,7 +497,7 @@ export class DockerRunner implements Runner {
         WorkingDir: '/sandbox',
         Env: [...SANDBOX_ENV],
       });
-      const attached = (await exec.start({ hijack: true, stdin: false }));
+      const attached = await exec.start({ hijack: true, stdin: false });
       stream = attached;
       const splitter = new MarkerSplitter(Buffer.from(marker), limits.outputBytes, (data) => {
         gate.writeBytes('stderr', data);
