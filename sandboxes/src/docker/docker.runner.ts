@@ -17,7 +17,7 @@ import {
 import { DockerDemuxer, MarkerSplitter } from './demux.js';
 import { readCgroupUsage } from './cgroup.js';
 import { parseDockerHosts, type DockerHostConfig } from './docker-host.js';
-import { recipeFor, SANDBOX_ENV, type Recipe } from './recipes.js';
+import { armedCommand, recipeFor, SANDBOX_ENV, type Recipe } from './recipes.js';
 
 export interface DockerRunnerOptions {
   /** Engines to run on; default `DOCKER_HOSTS` or the local socket. */
@@ -84,6 +84,8 @@ interface Warm {
   createdAt: number;
   memoryMb: number;
   processes: number;
+  /** The Python driver already started in the container, waiting for a job on stdin. */
+  armed?: { exec: Docker.Exec; stream: Duplex };
 }
 
 interface Host {
@@ -302,9 +304,25 @@ export class DockerRunner implements Runner {
       host.starting++;
       const { memoryMb, processes } = this.defaults;
       this.createContainer(host, memoryMb, processes)
-        .then((container) => {
+        .then(async (container) => {
           if (this.closed) return this.remove(host, container);
-          host.idle.push({ container, id: container.id, createdAt: Date.now(), memoryMb, processes });
+          const armed = await this.arm(container).catch((error: unknown) => {
+            this.options.log?.(
+              'warn',
+              { host: host.config.name, err: String(error) },
+              'could not arm a warm container',
+            );
+            return undefined;
+          });
+          if (this.closed) return this.remove(host, container);
+          host.idle.push({
+            container,
+            id: container.id,
+            createdAt: Date.now(),
+            memoryMb,
+            processes,
+            ...(armed ? { armed } : {}),
+          });
         })
         .catch((error: unknown) => {
           this.options.log?.(
@@ -317,6 +335,22 @@ export class DockerRunner implements Runner {
           host.starting--;
         });
     }
+  }
+
+  /** Start the Python driver in a warm container ahead of time; it waits for one job on stdin. */
+  private async arm(container: Docker.Container): Promise<Warm['armed']> {
+    const exec = await container.exec({
+      Cmd: armedCommand(),
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      User: SANDBOX_USER,
+      WorkingDir: '/sandbox',
+      Env: [...SANDBOX_ENV],
+    });
+    const stream = await exec.start({ hijack: true, stdin: true });
+    return { exec, stream };
   }
 
   private remove(host: Host, container: Docker.Container): void {
@@ -485,19 +519,34 @@ export class DockerRunner implements Runner {
     let onAbort: (() => void) | undefined;
     try {
       const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
-      const exec = await container.exec({
-        Cmd: recipe.direct
-          ? recipe.direct(marker, cpuSeconds, words)
-          : ['/bin/sh', '-c', DRIVER, 'arena', ...words, recipe.compile ?? '', recipe.run, String(cpuSeconds), marker],
-        AttachStdout: true,
-        AttachStderr: true,
-        AttachStdin: false,
-        Tty: false,
-        User: SANDBOX_USER,
-        WorkingDir: '/sandbox',
-        Env: [...SANDBOX_ENV],
-      });
-      const attached = await exec.start({ hijack: true, stdin: false });
+      const armed = recipe.armed ? warm.armed : undefined;
+      // A run of another language closes the waiting driver's stdin: it exits without a trace.
+      if (!armed) warm.armed?.stream.end();
+      const exec =
+        armed?.exec ??
+        (await container.exec({
+          Cmd: recipe.direct
+            ? recipe.direct(marker, cpuSeconds, words)
+            : [
+                '/bin/sh',
+                '-c',
+                DRIVER,
+                'arena',
+                ...words,
+                recipe.compile ?? '',
+                recipe.run,
+                String(cpuSeconds),
+                marker,
+              ],
+          AttachStdout: true,
+          AttachStderr: true,
+          AttachStdin: false,
+          Tty: false,
+          User: SANDBOX_USER,
+          WorkingDir: '/sandbox',
+          Env: [...SANDBOX_ENV],
+        }));
+      const attached = armed?.stream ?? (await exec.start({ hijack: true, stdin: false }));
       stream = attached;
       const splitter = new MarkerSplitter(Buffer.from(marker), limits.outputBytes, (data) => {
         gate.writeBytes('stderr', data);
@@ -527,6 +576,7 @@ export class DockerRunner implements Runner {
           else signal.addEventListener('abort', onAbort, { once: true });
         }
         attached.on('data', (chunk: Buffer) => demux.push(chunk));
+        if (armed) attached.write(`${JSON.stringify([marker, cpuSeconds, ...words])}\n`);
         attached.on('end', done);
         attached.on('close', done);
         attached.on('error', done);
