@@ -9,7 +9,13 @@ import { LANGUAGE_CASES } from './programs.js';
  * The Docker runner against a real engine and the image `sandboxes/images/build.sh` builds. `.ci/run`
  * starts the engine and builds the image before the tests, so these never skip in CI.
  */
-const runner = new DockerRunner({ poolSize: 2, maxConcurrent: 4 });
+const runner = new DockerRunner({
+  poolSize: 2,
+  maxConcurrent: 4,
+  log: (level, fields, message) => {
+    if (level !== 'info') console.warn(message, fields);
+  },
+});
 const docker = new Docker();
 
 interface Ran extends RunResult {
@@ -29,7 +35,7 @@ async function run(request: RunRequest): Promise<Ran> {
 }
 
 async function ourContainers(): Promise<number> {
-  const list = await docker.listContainers({ all: true, filters: { label: ['arena.sandbox'] } });
+  const list = await docker.listContainers({ all: true, filters: { label: [`arena.owner=${runner.owner}`] } });
   return list.length;
 }
 

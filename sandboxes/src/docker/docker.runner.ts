@@ -125,7 +125,8 @@ export class DockerRunner implements Runner {
   private readonly poolSize: number;
   private readonly maxConcurrent: number;
   private readonly defaults: RunLimits;
-  private readonly owner = randomUUID();
+  /** Labels every container this runner starts (`arena.owner`). */
+  readonly owner = randomUUID();
   private closed = false;
   private ready?: Promise<boolean>;
 
