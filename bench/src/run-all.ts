@@ -1,5 +1,7 @@
 // Every benchmark, one after another (each prints its own table).
 await import('./battle-latency.js');
 await import('./ranking.js');
+// Needs a Docker engine with the sandbox image.
+await import('./sandboxes.js');
 // Needs PostgreSQL (TEST_POSTGRES_URL, default 127.0.0.1:5432/test).
 await import('./datasets.js');
