@@ -6,3 +6,10 @@ export { DockerRunner, type DockerRunnerOptions } from './docker/docker.runner.j
 export { parseDockerHosts, type DockerHostConfig } from './docker/docker-host.js';
 export { PyodideRunner, type PyodideRunnerOptions } from './pyodide/pyodide.runner.js';
 export { SandboxRegistry, type SandboxRegistryOptions } from './registry.js';
+export {
+  detectEnvironment,
+  extractCode,
+  parseCodeBlocks,
+  type CodeBlock,
+  type Extraction,
+} from './extraction/code-extraction.js';

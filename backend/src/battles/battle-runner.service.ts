@@ -18,7 +18,7 @@ import { ModelsService, type ArenaModel } from '../models/models.service.js';
 import { ProviderError, type GenerateResult } from '../models/providers/provider.js';
 import { ArenaEmitter } from './arena-emitter.js';
 import { BattleRegistry, RETAIN_FINISHED_MS, RETAIN_UNVOTED_MS } from './battle-registry.js';
-import { extractCode } from './code-extraction.js';
+import { extractCode } from '@arena/sandboxes';
 import {
   BattleEntity,
   CodeExtractionEntity,
