@@ -19,6 +19,7 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { LeaderboardController } from './leaderboard/leaderboard.controller.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import { SandboxAssetsController } from './sandboxes/sandbox-assets.controller.js';
 import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelsService, RANDOM } from './models/models.service.js';
@@ -50,6 +51,7 @@ export class AppModule {
         LeaderboardController,
         MetricsController,
         DatasetsController,
+        SandboxAssetsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },

@@ -1,6 +1,6 @@
 import { IsolatedVmRunner } from '@arena/sandboxes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractCode } from '../src/battles/code-extraction.js';
+import { extractCode } from '@arena/sandboxes';
 import { demoAnswer } from '../src/models/providers/demo-answers.js';
 
 const PROMPTS = [

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BattleSnapshot } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractCode } from '../src/battles/code-extraction.js';
+import { extractCode } from '@arena/sandboxes';
 import { SideMessageEntity } from '../src/battles/entities/index.js';
 import {
   SHARED_DATA,

@@ -109,6 +109,22 @@ export const RunRequestInput = z.strictObject({
 });
 export type RunRequestInput = z.infer<typeof RunRequestInput>;
 
+/** A web preview's console, reported by the browser that renders it. */
+export const PreviewLogInput = z.strictObject({
+  battleId: BattleId,
+  runId: z.uuid(),
+  entries: z
+    .array(
+      z.strictObject({
+        level: z.enum(['log', 'info', 'debug', 'warn', 'error', 'uncaught']),
+        text: z.string().max(8_000),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+export type PreviewLogInput = z.infer<typeof PreviewLogInput>;
+
 // ---- server → client payloads ----
 
 export interface GenDelta {

@@ -38,7 +38,7 @@ export const RUN_STATUSES = [
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-export const RUNNER_KINDS = ['docker', 'isolated-vm', 'pyodide', 'unavailable'] as const;
+export const RUNNER_KINDS = ['docker', 'isolated-vm', 'pyodide', 'browser', 'unavailable'] as const;
 export const RunnerKind = z.enum(RUNNER_KINDS);
 export type RunnerKind = z.infer<typeof RunnerKind>;
 

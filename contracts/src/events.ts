@@ -11,6 +11,7 @@ import type {
   GenEnd,
   ModelRef,
   RunEnd,
+  PreviewLogInput,
   RunOutput,
   RunRequestInput,
   RunStart,
@@ -35,6 +36,7 @@ export interface ClientToServerEvents {
   'battle:unwatch': (payload: BattleRefInput, ack: AckCallback<object>) => void;
   'battle:vote': (payload: BattleVoteInput, ack: AckCallback<{ models: { a: ModelRef; b: ModelRef } }>) => void;
   'run:request': (payload: RunRequestInput, ack: AckCallback<{ runId: string }>) => void;
+  'preview:log': (payload: PreviewLogInput, ack: AckCallback<object>) => void;
 }
 
 export interface ServerToClientEvents {

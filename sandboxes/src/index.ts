@@ -13,3 +13,5 @@ export {
   type CodeBlock,
   type Extraction,
 } from './extraction/code-extraction.js';
+export { WebPreviewRunner } from './web/web-preview.runner.js';
+export { VENDOR_LIBRARIES, vendorBundle, vendorVersion, type VendorLibrary } from './web/vendor.js';

@@ -3,6 +3,7 @@ import { DockerRunner, type DockerRunnerOptions } from './docker/docker.runner.j
 import { IsolatedVmRunner, type IsolatedVmRunnerOptions } from './isolated-vm/isolated-vm.runner.js';
 import { PyodideRunner, type PyodideRunnerOptions } from './pyodide/pyodide.runner.js';
 import type { RunOptions, RunRequest, RunResult, Runner } from './types.js';
+import { WebPreviewRunner } from './web/web-preview.runner.js';
 
 export interface SandboxRegistryOptions {
   isolatedVm?: IsolatedVmRunnerOptions;
@@ -32,6 +33,7 @@ export class SandboxRegistry {
   readonly isolatedVm: IsolatedVmRunner;
   readonly docker?: DockerRunner;
   readonly pyodide?: PyodideRunner;
+  readonly web = new WebPreviewRunner();
   private dockerUp = false;
   private started?: Promise<void>;
 
@@ -55,6 +57,7 @@ export class SandboxRegistry {
       if (this.dockerUp && this.docker && NEEDS_NODE.test(code)) return this.docker;
       return this.isolatedVm;
     }
+    if (this.web.supports(environment)) return this.web;
     if (this.dockerUp && this.docker?.supports(environment)) return this.docker;
     if (environment === 'python' && this.pyodide) return this.pyodide;
     return undefined;

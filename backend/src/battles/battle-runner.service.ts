@@ -4,6 +4,7 @@ import {
   ArenaError,
   SIDES,
   type BattleCreateInput,
+  type PreviewLogInput,
   type RunRequestInput,
   type RunState,
   type Side,
@@ -38,6 +39,8 @@ const STREAM_PERSIST_MS = 500;
 export class BattleRunnerService implements OnApplicationShutdown {
   private readonly logger = createLogger(BattleRunnerService.name);
   private readonly running = new Set<Promise<void>>();
+  /** Per previewed run: which socket reports its console, and how much it has reported. */
+  private readonly previewBudgets = new Map<string, { reporter: string; bytes: number }>();
 
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
@@ -369,6 +372,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
     await persistOutput.settled();
     run.status = result.status;
     run.durationMs = result.durationMs;
+    if (result.preview) run.preview = result.preview;
     this.metrics.runs.inc({ environment, runner: result.runner, status: result.status });
     this.metrics.runSeconds.observe({ runner: result.runner }, result.durationMs / 1000);
     if (result.exitCode !== undefined) run.exitCode = result.exitCode;
@@ -381,6 +385,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
         stdout,
         stderr,
         message: result.message ?? null,
+        preview: result.preview?.html ?? null,
         durationMs: result.durationMs,
         cpuMs: result.cpuMs ?? null,
         peakMemoryBytes: result.peakMemoryBytes !== undefined ? String(result.peakMemoryBytes) : null,
@@ -396,6 +401,63 @@ export class BattleRunnerService implements OnApplicationShutdown {
       ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
       ...(result.preview ? { preview: result.preview } : {}),
     });
+  }
+
+  /**
+   * `preview:log`: the console of a web preview, as the browser that renders it reports it. The first socket
+   * that reports for a run is its reporter (every spectator renders the same page); the output cap of a
+   * server-side run applies. Lines join the run's output stream and its stored stdout/stderr.
+   */
+  async previewLog(socketId: string, input: PreviewLogInput): Promise<void> {
+    const live = this.registry.get(input.battleId);
+    if (!live) throw new ArenaError('not_found', 'that battle is not live any more');
+    const run = live.turns
+      .flatMap((t) => [t.sides.a, t.sides.b])
+      .flatMap((s) => s.runs)
+      .find((r) => r.runId === input.runId);
+    const side = SIDES.find((s) => live.turns.some((t) => t.sides[s].runs.some((r) => r.runId === input.runId)));
+    if (!run || !side) throw new ArenaError('not_found', 'no such run in this battle');
+    if (!run.preview) throw new ArenaError('not_allowed', 'that run has no preview');
+    const budget = this.previewBudgets.get(input.runId) ?? { reporter: socketId, bytes: 0 };
+    this.previewBudgets.set(input.runId, budget);
+    if (budget.reporter !== socketId) return;
+    let stdout = '';
+    let stderr = '';
+    for (const entry of input.entries) {
+      const prefix = entry.level === 'uncaught' ? 'Uncaught ' : '';
+      const text = `${prefix}${entry.text}\n`;
+      const bytes = Buffer.byteLength(text);
+      if (budget.bytes + bytes > this.config.runLimits.outputBytes) {
+        if (budget.bytes < this.config.runLimits.outputBytes) stderr += '[preview] console output limit reached\n';
+        budget.bytes = this.config.runLimits.outputBytes;
+        break;
+      }
+      budget.bytes += bytes;
+      if (entry.level === 'log' || entry.level === 'info' || entry.level === 'debug') stdout += text;
+      else stderr += text;
+    }
+    for (const [stream, data] of [
+      ['stdout', stdout],
+      ['stderr', stderr],
+    ] as const) {
+      if (!data) continue;
+      run.output += data;
+      run.seq += 1;
+      this.emitter.toBattle(live.id, 'run:output', {
+        battleId: live.id,
+        runId: input.runId,
+        side,
+        stream,
+        seq: run.seq,
+        data,
+        t: Date.now(),
+      });
+    }
+    if (stdout || stderr)
+      await this.dataSource.query(
+        'UPDATE executions SET output = output || $1, stdout = stdout || $2, stderr = stderr || $3 WHERE id = $4',
+        [stdout + stderr, stdout, stderr, input.runId],
+      );
   }
 
   async onApplicationShutdown(): Promise<void> {

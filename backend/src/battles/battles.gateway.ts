@@ -15,6 +15,7 @@ import {
   BattleCreateInput,
   BattleRefInput,
   BattleVoteInput,
+  PreviewLogInput,
   RunRequestInput,
   PROTOCOL_VERSION,
   parseInput,
@@ -151,6 +152,15 @@ export class BattlesGateway
         throw new ArenaError('rate_limited', 'too many runs requested; wait a minute and try again');
       }
       return this.runner.rerun(input);
+    });
+  }
+
+  @SubscribeMessage('preview:log')
+  previewLog(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
+    return this.handle('preview:log', async () => {
+      const input = parseInput(PreviewLogInput, body);
+      await this.runner.previewLog(socket.id, input);
+      return {};
     });
   }
 

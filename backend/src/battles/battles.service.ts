@@ -91,6 +91,7 @@ export class BattlesService {
           ...(e.status ? { status: e.status } : {}),
           ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
           ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
+          ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
         }));
       return state;
     };

@@ -34,6 +34,10 @@ export class ExecutionEntity extends BattleSidePart {
   @Column({ type: 'text', default: '' })
   stderr: string;
 
+  /** A web environment's preview page (HTML the browser renders in a sandboxed iframe). */
+  @Column({ type: 'text', nullable: true })
+  preview: string | null;
+
   /** Why the run ended when it did not end on its own. */
   @Column({ type: 'text', nullable: true })
   message: string | null;

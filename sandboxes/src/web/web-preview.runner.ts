@@ -1,0 +1,274 @@
+import { build, type Plugin } from 'esbuild';
+import type { Environment, RunStatus } from '@arena/contracts';
+import type { RunOptions, RunRequest, RunResult, Runner } from '../types.js';
+import { PROVIDED_IMPORTS, VENDOR_GLOBAL, vendorUrl, type VendorLibrary } from './vendor.js';
+
+const WEB_ENVIRONMENTS: ReadonlySet<Environment> = new Set(['html', 'react', 'vue', 'svg', 'mermaid']);
+
+/**
+ * Forwards the page's console and uncaught errors to the page that shows the preview (which sends them
+ * back into the run's output). Runs first, before any of the program's code.
+ */
+const BRIDGE = `(function(){var post=function(level,args){try{parent.postMessage({arenaPreview:true,level:level,text:Array.prototype.map.call(args,function(a){if(typeof a==='string')return a;if(a instanceof Error)return a.stack||String(a);try{return JSON.stringify(a)}catch(e){return String(a)}}).join(' ')},'*')}catch(e){}};['log','info','warn','error','debug'].forEach(function(l){var o=console[l];console[l]=function(){post(l,arguments);if(o)o.apply(console,arguments)}});addEventListener('error',function(e){post('uncaught',[e.error&&e.error.stack||e.message])});addEventListener('unhandledrejection',function(e){post('uncaught',['Unhandled promise rejection: '+(e.reason&&e.reason.stack||e.reason)])});})();`;
+
+/**
+ * What a preview may do: run its own scripts and the arena's vendor bundles, draw, style. It may not open
+ * connections (fetch, XHR, WebSocket: nothing of the arena's API is reachable), submit forms or frame pages.
+ * The iframe adds `sandbox="allow-scripts"` (an opaque origin, never `allow-same-origin`).
+ */
+const CSP =
+  "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' http: https:; style-src 'unsafe-inline' http: https:; " +
+  "img-src data: blob: http: https:; font-src data: http: https:; media-src data: blob:; connect-src 'none'; " +
+  "frame-src 'none'; form-action 'none'; base-uri 'none'";
+
+function page(options: { head?: string; body: string; vendors?: VendorLibrary[]; title: string }): string {
+  const vendors = (options.vendors ?? []).map((v) => `<script src="${vendorUrl(v)}"></script>`).join('');
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${options.title}</title>` +
+    `<script>${BRIDGE}</script>${vendors}${options.head ?? ''}</head><body>${options.body}</body></html>`
+  );
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Inline script text must not close its own tag. */
+const inlineScript = (code: string): string => code.replace(/<\/(script)/gi, '<\\/$1');
+
+class PreviewError extends Error {
+  constructor(
+    readonly status: RunStatus,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Resolves the program's imports: the arena's vendor libraries by global, CSS to nothing, anything else refused. */
+function importsPlugin(source: string, loader: 'tsx' | 'jsx' | 'ts' | 'js', missing: Set<string>): Plugin {
+  return {
+    name: 'arena-preview-imports',
+    setup(b) {
+      b.onResolve({ filter: /^arena:user$/ }, () => ({ path: 'user', namespace: 'arena-user' }));
+      b.onLoad({ filter: /.*/, namespace: 'arena-user' }, () => ({ contents: source, loader, resolveDir: '/' }));
+      b.onResolve({ filter: /\.(css|scss|sass|less)$/ }, (args) => ({ path: args.path, namespace: 'arena-empty' }));
+      b.onLoad({ filter: /.*/, namespace: 'arena-empty' }, () => ({ contents: '', loader: 'js' }));
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        if (PROVIDED_IMPORTS[args.path]) return { path: args.path, namespace: 'arena-vendor' };
+        if (args.path.startsWith('.') || args.path.startsWith('/')) {
+          missing.add(args.path);
+          return { path: args.path, namespace: 'arena-empty' };
+        }
+        missing.add(args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0]!);
+        return { path: args.path, namespace: 'arena-empty' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'arena-vendor' }, (args) => ({
+        contents: `module.exports = window.${VENDOR_GLOBAL}[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+async function bundle(entry: string, source: string, loader: 'tsx' | 'jsx' | 'ts' | 'js'): Promise<string> {
+  const missing = new Set<string>();
+  let code: string;
+  try {
+    const result = await build({
+      stdin: { contents: entry, loader: 'js', resolveDir: '/' },
+      bundle: true,
+      write: false,
+      format: 'iife',
+      target: 'es2020',
+      jsx: 'automatic',
+      logLevel: 'silent',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      plugins: [importsPlugin(source, loader, missing)],
+    });
+    code = result.outputFiles[0]?.text ?? '';
+  } catch (error) {
+    const errors = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] })
+      .errors;
+    const text = errors?.length
+      ? errors
+          .map(
+            (e) =>
+              `main.${loader}${e.location ? `:${e.location.line}:${e.location.column + 1}` : ''} - error: ${e.text}`,
+          )
+          .join('\n')
+      : String(error);
+    throw new PreviewError('compile_error', text);
+  }
+  if (missing.size > 0)
+    throw new PreviewError(
+      'unsupported',
+      `the preview imports what the arena does not provide offline: ${[...missing].join(', ')} ` +
+        `(available: ${Object.keys(PROVIDED_IMPORTS).join(', ')})`,
+    );
+  return code;
+}
+
+const MOUNTS_ITSELF_REACT = /\bcreateRoot\s*\(|\bReactDOM\s*\.\s*render\s*\(|\bhydrateRoot\s*\(/;
+const MOUNTS_ITSELF_VUE = /\.mount\s*\(/;
+
+async function reactPreview(code: string, typescript: boolean): Promise<string> {
+  const entry = MOUNTS_ITSELF_REACT.test(code)
+    ? `import 'arena:user';`
+    : `import * as User from 'arena:user';
+import { createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+const Component = User.default || User.App || Object.values(User).find((v) => typeof v === 'function');
+if (Component) createRoot(document.getElementById('root')).render(createElement(Component));
+else console.error('The answer exports no React component to render.');`;
+  const script = await bundle(entry, code, typescript ? 'tsx' : 'jsx');
+  return page({
+    title: 'React preview',
+    vendors: ['react'],
+    body: `<div id="root"></div><script>${inlineScript(script)}</script>`,
+  });
+}
+
+async function vuePreview(code: string): Promise<string> {
+  let module = code;
+  let styles = '';
+  if (/<template[\s>]/.test(code)) {
+    // A single-file component: compiled on the host with Vue's own compiler.
+    const { parse, compileScript, compileTemplate, compileStyle } = await import('vue/compiler-sfc');
+    const { descriptor, errors } = parse(code, { filename: 'App.vue' });
+    if (errors.length)
+      throw new PreviewError('compile_error', errors.map((e) => `App.vue - error: ${String(e)}`).join('\n'));
+    const id = 'arena';
+    try {
+      if (descriptor.script || descriptor.scriptSetup) {
+        module = compileScript(descriptor, { id, inlineTemplate: true }).content;
+      } else {
+        const template = compileTemplate({ source: descriptor.template?.content ?? '', filename: 'App.vue', id });
+        if (template.errors.length) throw new Error(template.errors.map(String).join('\n'));
+        module = `${template.code}\nexport default { render };`;
+      }
+    } catch (error) {
+      throw new PreviewError('compile_error', `App.vue - error: ${(error as Error).message}`);
+    }
+    styles = descriptor.styles.map((s) => compileStyle({ source: s.content, filename: 'App.vue', id }).code).join('\n');
+  }
+  const entry = MOUNTS_ITSELF_VUE.test(module)
+    ? `import 'arena:user';`
+    : `import Component from 'arena:user';
+import { createApp } from 'vue';
+if (Component) createApp(Component).mount('#app');
+else console.error('The answer exports no Vue component to mount.');`;
+  const script = await bundle(entry, module, /lang=["']ts["']/.test(code) ? 'ts' : 'js');
+  return page({
+    title: 'Vue preview',
+    vendors: ['vue'],
+    head: styles ? `<style>${styles}</style>` : '',
+    body: `<div id="app"></div><script>${inlineScript(script)}</script>`,
+  });
+}
+
+function htmlPreview(code: string): string {
+  const bridge = `<meta http-equiv="Content-Security-Policy" content="${CSP}"><script>${BRIDGE}</script>`;
+  if (/<head[\s>]/i.test(code)) return code.replace(/<head([^>]*)>/i, (m) => `${m}${bridge}`);
+  if (/<html[\s>]/i.test(code)) return code.replace(/<html([^>]*)>/i, (m) => `${m}<head>${bridge}</head>`);
+  return page({ title: 'HTML preview', body: code });
+}
+
+/**
+ * HTML, React, Vue, SVG and Mermaid answers become a preview page, bundled on the host with esbuild from
+ * locally installed packages; the browser renders it in a sandboxed iframe (`allow-scripts`, never
+ * `allow-same-origin`), and its console comes back into the run's output.
+ */
+export class WebPreviewRunner implements Runner {
+  readonly kind = 'browser' as const;
+  readonly isolation = 'browser-iframe' as const;
+
+  supports(environment: Environment): boolean {
+    return WEB_ENVIRONMENTS.has(environment);
+  }
+
+  async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
+    const started = performance.now();
+    const finish = (partial: Omit<RunResult, 'durationMs' | 'runner'>): RunResult => ({
+      ...partial,
+      durationMs: Math.round(performance.now() - started),
+      runner: this.kind,
+    });
+    const { environment, code } = request;
+    try {
+      let html: string;
+      let what: string;
+      switch (environment) {
+        case 'html':
+          html = htmlPreview(code);
+          what = 'HTML page';
+          break;
+        case 'svg':
+          html = page({
+            title: 'SVG preview',
+            head: '<style>body{margin:0;display:grid;place-items:center;min-height:100vh}</style>',
+            body: code,
+          });
+          what = 'SVG image';
+          break;
+        case 'mermaid':
+          html = page({
+            title: 'Mermaid preview',
+            vendors: ['mermaid'],
+            body:
+              `<pre class="mermaid">${escapeHtml(code)}</pre><script>var m=window.${VENDOR_GLOBAL}.mermaid;` +
+              `m.initialize({startOnLoad:false,securityLevel:'strict'});m.run().catch(function(e){console.error(String(e&&e.message||e))});</script>`,
+          });
+          what = 'Mermaid diagram';
+          break;
+        case 'react':
+          html = await reactPreview(
+            code,
+            /:\s*(string|number|boolean|React\.\w+)\b|interface\s+\w+|<\w+>\(/.test(code),
+          );
+          what = 'React app';
+          break;
+        case 'vue':
+          html = await vuePreview(code);
+          what = 'Vue app';
+          break;
+        case 'javascript':
+        case 'typescript':
+        case 'python':
+        case 'streamlit':
+        case 'gradio':
+        case 'pygame':
+        case 'c':
+        case 'cpp':
+        case 'java':
+        case 'go':
+        case 'rust':
+        case 'bash':
+        case 'none':
+          return finish({ status: 'unsupported', message: `no preview for ${environment}` });
+      }
+      const external = [...code.matchAll(/<(?:script|link)[^>]+(?:src|href)=["'](https?:\/\/[^"']+)/gi)].map(
+        (m) => m[1],
+      );
+      if (external.length)
+        options.onOutput?.({
+          stream: 'stderr',
+          data: `[preview] the page loads ${external.join(', ')}; sandboxes are offline, so ${external.length === 1 ? 'it does' : 'they do'} not load\n`,
+        });
+      options.onOutput?.({
+        stream: 'stdout',
+        data: `[preview] ${what} ready (${(Buffer.byteLength(html) / 1024).toFixed(1)} KB); it runs in your browser and its console appears here\n`,
+      });
+      return finish({ status: 'ok', preview: { kind: 'html', html } });
+    } catch (error) {
+      const failure = error instanceof PreviewError ? error : new PreviewError('internal_error', String(error));
+      options.onOutput?.({ stream: 'stderr', data: `${failure.message}\n` });
+      return finish({
+        status: failure.status,
+        ...(failure.status === 'compile_error' ? { exitCode: 1 } : { message: failure.message }),
+      });
+    }
+  }
+
+  async close(): Promise<void> {}
+}
