@@ -28,6 +28,8 @@ export function BattleView({ snapshot }: { snapshot: BattleSnapshot }) {
   const turn = snapshot.turns[snapshot.turns.length - 1];
   if (!turn) return null;
   const result = outcomes(snapshot);
+  // Code can be edited and re-run once both sides have finished, while the battle is live.
+  const editable = snapshot.status === 'voting' || snapshot.status === 'revealed';
   return (
     <div className="battle">
       <div className="prompt-card">
@@ -38,8 +40,22 @@ export function BattleView({ snapshot }: { snapshot: BattleSnapshot }) {
       </div>
       <BattleStatusLine snapshot={snapshot} />
       <div className="panes">
-        <SidePane label="A" side={turn.sides.a} model={snapshot.models?.a} outcome={result.a} />
-        <SidePane label="B" side={turn.sides.b} model={snapshot.models?.b} outcome={result.b} />
+        <SidePane
+          battleId={snapshot.battleId}
+          editable={editable}
+          label="A"
+          side={turn.sides.a}
+          model={snapshot.models?.a}
+          outcome={result.a}
+        />
+        <SidePane
+          battleId={snapshot.battleId}
+          editable={editable}
+          label="B"
+          side={turn.sides.b}
+          model={snapshot.models?.b}
+          outcome={result.b}
+        />
       </div>
     </div>
   );

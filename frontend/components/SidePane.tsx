@@ -1,6 +1,7 @@
 'use client';
-import type { BattleSnapshot, ModelRef, RunState, SideState } from '@arena/contracts';
+import type { BattleSnapshot, ModelRef, RunState, Side, SideState } from '@arena/contracts';
 import { Markdown } from './Markdown';
+import { CodeEditor, RunPreview } from './RunTools';
 
 const RUN_LABEL: Record<NonNullable<RunState['status']>, string> = {
   ok: 'ran successfully',
@@ -21,26 +22,33 @@ function sideActivity(side: SideState): string {
   return 'done';
 }
 
-function RunOutput({ run }: { run: RunState }) {
+function RunOutput({ run, battleId }: { run: RunState; battleId: string }) {
   const status = run.status;
   return (
     <div className="run" data-testid="run-output">
       <div className="run-head">
-        <span className={`pill run-${status ?? 'running'}`}>{status ? RUN_LABEL[status] : 'running…'}</span>
+        <span className={`pill run-${status ?? 'running'}`}>
+          {status === 'ok' && run.preview ? 'preview ready' : status ? RUN_LABEL[status] : 'running…'}
+        </span>
         {run.durationMs !== undefined ? <span className="muted">{run.durationMs} ms</span> : null}
         {run.exitCode !== undefined ? <span className="muted">exit {run.exitCode}</span> : null}
       </div>
+      {run.preview ? <RunPreview battleId={battleId} run={run} /> : null}
       <pre className="console">{run.output || (status ? '(no output)' : '')}</pre>
     </div>
   );
 }
 
 export function SidePane({
+  battleId,
   label,
   side,
   model,
   outcome,
+  editable,
 }: {
+  battleId: string;
+  editable: boolean;
   label: 'A' | 'B';
   side: SideState;
   model: ModelRef | undefined;
@@ -77,8 +85,9 @@ export function SidePane({
             ) : null}
           </div>
           {side.runs.map((run) => (
-            <RunOutput key={run.runId} run={run} />
+            <RunOutput key={run.runId} run={run} battleId={battleId} />
           ))}
+          {editable ? <CodeEditor battleId={battleId} side={label.toLowerCase() as Side} code={side.code} /> : null}
         </div>
       ) : side.finished && side.finishReason !== 'error' ? (
         <div className="pane-run muted">No code block in this answer.</div>

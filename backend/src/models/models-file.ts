@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const DemoStyle = z.enum(['javascript', 'typescript', 'python', 'sloppy']);
+const DemoStyle = z.enum(['javascript', 'typescript', 'python', 'react', 'sloppy']);
 
 export const ModelSpec = z
   .strictObject({
@@ -35,7 +35,8 @@ export const ModelSpec = z
       need('answersFile', 'a replay model needs its model_answer JSONL file');
       need('questionsFile', 'a replay model needs the matching question.jsonl');
     }
-    if (spec.provider === 'demo') need('style', 'a demo model needs a style (javascript, typescript, python, sloppy)');
+    if (spec.provider === 'demo')
+      need('style', 'a demo model needs a style (javascript, typescript, python, react, sloppy)');
   });
 export type ModelSpec = z.infer<typeof ModelSpec>;
 
@@ -74,6 +75,14 @@ export const DEMO_MODELS: ModelSpec[] = [
     style: 'python',
     weight: 1,
     tokensPerSecond: 100,
+  },
+  {
+    id: 'demo-ember',
+    name: 'Demo Ember (scripted, React)',
+    provider: 'demo',
+    style: 'react',
+    weight: 1,
+    tokensPerSecond: 110,
   },
   {
     id: 'demo-dizzy',

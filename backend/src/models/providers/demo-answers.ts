@@ -3,7 +3,7 @@
  * is markdown with a fenced program that really runs (JavaScript, TypeScript, Python) or, for the
  * deliberately sloppy model, sometimes fails (a syntax error, an exception, an endless loop).
  */
-export type DemoStyle = 'javascript' | 'typescript' | 'python' | 'sloppy';
+export type DemoStyle = 'javascript' | 'typescript' | 'python' | 'react' | 'sloppy';
 
 interface Topic {
   keywords: RegExp;
@@ -262,6 +262,43 @@ ${pick('python')}
 \`\`\`
 
 The script prints its results; no third-party packages are actually required.`;
+    case 'react':
+      return `Here is an interactive React component for it — ${title}. It renders in the preview; try the buttons.
+
+\`\`\`jsx
+import React, { useEffect, useState } from 'react';
+
+const REQUEST_TEXT = ${JSON.stringify(prompt.slice(0, 300)).replaceAll('`', "'")};
+
+export default function App() {
+  const [count, setCount] = useState(0);
+  const words = REQUEST_TEXT.split(/\\s+/).filter(Boolean);
+  useEffect(() => {
+    console.log('preview mounted with', words.length, 'words');
+  }, []);
+  return (
+    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 16 }}>
+      <h1 style={{ fontSize: 18 }}>Your request has {words.length} words</h1>
+      <ul>
+        {words.slice(0, 5).map((word, i) => (
+          <li key={i}>{word}</li>
+        ))}
+      </ul>
+      <button
+        data-testid="counter"
+        onClick={() => {
+          setCount(count + 1);
+          console.log('clicked', count + 1);
+        }}
+      >
+        clicked {count} times
+      </button>
+    </main>
+  );
+}
+\`\`\`
+
+The component keeps its state with \`useState\` and logs to the console, which the arena shows under the preview.`;
     case 'sloppy': {
       const broken = breakProgram(pick('javascript'), prompt);
       return `Quick answer, should work:
