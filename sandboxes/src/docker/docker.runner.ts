@@ -2,9 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Environment } from '@arena/contracts';
-import { checkInstall, normalisePipName, type PackageManifest } from '../install.js';
+import { normalisePipName, type PackageManifest } from '../install.js';
 import { transpileForIsolate } from '../isolated-vm/transpile.js';
 import { OutputGate } from '../output.js';
+import { runEnding } from '../result.js';
 import {
   DEFAULT_LIMITS,
   resolveLimits,
@@ -412,17 +413,8 @@ export class DockerRunner implements Runner {
   }
 
   async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
-    const started = performance.now();
     const limits = resolveLimits(request.limits, this.defaults);
-    const finish = (partial: Omit<RunResult, 'durationMs' | 'runner'>): RunResult => ({
-      ...partial,
-      durationMs: Math.round(performance.now() - started),
-      runner: this.kind,
-    });
-    const say = (status: RunResult['status'], message: string): RunResult => {
-      options.onOutput?.({ stream: 'stderr', data: `${message}\n` });
-      return finish({ status, message });
-    };
+    const { finish, say, refuseMissing } = runEnding(this.kind, options);
     if (this.closed) return say('internal_error', 'the sandbox is shutting down');
     let code = request.code;
     if (request.environment === 'typescript' || request.environment === 'javascript') {
@@ -439,11 +431,8 @@ export class DockerRunner implements Runner {
     const host = this.pickHost();
     if (!host) return say('unsupported', `no Docker engine is available for ${request.environment}`);
 
-    const manifest = host.manifest;
-    if (request.installCommand && manifest) {
-      const check = checkInstall(request.installCommand, manifest, 'this sandbox');
-      if (!check.ok) return say('unsupported', check.message ?? 'missing packages');
-    }
+    const refused = host.manifest && refuseMissing(request.installCommand, host.manifest, 'this sandbox');
+    if (refused) return refused;
     const files: Record<string, string> = {
       ...(request.files ?? {}),
       [recipe.file]: code,

@@ -125,6 +125,46 @@ describe('IsolatedVmRunner', () => {
     expect(escape.stdout).toBe('undefined\n');
   });
 
+  it('the known escape routes lead nowhere, and a normal run alongside still succeeds', async () => {
+    const attempts = [
+      ['constructor.constructor', "constructor.constructor('return process')()"],
+      ['this.constructor', "this.constructor.constructor('return process')()"],
+      ['function constructor', "(function(){}).constructor('return process')()"],
+      ['async constructor', "(async function(){}).constructor('return process')()"],
+      [
+        'prepareStackTrace',
+        '(() => { Error.prepareStackTrace = (e, s) => s[0].getThis(); return new Error().stack; })()',
+      ],
+      ['dynamic import', "await import('node:child_process')"],
+      ['require', "require('child_process')"],
+      ['globalThis.process', 'globalThis.process.env'],
+    ];
+    const code = [
+      'const results = [];',
+      ...attempts.map(
+        ([name, expression]) =>
+          `try { const v = await (async () => ${expression})(); results.push(${JSON.stringify(name)} + (v && typeof v === 'object' && 'env' in v ? ' REACHED' : ' nothing')); } catch (e) { results.push(${JSON.stringify(name)} + ' blocked'); }`,
+      ),
+      'console.log(results.join("\\n"));',
+    ].join('\n');
+    const [escape, normal] = await Promise.all([
+      run({ environment: 'javascript', code }),
+      run({ environment: 'javascript', code: 'console.log(6 * 7)' }),
+    ]);
+    expect(escape.result.status, escape.stderr).toBe('ok');
+    expect(escape.stdout).not.toContain('REACHED');
+    expect(escape.stdout.trim().split('\n')).toHaveLength(attempts.length);
+    expect(normal.stdout).toBe('42\n');
+  });
+
+  it('an endless microtask chain is stopped too (async code counts against the limits)', async () => {
+    const { result } = await run({
+      environment: 'javascript',
+      code: 'async function spin() { for (;;) await null; }\nawait spin();',
+    });
+    expect(['timeout', 'memory_limit']).toContain(result.status);
+  });
+
   it('refuses imports with a clear message', async () => {
     const { result, stderr } = await run({
       environment: 'javascript',

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '@arena/contracts';
+import { runEnding } from '../result.js';
 import { transpileForIsolate } from './transpile.js';
 import type { WorkerDoneMessage, WorkerRunMessage, WorkerToParent } from './protocol.js';
 import {
@@ -98,16 +99,17 @@ export class IsolatedVmRunner implements Runner {
 
   async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
     if (this.closed) throw new Error('runner is closed');
-    const started = performance.now();
     const limits = resolveLimits(request.limits, this.defaults);
-    const finish = (partial: Omit<RunResult, 'durationMs' | 'runner'>): RunResult => ({
-      ...partial,
-      durationMs: Math.round(performance.now() - started),
-      runner: this.kind,
-    });
+    const { finish, refuseMissing } = runEnding(this.kind, options);
     if (!this.supports(request.environment)) {
       return finish({ status: 'unsupported', message: `isolated-vm does not run ${request.environment}` });
     }
+    const refused = refuseMissing(
+      request.installCommand,
+      {},
+      'the JavaScript sandbox (a bare V8 isolate, no packages)',
+    );
+    if (refused) return refused;
     const prepared = await transpileForIsolate(request.code, request.environment);
     if (!prepared.ok) {
       options.onOutput?.({ stream: 'stderr', data: prepared.error });

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environment, RunStatus } from '@arena/contracts';
-import { checkInstall } from '../install.js';
+import { runEnding } from '../result.js';
 import { OutputGate } from '../output.js';
 import {
   DEFAULT_LIMITS,
@@ -145,27 +145,16 @@ export class PyodideRunner implements Runner {
   }
 
   async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
-    const started = performance.now();
     const limits = resolveLimits(request.limits, this.defaults);
-    const finish = (partial: Omit<RunResult, 'durationMs' | 'runner'>): RunResult => ({
-      ...partial,
-      durationMs: Math.round(performance.now() - started),
-      runner: this.kind,
-    });
-    const say = (status: RunStatus, message: string): RunResult => {
-      options.onOutput?.({ stream: 'stderr', data: `${message}\n` });
-      return finish({ status, message });
-    };
+    const { finish, say, refuseMissing } = runEnding(this.kind, options);
     if (this.closed) return say('internal_error', 'the sandbox is shutting down');
     if (!this.supports(request.environment)) return say('unsupported', `Pyodide does not run ${request.environment}`);
-    if (request.installCommand) {
-      const check = checkInstall(
-        request.installCommand,
-        { pip: new Set() },
-        'the Pyodide sandbox (standard library only)',
-      );
-      if (!check.ok) return say('unsupported', check.message ?? 'missing packages');
-    }
+    const refused = refuseMissing(
+      request.installCommand,
+      { pip: new Set() },
+      'the Pyodide sandbox (standard library only)',
+    );
+    if (refused) return refused;
     this.refill();
     const spare = this.spares.shift();
     this.refill();

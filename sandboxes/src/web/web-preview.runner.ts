@@ -1,5 +1,6 @@
 import { build, type Plugin } from 'esbuild';
 import type { Environment, RunStatus } from '@arena/contracts';
+import { runEnding } from '../result.js';
 import type { RunOptions, RunRequest, RunResult, Runner } from '../types.js';
 import { PROVIDED_IMPORTS, VENDOR_GLOBAL, vendorUrl, type VendorLibrary } from './vendor.js';
 
@@ -188,13 +189,14 @@ export class WebPreviewRunner implements Runner {
   }
 
   async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
-    const started = performance.now();
-    const finish = (partial: Omit<RunResult, 'durationMs' | 'runner'>): RunResult => ({
-      ...partial,
-      durationMs: Math.round(performance.now() - started),
-      runner: this.kind,
-    });
+    const { finish, refuseMissing } = runEnding(this.kind, options);
     const { environment, code } = request;
+    const refused = refuseMissing(
+      request.installCommand,
+      { npm: new Set(Object.keys(PROVIDED_IMPORTS).filter((name) => !name.includes('/'))) },
+      'the preview (React, React DOM, Vue and Mermaid only)',
+    );
+    if (refused) return refused;
     try {
       let html: string;
       let what: string;
