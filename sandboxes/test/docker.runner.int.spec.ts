@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDockerHosts } from '../src/docker/docker-host.js';
 import { DockerRunner } from '../src/docker/docker.runner.js';
 import type { RunRequest, RunResult } from '../src/types.js';
 import { LANGUAGE_CASES } from './programs.js';
@@ -135,6 +136,32 @@ describe('limits and output', () => {
     expect(missing.status).toBe('unsupported');
     expect(missing.message).toMatch(/torch/);
     expect(missing.message).not.toMatch(/numpy/);
+  });
+});
+
+describe('several Docker hosts', () => {
+  it('spreads runs over the hosts that answer and reports the one that does not', async () => {
+    const multi = new DockerRunner({
+      hosts: [
+        ...parseDockerHosts('unix:///var/run/docker.sock,/var/run/docker.sock'),
+        ...parseDockerHosts('unix:///nonexistent/docker.sock'),
+      ],
+      poolSize: 1,
+    });
+    try {
+      expect(await multi.start()).toBe(true);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => multi.run({ environment: 'bash', code: `echo ${i}` })),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(6).fill('ok'));
+      const hosts = multi.describeHosts();
+      expect(hosts.map((h) => h.available)).toEqual([true, true, false]);
+      expect(hosts[2]?.error).toMatch(/nonexistent/);
+      expect(hosts[0]!.runs).toBeGreaterThan(0);
+      expect(hosts[1]!.runs).toBeGreaterThan(0);
+    } finally {
+      await multi.close();
+    }
   });
 });
 

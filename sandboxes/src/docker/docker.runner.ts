@@ -94,6 +94,8 @@ interface Host {
   idle: Warm[];
   starting: number;
   inflight: number;
+  /** Runs this host has taken, for health and balancing checks. */
+  runs: number;
   waiters: (() => void)[];
   removals: Set<Promise<unknown>>;
   available: boolean;
@@ -141,6 +143,7 @@ export class DockerRunner implements Runner {
       idle: [],
       starting: 0,
       inflight: 0,
+      runs: 0,
       waiters: [],
       removals: new Set(),
       available: false,
@@ -161,12 +164,20 @@ export class DockerRunner implements Runner {
   }
 
   /** Per host: reachable, image present, error if not. */
-  describeHosts(): { name: string; available: boolean; idle: number; inflight: number; error?: string }[] {
+  describeHosts(): {
+    name: string;
+    available: boolean;
+    idle: number;
+    inflight: number;
+    runs: number;
+    error?: string;
+  }[] {
     return this.hosts.map((host) => ({
       name: host.config.name,
       available: host.available,
       idle: host.idle.length,
       inflight: host.inflight,
+      runs: host.runs,
       ...(host.error ? { error: host.error } : {}),
     }));
   }
@@ -444,6 +455,7 @@ export class DockerRunner implements Runner {
     if (args.bytes > MAX_PAYLOAD) return say('internal_error', 'the program and its input are too large to run');
 
     await this.slot(host);
+    host.runs++;
     try {
       const gateKill = { kill: (): void => undefined };
       const gate = new OutputGate(limits.outputBytes, options.onOutput, () => gateKill.kill());
