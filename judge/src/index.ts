@@ -7,3 +7,4 @@ export * from './metrics.js';
 export * from './verdict.js';
 export * from './reward.js';
 export * from './execution-judge.js';
+export * from './llm-judge.js';
