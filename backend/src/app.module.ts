@@ -19,6 +19,9 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { LeaderboardController } from './leaderboard/leaderboard.controller.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import { JudgeService } from './judges/judge.service.js';
+import { RewardController } from './judges/reward.controller.js';
+import { RewardService } from './judges/reward.service.js';
 import { SandboxAssetsController } from './sandboxes/sandbox-assets.controller.js';
 import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
@@ -52,6 +55,7 @@ export class AppModule {
         MetricsController,
         DatasetsController,
         SandboxAssetsController,
+        RewardController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
@@ -74,6 +78,8 @@ export class AppModule {
         BattleRegistry,
         ModelsService,
         SamplePromptsService,
+        JudgeService,
+        RewardService,
         BattleRunnerService,
         BattlesService,
         LeaderboardService,

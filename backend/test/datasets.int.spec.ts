@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { DATASET_COLUMNS, type BattlesRow, type LeaderboardResponse, type Winner } from '@arena/contracts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DataSource } from 'typeorm';
+import { JudgeService } from '../src/judges/judge.service.js';
+import { JudgementEntity } from '../src/judges/judgement.entity.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BattleEntity,
@@ -77,6 +79,8 @@ describe('data sets: exported, read back by independent readers, re-imported', (
     if (!unvoted.ok) throw new Error(unvoted.error.message);
     await waitForFrame(voter, statusIs(unvoted.battleId, 'voting'));
     voter.socket.disconnect();
+    // The execution-grounded judge (the default) judges every finished battle in the background.
+    await arena.app.get(JudgeService).idle();
     for (const name of ['battles', 'bigcodereward', 'judgements']) {
       for (const format of ['jsonl', 'csv', 'parquet']) {
         const response = await fetch(`${arena.url}/api/datasets/${name}.${format}`);
@@ -193,10 +197,29 @@ describe('data sets: exported, read back by independent readers, re-imported', (
     expect(String(jsonl.rows[0]!['execution_output_A'])).toContain('0, 1, 1, 2, 3');
   });
 
-  it('judgements: empty until the judge service lands, but well-formed in every format', async () => {
-    expect(pandas('jsonl', files['judgements.jsonl']!).rows).toEqual([]);
-    expect(pandas('csv', files['judgements.csv']!).columns).toEqual(DATASET_COLUMNS.judgements.map((c) => c.name));
-    expect(await duckdb(files['judgements.parquet']!)).toEqual([]);
+  it('judgements: every verdict of the judge service, read back by all three readers, matches the database', async () => {
+    const stored = await dataSource.getRepository(JudgementEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    // Every finished battle, voted or not, is judged by the default execution judge, once.
+    expect(stored).toHaveLength(4);
+    const jsonl = pandas('jsonl', files['judgements.jsonl']!);
+    const csv = pandas('csv', files['judgements.csv']!);
+    const parquet = await duckdb(files['judgements.parquet']!);
+    const columns = DATASET_COLUMNS.judgements.map((c) => c.name);
+    expect(jsonl.columns).toEqual(columns);
+    expect(csv.columns).toEqual(columns);
+    for (const rows of [jsonl.rows, csv.rows, parquet]) {
+      expect(rows).toHaveLength(stored.length);
+      rows.forEach((row, i) => {
+        const want = stored[i]!;
+        expect(row['battle_id']).toBe(want.battleId);
+        expect(row['judge']).toBe('execution');
+        expect(row['mode']).toBe('with_execution');
+        expect(row['order']).toBe('ab');
+        expect(row['verdict']).toBe(want.verdict);
+        expect(row['reasoning']).toBe(want.reasoning);
+        expect(Number(row['created_at'])).toBeCloseTo(want.createdAt.getTime() / 1000, 3);
+      });
+    }
   });
 
   it('filters by time, category and environment, and refuses bad filters', async () => {

@@ -13,6 +13,7 @@ import { SandboxRegistry, type OutputChunk } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { JudgeService } from '../judges/judge.service.js';
 import { createLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelsService, type ArenaModel } from '../models/models.service.js';
@@ -50,6 +51,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
     @Inject(BattleRegistry) private readonly registry: BattleRegistry,
     @Inject(SandboxRegistry) private readonly sandboxes: SandboxRegistry,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(JudgeService) private readonly judges: JudgeService,
   ) {}
 
   /** Persist a new battle between two drawn models; it is durable before anyone hears of it. */
@@ -99,6 +101,8 @@ export class BattleRunnerService implements OnApplicationShutdown {
         live.abort.signal.aborted ||
         SIDES.every((side) => live.side(0, side).finishReason === 'error' && !live.side(0, side).text);
       await this.setStatus(live, failed ? 'failed' : live.derivedStatus());
+      // Judged in the background; no verdict is ever shown to anyone in the battle.
+      if (live.status === 'voting') this.judges.enqueue(live.id);
     } catch (error) {
       this.logger.error({ battleId: live.id, err: error }, 'battle failed');
       await this.setStatus(live, 'failed').catch(() => undefined);
@@ -326,6 +330,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
       runner,
       code,
       stdin: request.stdin ?? null,
+      origin: request.runId ? 'rerun' : 'answer',
     });
     this.emitter.toBattle(live.id, 'run:start', { battleId: live.id, turn, side, runId, environment });
     let stdout = '';

@@ -19,6 +19,9 @@ const EnvSchema = z.object({
   ARENA_SANDBOX_POOL: z.coerce.number().int().min(0).max(64).default(2),
   ARENA_PYODIDE: z.enum(['on', 'off']).default('on'),
   ARENA_RUN_PROCESSES: z.coerce.number().int().min(4).max(4_096).default(64),
+  ARENA_JUDGES_FILE: z.string().min(1).optional(),
+  ARENA_JUDGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  ARENA_JUDGE_TIMEOUT_MS: Millis.default(120_000),
   ARENA_RUN_WALL_MS: Millis.default(10_000),
   ARENA_RUN_CPU_MS: Millis.default(5_000),
   ARENA_RUN_MEMORY_MB: z.coerce.number().int().min(8).max(4_096).default(128),
@@ -54,6 +57,8 @@ export interface ArenaConfig {
   /** Docker engines (`none` turns Docker off), the sandbox image and its warm pool per host. */
   docker: { hosts: string | undefined; image: string; poolSize: number };
   pyodide: boolean;
+  /** Judges file (unset: the execution-grounded judge only), calls at once, time-out per call. */
+  judges: { file: string | undefined; concurrency: number; timeoutMs: number };
   generation: { timeoutMs: number; idleTimeoutMs: number };
   deltaIntervalMs: number;
   leaderboard: {
@@ -106,6 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
       poolSize: e.ARENA_SANDBOX_POOL,
     },
     pyodide: e.ARENA_PYODIDE === 'on',
+    judges: {
+      file: e.ARENA_JUDGES_FILE ? path.resolve(e.ARENA_JUDGES_FILE) : undefined,
+      concurrency: e.ARENA_JUDGE_CONCURRENCY,
+      timeoutMs: e.ARENA_JUDGE_TIMEOUT_MS,
+    },
     generation: { timeoutMs: e.ARENA_GEN_TIMEOUT_MS, idleTimeoutMs: e.ARENA_GEN_IDLE_TIMEOUT_MS },
     deltaIntervalMs: e.ARENA_DELTA_INTERVAL_MS,
     leaderboard: {

@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../battles/entities/index.js';
+import { JudgementEntity } from '../judges/judgement.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SettingEntity } from './setting.entity.js';
 
@@ -13,7 +14,7 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
   return {
     type: 'postgres',
     url: target.url,
-    entities: [...ENTITIES, SettingEntity],
+    entities: [...ENTITIES, JudgementEntity, SettingEntity],
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,

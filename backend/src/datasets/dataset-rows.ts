@@ -153,7 +153,7 @@ export async function* datasetPages(
   salt: string,
 ): AsyncGenerator<DatasetRow[]> {
   if (name === 'judgements') {
-    // Judge verdicts are stored by the judge service, which has not landed yet: the data set is empty, with its schema.
+    yield* judgementPages(dataSource, query);
     return;
   }
   const categories = name === 'bigcodereward' ? await categoryIds(dataSource) : new Map<string, number>();
@@ -215,14 +215,62 @@ export async function* datasetPages(
   }
 }
 
+/** Judge verdicts in time order, a page at a time (keyset); the filters apply to the judged battle. */
+async function* judgementPages(dataSource: DataSource, query: DatasetQuery): AsyncGenerator<JudgementRow[]> {
+  let cursor: { at: string; id: string } | undefined;
+  for (;;) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    if (cursor) where.push(`(j.created_at, j.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
+    if (query.since) where.push(`j.created_at >= ${param(query.since)}::timestamptz`);
+    if (query.until) where.push(`j.created_at < ${param(query.until)}::timestamptz`);
+    if (query.category) where.push(`b.category = ${param(query.category)}`);
+    if (query.environment)
+      where.push(
+        `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
+      );
+    const rows = await dataSource.query<
+      (Omit<JudgementRow, 'order' | 'created_at'> & {
+        id: string;
+        judge_order: 'ab' | 'ba';
+        cursor_at: string;
+        created_at: Date;
+      })[]
+    >(
+      `SELECT j.id, j.battle_id, j.judge, j.mode, j.judge_order, j.verdict, j.reasoning, j.raw_output, j.latency_ms,
+              j.created_at, j.created_at::text AS cursor_at
+         FROM judgements j JOIN battles b ON b.id = j.battle_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY j.created_at, j.id
+        LIMIT ${PAGE_SIZE}`,
+      params,
+    );
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      battle_id: r.battle_id,
+      judge: r.judge,
+      mode: r.mode,
+      order: r.judge_order,
+      verdict: r.verdict,
+      reasoning: r.reasoning,
+      raw_output: r.raw_output,
+      latency_ms: r.latency_ms,
+      created_at: new Date(r.created_at).getTime() / 1000,
+    }));
+    const last = rows[rows.length - 1]!;
+    cursor = { at: last.cursor_at, id: last.id };
+    if (rows.length < PAGE_SIZE) return;
+  }
+}
+
 /** How many rows a data set has and when its newest row was made. */
 export async function datasetCounts(
   dataSource: DataSource,
   name: DatasetName,
 ): Promise<{ rows: number; lastUpdate: string | null }> {
-  if (name === 'judgements') return { rows: 0, lastUpdate: null };
   const [row] = await dataSource.query<{ n: string; last: Date | null }[]>(
-    `SELECT count(*) AS n, max(created_at) AS last FROM votes`,
+    `SELECT count(*) AS n, max(created_at) AS last FROM ${name === 'judgements' ? 'judgements' : 'votes'}`,
   );
   return { rows: Number(row?.n ?? 0), lastUpdate: row?.last ? new Date(row.last).toISOString() : null };
 }

@@ -49,6 +49,12 @@ export class MetricsService {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly judgements = new Counter({
+    name: 'arena_judgements_total',
+    help: 'Judge calls, by judge, mode and outcome (ok, unparseable, failed)',
+    labelNames: ['judge', 'mode', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly sockets = new Gauge({
     name: 'arena_socket_connections',
     help: 'Connected socket.io clients',

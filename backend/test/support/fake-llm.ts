@@ -6,7 +6,9 @@ export type FakeBehaviour =
   | { kind: 'cut'; text: string; afterChunks: number; chunkSize?: number }
   | { kind: 'error'; status: number; body: string }
   | { kind: 'midstream-error'; text: string; afterChunks: number }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Streams whatever `reply` answers to the request's messages (a judge that reads its prompt). */
+  | { kind: 'reply'; reply: (messages: { role: string; content: string }[]) => string; delayMs?: number };
 
 export interface FakeRequest {
   path: string;
@@ -93,7 +95,17 @@ export async function startFakeLlm(behaviours: Record<string, FakeBehaviour>): P
         apiKey: req.headers['x-api-key'] as string | undefined,
         anthropicVersion: req.headers['anthropic-version'] as string | undefined,
       });
-      const behaviour = behaviours[body.model] ?? {
+      const configured = behaviours[body.model];
+      const resolved: Exclude<FakeBehaviour, { kind: 'reply' }> | undefined =
+        configured?.kind === 'reply'
+          ? {
+              kind: 'stream',
+              text: configured.reply(body.messages as { role: string; content: string }[]),
+              chunkSize: 40,
+              ...(configured.delayMs !== undefined ? { delayMs: configured.delayMs } : {}),
+            }
+          : configured;
+      const behaviour: Exclude<FakeBehaviour, { kind: 'reply' }> = resolved ?? {
         kind: 'error',
         status: 404,
         body: `{"error":{"message":"model ${body.model} not found"}}`,

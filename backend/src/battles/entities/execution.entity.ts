@@ -18,6 +18,10 @@ export class ExecutionEntity extends BattleSidePart {
   @Column({ type: 'text', nullable: true })
   stdin: string | null;
 
+  /** `answer`: the model's code, run as the battle ran it; `rerun`: run again from the UI (possibly edited). */
+  @Column({ type: 'varchar', length: 8, default: 'answer' })
+  origin: 'answer' | 'rerun';
+
   @Column({ type: 'varchar', length: 16, nullable: true })
   status: RunStatus | null;
 

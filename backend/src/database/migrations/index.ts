@@ -2,6 +2,7 @@ import { Initial1795640712710 } from './1795640712710-Initial.js';
 import { VoterSalt1795644356481 } from './1795644356481-VoterSalt.js';
 import { VotesByTime1795644939506 } from './1795644939506-VotesByTime.js';
 import { ExecutionPreview1795650603768 } from './1795650603768-ExecutionPreview.js';
+import { JudgementsAndRunOrigin1795651689111 } from './1795651689111-JudgementsAndRunOrigin.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   VoterSalt1795644356481,
   VotesByTime1795644939506,
   ExecutionPreview1795650603768,
+  JudgementsAndRunOrigin1795651689111,
 ];

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { RunStatus } from '@arena/contracts';
+import {
+  judgeByExecution,
+  judgeOnce,
+  JudgeOutputError,
+  type BattleForJudging,
+  type CompleteFn,
+  type JudgeMode,
+  type JudgeOrder,
+} from '@arena/judge';
+import { DataSource } from 'typeorm';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { AnthropicProvider } from '../models/providers/anthropic.provider.js';
+import { OpenAiProvider } from '../models/providers/openai.provider.js';
+import type { ModelProvider } from '../models/providers/provider.js';
+import { JudgementEntity } from './judgement.entity.js';
+import { DEFAULT_JUDGES, loadJudgesFile, type JudgeSpec } from './judges-file.js';
+
+interface Task {
+  battleId: string;
+  judge: JudgeSpec;
+  mode: JudgeMode;
+  order: JudgeOrder;
+}
+
+/** Battles judged at start-up that finished while the arena was down (or before a judge was added). */
+const CATCH_UP_LIMIT = 10_000;
+
+/**
+ * Judges finished battles in the background: every configured judge, in each of its modes, in both orders
+ * (the execution judge is symmetric and runs once). Bounded concurrency, retries on unreadable verdicts,
+ * a time-out per call; work that is already stored is never redone, so a restart resumes where it stopped.
+ * Judgements are never sent to clients while a battle is live.
+ */
+@Injectable()
+export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = createLogger(JudgeService.name);
+  private judges: { spec: JudgeSpec; complete?: CompleteFn }[] = [];
+  private readonly queue: Task[] = [];
+  private readonly queued = new Set<string>();
+  private active = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly stopping = new AbortController();
+
+  constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const specs = this.config.judges.file ? await loadJudgesFile(this.config.judges.file) : DEFAULT_JUDGES;
+    this.judges = specs.map((spec) => ({
+      spec,
+      ...(spec.provider === 'execution' ? {} : { complete: this.completer(spec) }),
+    }));
+    this.logger.info({ judges: specs.map((s) => `${s.id} (${s.provider})`) }, 'judges loaded');
+    void this.catchUp().catch((err: unknown) => this.logger.error({ err }, 'judging catch-up failed'));
+  }
+
+  judgeIds(): string[] {
+    return this.judges.map((j) => j.spec.id);
+  }
+
+  /** Judge a battle that has finished generating and running (called by the battle runner). */
+  enqueue(battleId: string): void {
+    for (const { spec } of this.judges) {
+      for (const mode of spec.modes) {
+        for (const order of spec.provider === 'execution' ? (['ab'] as const) : (['ab', 'ba'] as const)) {
+          const key = `${battleId}|${spec.id}|${mode}|${order}`;
+          if (this.queued.has(key)) continue;
+          this.queued.add(key);
+          this.queue.push({ battleId, judge: spec, mode, order });
+        }
+      }
+    }
+    this.pump();
+  }
+
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async catchUp(): Promise<void> {
+    const wanted = this.judges.reduce(
+      (n, { spec }) => n + spec.modes.length * (spec.provider === 'execution' ? 1 : 2),
+      0,
+    );
+    if (wanted === 0) return;
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT b.id FROM battles b
+        WHERE b.status IN ('voting', 'revealed')
+          AND (SELECT count(*) FROM judgements j WHERE j.battle_id = b.id AND j.judge = ANY($1)) < $2
+        ORDER BY b.created_at LIMIT ${CATCH_UP_LIMIT}`,
+      [this.judgeIds(), wanted],
+    );
+    for (const row of rows) this.enqueue(row.id);
+    if (rows.length) this.logger.info({ battles: rows.length }, 'judging battles left unjudged');
+  }
+
+  private pump(): void {
+    while (this.active < this.config.judges.concurrency && this.queue.length > 0 && !this.stopping.signal.aborted) {
+      const task = this.queue.shift()!;
+      this.active++;
+      void this.perform(task).finally(() => {
+        this.active--;
+        this.queued.delete(`${task.battleId}|${task.judge.id}|${task.mode}|${task.order}`);
+        this.pump();
+        if (this.active === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
+    }
+  }
+
+  private async perform(task: Task): Promise<void> {
+    const repo = this.dataSource.getRepository(JudgementEntity);
+    const where = { battleId: task.battleId, judge: task.judge.id, mode: task.mode, order: task.order };
+    try {
+      if (await repo.existsBy(where)) return;
+      const battle = await this.load(task.battleId);
+      if (!battle) return;
+      const judge = this.judges.find((j) => j.spec.id === task.judge.id)!;
+      let row: Omit<JudgementEntity, 'id' | 'battle' | 'createdAt'>;
+      if (!judge.complete) {
+        const started = performance.now();
+        const j = judgeByExecution(
+          { ...(battle.executions.a ? { execution: battle.executions.a } : {}) },
+          {
+            ...(battle.executions.b ? { execution: battle.executions.b } : {}),
+          },
+        );
+        row = {
+          ...where,
+          verdict: j.verdict,
+          label: null,
+          reasoning: j.reasoning,
+          rawOutput: '',
+          latencyMs: Math.round(performance.now() - started),
+          attempts: 1,
+        };
+      } else {
+        const timeout = AbortSignal.timeout(this.config.judges.timeoutMs);
+        const j = await judgeOnce(judge.complete, battle, task.mode, task.order, {
+          retries: task.judge.retries,
+          signal: AbortSignal.any([timeout, this.stopping.signal]),
+        });
+        row = {
+          ...where,
+          verdict: j.verdict,
+          label: j.label ?? null,
+          reasoning: j.reasoning,
+          rawOutput: j.raw,
+          latencyMs: j.latencyMs,
+          attempts: j.attempts,
+        };
+      }
+      await repo
+        .createQueryBuilder()
+        .insert()
+        .values({ id: randomUUID(), ...row })
+        .orIgnore()
+        .execute();
+      this.metrics.judgements.inc({ judge: task.judge.id, mode: task.mode, outcome: 'ok' });
+    } catch (error) {
+      const outcome = error instanceof JudgeOutputError ? 'unparseable' : 'failed';
+      this.metrics.judgements.inc({ judge: task.judge.id, mode: task.mode, outcome });
+      if (!this.stopping.signal.aborted)
+        this.logger.warn(
+          { battleId: task.battleId, judge: task.judge.id, mode: task.mode, order: task.order, err: String(error) },
+          'judging failed; the battle is judged again at the next start',
+        );
+    }
+  }
+
+  /** What the judge sees: every user turn, both last answers, both sides' runs of the answer's own code. */
+  private async load(battleId: string): Promise<BattleForJudging | undefined> {
+    const turns = await this.dataSource.query<{ turn: number; prompt: string }[]>(
+      'SELECT turn, prompt FROM turns WHERE battle_id = $1 ORDER BY turn',
+      [battleId],
+    );
+    if (turns.length === 0) return undefined;
+    const last = turns[turns.length - 1]!.turn;
+    const answers = await this.dataSource.query<{ side: 'a' | 'b'; text: string }[]>(
+      'SELECT side, text FROM side_messages WHERE battle_id = $1 AND turn = $2',
+      [battleId, last],
+    );
+    const runs = await this.dataSource.query<
+      { side: 'a' | 'b'; status: RunStatus; stdout: string; stderr: string; exit_code: number | null }[]
+    >(
+      `SELECT DISTINCT ON (side) side, status, stdout, stderr, exit_code FROM executions
+        WHERE battle_id = $1 AND turn = $2 AND origin = 'answer' AND status IS NOT NULL
+        ORDER BY side, created_at`,
+      [battleId, last],
+    );
+    const run = (side: 'a' | 'b'): BattleForJudging['executions']['a'] => {
+      const r = runs.find((x) => x.side === side);
+      return r ? { status: r.status, stdout: r.stdout, stderr: r.stderr, exitCode: r.exit_code } : undefined;
+    };
+    const executions: BattleForJudging['executions'] = {};
+    const a = run('a');
+    const b = run('b');
+    if (a) executions.a = a;
+    if (b) executions.b = b;
+    return {
+      id: battleId,
+      instruction: turns.map((t) => t.prompt).join('\n\n'),
+      answers: {
+        a: answers.find((x) => x.side === 'a')?.text ?? '',
+        b: answers.find((x) => x.side === 'b')?.text ?? '',
+      },
+      executions,
+    };
+  }
+
+  private completer(spec: JudgeSpec): CompleteFn {
+    const apiKey = spec.apiKeyEnv ? process.env[spec.apiKeyEnv] : undefined;
+    if (spec.apiKeyEnv && !apiKey)
+      throw new Error(`judge ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
+    const provider: ModelProvider =
+      spec.provider === 'openai'
+        ? new OpenAiProvider({ baseUrl: spec.baseUrl!, model: spec.model!, ...(apiKey ? { apiKey } : {}) })
+        : new AnthropicProvider({
+            baseUrl: spec.baseUrl ?? 'https://api.anthropic.com',
+            model: spec.model!,
+            ...(apiKey ? { apiKey } : {}),
+          });
+    return async (messages, signal) => {
+      let text = '';
+      await provider.generate({ messages, signal, maxTokens: spec.maxTokens, onText: (t) => (text += t) });
+      return text;
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
+    this.queue.length = 0;
+    if (this.active > 0) await this.idle();
+  }
+}

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * A judge, configured like a model: `execution` needs no model (the execution-grounded judge); `openai` and
+ * `anthropic` call a model through the same providers as battles. `modes` says which prompt modes it runs.
+ */
+export const JudgeSpec = z
+  .strictObject({
+    id: z.string().regex(/^[\w.:/-]{1,128}$/, 'id: letters, digits and . _ : / - only, at most 128'),
+    provider: z.enum(['execution', 'openai', 'anthropic']),
+    model: z.string().min(1).optional(),
+    baseUrl: z.url().optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional(),
+    modes: z
+      .array(z.enum(['with_execution', 'without_execution']))
+      .min(1)
+      .default(['with_execution', 'without_execution']),
+    retries: z.number().int().min(0).max(5).default(2),
+    maxTokens: z.number().int().positive().max(32_000).default(2_048),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.provider !== 'execution' && !spec.model)
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'required: an LLM judge needs the model name' });
+    if (spec.provider === 'openai' && !spec.baseUrl)
+      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'required: an openai judge needs the endpoint URL' });
+  });
+export type JudgeSpec = z.infer<typeof JudgeSpec>;
+
+export const JudgesFile = z.array(JudgeSpec).superRefine((judges, ctx) => {
+  const seen = new Set<string>();
+  judges.forEach((j, i) => {
+    if (seen.has(j.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate judge id ${j.id}` });
+    seen.add(j.id);
+  });
+});
+
+/** Without a judges file the arena runs the execution-grounded judge only (offline, no model). */
+export const DEFAULT_JUDGES: JudgeSpec[] = [
+  { id: 'execution', provider: 'execution', modes: ['with_execution'], retries: 0, maxTokens: 1 },
+];
+
+export async function loadJudgesFile(file: string): Promise<JudgeSpec[]> {
+  const text = await readFile(file, 'utf8');
+  const raw: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  const parsed = JudgesFile.safeParse(raw);
+  if (!parsed.success)
+    throw new Error(
+      `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Winner } from '@arena/contracts';
+import {
+  combineOrders,
+  rewardReport,
+  type HumanVote,
+  type JudgeAgreement,
+  type JudgeMode,
+  type JudgeVerdict,
+  type Verdict,
+} from '@arena/judge';
+import { DataSource } from 'typeorm';
+
+const HUMAN: Record<Winner, Verdict> = { model_a: 'A', model_b: 'B', tie: 'tie', 'tie (bothbad)': 'both_bad' };
+
+export interface AgreementResponse {
+  judges: (JudgeAgreement & {
+    /** Battles this judge saw in both orders, and the share where the two verdicts differed. */
+    positionBias: { n: number; rate: number };
+    byEnvironment: JudgeAgreement['byCategory'];
+  })[];
+  /** Per judge with both modes: with-execution minus without-execution, on the battles both modes judged. */
+  executionDelta: {
+    judge: string;
+    n: number;
+    fourClassAccuracy: number;
+    threeClassAccuracy: number;
+    fourClassMacroF1: number;
+  }[];
+  leftOut: { votesWithoutJudgement: number; judgementsWithoutVote: number };
+}
+
+/**
+ * BigCodeReward agreement of the arena's judges with its human votes, from the stored rows: each battle's two
+ * orders combined into one verdict per (judge, mode), then the metrics overall, per category and environment.
+ */
+@Injectable()
+export class RewardService {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  async agreement(filter: { judge?: string; mode?: JudgeMode }): Promise<AgreementResponse> {
+    const votes = await this.dataSource.query<
+      { battle_id: string; winner: Winner; category: string | null; environment: string | null }[]
+    >(
+      `SELECT v.battle_id, v.winner, b.category,
+              (SELECT c.environment FROM code_extractions c WHERE c.battle_id = b.id ORDER BY c.turn DESC, c.side LIMIT 1) AS environment
+         FROM votes v JOIN battles b ON b.id = v.battle_id`,
+    );
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (filter.judge) where.push(`judge = $${params.push(filter.judge)}`);
+    if (filter.mode) where.push(`mode = $${params.push(filter.mode)}`);
+    const rows = await this.dataSource.query<
+      { battle_id: string; judge: string; mode: JudgeMode; judge_order: 'ab' | 'ba'; verdict: Verdict }[]
+    >(
+      `SELECT battle_id, judge, mode, judge_order, verdict FROM judgements ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+      params,
+    );
+    const grouped = new Map<string, { id: string; judge: string; mode: JudgeMode; ab?: Verdict; ba?: Verdict }>();
+    for (const row of rows) {
+      const key = `${row.battle_id}|${row.judge}|${row.mode}`;
+      const group = grouped.get(key) ?? { id: row.battle_id, judge: row.judge, mode: row.mode };
+      group[row.judge_order] = row.verdict;
+      grouped.set(key, group);
+    }
+    const combined: (JudgeVerdict & { bias?: boolean })[] = [];
+    for (const g of grouped.values()) {
+      if (g.ab && g.ba) {
+        const c = combineOrders(g.ab, g.ba);
+        combined.push({ id: g.id, judge: g.judge, mode: g.mode, verdict: c.verdict, bias: c.positionBias });
+      } else combined.push({ id: g.id, judge: g.judge, mode: g.mode, verdict: (g.ab ?? g.ba)! });
+    }
+    const human = (by: 'category' | 'environment'): HumanVote[] =>
+      votes.map((v) => ({
+        id: v.battle_id,
+        vote: HUMAN[v.winner],
+        category: (by === 'category' ? v.category : v.environment) ?? undefined,
+      }));
+    const byCategory = rewardReport(human('category'), combined);
+    const byEnvironment = rewardReport(human('environment'), combined);
+    const voted = new Set(votes.map((v) => v.battle_id));
+    const judges = byCategory.judges.map((j) => {
+      const both = combined.filter(
+        (c) => c.judge === j.judge && c.mode === j.mode && c.bias !== undefined && voted.has(c.id),
+      );
+      const env = byEnvironment.judges.find((e) => e.judge === j.judge && e.mode === j.mode);
+      return {
+        ...j,
+        positionBias: { n: both.length, rate: both.length ? both.filter((c) => c.bias).length / both.length : 0 },
+        byEnvironment: env?.byCategory ?? {},
+      };
+    });
+    const executionDelta = [...new Set(combined.map((c) => c.judge))].flatMap((judge) => {
+      const withIds = new Set(
+        combined.filter((c) => c.judge === judge && c.mode === 'with_execution').map((c) => c.id),
+      );
+      const withoutIds = new Set(
+        combined.filter((c) => c.judge === judge && c.mode === 'without_execution').map((c) => c.id),
+      );
+      const common = new Set([...withIds].filter((id) => withoutIds.has(id) && voted.has(id)));
+      if (common.size === 0) return [];
+      const on = combined.filter((c) => c.judge === judge && common.has(c.id));
+      const report = rewardReport(
+        human('category').filter((v) => common.has(v.id)),
+        on,
+      );
+      const w = report.judges.find((r) => r.mode === 'with_execution')!;
+      const wo = report.judges.find((r) => r.mode === 'without_execution')!;
+      return [
+        {
+          judge,
+          n: common.size,
+          fourClassAccuracy: w.fourClass.accuracy - wo.fourClass.accuracy,
+          threeClassAccuracy: w.threeClass.accuracy - wo.threeClass.accuracy,
+          fourClassMacroF1: w.fourClass.macroF1 - wo.fourClass.macroF1,
+        },
+      ];
+    });
+    return { judges, executionDelta, leftOut: byCategory.leftOut };
+  }
+}
