@@ -171,6 +171,19 @@ describe('the judge service on replayed Arena-Hard battles', () => {
       expect(got.fourClass.confusion).toEqual(want.fourClass.confusion);
       expect(got.threeClass.accuracy).toBeCloseTo(want.threeClass.accuracy, 12);
     }
+    for (const j of agreement.body.judges as unknown as {
+      fourClass: { accuracy: number };
+      intervals: { rounds: number; fourClassAccuracy: { low: number; high: number } };
+      leaderboard: { models: { model: string }[]; spearman: number | null };
+    }[]) {
+      expect(j.intervals.rounds).toBe(1000);
+      expect(j.intervals.fourClassAccuracy.low).toBeLessThanOrEqual(j.fourClass.accuracy);
+      expect(j.intervals.fourClassAccuracy.high).toBeGreaterThanOrEqual(j.fourClass.accuracy);
+      expect(j.leaderboard.models.map((m) => m.model).sort()).toEqual([
+        'replay-gpt-3.5-turbo-0125',
+        'replay-gpt-4-0613',
+      ]);
+    }
     // Without execution the judge always prefers whatever is shown first: every battle shows position bias.
     const blind = agreement.body.judges.find((j) => j.judge === 'judge-x' && j.mode === 'without_execution')!;
     expect(blind.positionBias).toEqual({ n: BATTLES, rate: 1 });

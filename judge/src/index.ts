@@ -8,3 +8,4 @@ export * from './verdict.js';
 export * from './reward.js';
 export * from './execution-judge.js';
 export * from './llm-judge.js';
+export * from './statistics.js';

@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Winner } from '@arena/contracts';
 import {
+  bootstrapAgreement,
   combineOrders,
+  compareBoards,
+  type AgreementIntervals,
+  type BoardComparison,
   rewardReport,
   type HumanVote,
   type JudgeAgreement,
@@ -18,6 +22,10 @@ export interface AgreementResponse {
     /** Battles this judge saw in both orders, and the share where the two verdicts differed. */
     positionBias: { n: number; rate: number };
     byEnvironment: JudgeAgreement['byCategory'];
+    /** Bootstrap 95% intervals of the headline metrics. */
+    intervals: AgreementIntervals;
+    /** The board this judge's verdicts imply (on every battle it judged) against the human board. */
+    leaderboard: BoardComparison;
   })[];
   /** Per judge with both modes: with-execution minus without-execution, on the battles both modes judged. */
   executionDelta: {
@@ -40,9 +48,16 @@ export class RewardService {
 
   async agreement(filter: { judge?: string; mode?: JudgeMode }): Promise<AgreementResponse> {
     const votes = await this.dataSource.query<
-      { battle_id: string; winner: Winner; category: string | null; environment: string | null }[]
+      {
+        battle_id: string;
+        winner: Winner;
+        category: string | null;
+        environment: string | null;
+        model_a_id: string;
+        model_b_id: string;
+      }[]
     >(
-      `SELECT v.battle_id, v.winner, b.category,
+      `SELECT v.battle_id, v.winner, b.category, b.model_a_id, b.model_b_id,
               (SELECT c.environment FROM code_extractions c WHERE c.battle_id = b.id ORDER BY c.turn DESC, c.side LIMIT 1) AS environment
          FROM votes v JOIN battles b ON b.id = v.battle_id`,
     );
@@ -79,7 +94,25 @@ export class RewardService {
     const byCategory = rewardReport(human('category'), combined);
     const byEnvironment = rewardReport(human('environment'), combined);
     const voted = new Set(votes.map((v) => v.battle_id));
+    const models = new Map(
+      (
+        await this.dataSource.query<{ id: string; model_a_id: string; model_b_id: string }[]>(
+          'SELECT id, model_a_id, model_b_id FROM battles WHERE id IN (SELECT DISTINCT battle_id FROM judgements)',
+        )
+      ).map((b) => [b.id, { modelA: b.model_a_id, modelB: b.model_b_id }]),
+    );
+    const humanBattles = votes.map((v) => ({ modelA: v.model_a_id, modelB: v.model_b_id, verdict: HUMAN[v.winner] }));
+    const humanById = new Map(votes.map((v) => [v.battle_id, HUMAN[v.winner]]));
     const judges = byCategory.judges.map((j) => {
+      const mine = combined.filter((c) => c.judge === j.judge && c.mode === j.mode);
+      const pairs = mine.flatMap((c) => {
+        const human = humanById.get(c.id);
+        return human ? [{ human, judge: c.verdict }] : [];
+      });
+      const judgeBattles = mine.flatMap((c) => {
+        const m = models.get(c.id);
+        return m ? [{ ...m, verdict: c.verdict }] : [];
+      });
       const both = combined.filter(
         (c) => c.judge === j.judge && c.mode === j.mode && c.bias !== undefined && voted.has(c.id),
       );
@@ -88,6 +121,8 @@ export class RewardService {
         ...j,
         positionBias: { n: both.length, rate: both.length ? both.filter((c) => c.bias).length / both.length : 0 },
         byEnvironment: env?.byCategory ?? {},
+        intervals: bootstrapAgreement(pairs, 1_000, 42),
+        leaderboard: compareBoards(humanBattles, judgeBattles),
       };
     });
     const executionDelta = [...new Set(combined.map((c) => c.judge))].flatMap((judge) => {
