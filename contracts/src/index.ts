@@ -7,3 +7,4 @@ export * from './validation.js';
 export * from './battle-state.js';
 export * from './leaderboard.js';
 export * from './datasets.js';
+export * from './reward.js';

@@ -124,6 +124,20 @@ describe('a battle in the browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it("shows the judges' agreement with the human vote", async () => {
+    const page = track(
+      await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage(),
+      'reward',
+    );
+    await page.goto(`${arena.url}/reward/`);
+    const row = page.getByTestId('reward-row').first();
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.textContent()).toMatch(/^execution · with execution1/);
+    expect(await page.locator('svg.chart rect').count()).toBe(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'reward.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
   it('lists the data sets with their counts, downloads and loading snippet', async () => {
     const page = track(
       await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage(),
@@ -132,7 +146,10 @@ describe('a battle in the browser', () => {
     await page.goto(`${arena.url}/datasets/`);
     const battles = page.getByTestId('dataset-battles');
     await expect.poll(() => battles.getByTestId('dataset-rows').textContent(), { timeout: 10_000 }).toBe('1');
-    expect(await page.getByTestId('dataset-judgements').getByTestId('dataset-rows').textContent()).toBe('0');
+    // The execution-grounded judge (the default) has judged the one finished battle.
+    await expect
+      .poll(() => page.getByTestId('dataset-judgements').getByTestId('dataset-rows').textContent(), { timeout: 10_000 })
+      .toBe('1');
     const href = await battles.getByRole('link', { name: 'PARQUET' }).getAttribute('href');
     const parquet = Buffer.from(await (await fetch(`${arena.url}${href}`)).arrayBuffer());
     expect(parquet.subarray(0, 4).toString()).toBe('PAR1');

@@ -18,6 +18,7 @@ export function Header() {
         {link('/', 'Battle')}
         {link('/watch/', 'Watch live')}
         {link('/leaderboard/', 'Leaderboard')}
+        {link('/reward/', 'Judges')}
         {link('/datasets/', 'Data sets')}
       </nav>
       <span className="tagline">code models, judged by running their code</span>

@@ -1,4 +1,5 @@
 import type {
+  AgreementResponse,
   BattleListItem,
   BattleSnapshot,
   DatasetSummary,
@@ -30,6 +31,7 @@ export const api = {
   battle: (id: string) => get<BattleSnapshot>(`/battles/${encodeURIComponent(id)}`),
   datasets: () => get<DatasetSummary[]>('/datasets'),
   leaderboard: (query: LeaderboardQuery) => get<LeaderboardResponse>(`/leaderboard${queryString(query)}`),
+  agreement: () => get<AgreementResponse>('/reward/agreement'),
   matrix: (query: LeaderboardQuery, kind: 'winrate' | 'count') =>
     get<MatrixResponse>(`/leaderboard/matrix${queryString({ ...query, kind })}`),
 };

@@ -1,12 +1,6 @@
-/** Agreement of a judge with human votes, as BigCodeReward reports it (and as scikit-learn computes it). */
-export interface AgreementMetrics {
-  n: number;
-  accuracy: number;
-  macroF1: number;
-  kappa: number;
-  mcc: number;
-  confusion: { labels: string[]; matrix: number[][] };
-}
+import type { AgreementMetrics } from '@arena/contracts';
+
+export type { AgreementMetrics };
 
 /**
  * Metrics of predicted labels against true ones. Labels are those given, else the sorted union of both

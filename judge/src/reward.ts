@@ -1,3 +1,4 @@
+import type { JudgeAgreement as ContractJudgeAgreement } from '@arena/contracts';
 import { agreement, toThreeClass, type AgreementMetrics } from './metrics.js';
 import type { Verdict } from './verdict.js';
 
@@ -90,14 +91,7 @@ export function readJudgement(raw: unknown, where: string): JudgeVerdict {
   return { id, judge, mode, verdict };
 }
 
-export interface JudgeAgreement {
-  judge: string;
-  mode: JudgeVerdict['mode'];
-  n: number;
-  fourClass: AgreementMetrics;
-  threeClass: AgreementMetrics;
-  byCategory: Record<string, { n: number; fourClass: AgreementMetrics; threeClass: AgreementMetrics }>;
-}
+export type JudgeAgreement = ContractJudgeAgreement;
 
 export interface RewardReport {
   judges: JudgeAgreement[];

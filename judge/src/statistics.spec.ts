@@ -40,7 +40,7 @@ describe('agreement intervals and board comparison', () => {
     expect(same.kendall).toBeCloseTo(1, 12);
     const inverted = compareBoards(
       human,
-      human.map((h) => ({ ...h, verdict: (h.verdict === 'A' ? 'B' : 'A') as Verdict })),
+      human.map((h) => ({ ...h, verdict: h.verdict === 'A' ? 'B' : 'A' })),
     );
     expect(inverted.spearman).toBeCloseTo(-1, 12);
     expect(inverted.models).toHaveLength(4);

@@ -1,19 +1,7 @@
+import type { AgreementIntervals, BoardComparison, Interval } from '@arena/contracts';
 import { aggregate, computeLeaderboard, quantile, seededRandom, type Outcome } from '@arena/ranking';
 import { agreement, toThreeClass } from './metrics.js';
 import type { Verdict } from './verdict.js';
-
-export interface Interval {
-  low: number;
-  high: number;
-}
-
-export interface AgreementIntervals {
-  rounds: number;
-  fourClassAccuracy: Interval;
-  fourClassKappa: Interval;
-  fourClassMacroF1: Interval;
-  threeClassAccuracy: Interval;
-}
 
 /**
  * 95% percentile intervals of the agreement metrics: the (human, judge) pairs resampled with replacement
@@ -117,13 +105,6 @@ export function kendallTau(x: readonly number[], y: readonly number[]): number {
 
 const OUTCOME: Record<Verdict, Outcome> = { A: 'model_a', B: 'model_b', tie: 'tie', both_bad: 'tie (bothbad)' };
 
-export interface BoardComparison {
-  /** Models both boards rate, with each board's Bradley-Terry rating. */
-  models: { model: string; human: number; judge: number }[];
-  spearman: number;
-  kendall: number;
-}
-
 /**
  * The leaderboard a judge's verdicts imply against the one human votes imply (Bradley-Terry on each set of
  * battles), compared by rank correlation over the models both rate.
@@ -164,3 +145,5 @@ export function compareBoards(
         : NaN,
   };
 }
+
+export type { AgreementIntervals, BoardComparison, Interval };

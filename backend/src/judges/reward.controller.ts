@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { parseInput } from '@arena/contracts';
+import { parseInput, type AgreementResponse } from '@arena/contracts';
 import { z } from 'zod';
-import { RewardService, type AgreementResponse } from './reward.service.js';
+import { RewardService } from './reward.service.js';
 
 const AgreementQuery = z.strictObject({
   judge: z.string().min(1).max(128).optional(),

@@ -1,14 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Winner } from '@arena/contracts';
+import type { AgreementResponse, Winner } from '@arena/contracts';
 import {
   bootstrapAgreement,
   combineOrders,
   compareBoards,
-  type AgreementIntervals,
-  type BoardComparison,
   rewardReport,
   type HumanVote,
-  type JudgeAgreement,
   type JudgeMode,
   type JudgeVerdict,
   type Verdict,
@@ -16,27 +13,6 @@ import {
 import { DataSource } from 'typeorm';
 
 const HUMAN: Record<Winner, Verdict> = { model_a: 'A', model_b: 'B', tie: 'tie', 'tie (bothbad)': 'both_bad' };
-
-export interface AgreementResponse {
-  judges: (JudgeAgreement & {
-    /** Battles this judge saw in both orders, and the share where the two verdicts differed. */
-    positionBias: { n: number; rate: number };
-    byEnvironment: JudgeAgreement['byCategory'];
-    /** Bootstrap 95% intervals of the headline metrics. */
-    intervals: AgreementIntervals;
-    /** The board this judge's verdicts imply (on every battle it judged) against the human board. */
-    leaderboard: BoardComparison;
-  })[];
-  /** Per judge with both modes: with-execution minus without-execution, on the battles both modes judged. */
-  executionDelta: {
-    judge: string;
-    n: number;
-    fourClassAccuracy: number;
-    threeClassAccuracy: number;
-    fourClassMacroF1: number;
-  }[];
-  leftOut: { votesWithoutJudgement: number; judgementsWithoutVote: number };
-}
 
 /**
  * BigCodeReward agreement of the arena's judges with its human votes, from the stored rows: each battle's two

@@ -1,0 +1,215 @@
+'use client';
+import type { AgreementResponse } from '@arena/contracts';
+import { useEffect, useState } from 'react';
+import { api } from '../../lib/api';
+
+type JudgeRow = AgreementResponse['judges'][number];
+
+const pct = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)}%`;
+const num = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
+const label = (j: JudgeRow): string => `${j.judge} · ${j.mode === 'with_execution' ? 'with execution' : 'without'}`;
+
+/** Four-class accuracy of each judge and mode, with its bootstrap 95% interval. */
+function AccuracyChart({ judges }: { judges: JudgeRow[] }) {
+  const width = 720;
+  const left = 250;
+  const rowHeight = 28;
+  const x = (v: number): number => left + v * (width - left - 30);
+  return (
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${judges.length * rowHeight + 30}`}
+      role="img"
+      aria-label="agreement with human votes"
+    >
+      {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+        <g key={t}>
+          <line x1={x(t)} x2={x(t)} y1={0} y2={judges.length * rowHeight} className="grid" />
+          <text x={x(t)} y={judges.length * rowHeight + 18} className="tick" textAnchor="middle">
+            {t * 100}%
+          </text>
+        </g>
+      ))}
+      {judges.map((j, i) => (
+        <g key={label(j)} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
+          <text x={left - 10} y={4} textAnchor="end" className="label">
+            {label(j)}
+          </text>
+          <rect
+            x={x(0)}
+            y={-8}
+            width={x(j.fourClass.accuracy) - x(0)}
+            height={16}
+            rx={3}
+            className={j.mode === 'with_execution' ? 'bar-exec' : 'bar-blind'}
+          />
+          {Number.isFinite(j.intervals.fourClassAccuracy.low) ? (
+            <line
+              x1={x(j.intervals.fourClassAccuracy.low)}
+              x2={x(j.intervals.fourClassAccuracy.high)}
+              y1={0}
+              y2={0}
+              className="ci"
+            />
+          ) : null}
+          <title>{`${label(j)}: ${pct(j.fourClass.accuracy)} [${pct(j.intervals.fourClassAccuracy.low)}, ${pct(j.intervals.fourClassAccuracy.high)}]`}</title>
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+function Confusion({ judge }: { judge: JudgeRow }) {
+  const { labels, matrix } = judge.fourClass.confusion;
+  const max = Math.max(1, ...matrix.flat());
+  return (
+    <table className="confusion">
+      <thead>
+        <tr>
+          <th>human ↓ / judge →</th>
+          {labels.map((l) => (
+            <th key={l}>{l}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {matrix.map((row, i) => (
+          <tr key={labels[i]}>
+            <th>{labels[i]}</th>
+            {row.map((v, j) => (
+              <td key={j} style={{ background: `rgba(124, 92, 255, ${(v / max) * 0.8})` }}>
+                {v}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export default function RewardPage() {
+  const [report, setReport] = useState<AgreementResponse>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let stop = false;
+    const load = async (): Promise<void> => {
+      try {
+        const r = await api.agreement();
+        if (!stop) {
+          setReport(r);
+          setError(undefined);
+        }
+      } catch (e) {
+        if (!stop) setError(e instanceof Error ? e.message : String(e));
+      }
+    };
+    void load();
+    const timer = setInterval(() => void load(), 10_000);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, []);
+
+  return (
+    <div className="page reward">
+      <h2>Judges against human votes</h2>
+      <p className="muted">
+        BigCodeReward agreement: every finished battle is judged in the background (LLM judges see it in both orders,
+        with and without the execution results); the verdicts are compared with the votes people cast. No voter ever
+        sees a verdict before voting.
+      </p>
+      {error ? <div className="banner">{error}</div> : null}
+      {report && report.judges.length === 0 ? (
+        <p className="muted" data-testid="reward-empty">
+          No judged battle has a vote yet.
+        </p>
+      ) : null}
+      {report && report.judges.length > 0 ? (
+        <>
+          <AccuracyChart judges={report.judges} />
+          <table className="lb-table" data-testid="reward-table">
+            <thead>
+              <tr>
+                <th>judge</th>
+                <th>n</th>
+                <th>4-class accuracy [95%]</th>
+                <th>macro-F1</th>
+                <th>κ</th>
+                <th>MCC</th>
+                <th>3-class accuracy</th>
+                <th>position bias</th>
+                <th>board ρ / τ</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.judges.map((j) => (
+                <tr key={label(j)} data-testid="reward-row">
+                  <td>{label(j)}</td>
+                  <td>{j.n}</td>
+                  <td>
+                    {pct(j.fourClass.accuracy)}{' '}
+                    <span className="muted">
+                      [{pct(j.intervals.fourClassAccuracy.low)}, {pct(j.intervals.fourClassAccuracy.high)}]
+                    </span>
+                  </td>
+                  <td>{num(j.fourClass.macroF1)}</td>
+                  <td>{num(j.fourClass.kappa)}</td>
+                  <td>{num(j.fourClass.mcc)}</td>
+                  <td>{pct(j.threeClass.accuracy)}</td>
+                  <td>{j.positionBias.n ? `${pct(j.positionBias.rate)} of ${j.positionBias.n}` : '–'}</td>
+                  <td>
+                    {num(j.leaderboard.spearman)} / {num(j.leaderboard.kendall)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {report.executionDelta.length ? (
+            <>
+              <h3>What seeing the execution results changes</h3>
+              <table className="lb-table" data-testid="reward-delta">
+                <thead>
+                  <tr>
+                    <th>judge</th>
+                    <th>battles</th>
+                    <th>Δ 4-class accuracy</th>
+                    <th>Δ 3-class accuracy</th>
+                    <th>Δ macro-F1</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.executionDelta.map((d) => (
+                    <tr key={d.judge}>
+                      <td>{d.judge}</td>
+                      <td>{d.n}</td>
+                      <td>{pct(d.fourClassAccuracy)}</td>
+                      <td>{pct(d.threeClassAccuracy)}</td>
+                      <td>{num(d.fourClassMacroF1)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+          <h3>Confusion matrices (4-class)</h3>
+          <div className="confusions">
+            {report.judges.map((j) => (
+              <div key={label(j)}>
+                <div className="muted">{label(j)}</div>
+                <Confusion judge={j} />
+              </div>
+            ))}
+          </div>
+          <p className="muted">
+            Left out: {report.leftOut.votesWithoutJudgement} votes not judged yet,{' '}
+            {report.leftOut.judgementsWithoutVote} judged battles without a vote.
+          </p>
+        </>
+      ) : null}
+    </div>
+  );
+}
