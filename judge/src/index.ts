@@ -9,3 +9,4 @@ export * from './reward.js';
 export * from './execution-judge.js';
 export * from './llm-judge.js';
 export * from './statistics.js';
+export * from './autoarena.js';

@@ -66,12 +66,17 @@ function describeRun(run: BattleForJudging['executions']['a'], budget: PromptBud
   return lines.join('\n');
 }
 
-/** The BigCodeReward-style judging prompt for one mode and one order. */
+const LABELS_NOTE = `Which answer is better? Think step by step, then end with exactly one of these labels on its own line:
+[[A>>B]] (A is significantly better), [[A>B]] (A is slightly better), [[A=B]] (tie, relatively the same),
+[[B>A]] (B is slightly better), [[B>>A]] (B is significantly better).`;
+
+/** The BigCodeReward-style judging prompt for one mode and one order (Arena-Hard's labels with `labels`). */
 export function judgePrompt(
   battle: BattleForJudging,
   mode: JudgeMode,
   order: JudgeOrder,
   budget: PromptBudget = DEFAULT_BUDGET,
+  format: 'json' | 'labels' = 'json',
 ): JudgeMessage[] {
   const [first, second] = order === 'ab' ? (['a', 'b'] as const) : (['b', 'a'] as const);
   const parts = [
@@ -84,9 +89,9 @@ export function judgePrompt(
     parts.push(`<execution_A>\n${describeRun(battle.executions[first], budget)}\n</execution_A>`);
     parts.push(`<execution_B>\n${describeRun(battle.executions[second], budget)}\n</execution_B>`);
   }
-  parts.push('Which answer is better? End with the JSON verdict.');
+  parts.push(format === 'json' ? 'Which answer is better? End with the JSON verdict.' : LABELS_NOTE);
   return [
-    { role: 'system', content: SYSTEM },
+    { role: 'system', content: format === 'json' ? SYSTEM : SYSTEM.slice(0, SYSTEM.indexOf('Verdicts:')).trim() },
     { role: 'user', content: parts.join('\n\n') },
   ];
 }
@@ -165,4 +170,31 @@ export function combineOrders(ab: Verdict, ba: Verdict): { verdict: Verdict; pos
   const score = SCORE[ab] + SCORE[ba];
   const verdict: Verdict = score > 0 ? 'A' : score < 0 ? 'B' : 'tie';
   return { verdict, positionBias: true };
+}
+
+const LABEL_OF: Record<Verdict, PairwiseLabel> = { A: 'A>B', B: 'B>A', tie: 'A=B', both_bad: 'A=B' };
+
+/** A verdict as Arena-Hard's five labels (a plain verdict is a slight preference; both bad is a tie). */
+export function verdictLabel(verdict: Verdict, label?: PairwiseLabel): PairwiseLabel {
+  return label ?? LABEL_OF[verdict];
+}
+
+/**
+ * One five-label judgement of answer A against answer B as shown (AutoCodeArena), with execution results;
+ * asked again up to `retries` times when no label can be read.
+ */
+export async function judgeLabel(
+  complete: CompleteFn,
+  battle: BattleForJudging,
+  options: { retries?: number; signal: AbortSignal; budget?: PromptBudget },
+): Promise<{ label: PairwiseLabel; raw: string; attempts: number }> {
+  const messages = judgePrompt(battle, 'with_execution', 'ab', options.budget, 'labels');
+  const retries = options.retries ?? 2;
+  let raw = '';
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    raw = await complete(messages, options.signal);
+    const parsed = parseVerdict(raw);
+    if (parsed.ok) return { label: verdictLabel(parsed.verdict, parsed.label), raw, attempts: attempt };
+  }
+  throw new JudgeOutputError(`no readable label after ${retries + 1} attempts`, raw, retries + 1);
 }
