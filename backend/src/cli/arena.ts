@@ -4,7 +4,8 @@
  *   arena serve                         start the arena (UI + API) on the configured or embedded services
  *   arena rank [--input FILE] [...]     leaderboard from a FastChat battles file or from the arena's database
  *   arena import --battles FILE         load FastChat clean-battle rows into the arena's database
- *   arena sandbox run --language L FILE run one program in the sandbox the arena would use for L
+ *   arena autoarena --prompts FILE... --models FILE --baseline ID [--judge ID] [--out DIR] [--limit N] [--concurrency N]
+  arena sandbox run --language L FILE run one program in the sandbox the arena would use for L
  * Bad input exits non-zero with a one-line reason.
  */
 import 'reflect-metadata';
@@ -43,14 +44,15 @@ import { DatasetsService } from '../datasets/datasets.service.js';
 import { loadVoteRows } from '../leaderboard/vote-rows.js';
 import { createSandboxRegistry } from '../sandboxes/sandbox-registry.factory.js';
 import { configureLogging } from '../logging/logger.js';
-
-class UsageError extends Error {}
+import { autoarena } from './autoarena.js';
+import { UsageError } from './usage.js';
 
 const USAGE = `usage:
   arena serve
   arena rank [--input FILE] [--method bt|elo] [--bootstrap N] [--seed S] [--anchor MODEL=RATING] [--category C] [--format table|json|csv]
   arena import --battles FILE
   arena reward --votes FILE --judgements FILE [--format table|json]
+  arena autoarena --prompts FILE... --models FILE --baseline ID [--judge ID] [--out DIR] [--limit N] [--concurrency N]
   arena sandbox run --language L FILE [--stdin FILE] [--timeout-ms N] [--memory-mb N] [--json]
   arena export --dataset battles|bigcodereward|judgements --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
 
@@ -485,6 +487,8 @@ async function main(argv: string[]): Promise<void> {
       return exportDataset(rest, config);
     case 'reward':
       return reward(rest);
+    case 'autoarena':
+      return autoarena(rest, config);
     case 'sandbox':
       process.exitCode = await sandbox(rest, config);
       return;

@@ -14,11 +14,8 @@ import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { AnthropicProvider } from '../models/providers/anthropic.provider.js';
-import { OpenAiProvider } from '../models/providers/openai.provider.js';
-import type { ModelProvider } from '../models/providers/provider.js';
 import { JudgementEntity } from './judgement.entity.js';
-import { DEFAULT_JUDGES, loadJudgesFile, type JudgeSpec } from './judges-file.js';
+import { DEFAULT_JUDGES, judgeCompleter, loadJudgesFile, type JudgeSpec } from './judges-file.js';
 
 interface Task {
   battleId: string;
@@ -54,10 +51,12 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     const specs = this.config.judges.file ? await loadJudgesFile(this.config.judges.file) : DEFAULT_JUDGES;
-    this.judges = specs.map((spec) => ({
-      spec,
-      ...(spec.provider === 'execution' ? {} : { complete: this.completer(spec) }),
-    }));
+    this.judges = await Promise.all(
+      specs.map(async (spec) => ({
+        spec,
+        ...(spec.provider === 'execution' ? {} : { complete: await judgeCompleter(spec) }),
+      })),
+    );
     this.logger.info({ judges: specs.map((s) => `${s.id} (${s.provider})`) }, 'judges loaded');
     void this.catchUp().catch((err: unknown) => this.logger.error({ err }, 'judging catch-up failed'));
   }
@@ -214,25 +213,6 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
         b: answers.find((x) => x.side === 'b')?.text ?? '',
       },
       executions,
-    };
-  }
-
-  private completer(spec: JudgeSpec): CompleteFn {
-    const apiKey = spec.apiKeyEnv ? process.env[spec.apiKeyEnv] : undefined;
-    if (spec.apiKeyEnv && !apiKey)
-      throw new Error(`judge ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
-    const provider: ModelProvider =
-      spec.provider === 'openai'
-        ? new OpenAiProvider({ baseUrl: spec.baseUrl!, model: spec.model!, ...(apiKey ? { apiKey } : {}) })
-        : new AnthropicProvider({
-            baseUrl: spec.baseUrl ?? 'https://api.anthropic.com',
-            model: spec.model!,
-            ...(apiKey ? { apiKey } : {}),
-          });
-    return async (messages, signal) => {
-      let text = '';
-      await provider.generate({ messages, signal, maxTokens: spec.maxTokens, onText: (t) => (text += t) });
-      return text;
     };
   }
 

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import type { CompleteFn } from '@arena/judge';
 import { z } from 'zod';
+import { createProvider } from '../models/provider-factory.js';
 
 /**
  * A judge, configured like a model: `execution` needs no model (the execution-grounded judge); `openai` and
@@ -53,4 +55,26 @@ export async function loadJudgesFile(file: string): Promise<JudgeSpec[]> {
       `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   return parsed.data;
+}
+
+/** An LLM judge's model as a completion function, through the same providers as battles. */
+export async function judgeCompleter(spec: JudgeSpec): Promise<CompleteFn> {
+  if (spec.provider === 'execution') throw new Error(`judge ${spec.id} needs no model`);
+  const provider = await createProvider(
+    {
+      id: spec.id,
+      name: spec.id,
+      provider: spec.provider,
+      model: spec.model!,
+      ...(spec.baseUrl ? { baseUrl: spec.baseUrl } : {}),
+      ...(spec.apiKeyEnv ? { apiKeyEnv: spec.apiKeyEnv } : {}),
+      weight: 1,
+    },
+    new Map(),
+  );
+  return async (messages, signal) => {
+    let text = '';
+    await provider.generate({ messages, signal, maxTokens: spec.maxTokens, onText: (t) => (text += t) });
+    return text;
+  };
 }

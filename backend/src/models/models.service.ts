@@ -6,12 +6,9 @@ import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { DEMO_MODELS, loadModelsFile, type ModelSpec } from './models-file.js';
 import { samplePair } from './pair-sampler.js';
-import { AnthropicProvider } from './providers/anthropic.provider.js';
-import { DemoProvider } from './providers/demo.provider.js';
-import { OpenAiProvider } from './providers/openai.provider.js';
+import { createProvider } from './provider-factory.js';
 import type { ModelProvider } from './providers/provider.js';
 import { ReplayIndex } from './providers/replay-index.js';
-import { ReplayProvider } from './providers/replay.provider.js';
 
 export interface ArenaModel {
   spec: ModelSpec;
@@ -21,14 +18,6 @@ export interface ArenaModel {
 }
 
 export const RANDOM = Symbol('RANDOM');
-
-/** The key named by `apiKeyEnv`, read from the environment at start-up (never stored, never sent to clients). */
-function apiKeyOf(spec: ModelSpec): string | undefined {
-  if (!spec.apiKeyEnv) return undefined;
-  const key = process.env[spec.apiKeyEnv];
-  if (!key) throw new Error(`model ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
-  return key;
-}
 
 /** The arena's models: from ARENA_MODELS_FILE or the built-in demo models; recorded in the database. */
 @Injectable()
@@ -50,7 +39,7 @@ export class ModelsService implements OnModuleInit {
         spec,
         ref: { id: spec.id, name: spec.name },
         weight: spec.weight,
-        provider: await this.createProvider(spec, replayIndexes),
+        provider: await createProvider(spec, replayIndexes),
       })),
     );
     const repo = this.dataSource.getRepository(ModelEntity);
@@ -69,39 +58,6 @@ export class ModelsService implements OnModuleInit {
       { models: specs.map((s) => s.id), source: this.config.modelsFile ?? 'built-in demo models' },
       'models loaded',
     );
-  }
-
-  private async createProvider(
-    spec: ModelSpec,
-    replayIndexes: Map<string, Promise<ReplayIndex>>,
-  ): Promise<ModelProvider> {
-    switch (spec.provider) {
-      case 'demo':
-        return new DemoProvider(spec.style ?? 'javascript', spec.tokensPerSecond ?? 100);
-      case 'replay': {
-        const key = `${spec.answersFile}\n${spec.questionsFile}`;
-        let index = replayIndexes.get(key);
-        if (!index) {
-          index = ReplayIndex.load(spec.answersFile!, spec.questionsFile!);
-          replayIndexes.set(key, index);
-        }
-        return new ReplayProvider(await index, spec.tokensPerSecond ?? 60);
-      }
-      case 'openai': {
-        const apiKey = spec.apiKeyEnv ? process.env[spec.apiKeyEnv] : undefined;
-        if (spec.apiKeyEnv && !apiKey)
-          throw new Error(`model ${spec.id}: environment variable ${spec.apiKeyEnv} is not set`);
-        return new OpenAiProvider({ baseUrl: spec.baseUrl!, model: spec.model!, ...(apiKey ? { apiKey } : {}) });
-      }
-      case 'anthropic': {
-        const apiKey = apiKeyOf(spec);
-        return new AnthropicProvider({
-          baseUrl: spec.baseUrl ?? 'https://api.anthropic.com',
-          model: spec.model!,
-          ...(apiKey ? { apiKey } : {}),
-        });
-      }
-    }
   }
 
   publicList(): PublicModel[] {
