@@ -104,12 +104,14 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'arena-bench-judging-'));
 // Phase 1: battles to judge (the execution judge only).
 {
   const arena = await startArenaProcess(MODELS, { ARENA_DATA_DIR: dataDir, ARENA_RUN_WALL_MS: '2000' });
-  const socket = await connect(arena.url);
-  for (let i = 0; i < BATTLES; i += 10)
+  // A fresh voter per ten battles: battle creation is rate-limited per voter.
+  for (let i = 0; i < BATTLES; i += 10) {
+    const socket = await connect(arena.url);
     await Promise.all(
       Array.from({ length: Math.min(10, BATTLES - i) }, (_, k) => playBattle(socket, `Task ${i + k}: FizzBuzz`)),
     );
-  socket.disconnect();
+    socket.disconnect();
+  }
   await arena.stop();
 }
 

@@ -3,5 +3,6 @@ await import('./battle-latency.js');
 await import('./ranking.js');
 // Needs a Docker engine with the sandbox image.
 await import('./sandboxes.js');
+await import('./judging.js');
 // Needs PostgreSQL (TEST_POSTGRES_URL, default 127.0.0.1:5432/test).
 await import('./datasets.js');

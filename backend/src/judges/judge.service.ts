@@ -17,6 +17,12 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { JudgementEntity } from './judgement.entity.js';
 import { DEFAULT_JUDGES, judgeCompleter, loadJudgesFile, type JudgeSpec } from './judges-file.js';
 
+interface Material {
+  battle: BattleForJudging;
+  /** `judge|mode|order` of the verdicts already stored. */
+  done: Set<string>;
+}
+
 interface Task {
   battleId: string;
   judge: JudgeSpec;
@@ -39,7 +45,12 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
   private judges: { spec: JudgeSpec; complete?: CompleteFn }[] = [];
   private readonly queue: Task[] = [];
   private readonly queued = new Set<string>();
+  /** Per battle with queued tasks: how many remain, and its material once read. */
+  private readonly materials = new Map<string, { remaining: number; promise?: Promise<Material | undefined> }>();
+  /** Judge calls running now (bounded by the concurrency). */
   private active = 0;
+  /** Tasks not finished yet, their verdict's write included. */
+  private inProgress = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly stopping = new AbortController();
 
@@ -74,6 +85,9 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
           if (this.queued.has(key)) continue;
           this.queued.add(key);
           this.queue.push({ battleId, judge: spec, mode, order });
+          const material = this.materials.get(battleId) ?? { remaining: 0 };
+          material.remaining++;
+          this.materials.set(battleId, material);
         }
       }
     }
@@ -82,7 +96,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.inProgress === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -104,25 +118,36 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private pump(): void {
+    this.prefetch();
     while (this.active < this.config.judges.concurrency && this.queue.length > 0 && !this.stopping.signal.aborted) {
       const task = this.queue.shift()!;
       this.active++;
-      void this.perform(task).finally(() => {
+      this.inProgress++;
+      let released = false;
+      // The slot is given back as soon as the judge has answered: storing the verdict does not hold a call.
+      const release = (): void => {
+        if (released) return;
+        released = true;
         this.active--;
-        this.queued.delete(`${task.battleId}|${task.judge.id}|${task.mode}|${task.order}`);
         this.pump();
-        if (this.active === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      };
+      void this.perform(task, release).finally(() => {
+        release();
+        this.finished(task.battleId);
+        this.inProgress--;
+        this.queued.delete(`${task.battleId}|${task.judge.id}|${task.mode}|${task.order}`);
+        if (this.inProgress === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
     }
   }
 
-  private async perform(task: Task): Promise<void> {
+  private async perform(task: Task, release: () => void): Promise<void> {
     const repo = this.dataSource.getRepository(JudgementEntity);
     const where = { battleId: task.battleId, judge: task.judge.id, mode: task.mode, order: task.order };
     try {
-      if (await repo.existsBy(where)) return;
-      const battle = await this.load(task.battleId);
-      if (!battle) return;
+      const loaded = await this.shared(task.battleId);
+      if (!loaded || loaded.done.has(`${task.judge.id}|${task.mode}|${task.order}`)) return;
+      const { battle } = loaded;
       const judge = this.judges.find((j) => j.spec.id === task.judge.id)!;
       let row: Omit<JudgementEntity, 'id' | 'battle' | 'createdAt'>;
       if (!judge.complete) {
@@ -176,6 +201,44 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
+  /**
+   * A battle's judging material and the verdicts it already has, read once for all its queued tasks (a
+   * battle has up to four per LLM judge): the database sees a few queries per battle, not per call.
+   */
+  private shared(battleId: string): Promise<Material | undefined> {
+    const entry = this.materials.get(battleId);
+    if (!entry) return this.read(battleId);
+    entry.promise ??= this.read(battleId);
+    return entry.promise;
+  }
+
+  private read(battleId: string): Promise<Material | undefined> {
+    return Promise.all([
+      this.load(battleId),
+      this.dataSource.query<{ judge: string; mode: string; judge_order: string }[]>(
+        'SELECT judge, mode, judge_order FROM judgements WHERE battle_id = $1',
+        [battleId],
+      ),
+    ]).then(([battle, rows]) =>
+      battle ? { battle, done: new Set(rows.map((r) => `${r.judge}|${r.mode}|${r.judge_order}`)) } : undefined,
+    );
+  }
+
+  /** A task of this battle has finished: the material goes once none is left. */
+  private finished(battleId: string): void {
+    const entry = this.materials.get(battleId);
+    if (entry && --entry.remaining <= 0) this.materials.delete(battleId);
+  }
+
+  /** Read ahead the material of the battles next in line, so a free slot never waits for the database. */
+  private prefetch(): void {
+    const window = this.config.judges.concurrency * 2;
+    for (const task of this.queue.slice(0, window)) {
+      const entry = this.materials.get(task.battleId);
+      if (entry && !entry.promise) entry.promise = this.read(task.battleId).catch(() => undefined);
+    }
+  }
+
   /** What the judge sees: every user turn, both last answers, both sides' runs of the answer's own code. */
   private async load(battleId: string): Promise<BattleForJudging | undefined> {
     const turns = await this.dataSource.query<{ turn: number; prompt: string }[]>(
@@ -219,6 +282,6 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     this.stopping.abort();
     this.queue.length = 0;
-    if (this.active > 0) await this.idle();
+    if (this.inProgress > 0) await this.idle();
   }
 }
