@@ -47,10 +47,8 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly queued = new Set<string>();
   /** Per battle with queued tasks: how many remain, and its material once read. */
   private readonly materials = new Map<string, { remaining: number; promise?: Promise<Material | undefined> }>();
-  /** Judge calls running now (bounded by the concurrency). */
+  /** Tasks running now (bounded by the concurrency). */
   private active = 0;
-  /** Tasks not finished yet, their verdict's write included. */
-  private inProgress = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly stopping = new AbortController();
 
@@ -96,7 +94,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.inProgress === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -122,26 +120,17 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     while (this.active < this.config.judges.concurrency && this.queue.length > 0 && !this.stopping.signal.aborted) {
       const task = this.queue.shift()!;
       this.active++;
-      this.inProgress++;
-      let released = false;
-      // The slot is given back as soon as the judge has answered: storing the verdict does not hold a call.
-      const release = (): void => {
-        if (released) return;
-        released = true;
+      void this.perform(task).finally(() => {
         this.active--;
-        this.pump();
-      };
-      void this.perform(task, release).finally(() => {
-        release();
         this.finished(task.battleId);
-        this.inProgress--;
+        this.pump();
         this.queued.delete(`${task.battleId}|${task.judge.id}|${task.mode}|${task.order}`);
-        if (this.inProgress === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+        if (this.active === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
     }
   }
 
-  private async perform(task: Task, release: () => void): Promise<void> {
+  private async perform(task: Task): Promise<void> {
     const repo = this.dataSource.getRepository(JudgementEntity);
     const where = { battleId: task.battleId, judge: task.judge.id, mode: task.mode, order: task.order };
     try {
@@ -282,6 +271,6 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     this.stopping.abort();
     this.queue.length = 0;
-    if (this.inProgress > 0) await this.idle();
+    if (this.active > 0) await this.idle();
   }
 }
