@@ -19,6 +19,7 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { LeaderboardController } from './leaderboard/leaderboard.controller.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import { AutoArenaController } from './judges/autoarena.controller.js';
 import { JudgeService } from './judges/judge.service.js';
 import { RewardController } from './judges/reward.controller.js';
 import { RewardService } from './judges/reward.service.js';
@@ -56,6 +57,7 @@ export class AppModule {
         DatasetsController,
         SandboxAssetsController,
         RewardController,
+        AutoArenaController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },

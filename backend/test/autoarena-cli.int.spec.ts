@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, SHARED_DATA } from './support/test-arena.js';
+import { getJson, REPO_ROOT, SHARED_DATA, startTestArena } from './support/test-arena.js';
 
 const CLI = path.join(REPO_ROOT, 'backend/dist/cli/arena.js');
 const PROMPTS = path.join(SHARED_DATA, 'autocodearena-v0');
@@ -134,6 +134,19 @@ describe.skipIf(!existsSync(PROMPTS))('arena autoarena on the real AutoCodeArena
       /^scope,model,win_rate,low_5,high_95,rating,games\n/,
     );
     expect(await readFile(path.join(out, 'chart.svg'), 'utf8')).toContain('<svg');
+
+    // The arena shows the runs kept in its AutoCodeArena folder.
+    const arena = await startTestArena({ database: 'embedded', env: { ARENA_AUTOARENA_DIR: dir } });
+    try {
+      const runs = await getJson<{ name: string; baseline: string; prompts: number; overall: { model: string }[] }[]>(
+        `${arena.url}/api/autoarena`,
+      );
+      expect(runs.body).toHaveLength(1);
+      expect(runs.body[0]).toMatchObject({ name: 'out', baseline: 'demo-breeze', prompts: LIMIT });
+      expect(runs.body[0]!.overall.map((r) => r.model).sort()).toEqual(['demo-atlas', 'demo-dizzy']);
+    } finally {
+      await arena.stop();
+    }
   }, 600_000);
 
   it('refuses bad input with a one-line reason', () => {

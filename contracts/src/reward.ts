@@ -62,3 +62,23 @@ export interface AgreementResponse {
   }[];
   leftOut: { votesWithoutJudgement: number; judgementsWithoutVote: number };
 }
+
+/** One AutoCodeArena score: a model's win rate against the baseline with its 5–95% interval. */
+export interface AutoArenaScore {
+  model: string;
+  winRate: number;
+  low: number;
+  high: number;
+  rating: number;
+  games: number;
+}
+
+export interface AutoArenaRun {
+  /** The run's folder name. */
+  name: string;
+  baseline: string;
+  prompts: number;
+  updatedAt: string;
+  overall: AutoArenaScore[];
+  byCategory: Record<string, AutoArenaScore[]>;
+}

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,30 @@ describe('a battle in the browser', () => {
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    arena = await startArenaProcess(MODELS);
+    // One AutoCodeArena run, as `arena autoarena --out <dir>/sample` leaves it, for the Judges page.
+    const autoarena = await mkdtemp(path.join(os.tmpdir(), 'arena-e2e-autoarena-'));
+    await mkdir(path.join(autoarena, 'sample'));
+    const score = (model: string, winRate: number) => ({
+      model,
+      winRate,
+      low: winRate - 0.05,
+      high: winRate + 0.05,
+      rating: 1000,
+      games: 40,
+    });
+    await writeFile(
+      path.join(autoarena, 'sample', 'results.json'),
+      JSON.stringify({
+        baseline: 'demo-breeze',
+        prompts: 60,
+        overall: [score('demo-atlas', 0.62), score('demo-dizzy', 0.18)],
+        byCategory: {
+          web_design: [score('demo-atlas', 0.7), score('demo-dizzy', 0.2)],
+          problem_solving: [score('demo-atlas', 0.55), score('demo-dizzy', 0.15)],
+        },
+      }),
+    );
+    arena = await startArenaProcess(MODELS, { ARENA_AUTOARENA_DIR: autoarena });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -133,7 +157,11 @@ describe('a battle in the browser', () => {
     const row = page.getByTestId('reward-row').first();
     await row.waitFor({ timeout: 15_000 });
     expect(await row.textContent()).toMatch(/^execution · with execution1/);
-    expect(await page.locator('svg.chart rect').count()).toBe(1);
+    expect(await page.locator('svg.chart rect').count()).toBe(1 + 2);
+    const run = page.getByTestId('autoarena-run');
+    await run.waitFor();
+    expect(await run.textContent()).toMatch(/sample · 60 prompts against demo-breeze/);
+    expect(await run.textContent()).toContain('62.0%');
     await page.screenshot({ path: path.join(ARTIFACTS, 'reward.png'), fullPage: true });
     expect(errors).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import type {
   AgreementResponse,
+  AutoArenaRun,
   BattleListItem,
   BattleSnapshot,
   DatasetSummary,
@@ -32,6 +33,7 @@ export const api = {
   datasets: () => get<DatasetSummary[]>('/datasets'),
   leaderboard: (query: LeaderboardQuery) => get<LeaderboardResponse>(`/leaderboard${queryString(query)}`),
   agreement: () => get<AgreementResponse>('/reward/agreement'),
+  autoarena: () => get<AutoArenaRun[]>('/autoarena'),
   matrix: (query: LeaderboardQuery, kind: 'winrate' | 'count') =>
     get<MatrixResponse>(`/leaderboard/matrix${queryString({ ...query, kind })}`),
 };

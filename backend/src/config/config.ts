@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   ARENA_PYODIDE: z.enum(['on', 'off']).default('on'),
   ARENA_RUN_PROCESSES: z.coerce.number().int().min(4).max(4_096).default(64),
   ARENA_JUDGES_FILE: z.string().min(1).optional(),
+  ARENA_AUTOARENA_DIR: z.string().min(1).optional(),
   ARENA_JUDGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   ARENA_JUDGE_TIMEOUT_MS: Millis.default(120_000),
   ARENA_RUN_WALL_MS: Millis.default(10_000),
@@ -59,6 +60,8 @@ export interface ArenaConfig {
   pyodide: boolean;
   /** Judges file (unset: the execution-grounded judge only), calls at once, time-out per call. */
   judges: { file: string | undefined; concurrency: number; timeoutMs: number };
+  /** Where AutoCodeArena runs are kept (one folder per run, as `arena autoarena --out` writes): shown in the UI. */
+  autoarenaDir: string;
   generation: { timeoutMs: number; idleTimeoutMs: number };
   deltaIntervalMs: number;
   leaderboard: {
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
       poolSize: e.ARENA_SANDBOX_POOL,
     },
     pyodide: e.ARENA_PYODIDE === 'on',
+    autoarenaDir: path.resolve(e.ARENA_AUTOARENA_DIR ?? path.join(e.ARENA_DATA_DIR, 'autoarena')),
     judges: {
       file: e.ARENA_JUDGES_FILE ? path.resolve(e.ARENA_JUDGES_FILE) : undefined,
       concurrency: e.ARENA_JUDGE_CONCURRENCY,

@@ -1,5 +1,5 @@
 'use client';
-import type { AgreementResponse } from '@arena/contracts';
+import type { AgreementResponse, AutoArenaRun } from '@arena/contracts';
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api';
 
@@ -90,16 +90,88 @@ function Confusion({ judge }: { judge: JudgeRow }) {
   );
 }
 
+/** One AutoCodeArena run: win rates against the baseline with 5–95% intervals, overall and per category. */
+function AutoArenaRunView({ run }: { run: AutoArenaRun }) {
+  const categories = Object.keys(run.byCategory);
+  const width = 720;
+  const left = 250;
+  const rowHeight = 28;
+  const x = (v: number): number => left + v * (width - left - 30);
+  return (
+    <div className="autoarena-run" data-testid="autoarena-run">
+      <h3>
+        {run.name}{' '}
+        <span className="muted">
+          · {run.prompts} prompts against {run.baseline}
+        </span>
+      </h3>
+      <svg
+        className="chart"
+        viewBox={`0 0 ${width} ${run.overall.length * rowHeight + 30}`}
+        role="img"
+        aria-label="win rates"
+      >
+        {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+          <g key={t}>
+            <line x1={x(t)} x2={x(t)} y1={0} y2={run.overall.length * rowHeight} className="grid" />
+            <text x={x(t)} y={run.overall.length * rowHeight + 18} className="tick" textAnchor="middle">
+              {t * 100}%
+            </text>
+          </g>
+        ))}
+        {run.overall.map((r, i) => (
+          <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
+            <text x={left - 10} y={4} textAnchor="end" className="label">
+              {r.model}
+            </text>
+            <rect x={x(0)} y={-8} width={x(r.winRate) - x(0)} height={16} rx={3} className="bar-blind" />
+            <line x1={x(r.low)} x2={x(r.high)} y1={0} y2={0} className="ci" />
+          </g>
+        ))}
+      </svg>
+      <table className="lb-table">
+        <thead>
+          <tr>
+            <th>model</th>
+            <th>overall [5–95%]</th>
+            {categories.map((c) => (
+              <th key={c}>{c.replaceAll('_', ' ')}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {run.overall.map((r) => (
+            <tr key={r.model}>
+              <td>{r.model}</td>
+              <td>
+                {pct(r.winRate)}{' '}
+                <span className="muted">
+                  [{pct(r.low)}, {pct(r.high)}]
+                </span>
+              </td>
+              {categories.map((c) => (
+                <td key={c}>{pct(run.byCategory[c]?.find((x) => x.model === r.model)?.winRate)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export default function RewardPage() {
   const [report, setReport] = useState<AgreementResponse>();
+  const [runs, setRuns] = useState<AutoArenaRun[]>([]);
   const [error, setError] = useState<string>();
   useEffect(() => {
     let stop = false;
     const load = async (): Promise<void> => {
       try {
-        const r = await api.agreement();
+        const [r, auto] = await Promise.all([api.agreement(), api.autoarena()]);
         if (!stop) {
           setReport(r);
+          setRuns(auto);
           setError(undefined);
         }
       } catch (e) {
@@ -210,6 +282,15 @@ export default function RewardPage() {
           </p>
         </>
       ) : null}
+      <h2>AutoCodeArena</h2>
+      <p className="muted">
+        Runs of <code>arena autoarena</code> kept in the arena&apos;s AutoCodeArena folder: each model against the
+        baseline on a prompt set, judged in both orders (a strong preference counts three times).
+      </p>
+      {runs.length === 0 ? <p className="muted">No AutoCodeArena run yet.</p> : null}
+      {runs.map((run) => (
+        <AutoArenaRunView key={run.name} run={run} />
+      ))}
     </div>
   );
 }
