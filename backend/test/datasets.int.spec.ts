@@ -275,4 +275,34 @@ describe('data sets: exported, read back by independent readers, re-imported', (
     }
     expect(votes).toHaveLength(3);
   });
+
+  it('a re-run from the UI is kept as a re-run and never replaces the answer’s own run in bigcodereward', async () => {
+    const { battleId } = votes[0]!;
+    const answerRun = (await dataSource.getRepository(ExecutionEntity).findBy({ battleId, side: 'a' }))[0]!;
+    const voter = await connectClient(arena.url);
+    expect((await voter.socket.emitWithAck('battle:watch', { battleId })).ok).toBe(true);
+    const ack = await voter.socket.emitWithAck('run:request', {
+      battleId,
+      side: 'a',
+      code: 'console.log("edited by a person")',
+    });
+    if (!ack.ok) throw new Error(ack.error.message);
+    await waitForFrame(voter, (f) => f.event === 'run:end' && (f.payload as { runId: string }).runId === ack.runId);
+    voter.socket.disconnect();
+    const rows = (await (await fetch(`${arena.url}/api/datasets/bigcodereward.jsonl`)).text())
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            chat_session_id: string;
+            execution_output_A: string;
+            states: { model_A: { sandbox_logs_by_round: { origin: string; stdout: string }[][] } };
+          },
+      );
+    const row = rows.find((r) => r.chat_session_id === battleId)!;
+    expect(row.execution_output_A).toBe(answerRun.stdout);
+    expect(row.states.model_A.sandbox_logs_by_round[0]!.map((e) => e.origin)).toEqual(['answer', 'rerun']);
+    expect(row.states.model_A.sandbox_logs_by_round[0]![1]!.stdout).toBe('edited by a person\n');
+  });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Bumped whenever a column is added, removed or changes meaning. */
-export const DATASET_SCHEMA_VERSION = '1.0.0';
+export const DATASET_SCHEMA_VERSION = '1.1.0';
 
 export const DATASET_NAMES = ['battles', 'bigcodereward', 'judgements'] as const;
 export const DatasetName = z.enum(DATASET_NAMES);
@@ -37,6 +37,8 @@ export interface ExecutionRow {
   stdout: string;
   stderr: string;
   duration_ms: number | null;
+  /** `answer`: the model's code as the battle ran it; `rerun`: run again from the UI, possibly edited (since 1.1.0). */
+  origin: 'answer' | 'rerun';
 }
 
 /** `battles`: one row per human vote, the Chatbot Arena clean-battle schema plus code and executions. */
@@ -124,7 +126,7 @@ export const DATASET_COLUMNS: Record<
     {
       name: 'executions_a',
       type: 'json',
-      doc: 'side A runs [{turn, environment, runner, status, exit_code, stdout, stderr, duration_ms}]',
+      doc: 'side A runs [{turn, environment, runner, status, exit_code, stdout, stderr, duration_ms, origin: answer | rerun}]; re-runs from the UI may have edited code',
     },
     { name: 'executions_b', type: 'json', doc: 'side B runs, same shape' },
   ],
@@ -141,10 +143,10 @@ export const DATASET_COLUMNS: Record<
       doc: 'index of category_name among the export’s categories (sorted)',
     },
     { name: 'category_name', type: 'string', nullable: true, doc: 'battle category' },
-    { name: 'execution_output_A', type: 'string', doc: 'stdout of side A’s last run' },
-    { name: 'execution_output_B', type: 'string', doc: 'stdout of side B’s last run' },
-    { name: 'execution_error_A', type: 'string', doc: 'stderr of side A’s last run' },
-    { name: 'execution_error_B', type: 'string', doc: 'stderr of side B’s last run' },
+    { name: 'execution_output_A', type: 'string', doc: 'stdout of side A’s own run of its last answer (not a re-run)' },
+    { name: 'execution_output_B', type: 'string', doc: 'stdout of side B’s own run of its last answer (not a re-run)' },
+    { name: 'execution_error_A', type: 'string', doc: 'stderr of side A’s own run of its last answer (not a re-run)' },
+    { name: 'execution_error_B', type: 'string', doc: 'stderr of side B’s own run of its last answer (not a re-run)' },
     {
       name: 'states',
       type: 'json',

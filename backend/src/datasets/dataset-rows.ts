@@ -83,7 +83,7 @@ async function* votePages(dataSource: DataSource, query: DatasetQuery): AsyncGen
                  FROM code_extractions c WHERE c.battle_id = b.id) AS code,
               (SELECT coalesce(json_agg(json_build_object('side', e.side, 'turn', e.turn, 'environment', e.environment,
                         'runner', e.runner, 'status', e.status, 'exit_code', e.exit_code, 'stdout', e.stdout,
-                        'stderr', e.stderr, 'duration_ms', e.duration_ms) ORDER BY e.created_at, e.id), '[]')
+                        'stderr', e.stderr, 'duration_ms', e.duration_ms, 'origin', e.origin) ORDER BY e.created_at, e.id), '[]')
                  FROM executions e WHERE e.battle_id = b.id) AS runs
          FROM votes v JOIN battles b ON b.id = v.battle_id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -192,7 +192,10 @@ export async function* datasetPages(
           executions_b: d.executions.b,
         };
       }
-      const last = (side: 'a' | 'b'): ExecutionRow | undefined => d.executions[side].at(-1);
+      // The answer's own run of the last turn: re-runs from the UI (possibly edited code) are not the model's.
+      const last = (side: 'a' | 'b'): ExecutionRow | undefined =>
+        d.executions[side].filter((e) => e.origin === 'answer' && e.turn === d.prompts.length - 1)[0] ??
+        d.executions[side].at(-1);
       const state = (side: 'a' | 'b'): BigCodeRewardRow['states']['model_A'] => ({
         messages: d.conversation[side].map((m): [string, string] => [m.role, m.content]),
         sandbox_logs_by_round: d.prompts.map((_, turn) => d.executions[side].filter((e) => e.turn === turn)),
