@@ -47,55 +47,103 @@ interface VotePage {
   /** [turn, side, text] of every answer. */
   messages: [number, 'a' | 'b', string][];
   /** [side, environment, language, code] of every extraction, in turn order. */
-  code: [string, string, string, string][] | null;
+  code: [string, string, string, string][];
   runs: (ExecutionRow & { side: 'a' | 'b' })[];
 }
 
+type VoteHead = Omit<VotePage, 'prompts' | 'messages' | 'code' | 'runs'>;
+
+/** One page of votes (keyset on time and id) with the battle columns; the battles' parts come separately. */
+async function voteHeads(
+  dataSource: DataSource,
+  query: DatasetQuery,
+  cursor: { at: string; id: string } | undefined,
+): Promise<VoteHead[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  if (cursor) where.push(`(v.created_at, v.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
+  if (query.since) where.push(`v.created_at >= ${param(query.since)}::timestamptz`);
+  if (query.until) where.push(`v.created_at < ${param(query.until)}::timestamptz`);
+  if (query.category) where.push(`b.category = ${param(query.category)}`);
+  if (query.environment) {
+    where.push(
+      `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
+    );
+  }
+  return dataSource.query<VoteHead[]>(
+    `SELECT v.id AS vote_id, v.created_at::text AS cursor_at, v.voter_id, v.winner, v.created_at,
+            b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony
+       FROM votes v JOIN battles b ON b.id = v.battle_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY v.created_at, v.id
+      LIMIT ${PAGE_SIZE}`,
+    params,
+  );
+}
+
 /**
- * Votes in time order with everything their battle recorded, a page at a time: keyset pagination and one
- * query per page, the nested parts aggregated as JSON by PostgreSQL — memory stays flat whatever the size.
+ * Everything the page's battles recorded, as plain rows fetched in bulk (one query per table for the whole
+ * page, run at once on the pool) and put together here: PostgreSQL builds no JSON, Node parses none.
+ */
+async function withParts(dataSource: DataSource, heads: VoteHead[]): Promise<VotePage[]> {
+  const ids = [...new Set(heads.map((h) => h.battle_id))];
+  const [turns, messages, code, runs] = await Promise.all([
+    dataSource.query<{ battle_id: string; prompt: string }[]>(
+      'SELECT battle_id, prompt FROM turns WHERE battle_id = ANY($1::uuid[]) ORDER BY battle_id, turn',
+      [ids],
+    ),
+    dataSource.query<{ battle_id: string; turn: number; side: 'a' | 'b'; text: string }[]>(
+      'SELECT battle_id, turn, side, text FROM side_messages WHERE battle_id = ANY($1::uuid[]) ORDER BY turn',
+      [ids],
+    ),
+    dataSource.query<{ battle_id: string; side: string; environment: string; language: string; code: string }[]>(
+      'SELECT battle_id, side, environment, language, code FROM code_extractions WHERE battle_id = ANY($1::uuid[]) ORDER BY turn',
+      [ids],
+    ),
+    dataSource.query<(ExecutionRow & { battle_id: string; side: 'a' | 'b' })[]>(
+      `SELECT battle_id, side, turn, environment, runner, status, exit_code, stdout, stderr, duration_ms, origin
+         FROM executions WHERE battle_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+      [ids],
+    ),
+  ]);
+  const parts = new Map<string, Pick<VotePage, 'prompts' | 'messages' | 'code' | 'runs'>>();
+  const of = (id: string): Pick<VotePage, 'prompts' | 'messages' | 'code' | 'runs'> => {
+    let p = parts.get(id);
+    if (!p) {
+      p = { prompts: [], messages: [], code: [], runs: [] };
+      parts.set(id, p);
+    }
+    return p;
+  };
+  for (const t of turns) of(t.battle_id).prompts.push(t.prompt);
+  for (const m of messages) of(m.battle_id).messages.push([m.turn, m.side, m.text]);
+  for (const c of code) of(c.battle_id).code.push([c.side, c.environment, c.language, c.code]);
+  for (const { battle_id, ...run } of runs) of(battle_id).runs.push(run);
+  return heads.map((h) => ({ ...h, ...of(h.battle_id) }));
+}
+
+/**
+ * Votes in time order with everything their battle recorded, a page at a time: keyset pagination, the
+ * battles' parts fetched in bulk per page, and the next page read while the current one is written —
+ * memory stays flat whatever the size.
  */
 async function* votePages(dataSource: DataSource, query: DatasetQuery): AsyncGenerator<VotePage[]> {
-  let cursor: { at: string; id: string } | undefined;
+  const page = async (cursor: { at: string; id: string } | undefined): Promise<VotePage[]> =>
+    withParts(dataSource, await voteHeads(dataSource, query, cursor));
+  let next = page(undefined);
   for (;;) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (cursor) where.push(`(v.created_at, v.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
-    if (query.since) where.push(`v.created_at >= ${param(query.since)}::timestamptz`);
-    if (query.until) where.push(`v.created_at < ${param(query.until)}::timestamptz`);
-    if (query.category) where.push(`b.category = ${param(query.category)}`);
-    if (query.environment) {
-      where.push(
-        `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
-      );
-    }
-    const rows = await dataSource.query<VotePage[]>(
-      `SELECT v.id AS vote_id, v.created_at::text AS cursor_at, v.voter_id, v.winner, v.created_at,
-              b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony,
-              (SELECT coalesce(json_agg(t.prompt ORDER BY t.turn), '[]') FROM turns t WHERE t.battle_id = b.id) AS prompts,
-              (SELECT coalesce(json_agg(json_build_array(m.turn, m.side, m.text) ORDER BY m.turn), '[]')
-                 FROM side_messages m WHERE m.battle_id = b.id) AS messages,
-              (SELECT json_agg(json_build_array(c.side, c.environment, c.language, c.code) ORDER BY c.turn)
-                 FROM code_extractions c WHERE c.battle_id = b.id) AS code,
-              (SELECT coalesce(json_agg(json_build_object('side', e.side, 'turn', e.turn, 'environment', e.environment,
-                        'runner', e.runner, 'status', e.status, 'exit_code', e.exit_code, 'stdout', e.stdout,
-                        'stderr', e.stderr, 'duration_ms', e.duration_ms, 'origin', e.origin) ORDER BY e.created_at, e.id), '[]')
-                 FROM executions e WHERE e.battle_id = b.id) AS runs
-         FROM votes v JOIN battles b ON b.id = v.battle_id
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY v.created_at, v.id
-        LIMIT ${PAGE_SIZE}`,
-      params,
-    );
+    const rows = await next;
     if (rows.length === 0) return;
-    yield rows;
     const last = rows[rows.length - 1]!;
-    cursor = { at: last.cursor_at, id: last.vote_id };
-    if (rows.length < PAGE_SIZE) return;
+    const more = rows.length === PAGE_SIZE;
+    if (more) {
+      next = page({ at: last.cursor_at, id: last.vote_id });
+      // If the reader stops early, a failure of the page read ahead is nobody's to handle.
+      next.catch(() => undefined);
+    }
+    yield rows;
+    if (!more) return;
   }
 }
 
@@ -116,7 +164,7 @@ function detail(vote: VotePage): BattleDetail {
       ];
     });
   const lastCode = (side: 'a' | 'b'): BattleDetail['code']['a'] => {
-    const found = (vote.code ?? []).filter(([s]) => s === side).at(-1);
+    const found = vote.code.filter(([s]) => s === side).at(-1);
     return found ? { environment: found[1], language: found[2], code: found[3] } : undefined;
   };
   const runs = (side: 'a' | 'b'): ExecutionRow[] =>
