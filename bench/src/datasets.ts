@@ -118,6 +118,9 @@ try {
     ],
     {
       DATABASE_URL: url(database),
+      // BENCH_SERVER_NODE_OPTIONS (e.g. --max-old-space-size=160) caps the server's heap to see how much of its
+      // peak RSS is garbage not yet collected.
+      ...(process.env['BENCH_SERVER_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_SERVER_NODE_OPTIONS'] } : {}),
     },
   );
   try {
