@@ -36,7 +36,7 @@ export interface ClientToServerEvents {
   'battle:unwatch': (payload: BattleRefInput, ack: AckCallback<object>) => void;
   'battle:vote': (payload: BattleVoteInput, ack: AckCallback<{ models: { a: ModelRef; b: ModelRef } }>) => void;
   'run:request': (payload: RunRequestInput, ack: AckCallback<{ runId: string }>) => void;
-  'preview:log': (payload: PreviewLogInput, ack: AckCallback<object>) => void;
+  'preview:log': (payload: PreviewLogInput, ack: AckCallback<{ accepted: boolean }>) => void;
 }
 
 export interface ServerToClientEvents {

@@ -409,11 +409,12 @@ export class BattleRunnerService implements OnApplicationShutdown {
   }
 
   /**
-   * `preview:log`: the console of a web preview, as the browser that renders it reports it. The first socket
-   * that reports for a run is its reporter (every spectator renders the same page); the output cap of a
-   * server-side run applies. Lines join the run's output stream and its stored stdout/stderr.
+   * `preview:log`: the console of a web preview, as the browser that renders it reports it. Every watcher
+   * renders the same page, but only the battle's creator reports (a spectator could not make up output for
+   * it), and only from the first of the creator's sockets that does; the output cap of a server-side run
+   * applies. Lines join the run's output stream and its stored stdout/stderr. Returns whether they were taken.
    */
-  async previewLog(socketId: string, input: PreviewLogInput): Promise<void> {
+  async previewLog(voterId: string, socketId: string, input: PreviewLogInput): Promise<boolean> {
     const live = this.registry.get(input.battleId);
     if (!live) throw new ArenaError('not_found', 'that battle is not live any more');
     const run = live.turns
@@ -423,9 +424,10 @@ export class BattleRunnerService implements OnApplicationShutdown {
     const side = SIDES.find((s) => live.turns.some((t) => t.sides[s].runs.some((r) => r.runId === input.runId)));
     if (!run || !side) throw new ArenaError('not_found', 'no such run in this battle');
     if (!run.preview) throw new ArenaError('not_allowed', 'that run has no preview');
+    if (voterId !== live.creatorVoterId) return false;
     const budget = this.previewBudgets.get(input.runId) ?? { reporter: socketId, bytes: 0 };
     this.previewBudgets.set(input.runId, budget);
-    if (budget.reporter !== socketId) return;
+    if (budget.reporter !== socketId) return false;
     let stdout = '';
     let stderr = '';
     for (const entry of input.entries) {
@@ -463,6 +465,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
         'UPDATE executions SET output = output || $1, stdout = stdout || $2, stderr = stderr || $3 WHERE id = $4',
         [stdout + stderr, stdout, stderr, input.runId],
       );
+    return true;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -156,11 +156,13 @@ export class BattlesGateway
   }
 
   @SubscribeMessage('preview:log')
-  previewLog(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
+  previewLog(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ accepted: boolean }>> {
     return this.handle('preview:log', async () => {
       const input = parseInput(PreviewLogInput, body);
-      await this.runner.previewLog(socket.id, input);
-      return {};
+      return { accepted: await this.runner.previewLog(socket.data.voterId, socket.id, input) };
     });
   }
 
