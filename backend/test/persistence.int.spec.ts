@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BattleSnapshot } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import { BattleRunnerService } from '../src/battles/battle-runner.service.js';
 import { SideMessageEntity } from '../src/battles/entities/index.js';
 import { connectClient, getJson, startTestArena, statusIs, waitForFrame } from './support/test-arena.js';
 
@@ -79,6 +80,28 @@ describe('the embedded database', () => {
         expect(m.text.length).toBeGreaterThan(0);
       }
       voter.socket.disconnect();
+    } finally {
+      await arena.stop();
+    }
+  });
+
+  it('marks battles a dead process left in progress as failed, and leaves recent ones alone', async () => {
+    const arena = await startTestArena({ database: 'postgres' });
+    try {
+      const dataSource = arena.app.get(DataSource);
+      const insert = (id: string, age: string) =>
+        dataSource.query(
+          `INSERT INTO battles (id, status, model_a_id, model_b_id, creator_voter_id, anony, created_at)
+           VALUES ($1, 'generating', 'demo-atlas', 'demo-breeze', 'voter-x', true, now() - $2::interval)`,
+          [id, age],
+        );
+      await insert('00000000-0000-4000-8000-00000000000a', '1 day');
+      await insert('00000000-0000-4000-8000-00000000000b', '5 seconds');
+      expect(await arena.app.get(BattleRunnerService).sweepAbandoned()).toBe(1);
+      const rows = await dataSource.query<{ id: string; status: string }[]>(
+        'SELECT id, status FROM battles ORDER BY id',
+      );
+      expect(rows.map((r) => r.status)).toEqual(['failed', 'generating']);
     } finally {
       await arena.stop();
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
   ArenaError,
   SIDES,
@@ -37,9 +37,10 @@ const STREAM_PERSIST_MS = 500;
 
 /** Runs battles: streams both models, extracts and runs their code, persists everything as it happens. */
 @Injectable()
-export class BattleRunnerService implements OnApplicationShutdown {
+export class BattleRunnerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = createLogger(BattleRunnerService.name);
   private readonly running = new Set<Promise<void>>();
+  private sweeper?: NodeJS.Timeout;
   /** Per previewed run: which socket reports its console, and how much it has reported. */
   private readonly previewBudgets = new Map<string, { reporter: string; bytes: number }>();
 
@@ -53,6 +54,33 @@ export class BattleRunnerService implements OnApplicationShutdown {
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(JudgeService) private readonly judges: JudgeService,
   ) {}
+
+  /**
+   * Battles a process left `generating` or `running` when it died: no battle can still be in progress once
+   * the longest generation and both runs would have ended, so those are marked `failed` — safe with several
+   * processes on one database, since a live battle is never that old. Checked at start and every minute.
+   */
+  async sweepAbandoned(): Promise<number> {
+    const limitMs = this.config.generation.timeoutMs + 2 * this.config.runLimits.wallMs + 60_000;
+    const result = await this.dataSource.query<unknown[]>(
+      `UPDATE battles SET status = 'failed'
+        WHERE status IN ('generating', 'running') AND created_at < now() - ($1::int * interval '1 millisecond')
+        RETURNING id`,
+      [limitMs],
+    );
+    const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+    if (rows.length) this.logger.warn({ battles: rows.length }, 'battles abandoned by a stopped process marked failed');
+    return rows.length;
+  }
+
+  onApplicationBootstrap(): void {
+    const sweep = (): void => {
+      this.sweepAbandoned().catch((err: unknown) => this.logger.warn({ err }, 'sweeping abandoned battles failed'));
+    };
+    sweep();
+    this.sweeper = setInterval(sweep, 60_000);
+    this.sweeper.unref();
+  }
 
   /** Persist a new battle between two drawn models; it is durable before anyone hears of it. */
   async create(voterId: string, input: BattleCreateInput): Promise<LiveBattle> {
@@ -469,6 +497,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const live of this.registry.all())
       live.abort.abort(new ArenaError('unavailable', 'the server is shutting down'));
     await Promise.allSettled([...this.running]);
