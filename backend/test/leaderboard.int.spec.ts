@@ -105,6 +105,14 @@ describe('leaderboard from imported and live votes', () => {
     });
     if (!created.ok) throw new Error(created.error.message);
     await waitForFrame(voter, statusIs(created.battleId, 'voting'));
+    // A failing re-run from the UI before the vote says nothing about the model: both sides still "ran".
+    const rerun = await voter.socket.emitWithAck('run:request', {
+      battleId: created.battleId,
+      side: 'a',
+      code: 'throw new Error("edited into a failure")',
+    });
+    if (!rerun.ok) throw new Error(rerun.error.message);
+    await waitForFrame(voter, (f) => f.event === 'run:end' && (f.payload as { runId: string }).runId === rerun.runId);
     const vote = await voter.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner: 'model_a' });
     if (!vote.ok) throw new Error(vote.error.message);
     const after = (await getJson<LeaderboardResponse>(`${server.url}/api/leaderboard`)).body;

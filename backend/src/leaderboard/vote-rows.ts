@@ -34,6 +34,9 @@ interface RawVote {
 const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =>
   `(SELECT x.${column} FROM ${table} x WHERE x.battle_id = b.id AND x.turn = 0 AND x.side = '${s}' ${order} LIMIT 1)`;
 
+/** The answer's own run: a re-run from the UI (possibly edited code) says nothing about the model. */
+const ANSWER_RUN = "AND x.origin = 'answer' AND x.status IS NOT NULL ORDER BY x.created_at";
+
 /** Where reading stopped: the last vote's time as PostgreSQL text (microseconds kept) and its id. */
 export interface VoteCursor {
   createdAt: string;
@@ -58,8 +61,8 @@ export async function loadVoteRows(
       ${side('environment', 'code_extractions', 'b')} AS env_b,
       ${side('language', 'code_extractions', 'a')} AS lang_a,
       ${side('language', 'code_extractions', 'b')} AS lang_b,
-      ${side('status', 'executions', 'a', 'ORDER BY x.created_at DESC')} AS status_a,
-      ${side('status', 'executions', 'b', 'ORDER BY x.created_at DESC')} AS status_b
+      ${side('status', 'executions', 'a', ANSWER_RUN)} AS status_a,
+      ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b
     FROM votes v JOIN battles b ON b.id = v.battle_id
     ${since ? 'WHERE (v.created_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
     ORDER BY v.created_at, v.id`,
