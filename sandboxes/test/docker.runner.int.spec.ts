@@ -139,6 +139,49 @@ describe('limits and output', () => {
   });
 });
 
+describe('edge cases', () => {
+  it('runs Java in a package, with a main class that is not public', async () => {
+    const result = await run({
+      environment: 'java',
+      code: 'package com.example.app;\nclass Helper { static int twice(int x) { return 2 * x; } }\nclass App { public static void main(String[] a) { System.out.println(Helper.twice(21)); } }',
+      limits: { wallMs: 30_000 },
+    });
+    expect(result.status, result.stderr).toBe('ok');
+    expect(result.stdout).toBe('42\n');
+  });
+
+  it('a cancelled run stops at once and its container goes', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const started = performance.now();
+    let output = '';
+    const result = await runner.run(
+      { environment: 'bash', code: 'echo started; sleep 100', limits: { wallMs: 60_000 } },
+      { signal: controller.signal, onOutput: (c) => (output += c.data) },
+    );
+    expect(result.status).toBe('internal_error');
+    expect(result.message).toBe('run cancelled');
+    expect(output).toContain('started');
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses file names that leave the work dir', async () => {
+    const result = await run({ environment: 'bash', code: 'cat ../x', files: { '../escape.txt': 'x' } });
+    expect(result.status).toBe('internal_error');
+    expect(result.message).toMatch(/refused file name/);
+  });
+
+  it('writes extra files beside the program', async () => {
+    const result = await run({
+      environment: 'python',
+      code: 'print(open("data/input.csv").read().strip())',
+      files: { 'data/input.csv': 'a,b\n1,2' },
+    });
+    expect(result.status, result.stderr).toBe('ok');
+    expect(result.stdout).toBe('a,b\n1,2\n');
+  });
+});
+
 describe('several Docker hosts', () => {
   it('spreads runs over the hosts that answer and reports the one that does not', async () => {
     const multi = new DockerRunner({

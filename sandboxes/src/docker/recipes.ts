@@ -85,19 +85,31 @@ exec(code, main.__dict__)
 `;
 
 const JAVA_PUBLIC_CLASS = /^\s*public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)/m;
-const JAVA_MAIN_CLASS = /class\s+([A-Za-z_$][\w$]*)[^{]*\{[\s\S]*?public\s+static\s+void\s+main\s*\(/;
+const JAVA_CLASS = /\b(?:class|record|enum|interface)\s+([A-Za-z_$][\w$]*)/g;
+const JAVA_MAIN = /\bstatic\s+(?:public\s+)?void\s+main\s*\(/;
+
+/** The class declared last before `main`: the one that holds it (nested types aside). */
+function javaMainClass(code: string): string | undefined {
+  const at = JAVA_MAIN.exec(code)?.index;
+  if (at === undefined) return undefined;
+  let name: string | undefined;
+  for (const m of code.matchAll(JAVA_CLASS)) if (m.index < at) name = m[1];
+  return name;
+}
 const JAVA_PACKAGE = /^\s*package\s+([\w.]+)\s*;/m;
 const ES_MODULE = /^\s*(import\s*[\w*{'"]|export\s)|^(?:\s*(?:const|let|var)\s+[\w{}[\],\s]+=\s*)?await\s/m;
 
 function javaRecipe(code: string, memoryMb: number): Recipe {
-  const name = JAVA_PUBLIC_CLASS.exec(code)?.[1] ?? JAVA_MAIN_CLASS.exec(code)?.[1] ?? 'Main';
+  // javac wants a public class in a file of its name; the JVM wants the class that holds main.
+  const file = JAVA_PUBLIC_CLASS.exec(code)?.[1] ?? javaMainClass(code) ?? 'Main';
+  const main = javaMainClass(code) ?? file;
   const pkg = JAVA_PACKAGE.exec(code)?.[1];
   const heap = Math.max(32, Math.floor(memoryMb * 0.6));
   const jvm = `-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss8m`;
   return {
-    file: `${name}.java`,
-    compile: `javac -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -J-Xmx256m -encoding UTF-8 -d . ${name}.java`,
-    run: `java ${jvm} -Xmx${heap}m -cp . ${pkg ? `${pkg}.` : ''}${name}`,
+    file: `${file}.java`,
+    compile: `javac -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -J-Xmx256m -encoding UTF-8 -d . ${file}.java`,
+    run: `java ${jvm} -Xmx${heap}m -cp . ${pkg ? `${pkg}.` : ''}${main}`,
     minMemoryMb: 512,
     minProcesses: 64,
   };
