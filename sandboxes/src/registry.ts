@@ -65,21 +65,18 @@ export class SandboxRegistry {
 
   /** Which runner serves each environment, for `/api/health`. */
   describe(): Record<string, RunnerKind> {
-    const out: Record<string, RunnerKind> = {};
-    for (const environment of ENVIRONMENTS) {
-      if (environment === 'none') continue;
-      out[environment] = this.runnerFor(environment)?.kind ?? 'unavailable';
-    }
-    return out;
+    return this.perEnvironment((runner) => runner?.kind ?? 'unavailable');
   }
 
   /** How strongly each environment's runner isolates, for `/api/health`. */
   isolation(): Record<string, Isolation> {
-    const out: Record<string, Isolation> = {};
-    for (const environment of ENVIRONMENTS) {
-      if (environment === 'none') continue;
-      out[environment] = this.runnerFor(environment)?.isolation ?? 'none';
-    }
+    return this.perEnvironment((runner) => runner?.isolation ?? 'none');
+  }
+
+  private perEnvironment<T>(pick: (runner: Runner | undefined) => T): Record<string, T> {
+    const out: Record<string, T> = {};
+    for (const environment of ENVIRONMENTS)
+      if (environment !== 'none') out[environment] = pick(this.runnerFor(environment));
     return out;
   }
 

@@ -1,5 +1,6 @@
 import { build, type Plugin } from 'esbuild';
 import type { Environment, RunStatus } from '@arena/contracts';
+import { describeBuildError } from '../build-errors.js';
 import { runEnding } from '../result.js';
 import type { RunOptions, RunRequest, RunResult, Runner } from '../types.js';
 import { PROVIDED_IMPORTS, VENDOR_GLOBAL, vendorUrl, type VendorLibrary } from './vendor.js';
@@ -89,17 +90,7 @@ async function bundle(entry: string, source: string, loader: 'tsx' | 'jsx' | 'ts
     });
     code = result.outputFiles[0]?.text ?? '';
   } catch (error) {
-    const errors = (error as { errors?: { text: string; location?: { line: number; column: number } | null }[] })
-      .errors;
-    const text = errors?.length
-      ? errors
-          .map(
-            (e) =>
-              `main.${loader}${e.location ? `:${e.location.line}:${e.location.column + 1}` : ''} - error: ${e.text}`,
-          )
-          .join('\n')
-      : String(error);
-    throw new PreviewError('compile_error', text);
+    throw new PreviewError('compile_error', describeBuildError(error, `main.${loader}`));
   }
   if (missing.size > 0)
     throw new PreviewError(
