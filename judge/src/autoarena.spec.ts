@@ -71,7 +71,7 @@ describe('AutoCodeArena runs', () => {
       hasCode: (text: string) => text.includes('```'),
       execute: async (text: string) => ({
         environment: 'python',
-        run: { status: 'ok', stdout: text.slice(0, 5), stderr: '' },
+        run: { status: 'ok' as const, stdout: text.slice(0, 5), stderr: '' },
       }),
       judge: async (prompt: AutoPrompt, a: { model: string }, b: { model: string }) => {
         judged.push(`${prompt.uid}:${a.model}-${b.model}`);

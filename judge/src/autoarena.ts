@@ -1,4 +1,5 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import type { AutoArenaRun, AutoArenaScore, RunStatus } from '@arena/contracts';
 import path from 'node:path';
 import { aggregate, bootstrapRatings, fitBradleyTerry, quantile, toRatings, type BattleRow } from '@arena/ranking';
 import type { PairwiseLabel } from './verdict.js';
@@ -11,7 +12,7 @@ export interface AutoPrompt {
 }
 
 export interface AutoRun {
-  status: string;
+  status: RunStatus;
   stdout: string;
   stderr: string;
   exitCode?: number | null;
@@ -40,24 +41,11 @@ export interface AutoGame {
   raw: string;
 }
 
-export interface AutoScore {
-  model: string;
-  /** Expected score against the baseline from the Bradley-Terry fit (the baseline is 50%). */
-  winRate: number;
-  /** 5–95% bootstrap interval of `winRate`. */
-  low: number;
-  high: number;
-  rating: number;
-  /** Games played against the baseline (a strong preference counts 3). */
-  games: number;
-}
+/** A model's win rate against the baseline with its 5–95% bootstrap interval (`contracts`' shape). */
+export type AutoScore = AutoArenaScore;
 
-export interface AutoResults {
-  baseline: string;
-  prompts: number;
-  overall: AutoScore[];
-  byCategory: Record<string, AutoScore[]>;
-}
+/** Win rates overall and per category: what `GET /api/autoarena` serves for a run, less its name and time. */
+export type AutoResults = Omit<AutoArenaRun, 'name' | 'updatedAt'>;
 
 /** How many times each outcome counts, from the model's side: a strong preference counts 3. */
 function outcomes(game: AutoGame): { winner: 'model' | 'baseline' | 'tie'; weight: number } {

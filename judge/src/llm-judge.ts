@@ -1,4 +1,4 @@
-import type { ExecutionEvidence } from './execution-judge.js';
+import { judgeByExecution, type ExecutionEvidence, type Judgement } from './execution-judge.js';
 import { parseVerdict, type PairwiseLabel, type Verdict } from './verdict.js';
 
 export type JudgeMode = 'with_execution' | 'without_execution';
@@ -197,4 +197,10 @@ export async function judgeLabel(
     if (parsed.ok) return { label: verdictLabel(parsed.verdict, parsed.label), raw, attempts: attempt };
   }
   throw new JudgeOutputError(`no readable label after ${retries + 1} attempts`, raw, retries + 1);
+}
+
+/** The execution-grounded judge on the battle as an LLM judge would see it. */
+export function judgeBattleByExecution(battle: BattleForJudging): Judgement {
+  const side = (run: BattleForJudging['executions']['a']) => (run ? { execution: run } : {});
+  return judgeByExecution(side(battle.executions.a), side(battle.executions.b));
 }

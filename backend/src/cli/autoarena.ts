@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 import {
   autoArenaCsv,
   autoArenaSvg,
-  judgeByExecution,
+  judgeBattleByExecution,
   judgeLabel,
   runAutoArena,
   scoreAutoArena,
   verdictLabel,
-  type AutoAnswer,
+  type BattleForJudging,
   type AutoPrompt,
   type CompleteFn,
 } from '@arena/judge';
@@ -159,10 +159,6 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
   process.once('SIGTERM', onSignal);
   try {
     await registry.warm();
-    const runOf = (answer: AutoAnswer) =>
-      answer.run
-        ? { execution: { status: answer.run.status as 'ok', stdout: answer.run.stdout, stderr: answer.run.stderr } }
-        : {};
     const { games } = await runAutoArena({
       prompts,
       models: specs.map((s) => s.id).filter((id) => id !== values.baseline),
@@ -215,19 +211,16 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
         };
       },
       judge: async (prompt, a, b, signal) => {
-        if (!complete) {
-          const j = judgeByExecution(runOf(a), runOf(b));
-          return { label: verdictLabel(j.verdict), raw: j.reasoning };
-        }
-        const battle = {
+        const battle: BattleForJudging = {
           id: prompt.uid,
           instruction: prompt.instruction,
           answers: { a: a.text, b: b.text },
-          executions: {
-            ...(a.run ? { a: { ...a.run, status: a.run.status as 'ok' } } : {}),
-            ...(b.run ? { b: { ...b.run, status: b.run.status as 'ok' } } : {}),
-          },
+          executions: { ...(a.run ? { a: a.run } : {}), ...(b.run ? { b: b.run } : {}) },
         };
+        if (!complete) {
+          const j = judgeBattleByExecution(battle);
+          return { label: verdictLabel(j.verdict), raw: j.reasoning };
+        }
         const { label, raw } = await judgeLabel(complete, battle, {
           signal: AbortSignal.any([signal, AbortSignal.timeout(config.judges.timeoutMs)]),
         });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { RunStatus } from '@arena/contracts';
 import {
-  judgeByExecution,
+  judgeBattleByExecution,
   judgeOnce,
   JudgeOutputError,
   type BattleForJudging,
@@ -141,12 +141,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
       let row: Omit<JudgementEntity, 'id' | 'battle' | 'createdAt'>;
       if (!judge.complete) {
         const started = performance.now();
-        const j = judgeByExecution(
-          { ...(battle.executions.a ? { execution: battle.executions.a } : {}) },
-          {
-            ...(battle.executions.b ? { execution: battle.executions.b } : {}),
-          },
-        );
+        const j = judgeBattleByExecution(battle);
         row = {
           ...where,
           verdict: j.verdict,
