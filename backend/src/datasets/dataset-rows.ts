@@ -51,6 +51,30 @@ interface VotePage {
   runs: (ExecutionRow & { side: 'a' | 'b' })[];
 }
 
+/**
+ * The WHERE clause of one page: keyset after `cursor` on (created_at, id) of the rows in `alias` (votes or
+ * judgements), the time window on the same column, and category and environment on the battle `b`.
+ */
+function pageFilter(
+  query: DatasetQuery,
+  alias: 'v' | 'j',
+  cursor: { at: string; id: string } | undefined,
+): { where: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  if (cursor)
+    where.push(`(${alias}.created_at, ${alias}.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
+  if (query.since) where.push(`${alias}.created_at >= ${param(query.since)}::timestamptz`);
+  if (query.until) where.push(`${alias}.created_at < ${param(query.until)}::timestamptz`);
+  if (query.category) where.push(`b.category = ${param(query.category)}`);
+  if (query.environment)
+    where.push(
+      `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
+    );
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
 type VoteHead = Omit<VotePage, 'prompts' | 'messages' | 'code' | 'runs'>;
 
 /** One page of votes (keyset on time and id) with the battle columns; the battles' parts come separately. */
@@ -59,23 +83,12 @@ async function voteHeads(
   query: DatasetQuery,
   cursor: { at: string; id: string } | undefined,
 ): Promise<VoteHead[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown): string => `$${params.push(value)}`;
-  if (cursor) where.push(`(v.created_at, v.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
-  if (query.since) where.push(`v.created_at >= ${param(query.since)}::timestamptz`);
-  if (query.until) where.push(`v.created_at < ${param(query.until)}::timestamptz`);
-  if (query.category) where.push(`b.category = ${param(query.category)}`);
-  if (query.environment) {
-    where.push(
-      `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
-    );
-  }
+  const { where, params } = pageFilter(query, 'v', cursor);
   return dataSource.query<VoteHead[]>(
     `SELECT v.id AS vote_id, v.created_at::text AS cursor_at, v.voter_id, v.winner, v.created_at,
             b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony
        FROM votes v JOIN battles b ON b.id = v.battle_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ${where}
       ORDER BY v.created_at, v.id
       LIMIT ${PAGE_SIZE}`,
     params,
@@ -270,17 +283,7 @@ export async function* datasetPages(
 async function* judgementPages(dataSource: DataSource, query: DatasetQuery): AsyncGenerator<JudgementRow[]> {
   let cursor: { at: string; id: string } | undefined;
   for (;;) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown): string => `$${params.push(value)}`;
-    if (cursor) where.push(`(j.created_at, j.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
-    if (query.since) where.push(`j.created_at >= ${param(query.since)}::timestamptz`);
-    if (query.until) where.push(`j.created_at < ${param(query.until)}::timestamptz`);
-    if (query.category) where.push(`b.category = ${param(query.category)}`);
-    if (query.environment)
-      where.push(
-        `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
-      );
+    const { where, params } = pageFilter(query, 'j', cursor);
     const rows = await dataSource.query<
       (Omit<JudgementRow, 'order' | 'created_at'> & {
         id: string;
@@ -292,7 +295,7 @@ async function* judgementPages(dataSource: DataSource, query: DatasetQuery): Asy
       `SELECT j.id, j.battle_id, j.judge, j.mode, j.judge_order, j.verdict, j.reasoning, j.raw_output, j.latency_ms,
               j.created_at, j.created_at::text AS cursor_at
          FROM judgements j JOIN battles b ON b.id = j.battle_id
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ${where}
         ORDER BY j.created_at, j.id
         LIMIT ${PAGE_SIZE}`,
       params,
