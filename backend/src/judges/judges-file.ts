@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { CompleteFn } from '@arena/judge';
 import { z } from 'zod';
+import { ApiKeyEnv, ConfigId } from '../models/models-file.js';
 import { createProvider } from '../models/provider-factory.js';
 
 /**
@@ -10,14 +11,11 @@ import { createProvider } from '../models/provider-factory.js';
  */
 export const JudgeSpec = z
   .strictObject({
-    id: z.string().regex(/^[\w.:/-]{1,128}$/, 'id: letters, digits and . _ : / - only, at most 128'),
+    id: ConfigId,
     provider: z.enum(['execution', 'openai', 'anthropic']),
     model: z.string().min(1).optional(),
     baseUrl: z.url().optional(),
-    apiKeyEnv: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
-      .optional(),
+    apiKeyEnv: ApiKeyEnv.optional(),
     modes: z
       .array(z.enum(['with_execution', 'without_execution']))
       .min(1)

@@ -5,17 +5,19 @@ import { z } from 'zod';
 
 const DemoStyle = z.enum(['javascript', 'typescript', 'python', 'react', 'sloppy']);
 
+/** An id of a model or a judge, as kept in the database and the data sets. */
+export const ConfigId = z.string().regex(/^[\w.:/-]{1,128}$/, 'id: letters, digits and . _ : / - only, at most 128');
+/** The name of the environment variable that holds an API key (the key itself is never configured). */
+export const ApiKeyEnv = z.string().regex(/^[A-Z_][A-Z0-9_]*$/);
+
 export const ModelSpec = z
   .strictObject({
-    id: z.string().regex(/^[\w.:/-]{1,128}$/, 'id: letters, digits and . _ : / - only, at most 128'),
+    id: ConfigId,
     name: z.string().min(1).max(200),
     provider: z.enum(['openai', 'anthropic', 'replay', 'demo']),
     model: z.string().min(1).optional(),
     baseUrl: z.url().optional(),
-    apiKeyEnv: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
-      .optional(),
+    apiKeyEnv: ApiKeyEnv.optional(),
     weight: z.number().positive().default(1),
     answersFile: z.string().min(1).optional(),
     questionsFile: z.string().min(1).optional(),
