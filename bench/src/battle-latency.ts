@@ -8,18 +8,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  ARENA_NAMESPACE,
-  PROTOCOL_VERSION,
-  type ClientToServerEvents,
-  type GenDelta,
-  type ServerToClientEvents,
-} from '@arena/contracts';
-import { io, type Socket } from 'socket.io-client';
+import type { GenDelta } from '@arena/contracts';
+import type { Socket } from 'socket.io-client';
+import { connect } from './arena-client.js';
 import { REPO_ROOT, startArena, startPlainBroadcast } from './processes.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
-
-type ArenaClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const SPECTATORS = Number(process.env['BENCH_SPECTATORS'] ?? 100);
 const BATTLES = Number(process.env['BENCH_BATTLES'] ?? 20);
@@ -36,19 +29,6 @@ const PROMPTS = [
   'Merge sort an array',
   'Is it a palindrome?',
 ];
-
-function connect(url: string): Promise<ArenaClient> {
-  const socket: ArenaClient = io(`${url}${ARENA_NAMESPACE}`, {
-    transports: ['websocket'],
-    auth: { protocol: PROTOCOL_VERSION },
-    forceNew: true,
-    reconnection: false,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 interface Recorded {
   atMs: number;

@@ -12,17 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  ARENA_NAMESPACE,
-  PROTOCOL_VERSION,
-  type ClientToServerEvents,
-  type ServerToClientEvents,
-} from '@arena/contracts';
 import { startArenaProcess } from '@arena/testkit';
-import { io, type Socket } from 'socket.io-client';
+import { connect, type ArenaClient } from './arena-client.js';
 import { fmt, summarize, table } from './stats.js';
 
-type ArenaClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 const BATTLES = Number(process.env['BENCH_JUDGE_BATTLES'] ?? 150);
 const CONCURRENCY = 32;
 const LATENCY_MS = 200;
@@ -68,19 +61,6 @@ const judge = createServer((req: IncomingMessage, res: ServerResponse) => {
 });
 await new Promise<void>((resolve) => judge.listen(0, '127.0.0.1', resolve));
 const judgeUrl = `http://127.0.0.1:${(judge.address() as AddressInfo).port}/v1`;
-
-function connect(url: string): Promise<ArenaClient> {
-  const socket: ArenaClient = io(`${url}${ARENA_NAMESPACE}`, {
-    transports: ['websocket'],
-    auth: { protocol: PROTOCOL_VERSION },
-    forceNew: true,
-    reconnection: false,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 async function playBattle(socket: ArenaClient, prompt: string, lateness?: number[]): Promise<void> {
   const created = await socket.emitWithAck('battle:create', { prompt });
