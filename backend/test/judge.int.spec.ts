@@ -11,6 +11,7 @@ import {
   connectClient,
   getJson,
   SHARED_DATA,
+  replayModel,
   startTestArena,
   statusIs,
   waitForFrame,
@@ -86,17 +87,9 @@ describe('the judge service on replayed Arena-Hard battles', () => {
       judgesFile,
       `- id: judge-x\n  provider: openai\n  model: judge-model\n  baseUrl: ${fake.openaiUrl}\n- id: execution\n  provider: execution\n  modes: [with_execution]\n`,
     );
-    const replay = (model: string) => ({
-      id: `replay-${model}`,
-      name: `${model} (replay)`,
-      provider: 'replay',
-      answersFile: path.join(HARD, 'model_answer', `${model}.jsonl`),
-      questionsFile: path.join(HARD, 'question.jsonl'),
-      tokensPerSecond: 20_000,
-    });
     arena = await startTestArena({
       database: 'postgres',
-      models: [replay('gpt-4-0613'), replay('gpt-3.5-turbo-0125')],
+      models: [replayModel('gpt-4-0613', 20_000), replayModel('gpt-3.5-turbo-0125', 20_000)],
       env: { ARENA_JUDGES_FILE: judgesFile, ARENA_JUDGE_CONCURRENCY: '4' },
     });
     dataSource = arena.app.get(DataSource);

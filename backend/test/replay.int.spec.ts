@@ -9,6 +9,7 @@ import {
   SHARED_DATA,
   connectClient,
   getJson,
+  replayModel,
   startTestArena,
   statusIs,
   waitForFrame,
@@ -38,17 +39,9 @@ function question(uid: string): string {
 describe('battles with replay models on real Arena-Hard answers', () => {
   let arena: TestArena;
   beforeAll(async () => {
-    const replay = (model: string) => ({
-      id: `replay-${model}`,
-      name: `${model} (replay)`,
-      provider: 'replay',
-      answersFile: path.join(HARD, 'model_answer', `${model}.jsonl`),
-      questionsFile: path.join(HARD, 'question.jsonl'),
-      tokensPerSecond: 4000,
-    });
     arena = await startTestArena({
       database: 'postgres',
-      models: [replay('gpt-4-0613'), replay('gpt-3.5-turbo-0125')],
+      models: [replayModel('gpt-4-0613', 4_000), replayModel('gpt-3.5-turbo-0125', 4_000)],
     });
   });
   afterAll(async () => {

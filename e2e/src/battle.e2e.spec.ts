@@ -1,12 +1,11 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
-import { launchChromium } from './browser.js';
+import { startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
+import { ARTIFACTS, launchChromium, openPage } from './browser.js';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'e2e/artifacts');
 const MODELS = [
   {
     id: 'demo-atlas',
@@ -62,20 +61,9 @@ describe('a battle in the browser', () => {
     await arena?.stop();
   });
 
-  const track = (page: Page, who: string): Page => {
-    page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
-    return page;
-  };
-
   it('runs a battle from the UI with a spectator watching live, votes and reveals the models', async () => {
-    const voter = track(
-      await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage(),
-      'voter',
-    );
-    const spectator = track(
-      await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage(),
-      'spectator',
-    );
+    const voter = await openPage(browser, errors, 'voter', { width: 1440, height: 1000 });
+    const spectator = await openPage(browser, errors, 'spectator', { width: 1280, height: 900 });
 
     await voter.goto(arena.url);
     await voter.getByTestId('prompt-input').fill('Find all prime numbers below 100 with a sieve');
@@ -125,10 +113,7 @@ describe('a battle in the browser', () => {
   });
 
   it('shows the vote on the leaderboard with its interval, chart and heatmap', async () => {
-    const page = track(
-      await (await browser.newContext({ viewport: { width: 1440, height: 1100 } })).newPage(),
-      'leaderboard',
-    );
+    const page = await openPage(browser, errors, 'leaderboard', { width: 1440, height: 1100 });
     await page.goto(`${arena.url}/leaderboard/`);
     await expect.poll(() => page.getByTestId('leaderboard-row').count(), { timeout: 15_000 }).toBe(2);
     const text = (await page.getByTestId('leaderboard-table').textContent()) ?? '';
@@ -149,10 +134,7 @@ describe('a battle in the browser', () => {
   });
 
   it("shows the judges' agreement with the human vote", async () => {
-    const page = track(
-      await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage(),
-      'reward',
-    );
+    const page = await openPage(browser, errors, 'reward', { width: 1280, height: 900 });
     await page.goto(`${arena.url}/reward/`);
     const row = page.getByTestId('reward-row').first();
     await row.waitFor({ timeout: 15_000 });
@@ -167,10 +149,7 @@ describe('a battle in the browser', () => {
   });
 
   it('lists the data sets with their counts, downloads and loading snippet', async () => {
-    const page = track(
-      await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage(),
-      'datasets',
-    );
+    const page = await openPage(browser, errors, 'datasets', { width: 1280, height: 900 });
     await page.goto(`${arena.url}/datasets/`);
     const battles = page.getByTestId('dataset-battles');
     await expect.poll(() => battles.getByTestId('dataset-rows').textContent(), { timeout: 10_000 }).toBe('1');

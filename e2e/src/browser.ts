@@ -1,4 +1,24 @@
-import { chromium, type Browser } from 'playwright-core';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from '@arena/testkit';
+
+/** Where the browser tests save their screenshots. */
+export const ARTIFACTS = path.join(REPO_ROOT, 'e2e/artifacts');
+
+/**
+ * A page in a fresh browser context (its own storage, so its own voter) whose uncaught errors are
+ * collected in `errors` under the name `who`.
+ */
+export async function openPage(
+  browser: Browser,
+  errors: string[],
+  who: string,
+  viewport: { width: number; height: number },
+): Promise<Page> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
+  return page;
+}
 
 /** The system Chromium (Debian's package); no browser download happens here. */
 export function launchChromium(): Promise<Browser> {

@@ -1,11 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
-import { launchChromium } from './browser.js';
+import { startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
+import { ARTIFACTS, launchChromium, openPage } from './browser.js';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'e2e/artifacts');
 /** A React answer (a web preview) against a Python answer (run in a Docker container). */
 const MODELS = [
   { id: 'demo-ember', name: 'Demo Ember (scripted, React)', provider: 'demo', style: 'react', tokensPerSecond: 400 },
@@ -33,16 +32,8 @@ describe('web previews and edited re-runs in the browser', () => {
     await arena?.stop();
   });
 
-  const track = (page: Page, who: string): Page => {
-    page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
-    return page;
-  };
-
   it('renders the React answer in a sandboxed iframe, brings its console back, and re-runs edited Python with stdin', async () => {
-    const voter = track(
-      await (await browser.newContext({ viewport: { width: 1440, height: 1100 } })).newPage(),
-      'voter',
-    );
+    const voter = await openPage(browser, errors, 'voter', { width: 1440, height: 1100 });
     await voter.goto(arena.url);
     await voter.getByTestId('prompt-input').fill('Count the words of this request');
     await voter.getByTestId('start-battle').click();

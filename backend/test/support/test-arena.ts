@@ -22,6 +22,19 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '../../..');
 /** The shared reference data (real prompts and answers), read in place, never copied. */
 export const SHARED_DATA = path.resolve(process.env['ARENA_SHARED_DATA'] ?? path.join(REPO_ROOT, '../shared/data'));
+/** A `replay` model entry streaming the recorded Arena-Hard answers of `model` from the shared data. */
+export function replayModel(model: string, tokensPerSecond: number): Record<string, unknown> {
+  const hard = path.join(SHARED_DATA, 'arena-hard-v0.1');
+  return {
+    id: `replay-${model}`,
+    name: `${model} (replay)`,
+    provider: 'replay',
+    answersFile: path.join(hard, 'model_answer', `${model}.jsonl`),
+    questionsFile: path.join(hard, 'question.jsonl'),
+    tokensPerSecond,
+  };
+}
+
 export const POSTGRES_ADMIN_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A fresh database on the real PostgreSQL server, dropped by the returned function. */
