@@ -182,6 +182,33 @@ describe('edge cases', () => {
   });
 });
 
+describe('sharing an engine', () => {
+  it("a runner starting up sweeps only orphans, never another runner's fresh containers", async () => {
+    const spec = (created: number) => ({
+      Image: runner.image,
+      Cmd: ['true'],
+      Labels: { 'arena.sandbox': '1', 'arena.created': String(created), 'arena.owner': 'another-process' },
+    });
+    // Another live runner's container between create and start; and one a dead process left an hour ago.
+    const fresh = await docker.createContainer(spec(Date.now()));
+    const orphan = await docker.createContainer(spec(Date.now() - 60 * 60_000));
+    const second = new DockerRunner({ poolSize: 0 });
+    try {
+      expect(await second.start()).toBe(true);
+      for (let i = 0; i < 50; i++) {
+        const left = await docker.listContainers({ all: true, filters: { id: [orphan.id] } });
+        if (left.length === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await docker.listContainers({ all: true, filters: { id: [orphan.id] } })).toHaveLength(0);
+      expect(await docker.listContainers({ all: true, filters: { id: [fresh.id] } })).toHaveLength(1);
+    } finally {
+      await second.close();
+      await fresh.remove({ force: true });
+    }
+  });
+});
+
 describe('several Docker hosts', () => {
   it('spreads runs over the hosts that answer and reports the one that does not', async () => {
     const multi = new DockerRunner({

@@ -47,6 +47,8 @@ const EXIT_SIGXFSZ = 153;
 /** How long a run may go on producing output after its main process exited (children holding stdout). */
 const AFTER_EXIT_GRACE_MS = 150;
 const POLL_MS = 100;
+/** A stopped sandbox container younger than this may still belong to a live runner. */
+const STOPPED_GRACE_MS = 5 * 60_000;
 /** Base64 text per argv word; Linux caps one argument at 128 KiB. */
 const ARG_CHUNK = 96 * 1024;
 /** Everything passed in argv together stays well under the kernel's 2 MiB. */
@@ -207,13 +209,20 @@ export class DockerRunner implements Runner {
     });
   }
 
-  /** Containers another arena process left behind when it died (older than any run could be). */
+  /**
+   * Containers another arena process left behind when it died. Several processes may share an engine, so
+   * a container is an orphan only by age: a running one older than any warm container may be, a stopped
+   * one older than the moments another runner may hold it so (just created and not yet started, or just
+   * finished and being removed).
+   */
   private async sweep(host: Host): Promise<void> {
-    const stale = Date.now() - 2 * (this.options.maxIdleMs ?? 30 * 60_000);
+    const now = Date.now();
+    const stale = now - 2 * (this.options.maxIdleMs ?? 30 * 60_000);
     const containers = await host.config.docker.listContainers({ all: true, filters: { label: [LABEL] } });
     for (const info of containers) {
       const created = Number(info.Labels['arena.created'] ?? 0);
-      if (info.State !== 'running' || created < stale) this.remove(host, host.config.docker.getContainer(info.Id));
+      const orphan = info.State === 'running' ? created < stale : created < now - STOPPED_GRACE_MS;
+      if (orphan) this.remove(host, host.config.docker.getContainer(info.Id));
     }
   }
 
