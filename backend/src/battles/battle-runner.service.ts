@@ -73,12 +73,15 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
     return rows.length;
   }
 
-  onApplicationBootstrap(): void {
-    const sweep = (): void => {
-      this.sweepAbandoned().catch((err: unknown) => this.logger.warn({ err }, 'sweeping abandoned battles failed'));
-    };
-    sweep();
-    this.sweeper = setInterval(sweep, 60_000);
+  /** The first sweep finishes before the server takes battles; later ones run every minute. */
+  async onApplicationBootstrap(): Promise<void> {
+    const sweep = (): Promise<void> =>
+      this.sweepAbandoned().then(
+        () => undefined,
+        (err: unknown) => this.logger.warn({ err }, 'sweeping abandoned battles failed'),
+      );
+    await sweep();
+    this.sweeper = setInterval(() => void sweep(), 60_000);
     this.sweeper.unref();
   }
 
