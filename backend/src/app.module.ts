@@ -28,6 +28,19 @@ import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelsService, RANDOM } from './models/models.service.js';
 import { SamplePromptsService } from './models/sample-prompts.service.js';
+import { ClusterBus } from './realtime/cluster-bus.js';
+import { RateLimits } from './realtime/rate-limits.js';
+import { connectRedis, REDIS } from './realtime/redis.js';
+import { SessionsController } from './sessions/sessions.controller.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import type { Redis } from 'ioredis';
+
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis | undefined) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+}
 
 class SandboxLifecycle implements OnApplicationShutdown {
   constructor(@Inject(SandboxRegistry) private readonly sandboxes: SandboxRegistry) {}
@@ -58,6 +71,7 @@ export class AppModule {
         SandboxAssetsController,
         RewardController,
         AutoArenaController,
+        SessionsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
@@ -75,6 +89,11 @@ export class AppModule {
           },
         },
         SandboxLifecycle,
+        { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
+        RedisLifecycle,
+        ClusterBus,
+        RateLimits,
+        SessionsService,
         SocketEmitter,
         { provide: ArenaEmitter, useExisting: SocketEmitter },
         BattleRegistry,

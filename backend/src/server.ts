@@ -7,6 +7,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { ArenaConfig } from './config/config.js';
 import { NestPinoLogger, configureLogging, createLogger } from './logging/logger.js';
+import { ArenaIoAdapter } from './realtime/arena-io.adapter.js';
+import { REDIS } from './realtime/redis.js';
 
 export interface RunningArena {
   app: NestExpressApplication;
@@ -27,6 +29,7 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
     logger: new NestPinoLogger(),
     cors: { origin: true },
   });
+  app.useWebSocketAdapter(new ArenaIoAdapter(app, app.get(REDIS)));
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.enableShutdownHooks();
   app.disable('x-powered-by');

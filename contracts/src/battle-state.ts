@@ -85,14 +85,17 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
     case 'battle:revealed':
       snapshot.status = 'revealed';
       snapshot.models = payload.models;
-      snapshot.winner = payload.winner;
+      if (payload.winner) snapshot.winner = payload.winner;
       return 'applied';
     case 'battle:presence':
       snapshot.spectators = payload.spectators;
       return 'applied';
     case 'battle:state':
-      return 'ignored';
     case 'session':
+    case 'session:state':
+    case 'session:tally':
+    case 'session:update':
+    case 'session:removed':
       return 'ignored';
   }
 }

@@ -185,7 +185,10 @@ export interface BattleStatusEvent {
 export interface BattleRevealed {
   battleId: string;
   models: { a: ModelRef; b: ModelRef };
-  winner: Winner;
+  /** A session battle closed without any vote has no winner. */
+  winner?: Winner;
+  /** Set when a voting session's host closed the vote. */
+  sessionId?: string;
 }
 export interface BattlePresence {
   battleId: string;

@@ -17,6 +17,21 @@ import type {
   RunStart,
 } from './battle.js';
 import type { ErrorBody } from './errors.js';
+import type {
+  SessionBattleInput,
+  SessionCloseInput,
+  SessionCreateInput,
+  SessionHostInput,
+  SessionHostView,
+  SessionJoinInput,
+  SessionRefInput,
+  SessionRemoveInput,
+  SessionSnapshot,
+  SessionTallyEvent,
+  SessionUpdateEvent,
+  SessionVoteInput,
+  Tally,
+} from './session.js';
 
 export const PROTOCOL_VERSION = 1;
 export const ARENA_NAMESPACE = '/arena';
@@ -37,6 +52,21 @@ export interface ClientToServerEvents {
   'battle:vote': (payload: BattleVoteInput, ack: AckCallback<{ models: { a: ModelRef; b: ModelRef } }>) => void;
   'run:request': (payload: RunRequestInput, ack: AckCallback<{ runId: string }>) => void;
   'preview:log': (payload: PreviewLogInput, ack: AckCallback<{ accepted: boolean }>) => void;
+  'session:create': (
+    payload: SessionCreateInput,
+    ack: AckCallback<{ sessionId: string; joinCode: string; hostKey: string }>,
+  ) => void;
+  'session:join': (payload: SessionJoinInput, ack: AckCallback<{ snapshot: SessionSnapshot }>) => void;
+  /** The host (re)attaches with its key: from another device, after a reload or a reconnect. */
+  'session:host': (payload: SessionHostInput, ack: AckCallback<{ snapshot: SessionHostView }>) => void;
+  'session:battle': (payload: SessionBattleInput, ack: AckCallback<{ battleId: string }>) => void;
+  'session:vote': (payload: SessionVoteInput, ack: AckCallback<object>) => void;
+  'session:close': (
+    payload: SessionCloseInput,
+    ack: AckCallback<{ tally: Tally; models: { a: ModelRef; b: ModelRef } }>,
+  ) => void;
+  'session:remove': (payload: SessionRemoveInput, ack: AckCallback<object>) => void;
+  'session:leave': (payload: SessionRefInput, ack: AckCallback<object>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -51,6 +81,13 @@ export interface ServerToClientEvents {
   'battle:status': (payload: BattleStatusEvent) => void;
   'battle:revealed': (payload: BattleRevealed) => void;
   'battle:presence': (payload: BattlePresence) => void;
+  /** The session changed (a battle started or was closed): the whole public snapshot. */
+  'session:state': (payload: SessionSnapshot) => void;
+  'session:tally': (payload: SessionTallyEvent) => void;
+  /** Participant count changes, coalesced. */
+  'session:update': (payload: SessionUpdateEvent) => void;
+  /** Sent to a participant the host removed. */
+  'session:removed': (payload: { sessionId: string }) => void;
 }
 
 export type ServerEventName = keyof ServerToClientEvents;

@@ -8,3 +8,4 @@ export * from './battle-state.js';
 export * from './leaderboard.js';
 export * from './datasets.js';
 export * from './reward.js';
+export * from './session.js';

@@ -8,6 +8,8 @@ export const LeaderboardQuery = z.strictObject({
   environment: optionalText,
   /** 'true': only battles where both sides' code ran successfully; 'false': the others. */
   bothRan: z.enum(['true', 'false']).optional(),
+  /** Votes from community voting sessions: counted (the default), left out, or the only ones counted. */
+  sessions: z.enum(['include', 'exclude', 'only']).optional(),
 });
 export type LeaderboardQuery = z.infer<typeof LeaderboardQuery>;
 

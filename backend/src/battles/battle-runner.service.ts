@@ -86,7 +86,7 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Persist a new battle between two drawn models; it is durable before anyone hears of it. */
-  async create(voterId: string, input: BattleCreateInput): Promise<LiveBattle> {
+  async create(voterId: string, input: BattleCreateInput, sessionId: string | null = null): Promise<LiveBattle> {
     const [a, b] = this.models.pickPair();
     const id = randomUUID();
     const createdAt = new Date();
@@ -99,6 +99,7 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
         modelBId: b.ref.id,
         creatorVoterId: voterId,
         anony: true,
+        sessionId,
         createdAt,
       });
       await tx.insert(TurnEntity, { id: randomUUID(), battleId: id, turn: 0, prompt: input.prompt });
@@ -107,7 +108,15 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
         { id: randomUUID(), battleId: id, turn: 0, side: 'b', modelId: b.ref.id, text: '' },
       ]);
     });
-    const live = new LiveBattle(id, createdAt, voterId, { a: a.ref, b: b.ref }, input.category, input.prompt);
+    const live = new LiveBattle(
+      id,
+      createdAt,
+      voterId,
+      { a: a.ref, b: b.ref },
+      input.category,
+      input.prompt,
+      sessionId,
+    );
     this.registry.add(live);
     this.metrics.battlesCreated.inc();
     this.logger.info({ battleId: id, modelA: a.ref.id, modelB: b.ref.id }, 'battle created');

@@ -14,6 +14,7 @@ import { DataSource, In, QueryFailedError } from 'typeorm';
 import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { createLogger } from '../logging/logger.js';
+import { ClusterBus } from '../realtime/cluster-bus.js';
 import { ArenaEmitter } from './arena-emitter.js';
 import { BattleRegistry, RETAIN_FINISHED_MS } from './battle-registry.js';
 import {
@@ -48,14 +49,27 @@ export class BattlesService {
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(LeaderboardService) private readonly leaderboard: LeaderboardService,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(ClusterBus) private readonly cluster: ClusterBus,
   ) {
     registry.onEvict((id) => this.presence.delete(id));
   }
 
+  /** From memory when this process runs the battle, from the process that runs it, else from the database. */
   async snapshot(battleId: string): Promise<BattleSnapshot> {
     const live = this.registry.get(battleId);
     if (live) return live.snapshot();
-    return this.snapshotFromDatabase(battleId);
+    return (await this.cluster.watchRemote(battleId, '')) ?? this.snapshotFromDatabase(battleId);
+  }
+
+  /** Another process asks for a battle this one may run (see ClusterBus); `socketId` '' only reads. */
+  watchLocal(battleId: string, socketId: string): BattleSnapshot | null {
+    const live = this.registry.get(battleId);
+    if (!live) return null;
+    if (socketId && !live.spectators.has(socketId)) {
+      live.spectators.add(socketId);
+      this.announcePresence(live);
+    }
+    return live.snapshot();
   }
 
   private async snapshotFromDatabase(battleId: string): Promise<BattleSnapshot> {
@@ -156,18 +170,26 @@ export class BattlesService {
 
   /** Count a socket as a spectator of a live battle; returns its snapshot. */
   async watch(battleId: string, socketId: string): Promise<BattleSnapshot> {
-    const live = this.registry.get(battleId);
-    if (!live) return this.snapshotFromDatabase(battleId);
-    if (!live.spectators.has(socketId)) {
-      live.spectators.add(socketId);
-      this.announcePresence(live);
-    }
-    return live.snapshot();
+    return (
+      this.watchLocal(battleId, socketId) ??
+      (await this.cluster.watchRemote(battleId, socketId)) ??
+      this.snapshotFromDatabase(battleId)
+    );
   }
 
   unwatch(battleId: string, socketId: string): void {
     const live = this.registry.get(battleId);
-    if (live?.spectators.delete(socketId)) this.announcePresence(live);
+    if (!live) this.cluster.unwatchRemote(battleId, socketId);
+    else if (live.spectators.delete(socketId)) this.announcePresence(live);
+  }
+
+  /** A session battle was closed (here or on another process): the copy in memory follows the database. */
+  markRevealed(battleId: string, winner: Winner | null): void {
+    const live = this.registry.get(battleId);
+    if (!live || live.status === 'revealed') return;
+    live.status = 'revealed';
+    live.winner = winner ?? undefined;
+    this.registry.retire(battleId, RETAIN_FINISHED_MS);
   }
 
   /**
@@ -226,6 +248,12 @@ export class BattlesService {
     if (!live && !battle) throw new ArenaError('not_found', `no battle ${battleId}`);
     const creator = live?.creatorVoterId ?? battle!.creatorVoterId;
     const status = live?.status ?? battle!.status;
+    if (live?.sessionId ?? battle?.sessionId) {
+      throw new ArenaError(
+        'not_allowed',
+        'this battle belongs to a voting session: vote with session:vote; the host reveals it',
+      );
+    }
     if (creator !== voterId) {
       throw new ArenaError('not_allowed', 'only the person who started this battle can vote on it');
     }

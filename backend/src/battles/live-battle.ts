@@ -26,6 +26,8 @@ export class LiveBattle {
     readonly models: { a: ModelRef; b: ModelRef },
     readonly category: string | undefined,
     prompt: string,
+    /** The voting session the battle belongs to, if any: its host closes the vote. */
+    readonly sessionId: string | null = null,
   ) {
     this.turns.push({ turn: 0, prompt, sides: { a: emptySide(), b: emptySide() } });
   }

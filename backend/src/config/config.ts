@@ -41,6 +41,16 @@ const EnvSchema = z.object({
   ARENA_MAX_VOTES_PER_PROMPT: z.coerce.number().int().min(1).default(100),
   ARENA_MIN_BATTLES: z.coerce.number().int().min(0).default(20),
   ARENA_LEADERBOARD_BOOTSTRAP: z.coerce.number().int().min(0).max(10_000).default(100),
+  REDIS_URL: z.url({ message: 'REDIS_URL must be a redis:// URL' }).optional(),
+  ARENA_SESSION_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(100_000).default(500),
+  ARENA_TRUST_PROXY: z.enum(['on', 'off']).default('off'),
+  ARENA_RATE_LIMITS: z
+    .string()
+    .regex(
+      /^\s*[a-z]+=\d+\/\d+\s*(,\s*[a-z]+=\d+\/\d+\s*)*$/,
+      'ARENA_RATE_LIMITS is a list like "vote=60/3000,join=20/600" (per voter / per address, per minute)',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -75,7 +85,43 @@ export interface ArenaConfig {
   voterSalt: string | undefined;
   /** Licence named in the data-set cards. */
   datasetLicense: string;
+  /** Set: several processes serve one arena, fanning out through Redis (and rate limits are shared there). */
+  redisUrl: string | undefined;
+  sessions: { maxParticipants: number };
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
+  /** Per minute, per voter and per client address. */
+  rateLimits: Record<RateLimitName, { perVoter: number; perAddress: number }>;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export const RATE_LIMIT_NAMES = ['create', 'session', 'join', 'vote', 'run'] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+/**
+ * Defaults: a class behind one NAT address shares the per-address budget, so those are generous; the
+ * per-voter ones stop one client from flooding.
+ */
+const DEFAULT_RATE_LIMITS: ArenaConfig['rateLimits'] = {
+  create: { perVoter: 20, perAddress: 120 },
+  session: { perVoter: 10, perAddress: 60 },
+  join: { perVoter: 20, perAddress: 600 },
+  vote: { perVoter: 60, perAddress: 3_000 },
+  run: { perVoter: 30, perAddress: 300 },
+};
+
+function parseRateLimits(text: string | undefined): ArenaConfig['rateLimits'] {
+  const limits = structuredClone(DEFAULT_RATE_LIMITS);
+  for (const part of text?.split(',') ?? []) {
+    const [name, value] = part.trim().split('=') as [string, string];
+    if (!(RATE_LIMIT_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(
+        `invalid configuration:\n  ARENA_RATE_LIMITS: unknown limit "${name}" (one of ${RATE_LIMIT_NAMES.join(', ')})`,
+      );
+    }
+    const [perVoter, perAddress] = value.split('/').map(Number) as [number, number];
+    limits[name as RateLimitName] = { perVoter, perAddress };
+  }
+  return limits;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +179,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     },
     voterSalt: e.ARENA_VOTER_SALT,
     datasetLicense: e.ARENA_DATASET_LICENSE,
+    redisUrl: e.REDIS_URL,
+    sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS },
+    trustProxy: e.ARENA_TRUST_PROXY === 'on',
+    rateLimits: parseRateLimits(e.ARENA_RATE_LIMITS),
     logLevel: e.LOG_LEVEL,
   };
 }

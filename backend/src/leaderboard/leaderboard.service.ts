@@ -30,7 +30,13 @@ interface CleanData {
 }
 
 function keyOf(query: LeaderboardQuery): string {
-  return JSON.stringify([query.category ?? '', query.language ?? '', query.environment ?? '', query.bothRan ?? '']);
+  return JSON.stringify([
+    query.category ?? '',
+    query.language ?? '',
+    query.environment ?? '',
+    query.bothRan ?? '',
+    query.sessions ?? 'include',
+  ]);
 }
 
 export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
@@ -38,6 +44,8 @@ export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
   if (query.language && !row.languages.includes(query.language)) return false;
   if (query.environment && !row.environments.includes(query.environment)) return false;
   if (query.bothRan && row.bothRan !== (query.bothRan === 'true')) return false;
+  if (query.sessions === 'exclude' && row.session) return false;
+  if (query.sessions === 'only' && !row.session) return false;
   return true;
 }
 

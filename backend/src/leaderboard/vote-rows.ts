@@ -9,6 +9,8 @@ export interface VoteRow extends VoteRecord {
   languages: string[];
   environments: string[];
   bothRan: boolean;
+  /** Cast by a participant of a community voting session. */
+  session: boolean;
 }
 
 interface RawVote {
@@ -29,6 +31,7 @@ interface RawVote {
   lang_b: string | null;
   status_a: string | null;
   status_b: string | null;
+  session_id: string | null;
 }
 
 const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =>
@@ -53,7 +56,7 @@ export async function loadVoteRows(
 ): Promise<VoteRow[] & { cursor?: VoteCursor }> {
   const rows = await dataSource.query<(RawVote & { vote_id: string; cursor_at: string })[]>(
     `
-    SELECT v.id AS vote_id, v.created_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
+    SELECT v.id AS vote_id, v.created_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.session_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
       (SELECT t.prompt FROM turns t WHERE t.battle_id = b.id AND t.turn = 0) AS prompt,
       ${side('text', 'side_messages', 'a')} AS answer_a,
       ${side('text', 'side_messages', 'b')} AS answer_b,
@@ -82,6 +85,7 @@ export async function loadVoteRows(
     languages: [...new Set([r.lang_a, r.lang_b].filter((x): x is string => !!x))],
     environments: [...new Set([r.env_a, r.env_b].filter((x): x is string => !!x))],
     bothRan: r.status_a === 'ok' && r.status_b === 'ok',
+    session: r.session_id !== null,
   }));
   const last = rows[rows.length - 1];
   if (last) out.cursor = { createdAt: last.cursor_at, id: last.vote_id };

@@ -55,6 +55,22 @@ export class MetricsService {
     labelNames: ['judge', 'mode', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly sessionBattles = new Counter({
+    name: 'arena_session_battles_total',
+    help: 'Battles started in voting sessions',
+    registers: [this.registry],
+  });
+  readonly laggingSockets = new Counter({
+    name: 'arena_socket_lagging_total',
+    help: 'Times a client fell behind: its frames were paused and it got a snapshot once it caught up',
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'arena_rate_limited_total',
+    help: 'Requests refused by a rate limit, by limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   readonly sockets = new Gauge({
     name: 'arena_socket_connections',
     help: 'Connected socket.io clients',

@@ -45,6 +45,11 @@ export class BattleEntity {
   @Column({ type: 'boolean', default: true })
   anony: boolean;
 
+  /** The voting session the battle belongs to; its vote is the session's participants', closed by the host. */
+  @Index('idx_battles_session')
+  @Column({ name: 'session_id', type: 'uuid', nullable: true })
+  sessionId: string | null;
+
   @Column({ type: 'varchar', length: 16, nullable: true })
   winner: Winner | null;
 

@@ -12,6 +12,10 @@ export class VoteEntity extends BattlePart {
   @Column({ type: 'varchar', length: 16 })
   winner: Winner;
 
+  /** Set on a participant's vote in a voting session, so the leaderboard can include or exclude them. */
+  @Column({ name: 'session_id', type: 'uuid', nullable: true })
+  sessionId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

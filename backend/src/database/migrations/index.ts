@@ -3,6 +3,7 @@ import { VoterSalt1795644356481 } from './1795644356481-VoterSalt.js';
 import { VotesByTime1795644939506 } from './1795644939506-VotesByTime.js';
 import { ExecutionPreview1795650603768 } from './1795650603768-ExecutionPreview.js';
 import { JudgementsAndRunOrigin1795651689111 } from './1795651689111-JudgementsAndRunOrigin.js';
+import { Sessions1795661900915 } from './1795661900915-Sessions.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   VotesByTime1795644939506,
   ExecutionPreview1795650603768,
   JudgementsAndRunOrigin1795651689111,
+  Sessions1795661900915,
 ];

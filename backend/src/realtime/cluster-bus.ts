@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import type { BattleSnapshot, Winner } from '@arena/contracts';
+import type { Namespace } from 'socket.io';
+
+/** Messages between the arena's processes (over the socket.io adapter; nothing leaves the cluster). */
+export interface ClusterEvents {
+  /** Who runs this battle? Its owner counts the socket as a spectator and answers with the snapshot. */
+  'arena:watch': (
+    request: { battleId: string; socketId: string },
+    reply: (snapshot: BattleSnapshot | null) => void,
+  ) => void;
+  'arena:unwatch': (request: { battleId: string; socketId: string }) => void;
+  /** A session's host closed a vote on another process: the owner updates the battle it holds. */
+  'arena:revealed': (request: { battleId: string; winner: Winner | null }) => void;
+}
+
+const ASK_TIMEOUT_MS = 1_500;
+
+// socket.io's namespace is typed by the server-side event map; only that part is used here.
+interface ClusterNamespace {
+  timeout(ms: number): { serverSideEmit(event: string, ...args: unknown[]): boolean };
+  serverSideEmit(event: string, ...args: unknown[]): boolean;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/**
+ * Asks the other processes (one arena behind REDIS_URL). Without Redis there are no others, and every
+ * question is answered by nobody at once.
+ */
+@Injectable()
+export class ClusterBus {
+  private namespace: ClusterNamespace | undefined;
+  private clustered = false;
+
+  bind(namespace: Namespace, clustered: boolean): void {
+    this.namespace = namespace as unknown as ClusterNamespace;
+    this.clustered = clustered;
+  }
+
+  get enabled(): boolean {
+    return this.clustered && !!this.namespace;
+  }
+
+  /** The snapshot of a battle another process runs, counting `socketId` as its spectator; null if none does. */
+  async watchRemote(battleId: string, socketId: string): Promise<BattleSnapshot | null> {
+    if (!this.enabled) return null;
+    const responses = await new Promise<(BattleSnapshot | null)[]>((resolve) => {
+      // A process that does not answer in time (dying, say) is left out: its replies are whatever came.
+      this.namespace!.timeout(ASK_TIMEOUT_MS).serverSideEmit(
+        'arena:watch',
+        { battleId, socketId },
+        (_err: Error | null, replies: (BattleSnapshot | null)[] | undefined) => resolve(replies ?? []),
+      );
+    });
+    return responses.find((r): r is BattleSnapshot => !!r) ?? null;
+  }
+
+  unwatchRemote(battleId: string, socketId: string): void {
+    if (this.enabled) this.namespace!.serverSideEmit('arena:unwatch', { battleId, socketId });
+  }
+
+  revealed(battleId: string, winner: Winner | null): void {
+    if (this.enabled) this.namespace!.serverSideEmit('arena:revealed', { battleId, winner });
+  }
+
+  on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): void {
+    this.namespace?.on(event, listener);
+  }
+}

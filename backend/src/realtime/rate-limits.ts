@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ArenaError } from '@arena/contracts';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ARENA_CONFIG, RATE_LIMIT_NAMES, type ArenaConfig, type RateLimitName } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { REDIS } from './redis.js';
+
+const WHAT: Record<RateLimitName, string> = {
+  create: 'battles started',
+  session: 'sessions created',
+  join: 'sessions joined',
+  vote: 'votes',
+  run: 'runs requested',
+};
+
+/**
+ * Per-voter and per-address limits, per minute. With Redis the counters are shared by every process (a
+ * client cannot spread its requests over them); without, they live in this process. A Redis outage lets
+ * requests through on a per-process fallback rather than refusing everyone.
+ */
+@Injectable()
+export class RateLimits {
+  private readonly logger = createLogger(RateLimits.name);
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  constructor(@Inject(ARENA_CONFIG) config: ArenaConfig, @Inject(REDIS) redis: Redis | undefined) {
+    for (const name of RATE_LIMIT_NAMES) {
+      for (const scope of ['voter', 'address'] as const) {
+        const points = scope === 'voter' ? config.rateLimits[name].perVoter : config.rateLimits[name].perAddress;
+        const options = { keyPrefix: `arena:rl:${name}:${scope}`, points, duration: 60 };
+        const memory = new RateLimiterMemory(options);
+        this.limiters.set(
+          `${name}:${scope}`,
+          redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory,
+        );
+      }
+    }
+  }
+
+  /** Count one request; refuse it with `rate_limited` when either budget for the minute is spent. */
+  async take(name: RateLimitName, voterId: string, address: string): Promise<void> {
+    try {
+      await Promise.all([
+        this.limiters.get(`${name}:voter`)!.consume(voterId),
+        this.limiters.get(`${name}:address`)!.consume(address),
+      ]);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) {
+        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+        throw new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
+      }
+      this.logger.warn({ err: error, limit: name }, 'rate limiter failed; letting the request through');
+    }
+  }
+}
