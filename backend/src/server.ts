@@ -29,7 +29,7 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
     logger: new NestPinoLogger(),
     cors: { origin: true },
   });
-  app.useWebSocketAdapter(new ArenaIoAdapter(app, app.get(REDIS)));
+  app.useWebSocketAdapter(new ArenaIoAdapter(app, app.get(REDIS), config.redisPrefix));
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.enableShutdownHooks();
   app.disable('x-powered-by');

@@ -42,6 +42,10 @@ const EnvSchema = z.object({
   ARENA_MIN_BATTLES: z.coerce.number().int().min(0).default(20),
   ARENA_LEADERBOARD_BOOTSTRAP: z.coerce.number().int().min(0).max(10_000).default(100),
   REDIS_URL: z.url({ message: 'REDIS_URL must be a redis:// URL' }).optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'REDIS_PREFIX is letters, digits, ":", "_" or "-"')
+    .default('arena'),
   ARENA_SESSION_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(100_000).default(500),
   ARENA_TRUST_PROXY: z.enum(['on', 'off']).default('off'),
   ARENA_RATE_LIMITS: z
@@ -87,6 +91,8 @@ export interface ArenaConfig {
   datasetLicense: string;
   /** Set: several processes serve one arena, fanning out through Redis (and rate limits are shared there). */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and stream, so several arenas can share one Redis. */
+  redisPrefix: string;
   sessions: { maxParticipants: number };
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
   trustProxy: boolean;
@@ -180,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     voterSalt: e.ARENA_VOTER_SALT,
     datasetLicense: e.ARENA_DATASET_LICENSE,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS },
     trustProxy: e.ARENA_TRUST_PROXY === 'on',
     rateLimits: parseRateLimits(e.ARENA_RATE_LIMITS),

@@ -15,6 +15,7 @@ export class ArenaIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly redis: Redis | undefined,
+    private readonly prefix = 'arena',
   ) {
     super(app);
   }
@@ -24,7 +25,17 @@ export class ArenaIoAdapter extends IoAdapter {
       ...options,
       connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
     } as ServerOptions);
-    if (this.redis) server.adapter(createAdapter(this.redis, { maxLen: 100_000, heartbeatInterval: 2_000 }));
+    if (this.redis) {
+      server.adapter(
+        createAdapter(this.redis, {
+          streamName: `${this.prefix}:socket.io`,
+          sessionKeyPrefix: `${this.prefix}:sio:session:`,
+          maxLen: 100_000,
+          heartbeatInterval: 2_000,
+          heartbeatTimeout: 6_000,
+        }),
+      );
+    }
     return server;
   }
 }

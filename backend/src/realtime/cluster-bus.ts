@@ -18,7 +18,6 @@ const ASK_TIMEOUT_MS = 1_500;
 
 // socket.io's namespace is typed by the server-side event map; only that part is used here.
 interface ClusterNamespace {
-  timeout(ms: number): { serverSideEmit(event: string, ...args: unknown[]): boolean };
   serverSideEmit(event: string, ...args: unknown[]): boolean;
   on(event: string, listener: (...args: never[]) => void): unknown;
 }
@@ -33,7 +32,7 @@ export class ClusterBus {
   private clustered = false;
 
   bind(namespace: Namespace, clustered: boolean): void {
-    this.namespace = namespace as unknown as ClusterNamespace;
+    this.namespace = namespace;
     this.clustered = clustered;
   }
 
@@ -45,11 +44,15 @@ export class ClusterBus {
   async watchRemote(battleId: string, socketId: string): Promise<BattleSnapshot | null> {
     if (!this.enabled) return null;
     const responses = await new Promise<(BattleSnapshot | null)[]>((resolve) => {
-      // A process that does not answer in time (dying, say) is left out: its replies are whatever came.
-      this.namespace!.timeout(ASK_TIMEOUT_MS).serverSideEmit(
+      // socket.io waits up to 5 s for every process; a process that is dying must not hold a watcher that long.
+      const timer = setTimeout(() => resolve([]), ASK_TIMEOUT_MS);
+      this.namespace!.serverSideEmit(
         'arena:watch',
         { battleId, socketId },
-        (_err: Error | null, replies: (BattleSnapshot | null)[] | undefined) => resolve(replies ?? []),
+        (_err: Error | null, replies: (BattleSnapshot | null)[] | undefined) => {
+          clearTimeout(timer);
+          resolve(replies ?? []);
+        },
       );
     });
     return responses.find((r): r is BattleSnapshot => !!r) ?? null;

@@ -28,7 +28,7 @@ export class RateLimits {
     for (const name of RATE_LIMIT_NAMES) {
       for (const scope of ['voter', 'address'] as const) {
         const points = scope === 'voter' ? config.rateLimits[name].perVoter : config.rateLimits[name].perAddress;
-        const options = { keyPrefix: `arena:rl:${name}:${scope}`, points, duration: 60 };
+        const options = { keyPrefix: `${config.redisPrefix}:rl:${name}:${scope}`, points, duration: 60 };
         const memory = new RateLimiterMemory(options);
         this.limiters.set(
           `${name}:${scope}`,

@@ -346,6 +346,12 @@ export class SessionsService {
       const row = rows[0];
       if (!row || row.session_id !== sessionId)
         throw new ArenaError('not_found', `no battle ${battleId} in this session`);
+      // A retry of a vote that was counted (its acknowledgement lost with a connection) hears so, open or closed.
+      const mine = await this.dataSource.query<unknown[]>(
+        'SELECT 1 FROM votes WHERE battle_id = $1 AND voter_id = $2',
+        [battleId, voterId],
+      );
+      if (mine.length > 0) throw new ArenaError('already_voted', 'you have already voted on this battle');
       if (row.status === 'revealed') throw new ArenaError('not_allowed', 'the host has closed the vote on this battle');
       if (row.status === 'failed')
         throw new ArenaError('not_allowed', 'this battle failed; there is nothing to vote on');

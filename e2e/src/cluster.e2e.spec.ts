@@ -1,0 +1,301 @@
+import { once } from 'node:events';
+import { createServer, type Server, type Socket as NetSocket, connect } from 'node:net';
+import {
+  applyBattleEvent,
+  ARENA_NAMESPACE,
+  PROTOCOL_VERSION,
+  type Ack,
+  type BattleEvent,
+  type BattleSnapshot,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type SessionSnapshot,
+  type Winner,
+} from '@arena/contracts';
+import { startArenaProcess, type Proc } from '@arena/testkit';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Two arena processes on one PostgreSQL database and one Redis: a voting session of three battles with the
+ * host on one process and participants and spectators on both; a network blip, then the death of the
+ * process serving half the participants, mid-battle.
+ */
+
+const POSTGRES = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// Slow enough that a battle is still streaming when the process dies.
+const MODELS = [
+  { id: 'demo-atlas', name: 'Demo Atlas', provider: 'demo', style: 'typescript', tokensPerSecond: 250 },
+  { id: 'demo-breeze', name: 'Demo Breeze', provider: 'demo', style: 'javascript', tokensPerSecond: 200 },
+];
+
+/** A TCP relay standing in for a load balancer: new connections go to `target`; `cut()` drops the open ones. */
+class Relay {
+  private readonly open = new Set<NetSocket>();
+  readonly server: Server;
+  constructor(public target: number) {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target, '127.0.0.1');
+      this.open.add(client);
+      this.open.add(upstream);
+      client.pipe(upstream).pipe(client);
+      const drop = (): void => {
+        client.destroy();
+        upstream.destroy();
+        this.open.delete(client);
+        this.open.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+  }
+  async listen(): Promise<number> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return (this.server.address() as { port: number }).port;
+  }
+  cut(): void {
+    for (const socket of this.open) socket.destroy();
+    this.open.clear();
+  }
+}
+
+type ArenaSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A participant's phone: joins, follows the current battle (rebuilding it from snapshot + frames), votes. */
+class Person {
+  readonly socket: ArenaSocket;
+  readonly frames: BattleEvent[] = [];
+  battle: BattleSnapshot | undefined;
+  session: SessionSnapshot | undefined;
+  recovered = 0;
+  fresh = 0;
+  gaps = 0;
+  joinCode = '';
+
+  constructor(
+    url: string,
+    readonly voterId: string,
+    readonly nickname: string,
+  ) {
+    this.socket = io(`${url}${ARENA_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: { protocol: PROTOCOL_VERSION, voterId },
+      forceNew: true,
+      reconnectionDelay: 200,
+      reconnectionDelayMax: 500,
+    });
+    this.socket.onAny((event: string, payload: unknown) => {
+      if (event === 'session:state') void this.follow((payload as SessionSnapshot).currentBattleId);
+      if (typeof payload === 'object' && payload && 'battleId' in payload) {
+        const frame = { event, payload } as BattleEvent;
+        this.frames.push(frame);
+        if (this.battle && applyBattleEvent(this.battle, frame) === 'gap') this.gaps += 1;
+      }
+    });
+    this.socket.on('connect', () => {
+      if (!this.joinCode) return;
+      if (this.socket.recovered) this.recovered += 1;
+      else {
+        // A new connection (the process that served it is gone): join again, take a fresh snapshot.
+        this.fresh += 1;
+        void this.join(this.joinCode);
+      }
+    });
+  }
+
+  async join(joinCode: string): Promise<SessionSnapshot> {
+    this.joinCode = joinCode;
+    const ack: Ack<{ snapshot: SessionSnapshot }> = await this.socket
+      .timeout(10_000)
+      .emitWithAck('session:join', { joinCode, nickname: this.nickname });
+    if (!ack.ok) throw new Error(ack.error.message);
+    this.session = ack.snapshot;
+    await this.follow(ack.snapshot.currentBattleId, true);
+    return ack.snapshot;
+  }
+
+  private async follow(battleId: string | undefined, force = false): Promise<void> {
+    if (!battleId || (!force && this.battle?.battleId === battleId)) return;
+    const ack: Ack<{ snapshot: BattleSnapshot }> = await this.socket
+      .timeout(10_000)
+      .emitWithAck('battle:watch', { battleId });
+    if (!ack.ok) throw new Error(ack.error.message);
+    this.battle = ack.snapshot;
+    // Frames that came before the snapshot are already in it (older sequence numbers are ignored).
+    for (const frame of this.frames) applyBattleEvent(this.battle, frame);
+  }
+
+  async waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`${this.nickname}: timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  vote(sessionId: string, battleId: string, winner: Winner) {
+    return this.socket.timeout(10_000).emitWithAck('session:vote', { sessionId, battleId, winner });
+  }
+}
+
+describe('two arena processes behind Redis', () => {
+  let database: string;
+  let databaseUrl: string;
+  let one: Proc;
+  let two: Proc;
+  let relay: Relay;
+  let relayPort: number;
+
+  beforeAll(async () => {
+    database = `arena_cluster_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: POSTGRES });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const url = new URL(POSTGRES);
+    url.pathname = `/${database}`;
+    databaseUrl = url.toString();
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: REDIS,
+      REDIS_PREFIX: `test-${database}`,
+      DOCKER_HOSTS: 'none',
+      ARENA_PYODIDE: 'off',
+    };
+    // One after the other: the first one migrates the shared database.
+    one = await startArenaProcess(MODELS, env);
+    two = await startArenaProcess(MODELS, env);
+    relay = new Relay(Number(new URL(two.url).port));
+    relayPort = await relay.listen();
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([one?.stop(), two?.stop()]);
+    relay?.server.close();
+    const admin = new pg.Client({ connectionString: POSTGRES });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('runs a session across both, survives a blip and the death of one process, loses and doubles no vote', async () => {
+    const host = io(`${one.url}${ARENA_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: { protocol: PROTOCOL_VERSION },
+      forceNew: true,
+    }) as ArenaSocket;
+    const created = await host.emitWithAck('session:create', { title: 'Cluster night' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { sessionId, joinCode, hostKey } = created;
+
+    // Two participants on process one, two on process two (through the relay), and a spectator on each.
+    const relayUrl = `http://127.0.0.1:${relayPort}`;
+    const onOne = [new Person(one.url, 'voter-one-aaaa', 'ann'), new Person(one.url, 'voter-one-bbbb', 'bob')];
+    const onTwo = [new Person(relayUrl, 'voter-two-cccc', 'cat'), new Person(relayUrl, 'voter-two-dddd', 'dan')];
+    const people = [...onOne, ...onTwo];
+    for (const person of people) await person.join(joinCode);
+    const spectators = [new Person(one.url, 'watch-one-eeee', 'eve'), new Person(two.url, 'watch-two-ffff', 'fay')];
+
+    const expectSame = async (person: Person, battleId: string): Promise<void> => {
+      const server = (await (await fetch(`${one.url}/api/battles/${battleId}`)).json()) as BattleSnapshot;
+      for (const side of ['a', 'b'] as const) {
+        expect(person.battle?.turns[0]?.sides[side].text, `${person.nickname} side ${side}`).toBe(
+          server.turns[0]!.sides[side].text,
+        );
+      }
+    };
+    const acked: { voterId: string; battleId: string; winner: Winner }[] = [];
+    const voteAll = async (battleId: string, voters: Person[]): Promise<void> => {
+      for (const [i, person] of voters.entries()) {
+        await person.waitFor(() => person.battle?.battleId === battleId && person.battle.status === 'voting', 'voting');
+        const winner: Winner = i % 3 === 2 ? 'model_b' : 'model_a';
+        const ack = await person.vote(sessionId, battleId, winner);
+        expect(ack.ok, JSON.stringify(ack)).toBe(true);
+        acked.push({ voterId: person.voterId, battleId, winner });
+      }
+    };
+
+    const startBattle = async (prompt: string): Promise<string> => {
+      const ack = await host.emitWithAck('session:battle', { sessionId, hostKey, prompt });
+      if (!ack.ok) throw new Error(ack.error.message);
+      return ack.battleId;
+    };
+
+    // Battle 1: runs on process one; everyone on process two sees every delta; spectators follow from a snapshot.
+    const first = await startBattle('Print the first 20 Fibonacci numbers');
+    for (const spectator of spectators) {
+      const ack = await spectator.socket.emitWithAck('battle:watch', { battleId: first });
+      if (!ack.ok) throw new Error(ack.error.message);
+      spectator.battle = ack.snapshot;
+      for (const frame of spectator.frames) applyBattleEvent(spectator.battle, frame);
+    }
+    await voteAll(first, people);
+    const closeFirst = await host.emitWithAck('session:close', { sessionId, hostKey, battleId: first });
+    expect(closeFirst.ok && closeFirst.tally.voters).toBe(4);
+    for (const person of [...people, ...spectators]) {
+      await person.waitFor(() => person.battle?.status === 'revealed', 'the reveal');
+      await expectSame(person, first);
+      expect(person.gaps, person.nickname).toBe(0);
+    }
+
+    // Battle 2: a network blip mid-stream; the relay now leads to process one. The clients resume there from
+    // the session process two stored in Redis, without missing a delta.
+    const second = await startBattle('Write a function that checks whether a string is a palindrome');
+    for (const person of onTwo) await person.waitFor(() => (person.battle?.turns[0]?.sides.a.seq ?? -1) >= 2, 'deltas');
+    relay.target = Number(new URL(one.url).port);
+    relay.cut();
+    for (const person of onTwo) await person.waitFor(() => person.recovered === 1, 'recovery');
+    await voteAll(second, people);
+    for (const person of onTwo) {
+      await expectSame(person, second);
+      expect(person.gaps, person.nickname).toBe(0);
+      expect(person.fresh).toBe(0);
+    }
+    expect((await host.emitWithAck('session:close', { sessionId, hostKey, battleId: second })).ok).toBe(true);
+
+    // Battle 3: the participants' process dies mid-battle (relay back to it first); they reconnect to process
+    // one, join again with a fresh snapshot, and vote. The battle itself, run by process one, goes on.
+    relay.target = Number(new URL(two.url).port);
+    relay.cut();
+    for (const person of onTwo) await person.waitFor(() => person.fresh + person.recovered >= 2, 'back on two');
+    const third = await startBattle('Sort a list of numbers without the built-in sort');
+    for (const person of onTwo) await person.waitFor(() => person.battle?.battleId === third, 'battle three');
+    relay.target = Number(new URL(one.url).port);
+    two.child.kill('SIGKILL');
+    for (const person of onTwo)
+      await person.waitFor(() => person.fresh >= 1 && person.battle?.battleId === third, 'rejoin');
+    await voteAll(third, people);
+    // Votes acknowledged before the crash are still there, and a retry does not count twice.
+    const retry = await onTwo[0]!.vote(sessionId, second, 'model_b');
+    expect(retry).toMatchObject({ ok: false, error: { code: 'already_voted' } });
+    const closeThird = await host.emitWithAck('session:close', { sessionId, hostKey, battleId: third });
+    expect(closeThird.ok && closeThird.tally.voters).toBe(4);
+    for (const person of onTwo) {
+      await person.waitFor(() => person.battle?.status === 'revealed', 'the reveal after the crash');
+      await expectSame(person, third);
+    }
+
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query<{ voter_id: string; battle_id: string; winner: Winner }>(
+      'SELECT voter_id, battle_id, winner FROM votes WHERE session_id = $1',
+      [sessionId],
+    );
+    await db.end();
+    const key = (v: { voterId: string; battleId: string; winner: Winner }): string =>
+      `${v.voterId}/${v.battleId}/${v.winner}`;
+    expect(rows.map((r) => key({ voterId: r.voter_id, battleId: r.battle_id, winner: r.winner })).sort()).toEqual(
+      acked.map(key).sort(),
+    );
+    const summary = (await (await fetch(`${one.url}/api/sessions/${sessionId}/summary`)).json()) as {
+      battles: { tally: { voters: number } }[];
+    };
+    expect(summary.battles.map((b) => b.tally.voters)).toEqual([4, 4, 4]);
+
+    host.disconnect();
+    for (const person of [...people, ...spectators]) person.socket.disconnect();
+  });
+});
