@@ -17,6 +17,7 @@ export function Header() {
       <nav>
         {link('/', 'Battle')}
         {link('/watch/', 'Watch live')}
+        {link('/session/', 'Sessions')}
         {link('/leaderboard/', 'Leaderboard')}
         {link('/reward/', 'Judges')}
         {link('/datasets/', 'Data sets')}

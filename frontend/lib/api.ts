@@ -9,6 +9,7 @@ import type {
   MatrixResponse,
   PublicModel,
   SamplePrompt,
+  SessionSummary,
 } from '@arena/contracts';
 
 /** Where the backend is: the page's own origin in production, or NEXT_PUBLIC_ARENA_URL in development. */
@@ -34,6 +35,7 @@ export const api = {
   leaderboard: (query: LeaderboardQuery) => get<LeaderboardResponse>(`/leaderboard${queryString(query)}`),
   agreement: () => get<AgreementResponse>('/reward/agreement'),
   autoarena: () => get<AutoArenaRun[]>('/autoarena'),
+  sessionSummary: (id: string) => get<SessionSummary>(`/sessions/${encodeURIComponent(id)}/summary`),
   matrix: (query: LeaderboardQuery, kind: 'winrate' | 'count') =>
     get<MatrixResponse>(`/leaderboard/matrix${queryString({ ...query, kind })}`),
 };

@@ -55,11 +55,18 @@ export class BattleStore {
       this.socket.on(name, handler);
       this.detachers.push(() => this.socket.off(name, handler));
     }
-    const onReconnect = (): void => {
-      if (this.battleId) void this.rejoin();
+    // The server sends a whole snapshot when this client fell behind and caught up again.
+    const onState = (snapshot: BattleSnapshot): void => {
+      if (snapshot.battleId === this.battleId) this.load(snapshot);
     };
-    this.socket.io.on('reconnect', onReconnect);
-    this.detachers.push(() => this.socket.io.off('reconnect', onReconnect));
+    this.socket.on('battle:state', onState);
+    this.detachers.push(() => this.socket.off('battle:state', onState));
+    // Back within the recovery window, the missed frames are replayed; otherwise watch again from a snapshot.
+    const onConnect = (): void => {
+      if (this.battleId && this.snapshot && !this.socket.recovered) void this.rejoin();
+    };
+    this.socket.on('connect', onConnect);
+    this.detachers.push(() => this.socket.off('connect', onConnect));
   }
 
   detach(): void {

@@ -1,0 +1,205 @@
+'use client';
+import type { SessionHostView } from '@arena/contracts';
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import QRCode from 'qrcode';
+import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { BattleView } from '../../../components/BattleView';
+import { TallyChart } from '../../../components/TallyChart';
+import { arenaSocket } from '../../../lib/socket';
+import { useWatchedBattle } from '../../../lib/use-battle';
+import { loadHostKey, saveHostKey, useSessionFeed } from '../../../lib/use-session';
+
+function joinUrl(code: string): string {
+  return `${window.location.origin}/session/play/?code=${code}`;
+}
+
+/** The host's view, made for a projector: both panes large, the tally, the join code and its QR code. */
+function Host() {
+  const sessionId = useSearchParams().get('id') ?? undefined;
+  const [hostKey, setHostKey] = useState<string>();
+  useEffect(() => {
+    if (!sessionId) return;
+    // A host link carries the key in its fragment (never sent to the server): keep it on this device.
+    const fromLink = new URLSearchParams(window.location.hash.slice(1)).get('key');
+    if (fromLink) {
+      saveHostKey(sessionId, fromLink);
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    }
+    setHostKey(fromLink ?? loadHostKey(sessionId));
+  }, [sessionId]);
+
+  const enter = useMemo(
+    () =>
+      sessionId && hostKey
+        ? async (): Promise<SessionHostView> => {
+            const ack = await arenaSocket().emitWithAck('session:host', { sessionId, hostKey });
+            if (!ack.ok) throw new Error(ack.error.message);
+            return ack.snapshot;
+          }
+        : undefined,
+    [sessionId, hostKey],
+  );
+  const { snapshot, error, refresh } = useSessionFeed(enter);
+  const battleStore = useWatchedBattle(snapshot?.currentBattleId);
+  const battle = battleStore?.state;
+  const current = snapshot?.battles.find((b) => b.battleId === snapshot.currentBattleId);
+  const [prompt, setPrompt] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<string>();
+  const [qr, setQr] = useState<string>();
+  const [showRoster, setShowRoster] = useState(false);
+
+  useEffect(() => {
+    if (!snapshot?.joinCode) return;
+    void QRCode.toString(joinUrl(snapshot.joinCode), { type: 'svg', margin: 1 }).then(setQr);
+  }, [snapshot?.joinCode]);
+
+  const act = useCallback(async (fn: () => Promise<{ ok: boolean; error?: { message: string } }>) => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      const ack = await fn();
+      if (!ack.ok) setActionError(ack.error?.message ?? 'refused');
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  if (!sessionId) return <div className="muted">No session given.</div>;
+  if (!hostKey)
+    return (
+      <div className="error banner">
+        This device does not hold the host key of this session. Open the host link from the device that created it.
+      </div>
+    );
+  if (error) return <div className="error banner">{error}</div>;
+  if (!snapshot) return <div className="muted">Connecting…</div>;
+
+  // Live status comes with the battle's frames; the session snapshot has it as of the last session event.
+  const liveStatus = current?.status === 'revealed' ? 'revealed' : (battle?.status ?? current?.status);
+  const open = liveStatus === 'generating' || liveStatus === 'running' || liveStatus === 'voting';
+  const start = (sample: boolean): Promise<void> =>
+    act(async () => {
+      const ack = await arenaSocket().emitWithAck('session:battle', {
+        sessionId,
+        hostKey,
+        ...(sample || !prompt.trim() ? {} : { prompt: prompt.trim() }),
+      });
+      if (ack.ok) setPrompt('');
+      return ack;
+    });
+
+  return (
+    <div className="projector" data-testid="host-view">
+      <div className="projector-head">
+        <div>
+          <h2 data-testid="session-title-shown">{snapshot.title}</h2>
+          <div className="muted">
+            <span data-testid="participants">{snapshot.participants}</span> joined ·{' '}
+            <Link href={`/session/summary/?id=${sessionId}`}>summary</Link> ·{' '}
+            <button className="link" onClick={() => setShowRoster((s) => !s)}>
+              {showRoster ? 'hide' : 'manage'} participants
+            </button>
+          </div>
+        </div>
+        <div className="join-box">
+          <div className="join-label">
+            Join at {typeof window === 'undefined' ? '' : window.location.host}/session with
+          </div>
+          <div className="join-code" data-testid="join-code-shown">
+            {snapshot.joinCode}
+          </div>
+        </div>
+        {qr ? <div className="qr" data-testid="join-qr" dangerouslySetInnerHTML={{ __html: qr }} /> : null}
+      </div>
+      {actionError ? <div className="error banner">{actionError}</div> : null}
+      {showRoster ? (
+        <ul className="roster" data-testid="roster">
+          {snapshot.roster.map((p) => (
+            <li key={p.participantId}>
+              {p.nickname}{' '}
+              <button
+                className="link"
+                onClick={() =>
+                  void act(async () => {
+                    const ack = await arenaSocket().emitWithAck('session:remove', {
+                      sessionId,
+                      hostKey,
+                      participantId: p.participantId,
+                    });
+                    refresh();
+                    return ack;
+                  })
+                }
+              >
+                remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {!open ? (
+        <form
+          className="host-start"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void start(false);
+          }}
+        >
+          <input
+            data-testid="host-prompt"
+            placeholder="Type a programming request for both models…"
+            value={prompt}
+            onChange={(e) => setPrompt(e.target.value)}
+          />
+          <button data-testid="host-start" disabled={busy || !prompt.trim()}>
+            Start battle
+          </button>
+          <button type="button" data-testid="host-sample" disabled={busy} onClick={() => void start(true)}>
+            Sample a prompt
+          </button>
+        </form>
+      ) : null}
+      {current ? (
+        <div className="projector-battle">
+          <div className="projector-tally">
+            <TallyChart tally={current.tally} big />
+            {liveStatus === 'voting' ? (
+              <button
+                className="primary"
+                data-testid="host-close"
+                disabled={busy}
+                onClick={() =>
+                  void act(() =>
+                    arenaSocket().emitWithAck('session:close', { sessionId, hostKey, battleId: current.battleId }),
+                  )
+                }
+              >
+                Close the vote and reveal
+              </button>
+            ) : null}
+            {current.models ? (
+              <div className="reveal" data-testid="host-reveal">
+                A was <strong>{current.models.a.name}</strong>, B was <strong>{current.models.b.name}</strong>
+              </div>
+            ) : null}
+          </div>
+          {battle ? <BattleView snapshot={battle} /> : <div className="muted">Loading the battle…</div>}
+        </div>
+      ) : (
+        <div className="muted empty">Start the first battle: everyone who joined watches it live and votes.</div>
+      )}
+    </div>
+  );
+}
+
+export default function HostPage() {
+  return (
+    <div className="page page-wide">
+      <Suspense fallback={<div className="muted">Loading…</div>}>
+        <Host />
+      </Suspense>
+    </div>
+  );
+}
