@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set-up command 2: install what the tests need (Node 24, dependencies, Chromium, PostgreSQL running,
+# Set-up command 2: install what the tests need (Node 24, dependencies, Chromium, PostgreSQL and Redis running,
 # a Docker engine with the sandbox image)
 # and run the whole suite: build, lint, typecheck, unit, integration and browser tests.
 set -euo pipefail
@@ -21,6 +21,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   echo "› starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+# Redis for the scale-out test (two arena processes sharing one Redis).
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  echo "› starting Redis"
+  command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 1; done
 fi
 
 # A Docker engine and the sandbox image for the container runner's tests (built offline, cached by recipe hash).

@@ -161,6 +161,9 @@ describe('data sets: exported, read back by independent readers, re-imported', (
       expectRow(parquet[i]!, (v) => JSON.parse(String(v)), Number);
       expect(csv.rows[i]!['anony']).toBe('true');
       expect(parquet[i]!['anony']).toBe(true);
+      expect(jsonl.rows[i]!['session_vote']).toBe(false);
+      expect(csv.rows[i]!['session_vote']).toBe('false');
+      expect(parquet[i]!['session_vote']).toBe(false);
     });
     // One voter, one stable hash; the raw voter id appears nowhere.
     expect(new Set(jsonl.rows.map((r) => r['judge'])).size).toBe(1);

@@ -201,6 +201,15 @@ describe.each(DATABASES)('voting sessions on %s', (database) => {
     expect(only.body.battles).toBe(3);
     expect(without.body.battles).toBe(0);
 
+    // In the data sets each participant's vote is a row, marked as a session vote.
+    const exported = (await (await fetch(`${arena.url}/api/datasets/battles.jsonl`)).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { question_id: string; winner: string; session_vote: boolean });
+    const sessionRows = exported.filter((r) => r.question_id === battleId);
+    expect(sessionRows.map((r) => r.winner).sort()).toEqual(['model_a', 'model_a', 'model_b']);
+    expect(sessionRows.every((r) => r.session_vote)).toBe(true);
+
     for (const client of [host, hostAgain, stranger, lateJoiner, back, fifth, ...people]) client.socket.disconnect();
   });
 

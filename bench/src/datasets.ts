@@ -87,7 +87,8 @@ function postgresCopy(db: string): Promise<{ seconds: number; bytes: number }> {
       'turn', 1, 'anony', b.anony, 'language', ca.language, 'tstamp', extract(epoch from v.created_at), 'environment', ca.environment,
       'category', b.category, 'code_a', ca.code, 'code_b', cb.code,
       'executions_a', json_build_array(json_build_object('status', ea.status, 'stdout', ea.stdout, 'stderr', ea.stderr)),
-      'executions_b', json_build_array(json_build_object('status', eb.status, 'stdout', eb.stdout, 'stderr', eb.stderr)))
+      'executions_b', json_build_array(json_build_object('status', eb.status, 'stdout', eb.stdout, 'stderr', eb.stderr)),
+      'session_vote', v.session_id IS NOT NULL)
     FROM votes v JOIN battles b ON b.id = v.battle_id JOIN turns t ON t.battle_id = b.id
     JOIN side_messages ma ON ma.battle_id = b.id AND ma.side = 'a' JOIN side_messages mb ON mb.battle_id = b.id AND mb.side = 'b'
     JOIN code_extractions ca ON ca.battle_id = b.id AND ca.side = 'a' JOIN code_extractions cb ON cb.battle_id = b.id AND cb.side = 'b'

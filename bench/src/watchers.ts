@@ -12,13 +12,18 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GenDelta } from '@arena/contracts';
+import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { connect, type ArenaClient } from './arena-client.js';
 import { REPO_ROOT, startArena, startPlainBroadcast } from './processes.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
 
 const COUNTS = (process.env['BENCH_WATCHERS'] ?? '1000,3000,5000').split(',').map(Number);
-const TOKENS_PER_SECOND = Number(process.env['BENCH_TOKENS_PER_SECOND'] ?? 60);
+/** Slow enough that the battle is still streaming once 5,000 watchers have joined it. */
+const TOKENS_PER_SECOND = Number(process.env['BENCH_TOKENS_PER_SECOND'] ?? 10);
+const ADMIN_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** `BENCH_REDIS=redis://…`: the arena runs with the Redis streams adapter, as several processes would. */
+const REDIS = process.env['BENCH_REDIS'];
 /** One frame per side per interval at most: 20 frames/s per battle at 100 ms. */
 const DELTA_INTERVAL_MS = process.env['BENCH_DELTA_INTERVAL_MS'] ?? '100';
 const CLOCK_TICKS = 100;
@@ -48,6 +53,34 @@ interface Result {
   rssPerWatcherKb: number;
 }
 
+/** A fresh PostgreSQL database (the arena as deployed; the embedded one would share the server's CPU). */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `arena_bench_watchers_${Date.now().toString(36)}`;
+  const admin = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Peak RSS of a process while `during` runs, sampled every 50 ms. */
+function watchRss(pid: number): { peak: () => number; stop: () => void } {
+  let peak = rssKb(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssKb(pid));
+    } catch {
+      // the process has ended
+    }
+  }, 50);
+  return { peak: () => peak, stop: () => clearInterval(timer) };
+}
+
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
@@ -72,7 +105,10 @@ async function settle(ms: number): Promise<void> {
 }
 
 async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] }> {
+  const database = await freshDatabase();
   const arena = await startArena(MODELS, {
+    DATABASE_URL: database.url,
+    ...(REDIS ? { REDIS_URL: REDIS, REDIS_PREFIX: `bench-${Date.now().toString(36)}` } : {}),
     ARENA_DELTA_INTERVAL_MS: DELTA_INTERVAL_MS,
     DOCKER_HOSTS: 'none',
     ARENA_PYODIDE: 'off',
@@ -82,10 +118,9 @@ async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] 
   try {
     await settle(500);
     const rss0 = rssKb(pid);
+    const rss = watchRss(pid);
     const watchers = await connectMany(arena.url, n);
     const creator = await connect(arena.url);
-    await settle(1_000);
-    const rss1 = rssKb(pid);
     const latencies: number[] = [];
     for (const w of watchers) w.on('gen:delta', (d: GenDelta) => latencies.push(Date.now() - d.t));
     const frames: Frame[] = [];
@@ -112,6 +147,7 @@ async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] 
     await ended;
     const cpu1 = cpuMs(pid);
     await settle(1_000);
+    rss.stop();
     const measured = latencies.slice(latenciesBefore);
     const sent = frames.length - framesBefore;
     creator.disconnect();
@@ -125,11 +161,12 @@ async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] 
         expected: sent * n,
         cpuMs: cpu1 - cpu0,
         cpuUsPerFrame: ((cpu1 - cpu0) * 1000) / Math.max(1, sent * n),
-        rssPerWatcherKb: (rss1 - rss0) / n,
+        rssPerWatcherKb: (rss.peak() - rss0) / n,
       },
     };
   } finally {
     await arena.stop();
+    await database.drop();
   }
 }
 
@@ -139,9 +176,8 @@ async function benchPlain(n: number, frames: Frame[]): Promise<Result> {
   try {
     await settle(500);
     const rss0 = rssKb(pid);
+    const rss = watchRss(pid);
     const clients = await connectMany(server.url, n + 1);
-    await settle(1_000);
-    const rss1 = rssKb(pid);
     const latencies: number[] = [];
     for (const c of clients.slice(1)) c.on('gen:delta', (d: GenDelta) => latencies.push(Date.now() - d.t));
     const driver = clients[0]! as unknown as Socket;
@@ -149,6 +185,7 @@ async function benchPlain(n: number, frames: Frame[]): Promise<Result> {
     await driver.emitWithAck('replay', frames);
     const cpu1 = cpuMs(pid);
     await settle(1_000);
+    rss.stop();
     for (const c of clients) c.disconnect();
     return {
       watchers: n,
@@ -157,7 +194,7 @@ async function benchPlain(n: number, frames: Frame[]): Promise<Result> {
       expected: frames.length * n,
       cpuMs: cpu1 - cpu0,
       cpuUsPerFrame: ((cpu1 - cpu0) * 1000) / Math.max(1, frames.length * n),
-      rssPerWatcherKb: (rss1 - rss0) / n,
+      rssPerWatcherKb: (rss.peak() - rss0) / n,
     };
   } finally {
     await server.stop();
@@ -177,7 +214,7 @@ for (const n of COUNTS) {
   results.push({ arena, plain });
   for (const [name, r] of [
     ['plain socket.io broadcast', plain],
-    ['arena gateway', arena],
+    [REDIS ? 'arena gateway (Redis adapter)' : 'arena gateway', arena],
   ] as const) {
     rows.push({
       watchers: n,
@@ -186,16 +223,16 @@ for (const n of COUNTS) {
       'p50 ms': fmt(r.latency.p50, 1),
       'p99 ms': fmt(r.latency.p99, 1),
       'CPU µs/frame': fmt(r.cpuUsPerFrame, 2),
-      'CPU ratio': name === 'arena gateway' ? fmt(r.cpuUsPerFrame / Math.max(plain.cpuUsPerFrame, 1e-9)) : '1.00',
-      'p99 ratio': name === 'arena gateway' ? fmt(r.latency.p99 / Math.max(plain.latency.p99, 1e-9)) : '1.00',
-      'RSS KB/watcher': fmt(r.rssPerWatcherKb, 1),
+      'CPU ratio': name.startsWith('arena') ? fmt(r.cpuUsPerFrame / Math.max(plain.cpuUsPerFrame, 1e-9)) : '1.00',
+      'p99 ratio': name.startsWith('arena') ? fmt(r.latency.p99 / Math.max(plain.latency.p99, 1e-9)) : '1.00',
+      'peak RSS KB/watcher': fmt(r.rssPerWatcherKb, 1),
     });
   }
   process.stdout.write(`done: ${n} watchers\n`);
 }
 process.stdout.write(
   `\nwatchers: one live battle, ${TOKENS_PER_SECOND} tokens/s per side, frames every ${DELTA_INTERVAL_MS} ms per side; ` +
-    'load generator on the same 2 cores\n\n' +
+    `PostgreSQL${REDIS ? ' and Redis' : ''}; load generator on the same 2 cores\n\n` +
     table(rows) +
     '\n\nratios are the arena against the plain broadcast of the same frames to the same number of clients\n',
 );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Bumped whenever a column is added, removed or changes meaning. */
-export const DATASET_SCHEMA_VERSION = '1.1.0';
+export const DATASET_SCHEMA_VERSION = '1.2.0';
 
 export const DATASET_NAMES = ['battles', 'bigcodereward', 'judgements'] as const;
 export const DatasetName = z.enum(DATASET_NAMES);
@@ -61,6 +61,8 @@ export interface BattlesRow {
   code_b: string | null;
   executions_a: ExecutionRow[];
   executions_b: ExecutionRow[];
+  /** Cast by a participant of a community voting session (since 1.2.0). */
+  session_vote: boolean;
 }
 
 /** `bigcodereward`: the bigcode/bigcodereward schema. */
@@ -129,6 +131,11 @@ export const DATASET_COLUMNS: Record<
       doc: 'side A runs [{turn, environment, runner, status, exit_code, stdout, stderr, duration_ms, origin: answer | rerun}]; re-runs from the UI may have edited code',
     },
     { name: 'executions_b', type: 'json', doc: 'side B runs, same shape' },
+    {
+      name: 'session_vote',
+      type: 'boolean',
+      doc: 'cast by a participant of a community voting session (one row per participant); since 1.2.0',
+    },
   ],
   bigcodereward: [
     { name: 'chat_session_id', type: 'string', doc: 'battle id' },

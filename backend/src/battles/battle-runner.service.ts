@@ -123,6 +123,13 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
     return live;
   }
 
+  /** A battle created but never started (it lost a race): marked failed and forgotten. */
+  async discard(live: LiveBattle): Promise<void> {
+    live.status = 'failed';
+    await this.dataSource.getRepository(BattleEntity).update({ id: live.id }, { status: 'failed' });
+    this.registry.retire(live.id, 0);
+  }
+
   /** Start generating; called once the creator has joined the battle's room, so it misses no frame. */
   start(live: LiveBattle): void {
     const task = this.play(live, {

@@ -90,7 +90,7 @@ export class BattlesGateway
       reply(this.battles.watchLocal(battleId, socketId)),
     );
     this.cluster.on('arena:unwatch', ({ battleId, socketId }) => {
-      if (this.battles.watchLocal(battleId, '')) this.battles.unwatch(battleId, socketId);
+      if (this.battles.holds(battleId)) this.battles.unwatch(battleId, socketId);
     });
     this.cluster.on('arena:revealed', ({ battleId, winner }) => this.battles.markRevealed(battleId, winner));
     this.lag = new LagMonitor(namespace, {

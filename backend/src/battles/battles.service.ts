@@ -61,6 +61,11 @@ export class BattlesService {
     return (await this.cluster.watchRemote(battleId, '')) ?? this.snapshotFromDatabase(battleId);
   }
 
+  /** Whether this process runs the battle (holds it in memory). */
+  holds(battleId: string): boolean {
+    return this.registry.get(battleId) !== undefined;
+  }
+
   /** Another process asks for a battle this one may run (see ClusterBus); `socketId` '' only reads. */
   watchLocal(battleId: string, socketId: string): BattleSnapshot | null {
     const live = this.registry.get(battleId);

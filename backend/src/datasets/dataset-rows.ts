@@ -42,6 +42,7 @@ interface VotePage {
   model_b_id: string;
   category: string | null;
   anony: boolean;
+  session_vote: boolean;
   /** Turn prompts in order. */
   prompts: string[];
   /** [turn, side, text] of every answer. */
@@ -86,7 +87,7 @@ async function voteHeads(
   const { where, params } = pageFilter(query, 'v', cursor);
   return dataSource.query<VoteHead[]>(
     `SELECT v.id AS vote_id, v.created_at::text AS cursor_at, v.voter_id, v.winner, v.created_at,
-            b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony
+            b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony, v.session_id IS NOT NULL AS session_vote
        FROM votes v JOIN battles b ON b.id = v.battle_id
       ${where}
       ORDER BY v.created_at, v.id
@@ -251,6 +252,7 @@ export async function* datasetPages(
           code_b: d.code.b?.code ?? null,
           executions_a: d.executions.a,
           executions_b: d.executions.b,
+          session_vote: vote.session_vote,
         };
       }
       // The answer's own run of the last turn: re-runs from the UI (possibly edited code) are not the model's.

@@ -300,8 +300,7 @@ export class SessionsService {
     );
     const affected = Array.isArray(moved[0]) ? (moved[0] as unknown[]).length : moved.length;
     if (!affected) {
-      await this.dataSource.query("UPDATE battles SET status = 'failed' WHERE id = $1", [live.id]);
-      live.status = 'failed';
+      await this.runner.discard(live);
       throw new ArenaError('not_allowed', 'another battle was started in this session at the same moment');
     }
     this.emitter.join(sessionRoom(session.id), battleRoom(live.id));

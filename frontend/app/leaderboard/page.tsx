@@ -191,6 +191,20 @@ export default function LeaderboardPage() {
             <option value="false">not both ran</option>
           </select>
         </label>
+        <label className="filter">
+          <span className="muted">Voting sessions</span>
+          <select
+            data-testid="filter-sessions"
+            value={query.sessions ?? ANY}
+            onChange={(e) =>
+              setQuery((q) => ({ ...q, sessions: (e.target.value || undefined) as LeaderboardQuery['sessions'] }))
+            }
+          >
+            <option value={ANY}>with session votes</option>
+            <option value="exclude">without session votes</option>
+            <option value="only">session votes only</option>
+          </select>
+        </label>
       </div>
       {error ? <div className="error banner">{error}</div> : null}
       {board ? (

@@ -115,6 +115,13 @@ function Host() {
       </div>
       {actionError ? <div className="error banner">{actionError}</div> : null}
       {showRoster ? (
+        <div className="muted host-link">
+          To host from another device, open:{' '}
+          <code data-testid="host-link">{`${window.location.origin}/session/host/?id=${sessionId}#key=${hostKey}`}</code>{' '}
+          (keep it to yourself: it is the host key)
+        </div>
+      ) : null}
+      {showRoster ? (
         <ul className="roster" data-testid="roster">
           {snapshot.roster.map((p) => (
             <li key={p.participantId}>
