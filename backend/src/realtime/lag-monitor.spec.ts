@@ -3,15 +3,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LagMonitor } from './lag-monitor.js';
 
 /** A socket as the monitor sees it: its rooms and engine.io's queue of packets not yet written. */
-function fakeSocket(id: string, rooms: string[]): Socket & { conn: { writeBuffer: unknown[] } } {
+interface FakeSocket {
+  id: string;
+  rooms: Set<string>;
+  conn: { writeBuffer: unknown[] };
+  join(room: string): void;
+  leave(room: string): void;
+}
+
+function fakeSocket(id: string, rooms: string[]): FakeSocket {
   const set = new Set([id, ...rooms]);
   return {
     id,
     rooms: set,
-    conn: { writeBuffer: [] as unknown[] },
-    join: (room: string) => void set.add(room),
-    leave: (room: string) => void set.delete(room),
-  } as unknown as Socket & { conn: { writeBuffer: unknown[] } };
+    conn: { writeBuffer: [] },
+    join: (room) => void set.add(room),
+    leave: (room) => void set.delete(room),
+  };
 }
 
 describe('LagMonitor', () => {
@@ -31,7 +39,7 @@ describe('LagMonitor', () => {
       highWater: 10,
       checkMs: 60_000,
       pausable: (room) => room.startsWith('battle:'),
-      resume: (socket, rooms) => resumed.push([socket.id, rooms]),
+      resume: (socket: Socket, rooms) => resumed.push([socket.id, rooms]),
       lagged: () => (lagged += 1),
     });
 
