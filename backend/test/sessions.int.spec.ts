@@ -134,8 +134,9 @@ describe.each(DATABASES)('voting sessions on %s', (database) => {
       const revealed = await waitForFrame(person, (f) => f.event === 'battle:revealed');
       expect(revealed.payload).toMatchObject({ battleId, models: closed.models, winner: 'model_a', sessionId });
     }
-    const late = await people[2]!.socket.emitWithAck('session:vote', { sessionId, battleId, winner: 'tie' });
-    expect(late).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+    // A retry of a counted vote hears it was counted, even after the close.
+    const retried = await people[2]!.socket.emitWithAck('session:vote', { sessionId, battleId, winner: 'tie' });
+    expect(retried).toMatchObject({ ok: false, error: { code: 'already_voted' } });
     const closedAgain = await host.socket.emitWithAck('session:close', { sessionId, hostKey, battleId });
     expect(closedAgain).toMatchObject({ ok: true, tally: closed.tally });
 
@@ -150,6 +151,8 @@ describe.each(DATABASES)('voting sessions on %s', (database) => {
     expect(joined.ok).toBe(true);
     if (!joined.ok) return;
     expect(joined.snapshot.participants).toBe(4);
+    const late = await lateJoiner.socket.emitWithAck('session:vote', { sessionId, battleId, winner: 'tie' });
+    expect(late).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
     expect(joined.snapshot.currentBattleId).toBe(battleId);
     expect(joined.snapshot.battles[0]).toMatchObject({
       battleId,
