@@ -88,7 +88,8 @@ class Person {
       reconnectionDelayMax: 500,
     });
     this.socket.onAny((event: string, payload: unknown) => {
-      if (event === 'session:state') void this.follow((payload as SessionSnapshot).currentBattleId);
+      if (event === 'session:state')
+        void this.follow((payload as SessionSnapshot).currentBattleId).catch(() => undefined);
       if (typeof payload === 'object' && payload && 'battleId' in payload) {
         const frame = { event, payload } as BattleEvent;
         this.frames.push(frame);
@@ -97,8 +98,11 @@ class Person {
     });
     this.socket.on('connect', () => {
       if (!this.joinCode) return;
-      if (this.socket.recovered) this.recovered += 1;
-      else {
+      if (this.socket.recovered) {
+        this.recovered += 1;
+        // A watch whose answer was lost with the connection is asked again (the room itself was restored).
+        if (this.pending) void this.follow(this.pending, true).catch(() => undefined);
+      } else {
         // A new connection (the process that served it is gone): join again, take a fresh snapshot.
         this.fresh += 1;
         void this.join(this.joinCode);
@@ -117,12 +121,17 @@ class Person {
     return ack.snapshot;
   }
 
+  /** A battle whose snapshot was asked for and not received yet. */
+  private pending: string | undefined;
+
   private async follow(battleId: string | undefined, force = false): Promise<void> {
-    if (!battleId || (!force && this.battle?.battleId === battleId)) return;
+    if (!battleId || (!force && (this.battle?.battleId === battleId || this.pending === battleId))) return;
+    this.pending = battleId;
     const ack: Ack<{ snapshot: BattleSnapshot }> = await this.socket
       .timeout(10_000)
       .emitWithAck('battle:watch', { battleId });
     if (!ack.ok) throw new Error(ack.error.message);
+    this.pending = undefined;
     this.battle = ack.snapshot;
     // Frames that came before the snapshot are already in it (older sequence numbers are ignored).
     for (const frame of this.frames) applyBattleEvent(this.battle, frame);
@@ -244,7 +253,12 @@ describe('two arena processes behind Redis', () => {
     // Battle 2: a network blip mid-stream; the relay now leads to process one. The clients resume there from
     // the session process two stored in Redis, without missing a delta.
     const second = await startBattle('Write a function that checks whether a string is a palindrome');
-    for (const person of onTwo) await person.waitFor(() => (person.battle?.turns[0]?.sides.a.seq ?? -1) >= 2, 'deltas');
+    for (const person of onTwo) {
+      await person.waitFor(
+        () => person.battle?.battleId === second && (person.battle.turns[0]?.sides.a.seq ?? -1) >= 2,
+        'deltas',
+      );
+    }
     relay.target = Number(new URL(one.url).port);
     relay.cut();
     for (const person of onTwo) await person.waitFor(() => person.recovered === 1, 'recovery');

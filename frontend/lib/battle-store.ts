@@ -62,8 +62,9 @@ export class BattleStore {
     this.socket.on('battle:state', onState);
     this.detachers.push(() => this.socket.off('battle:state', onState));
     // Back within the recovery window, the missed frames are replayed; otherwise watch again from a snapshot.
+    // A watch whose answer was lost with the connection (no snapshot yet) is asked again in any case.
     const onConnect = (): void => {
-      if (this.battleId && this.snapshot && !this.socket.recovered) void this.rejoin();
+      if (this.battleId && (!this.snapshot || !this.socket.recovered)) void this.rejoin();
     };
     this.socket.on('connect', onConnect);
     this.detachers.push(() => this.socket.off('connect', onConnect));
@@ -93,7 +94,12 @@ export class BattleStore {
   private async rejoin(): Promise<void> {
     if (!this.battleId) return;
     this.snapshot = undefined;
-    const ack = await this.socket.emitWithAck('battle:watch', { battleId: this.battleId });
+    let ack: Awaited<ReturnType<typeof this.socket.emitWithAck<'battle:watch'>>>;
+    try {
+      ack = await this.socket.emitWithAck('battle:watch', { battleId: this.battleId });
+    } catch {
+      return; // the connection dropped: asked again when it is back
+    }
     if (!ack.ok) {
       this.error = ack.error.message;
       this.changed();

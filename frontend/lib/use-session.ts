@@ -49,16 +49,21 @@ export function useSessionFeed<S extends SessionSnapshot>(
   useEffect(() => {
     if (!enterRef.current) return;
     let live = true;
+    let entered = false;
     const socket = arenaSocket();
     const run = (): void => {
       enterRef.current?.().then(
         (s) => {
+          entered = true;
           if (live) {
             setSnapshot(s);
             setError(undefined);
           }
         },
-        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => {
+          // A lost connection is not an answer: entering is tried again when it is back.
+          if (live && socket.connected) setError(e instanceof Error ? e.message : String(e));
+        },
       );
     };
     const onState = (next: SessionSnapshot): void =>
@@ -86,7 +91,7 @@ export function useSessionFeed<S extends SessionSnapshot>(
       );
     const onRemoved = (): void => setRemoved(true);
     const onConnect = (): void => {
-      if (!socket.recovered) run();
+      if (!socket.recovered || !entered) run();
     };
     socket.on('session:state', onState);
     socket.on('session:tally', onTally);
