@@ -444,6 +444,7 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
         finishedAt: new Date(),
       },
     );
+    await this.touch(live.id);
     this.emitter.toBattle(live.id, 'run:end', {
       battleId: live.id,
       runId,
@@ -507,12 +508,19 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
         t: Date.now(),
       });
     }
-    if (stdout || stderr)
+    if (stdout || stderr) {
       await this.dataSource.query(
         'UPDATE executions SET output = output || $1, stdout = stdout || $2, stderr = stderr || $3 WHERE id = $4',
         [stdout + stderr, stdout, stderr, input.runId],
       );
+      await this.touch(live.id);
+    }
     return true;
+  }
+
+  /** A battle's runs changed: its `updated_at` moves on, so exports rebuild what they kept of it. */
+  private async touch(battleId: string): Promise<void> {
+    await this.dataSource.query('UPDATE battles SET updated_at = now() WHERE id = $1', [battleId]);
   }
 
   async onApplicationShutdown(): Promise<void> {

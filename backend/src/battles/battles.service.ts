@@ -14,6 +14,7 @@ import { DataSource, In, QueryFailedError } from 'typeorm';
 import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { createLogger } from '../logging/logger.js';
+import { buildExportPartsFor } from '../datasets/dataset-rows.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
 import { ArenaEmitter } from './arena-emitter.js';
 import { BattleRegistry, RETAIN_FINISHED_MS } from './battle-registry.js';
@@ -188,6 +189,13 @@ export class BattlesService {
     else if (live.spectators.delete(socketId)) this.announcePresence(live);
   }
 
+  /** Serialise what the data sets say of a battle just voted on, off the vote's path (exports build it if this fails). */
+  prepareExport(battleId: string): void {
+    buildExportPartsFor(this.dataSource, [battleId]).catch((err: unknown) =>
+      this.logger.warn({ err, battleId }, 'export parts not built; the next export builds them'),
+    );
+  }
+
   /** A session battle was closed (here or on another process): the copy in memory follows the database. */
   markRevealed(battleId: string, winner: Winner | null): void {
     const live = this.registry.get(battleId);
@@ -240,6 +248,7 @@ export class BattlesService {
   /** After a vote is committed: count it, refresh the leaderboard, reveal the models to the room. */
   private announceVote(battleId: string, models: { a: ModelRef; b: ModelRef }, winner: Winner): void {
     this.leaderboard.invalidate();
+    this.prepareExport(battleId);
     this.metrics.votes.inc({ winner });
     this.logger.info({ battleId, winner }, 'vote recorded');
     this.emitter.toBattle(battleId, 'battle:status', { battleId, status: 'revealed' });

@@ -2,6 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../battles/entities/index.js';
 import { ParticipantEntity } from '../sessions/entities/participant.entity.js';
 import { SessionEntity } from '../sessions/entities/session.entity.js';
+import { ExportPartEntity } from '../datasets/export-part.entity.js';
 import { JudgementEntity } from '../judges/judgement.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SettingEntity } from './setting.entity.js';
@@ -16,7 +17,7 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
   return {
     type: 'postgres',
     url: target.url,
-    entities: [...ENTITIES, JudgementEntity, SettingEntity, SessionEntity, ParticipantEntity],
+    entities: [...ENTITIES, JudgementEntity, SettingEntity, SessionEntity, ParticipantEntity, ExportPartEntity],
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,

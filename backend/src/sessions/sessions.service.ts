@@ -408,6 +408,7 @@ export class SessionsService {
     };
     if (outcome.fresh) {
       this.battles.markRevealed(battleId, outcome.winner);
+      this.battles.prepareExport(battleId);
       this.cluster.revealed(battleId, outcome.winner);
       this.leaderboard.invalidate();
       this.tallyFrames.get(battleId)?.flush();

@@ -4,6 +4,7 @@ import { VotesByTime1795644939506 } from './1795644939506-VotesByTime.js';
 import { ExecutionPreview1795650603768 } from './1795650603768-ExecutionPreview.js';
 import { JudgementsAndRunOrigin1795651689111 } from './1795651689111-JudgementsAndRunOrigin.js';
 import { Sessions1795661900915 } from './1795661900915-Sessions.js';
+import { ExportParts1795665851448 } from './1795665851448-ExportParts.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ExecutionPreview1795650603768,
   JudgementsAndRunOrigin1795651689111,
   Sessions1795661900915,
+  ExportParts1795665851448,
 ];
