@@ -11,10 +11,10 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GenDelta } from '@arena/contracts';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
-import { connect, type ArenaClient } from './arena-client.js';
+import { connect } from './arena-client.js';
+import { RawWatcher } from './raw-watcher.js';
 import { REPO_ROOT, startArena, startPlainBroadcast } from './processes.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
 
@@ -91,11 +91,16 @@ function rssKb(pid: number): number {
   return (pages * PAGE_SIZE) / 1024;
 }
 
-async function connectMany(url: string, n: number): Promise<ArenaClient[]> {
-  const out: ArenaClient[] = [];
+/** `n` lean watchers, each reporting its delivery latency (client clock minus the frame's server time). */
+async function connectMany(url: string, n: number, latencies: number[]): Promise<RawWatcher[]> {
+  const out: RawWatcher[] = [];
   while (out.length < n) {
-    const batch = Math.min(250, n - out.length);
-    out.push(...(await Promise.all(Array.from({ length: batch }, () => connect(url)))));
+    const batch = Array.from(
+      { length: Math.min(250, n - out.length) },
+      () => new RawWatcher(url, (t) => latencies.push(Date.now() - t)),
+    );
+    await Promise.all(batch.map((w) => w.ready));
+    out.push(...batch);
   }
   return out;
 }
@@ -119,10 +124,9 @@ async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] 
     await settle(500);
     const rss0 = rssKb(pid);
     const rss = watchRss(pid);
-    const watchers = await connectMany(arena.url, n);
-    const creator = await connect(arena.url);
     const latencies: number[] = [];
-    for (const w of watchers) w.on('gen:delta', (d: GenDelta) => latencies.push(Date.now() - d.t));
+    const watchers = await connectMany(arena.url, n, latencies);
+    const creator = await connect(arena.url);
     const frames: Frame[] = [];
     const start = performance.now();
     creator.on('gen:delta', (d) => frames.push({ ...d, atMs: performance.now() - start }));
@@ -136,9 +140,7 @@ async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] 
       });
     });
     for (let i = 0; i < watchers.length; i += 500) {
-      await Promise.all(
-        watchers.slice(i, i + 500).map((w) => w.emitWithAck('battle:watch', { battleId: ack.battleId })),
-      );
+      await Promise.all(watchers.slice(i, i + 500).map((w) => w.emit('battle:watch', { battleId: ack.battleId })));
     }
     // CPU from the moment every watcher is in the room until both sides have finished streaming.
     const framesBefore = frames.length;
@@ -151,7 +153,7 @@ async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] 
     const measured = latencies.slice(latenciesBefore);
     const sent = frames.length - framesBefore;
     creator.disconnect();
-    for (const w of watchers) w.disconnect();
+    for (const w of watchers) w.close();
     return {
       frames,
       result: {
@@ -177,16 +179,16 @@ async function benchPlain(n: number, frames: Frame[]): Promise<Result> {
     await settle(500);
     const rss0 = rssKb(pid);
     const rss = watchRss(pid);
-    const clients = await connectMany(server.url, n + 1);
     const latencies: number[] = [];
-    for (const c of clients.slice(1)) c.on('gen:delta', (d: GenDelta) => latencies.push(Date.now() - d.t));
-    const driver = clients[0]! as unknown as Socket;
+    const clients = await connectMany(server.url, n, latencies);
+    const driver = (await connect(server.url)) as unknown as Socket;
     const cpu0 = cpuMs(pid);
     await driver.emitWithAck('replay', frames);
     const cpu1 = cpuMs(pid);
     await settle(1_000);
     rss.stop();
-    for (const c of clients) c.disconnect();
+    for (const c of clients) c.close();
+    driver.disconnect();
     return {
       watchers: n,
       latency: summarize(latencies),
