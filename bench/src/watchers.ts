@@ -11,17 +11,16 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { connect } from './arena-client.js';
 import { RawWatcher } from './raw-watcher.js';
+import { freshPostgresDatabase } from '@arena/testkit';
 import { REPO_ROOT, startArena, startPlainBroadcast } from './processes.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
 
 const COUNTS = (process.env['BENCH_WATCHERS'] ?? '1000,3000,5000').split(',').map(Number);
 /** Slow enough that the battle is still streaming once 5,000 watchers have joined it. */
 const TOKENS_PER_SECOND = Number(process.env['BENCH_TOKENS_PER_SECOND'] ?? 10);
-const ADMIN_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** `BENCH_REDIS=redis://…`: the arena runs with the Redis streams adapter, as several processes would. */
 const REDIS = process.env['BENCH_REDIS'];
 /** One frame per side per interval at most: 20 frames/s per battle at 100 ms. */
@@ -51,21 +50,6 @@ interface Result {
   cpuMs: number;
   cpuUsPerFrame: number;
   rssPerWatcherKb: number;
-}
-
-/** A fresh PostgreSQL database (the arena as deployed; the embedded one would share the server's CPU). */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `arena_bench_watchers_${Date.now().toString(36)}`;
-  const admin = async (sql: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /** Peak RSS of a process while `during` runs, sampled every 50 ms. */
@@ -110,7 +94,8 @@ async function settle(ms: number): Promise<void> {
 }
 
 async function benchArena(n: number): Promise<{ result: Result; frames: Frame[] }> {
-  const database = await freshDatabase();
+  // PostgreSQL, as deployed: the embedded database would share the server's CPU.
+  const database = await freshPostgresDatabase('arena_bench_watchers');
   const arena = await startArena(MODELS, {
     DATABASE_URL: database.url,
     ...(REDIS ? { REDIS_URL: REDIS, REDIS_PREFIX: `bench-${Date.now().toString(36)}` } : {}),

@@ -12,7 +12,7 @@ import {
   type SessionSnapshot,
   type Winner,
 } from '@arena/contracts';
-import { startArenaProcess, type Proc } from '@arena/testkit';
+import { freshPostgresDatabase, startArenaProcess, type Proc } from '@arena/testkit';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * process serving half the participants, mid-battle.
  */
 
-const POSTGRES = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 // Slow enough that a battle is still streaming when the process dies.
 const MODELS = [
@@ -151,26 +150,18 @@ class Person {
 }
 
 describe('two arena processes behind Redis', () => {
-  let database: string;
-  let databaseUrl: string;
+  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
   let one: Proc;
   let two: Proc;
   let relay: Relay;
   let relayPort: number;
 
   beforeAll(async () => {
-    database = `arena_cluster_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: POSTGRES });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(POSTGRES);
-    url.pathname = `/${database}`;
-    databaseUrl = url.toString();
+    database = await freshPostgresDatabase('arena_cluster');
     const env = {
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: database.url,
       REDIS_URL: REDIS,
-      REDIS_PREFIX: `test-${database}`,
+      REDIS_PREFIX: `test-${database.name}`,
       DOCKER_HOSTS: 'none',
       ARENA_PYODIDE: 'off',
     };
@@ -184,10 +175,7 @@ describe('two arena processes behind Redis', () => {
   afterAll(async () => {
     await Promise.allSettled([one?.stop(), two?.stop()]);
     relay?.server.close();
-    const admin = new pg.Client({ connectionString: POSTGRES });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   it('runs a session across both, survives a blip and the death of one process, loses and doubles no vote', async () => {
@@ -292,7 +280,7 @@ describe('two arena processes behind Redis', () => {
       await expectSame(person, third);
     }
 
-    const db = new pg.Client({ connectionString: databaseUrl });
+    const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     const { rows } = await db.query<{ voter_id: string; battle_id: string; winner: Winner }>(
       'SELECT voter_id, battle_id, winner FROM votes WHERE session_id = $1',

@@ -13,6 +13,7 @@ import { SandboxRegistry, type OutputChunk } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { returnedRows } from '../database/query-results.js';
 import { JudgeService } from '../judges/judge.service.js';
 import { createLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -68,7 +69,7 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
         RETURNING id`,
       [limitMs],
     );
-    const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+    const rows = returnedRows(result);
     if (rows.length) this.logger.warn({ battles: rows.length }, 'battles abandoned by a stopped process marked failed');
     return rows.length;
   }

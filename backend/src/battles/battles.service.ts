@@ -10,10 +10,11 @@ import {
   type SideState,
   type Winner,
 } from '@arena/contracts';
-import { DataSource, In, QueryFailedError } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { createLogger } from '../logging/logger.js';
+import { isUniqueViolation } from '../database/query-results.js';
 import { buildExportPartsFor } from '../datasets/dataset-rows.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
 import { ArenaEmitter } from './arena-emitter.js';
@@ -285,7 +286,7 @@ export class BattlesService {
       });
     } catch (error) {
       live.voteInFlight = false;
-      if (error instanceof QueryFailedError && /uq_votes_battle_voter|duplicate key/.test(error.message)) {
+      if (isUniqueViolation(error, 'uq_votes_battle_voter')) {
         throw new ArenaError('already_voted', 'you have already voted on this battle');
       }
       throw error;

@@ -15,12 +15,13 @@ import {
   type Tally,
   type Winner,
 } from '@arena/contracts';
-import { DataSource, IsNull, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { ArenaEmitter, battleRoom, sessionRoom, voterRoom } from '../battles/arena-emitter.js';
 import { BattleRunnerService } from '../battles/battle-runner.service.js';
 import { BattlesService } from '../battles/battles.service.js';
 import { FrameCoalescer } from '../battles/frame-coalescer.js';
+import { isUniqueViolation, returnedRows } from '../database/query-results.js';
 import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import { createLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -41,12 +42,6 @@ function joinCode(): string {
   let code = '';
   for (let i = 0; i < JOIN_CODE_LENGTH; i++) code += JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)];
   return code;
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  return (
-    error instanceof QueryFailedError && (error.message.includes(constraint) || /duplicate key/.test(error.message))
-  );
 }
 
 /** Plurality of the votes; a draw at the top is a tie, no vote at all is no winner. */
@@ -298,7 +293,7 @@ export class SessionsService {
       `UPDATE sessions SET current_battle_id = $2 WHERE id = $1 AND current_battle_id IS NOT DISTINCT FROM $3 RETURNING id`,
       [session.id, live.id, session.currentBattleId],
     );
-    const affected = Array.isArray(moved[0]) ? (moved[0] as unknown[]).length : moved.length;
+    const affected = returnedRows(moved).length;
     if (!affected) {
       await this.runner.discard(live);
       throw new ArenaError('not_allowed', 'another battle was started in this session at the same moment');
@@ -330,7 +325,7 @@ export class SessionsService {
          RETURNING id`,
         [randomUUID(), battleId, voterId, winner, sessionId],
       );
-      inserted = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+      inserted = returnedRows(result);
     } catch (error) {
       if (isUniqueViolation(error, 'uq_votes_battle_voter')) {
         throw new ArenaError('already_voted', 'you have already voted on this battle');
@@ -445,7 +440,7 @@ export class SessionsService {
         [session.id, participant.voterId],
       );
     });
-    const rows = Array.isArray(withdrawn[0]) ? (withdrawn[0] as { battle_id: string }[]) : withdrawn;
+    const rows = returnedRows<{ battle_id: string }>(withdrawn);
     this.emitter.toVoter(participant.voterId, 'session:removed', { sessionId: session.id });
     this.emitter.leave(voterRoom(participant.voterId), sessionRoom(session.id));
     if (session.currentBattleId)
