@@ -13,7 +13,9 @@ import { fmt, table } from './stats.js';
 
 const ROWS = Number(process.env['BENCH_DATASET_ROWS'] ?? 1_000_000);
 const ADMIN_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const database = `arena_bench_${Date.now().toString(36)}`;
+// BENCH_DATABASE names a database a previous run kept (BENCH_KEEP_DB=1): it is used as it is, not filled again.
+const reused = process.env['BENCH_DATABASE'];
+const database = reused ?? `arena_bench_${Date.now().toString(36)}`;
 
 function url(db: string): string {
   const u = new URL(ADMIN_URL);
@@ -110,7 +112,7 @@ function postgresCopy(db: string): Promise<{ seconds: number; bytes: number }> {
   });
 }
 
-await admin(`CREATE DATABASE ${database}`);
+if (!reused) await admin(`CREATE DATABASE ${database}`);
 try {
   const start = (): ReturnType<typeof startArenaProcess> =>
     startArenaProcess(
@@ -128,8 +130,10 @@ try {
   let arena = await start();
   try {
     const filled = performance.now();
-    await populate(database);
-    process.stderr.write(`populated ${ROWS} battles in ${((performance.now() - filled) / 1000).toFixed(1)} s\n`);
+    if (!reused) {
+      await populate(database);
+      process.stderr.write(`populated ${ROWS} battles in ${((performance.now() - filled) / 1000).toFixed(1)} s\n`);
+    }
     let pid = arena.child.pid!;
     const idle = rssMb(pid);
     const baseline = await postgresCopy(database);
@@ -172,6 +176,7 @@ try {
   }
 } finally {
   // BENCH_KEEP_DB=1 keeps the filled database for profiling (its name is printed).
-  if (process.env['BENCH_KEEP_DB'] === '1') process.stderr.write(`kept database ${database}\n`);
+  if (reused) process.stderr.write(`left database ${database} as it was found\n`);
+  else if (process.env['BENCH_KEEP_DB'] === '1') process.stderr.write(`kept database ${database}\n`);
   else await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 }

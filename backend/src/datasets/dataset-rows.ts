@@ -1,17 +1,17 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type {
-  BigCodeRewardRow,
-  ChatMessageRow,
-  DatasetName,
-  DatasetQuery,
-  ExecutionRow,
-  JudgementRow,
-  Winner,
+import {
+  DATASET_COLUMNS,
+  type BigCodeRewardRow,
+  type ChatMessageRow,
+  type DatasetName,
+  type DatasetQuery,
+  type ExecutionRow,
+  type Winner,
 } from '@arena/contracts';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { copyBinaryRows, type BinaryRows } from '../database/binary-copy.js';
 import { SettingEntity } from '../database/setting.entity.js';
-
-export const PAGE_SIZE = 1_000;
 
 /** The salt of voter hashes: configured, or made once and kept in the database so hashes stay stable. */
 export async function voterSalt(dataSource: DataSource, configured: string | undefined): Promise<string> {
@@ -28,31 +28,6 @@ export async function voterSalt(dataSource: DataSource, configured: string | und
 
 export function hashVoter(salt: string, voterId: string): string {
   return createHmac('sha256', salt).update(voterId).digest('hex').slice(0, 32);
-}
-
-/** JSON already serialised: written as it is by every writer (no JSON built per row at export time). */
-export class RawJson {
-  constructor(readonly text: string) {}
-}
-
-/** A data-set row, by column name; JSON columns may hold `RawJson`. */
-export type DatasetRow = Record<string, unknown>;
-
-/** One vote, with its battle's columns and the battle's export parts (when they are current). */
-interface VoteHead {
-  vote_id: string;
-  cursor_at: string;
-  voter_id: string;
-  winner: Winner;
-  created_at: Date | string;
-  battle_id: string;
-  model_a_id: string;
-  model_b_id: string;
-  category: string | null;
-  anony: boolean;
-  session_vote: boolean;
-  /** The battle's `updated_at`, as PostgreSQL text (microseconds kept). */
-  source_at: string;
 }
 
 /** The columns of `export_parts`, as read. */
@@ -107,51 +82,6 @@ const PART_TYPES: Record<keyof Parts, string> = {
   error_b: 'text',
   states: 'text',
 };
-
-/**
- * The WHERE clause of one page: keyset after `cursor` on (created_at, id) of the rows in `alias` (votes or
- * judgements), the time window on the same column, and category and environment on the battle `b`.
- */
-function pageFilter(
-  query: DatasetQuery,
-  alias: 'v' | 'j',
-  cursor: { at: string; id: string } | undefined,
-): { where: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown): string => `$${params.push(value)}`;
-  if (cursor)
-    where.push(`(${alias}.created_at, ${alias}.id) > (${param(cursor.at)}::timestamptz, ${param(cursor.id)}::uuid)`);
-  if (query.since) where.push(`${alias}.created_at >= ${param(query.since)}::timestamptz`);
-  if (query.until) where.push(`${alias}.created_at < ${param(query.until)}::timestamptz`);
-  if (query.category) where.push(`b.category = ${param(query.category)}`);
-  if (query.environment)
-    where.push(
-      `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${param(query.environment)})`,
-    );
-  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
-}
-
-/** One page of votes (keyset on time and id) with their battles' columns and current export parts. */
-async function voteHeads(
-  dataSource: DataSource,
-  query: DatasetQuery,
-  cursor: { at: string; id: string } | undefined,
-): Promise<(VoteHead & Partial<Parts> & { has_parts: boolean })[]> {
-  const { where, params } = pageFilter(query, 'v', cursor);
-  return dataSource.query(
-    `SELECT v.id AS vote_id, v.created_at::text AS cursor_at, v.voter_id, v.winner, v.created_at,
-            b.id AS battle_id, b.model_a_id, b.model_b_id, b.category, b.anony, v.session_id IS NOT NULL AS session_vote,
-            b.updated_at::text AS source_at, p.battle_id IS NOT NULL AS has_parts,
-            ${PART_COLUMNS.map((c) => `p.${c}`).join(', ')}
-       FROM votes v JOIN battles b ON b.id = v.battle_id
-       LEFT JOIN export_parts p ON p.battle_id = b.id AND p.source_at >= b.updated_at
-      ${where}
-      ORDER BY v.created_at, v.id
-      LIMIT ${PAGE_SIZE}`,
-    params,
-  );
-}
 
 interface BattleParts {
   /** Turn prompts in order. */
@@ -298,45 +228,238 @@ export async function buildExportPartsFor(dataSource: DataSource, battleIds: str
   );
 }
 
-/**
- * Votes in time order with their battles' export parts, a page at a time: keyset pagination, parts that
- * are missing or stale built for the page in bulk, and the next page read while the current one is written
- * — memory stays flat whatever the size.
- */
-async function* votePages(dataSource: DataSource, query: DatasetQuery): AsyncGenerator<(VoteHead & Parts)[]> {
-  const page = async (cursor: { at: string; id: string } | undefined): Promise<(VoteHead & Parts)[]> => {
-    const heads = await voteHeads(dataSource, query, cursor);
-    const missing = new Map<string, string>();
-    for (const h of heads) if (!h.has_parts) missing.set(h.battle_id, h.source_at);
-    if (missing.size === 0) return heads as (VoteHead & Parts)[];
-    const built = await buildExportParts(
-      dataSource,
-      [...missing].map(([id, sourceAt]) => ({ id, sourceAt })),
-    );
-    return heads.map((h) => (h.has_parts ? (h as VoteHead & Parts) : { ...h, ...built.get(h.battle_id)! }));
-  };
-  let next = page(undefined);
-  for (;;) {
-    const rows = await next;
-    if (rows.length === 0) return;
-    const last = rows[rows.length - 1]!;
-    const more = rows.length === PAGE_SIZE;
-    if (more) {
-      next = page({ at: last.cursor_at, id: last.vote_id });
-      // If the reader stops early, a failure of the page read ahead is nobody's to handle.
-      next.catch(() => undefined);
-    }
-    yield rows;
-    if (!more) return;
-  }
-}
-
 const HUMAN_VOTE: Record<Winner, BigCodeRewardRow['human_vote']> = {
   model_a: 'vote_model_A',
   model_b: 'vote_model_B',
   tie: 'vote_tie',
   'tie (bothbad)': 'vote_both_bad',
 };
+
+/** How a column's value travels in the binary COPY (and so how a writer reads its bytes). */
+export type Wire = 'text' | 'int4' | 'bool' | 'timestamptz';
+
+/** A data-set column as PostgreSQL computes it. */
+interface SqlColumn {
+  sql: string;
+  wire: Wire;
+  /** The `export_parts` column it reads: filled from freshly built parts when its battle had none. */
+  part?: keyof Parts;
+  /** Replaced on the way: a voter id by its salted hash, a category by its number. */
+  transform?: 'voter_hash' | 'category_id';
+}
+
+const part = (column: keyof Parts): SqlColumn => ({
+  sql: `p.${column}`,
+  wire: column === 'turns' ? 'int4' : 'text',
+  part: column,
+});
+const text = (sql: string): SqlColumn => ({ sql, wire: 'text' });
+
+/** Every data set's columns (in `DATASET_COLUMNS` order), as SQL over votes `v`, battles `b`, parts `p`. */
+const SQL_COLUMNS: Record<DatasetName, Record<string, SqlColumn>> = {
+  battles: {
+    question_id: text('b.id::text'),
+    model_a: text('b.model_a_id'),
+    model_b: text('b.model_b_id'),
+    winner: text('v.winner'),
+    judge: { sql: 'v.voter_id', wire: 'text', transform: 'voter_hash' },
+    conversation_a: part('conversation_a'),
+    conversation_b: part('conversation_b'),
+    turn: part('turns'),
+    anony: { sql: 'b.anony', wire: 'bool' },
+    language: part('language'),
+    tstamp: { sql: 'v.created_at', wire: 'timestamptz' },
+    environment: part('environment'),
+    category: text('b.category'),
+    code_a: part('code_a'),
+    code_b: part('code_b'),
+    executions_a: part('executions_a'),
+    executions_b: part('executions_b'),
+    session_vote: { sql: 'v.session_id IS NOT NULL', wire: 'bool' },
+  },
+  bigcodereward: {
+    chat_session_id: text('b.id::text'),
+    instruction: part('instruction'),
+    human_vote: text(
+      `CASE v.winner ${Object.entries(HUMAN_VOTE)
+        .map(([winner, vote]) => `WHEN '${winner}' THEN '${vote}'`)
+        .join(' ')} END`,
+    ),
+    model_A: text('b.model_a_id'),
+    model_B: text('b.model_b_id'),
+    category_id: { sql: 'b.category', wire: 'text', transform: 'category_id' },
+    category_name: text('b.category'),
+    execution_output_A: part('output_a'),
+    execution_output_B: part('output_b'),
+    execution_error_A: part('error_a'),
+    execution_error_B: part('error_b'),
+    states: part('states'),
+  },
+  judgements: {
+    battle_id: text('j.battle_id::text'),
+    judge: text('j.judge'),
+    mode: text('j.mode'),
+    order: text('j.judge_order'),
+    verdict: text('j.verdict'),
+    reasoning: text('j.reasoning'),
+    raw_output: text('j.raw_output'),
+    latency_ms: { sql: 'j.latency_ms', wire: 'int4' },
+    created_at: { sql: 'j.created_at', wire: 'timestamptz' },
+  },
+};
+
+function sqlColumns(name: DatasetName): SqlColumn[] {
+  return DATASET_COLUMNS[name].map((c) => SQL_COLUMNS[name][c.name]!);
+}
+
+/** How each column of a data set's rows reaches the writers (after the voter and category transforms). */
+export function datasetWires(name: DatasetName): Wire[] {
+  return sqlColumns(name).map((c) => (c.transform === 'category_id' ? 'int4' : c.wire));
+}
+
+/**
+ * A page of a data set: rows of field bytes as PostgreSQL sent them (binary COPY), the data set's columns
+ * from `offset` on, in `DATASET_COLUMNS` order; a null field is SQL NULL.
+ */
+export interface DatasetPage {
+  rows: BinaryRows;
+  offset: number;
+}
+
+/** Rows read ahead of the writer per COPY: a few megabytes, whatever the data set's size. */
+export const PAGE_SIZE = 5_000;
+
+/**
+ * Which rows a page holds, by keyset on (created_at, id): those after `after` (from the start without it),
+ * up to and including `upTo` — or, without `upTo`, the next `PAGE_SIZE`.
+ */
+interface PageRange {
+  after?: Cursor;
+  upTo?: Cursor;
+}
+
+/**
+ * The rows a page reads at most. A range holds `PAGE_SIZE` rows but for rows added since its bounds were
+ * read: its limit leaves room for those (the rest, if any, is read by a further page), and keeps the plan
+ * the one of a small page (index order, nested loops) instead of a scan of every part.
+ */
+function pageLimit(range: PageRange): number {
+  return range.upTo ? 2 * PAGE_SIZE : PAGE_SIZE;
+}
+
+/**
+ * The WHERE clause of one page: its keyset range over the rows in `alias` (votes or judgements), the time
+ * window on the same column, and category and environment on the battle `b`. COPY takes no parameters:
+ * values are escaped literals.
+ */
+function pageFilter(query: DatasetQuery, alias: 'v' | 'j', range: PageRange): string {
+  const where: string[] = [];
+  const literal = (value: string): string => pg.escapeLiteral(value);
+  const key = (cursor: Cursor): string => `(${literal(cursor.at)}::timestamptz, ${literal(cursor.id)}::uuid)`;
+  if (range.after) where.push(`(${alias}.created_at, ${alias}.id) > ${key(range.after)}`);
+  if (range.upTo) where.push(`(${alias}.created_at, ${alias}.id) <= ${key(range.upTo)}`);
+  if (query.since) where.push(`${alias}.created_at >= ${literal(query.since)}::timestamptz`);
+  if (query.until) where.push(`${alias}.created_at < ${literal(query.until)}::timestamptz`);
+  if (query.category) where.push(`b.category = ${literal(query.category)}`);
+  if (query.environment)
+    where.push(
+      `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${literal(query.environment)})`,
+    );
+  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+interface Cursor {
+  at: string;
+  id: string;
+}
+
+/** Microseconds since the epoch as exact ISO text, for a keyset or a parts stamp. */
+function isoMicros(micros: bigint): string {
+  const iso = new Date(Number(micros / 1000n)).toISOString();
+  return `${iso.slice(0, 23)}${String(((micros % 1000n) + 1000n) % 1000n).padStart(3, '0')}Z`;
+}
+
+/**
+ * Run one page's COPY on a pooled connection, released before anything else is asked of the pool. Parallel
+ * workers are off for it: started anew for every page, they cost more than the page.
+ */
+async function copyPage(dataSource: DataSource, sql: string): Promise<BinaryRows> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as pg.ClientBase;
+    await client.query('SET max_parallel_workers_per_gather = 0');
+    try {
+      return await copyBinaryRows(client, sql);
+    } finally {
+      await client.query('RESET max_parallel_workers_per_gather');
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Head fields of a vote page's rows before the data set's columns. */
+const VOTE_HEAD = ['v.created_at', 'v.id', 'b.id', 'b.updated_at', 'p.battle_id IS NOT NULL'];
+const JUDGEMENT_HEAD = ['j.created_at', 'j.id'];
+
+/**
+ * One page of a vote data set: votes in time order (keyset) with their battles' current export parts; for
+ * battles found without them (never built, or older than the battle) they are built in bulk, kept, and
+ * filled in.
+ */
+async function votePage(
+  dataSource: DataSource,
+  name: 'battles' | 'bigcodereward',
+  query: DatasetQuery,
+  range: PageRange,
+): Promise<BinaryRows> {
+  const columns = sqlColumns(name);
+  const rows = await copyPage(
+    dataSource,
+    `SELECT ${[...VOTE_HEAD, ...columns.map((c) => c.sql)].join(', ')}
+       FROM votes v JOIN battles b ON b.id = v.battle_id
+       LEFT JOIN export_parts p ON p.battle_id = b.id AND p.source_at >= b.updated_at
+      ${pageFilter(query, 'v', range)}
+      ORDER BY v.created_at, v.id
+      LIMIT ${pageLimit(range)}`,
+  );
+  const missing = new Map<string, string>();
+  for (let r = 0; r < rows.count; r++)
+    if (!rows.bool(r, 4)) missing.set(rows.uuid(r, 2)!, isoMicros(rows.micros(r, 3)!));
+  if (missing.size === 0) return rows;
+  const built = await buildExportParts(
+    dataSource,
+    [...missing].map(([id, sourceAt]) => ({ id, sourceAt })),
+  );
+  const fill = columns.flatMap((c, i) => (c.part ? [{ at: VOTE_HEAD.length + i, part: c.part }] : []));
+  for (let r = 0; r < rows.count; r++) {
+    if (rows.bool(r, 4)) continue;
+    const parts = built.get(rows.uuid(r, 2)!)!;
+    for (const { at, part } of fill) {
+      const value = parts[part];
+      rows.set(r, at, value === null ? null : typeof value === 'number' ? int4Bytes(value) : Buffer.from(value, 'utf8'));
+    }
+  }
+  return rows;
+}
+
+function int4Bytes(value: number): Buffer {
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeInt32BE(value, 0);
+  return bytes;
+}
+
+/** One page of judge verdicts in time order (keyset); the filters apply to the judged battle. */
+function judgementPage(dataSource: DataSource, query: DatasetQuery, range: PageRange): Promise<BinaryRows> {
+  return copyPage(
+    dataSource,
+    `SELECT ${[...JUDGEMENT_HEAD, ...sqlColumns('judgements').map((c) => c.sql)].join(', ')}
+       FROM judgements j JOIN battles b ON b.id = j.battle_id
+      ${pageFilter(query, 'j', range)}
+      ORDER BY j.created_at, j.id
+      LIMIT ${pageLimit(range)}`,
+  );
+}
 
 async function categoryIds(dataSource: DataSource): Promise<Map<string, number>> {
   const rows = await dataSource.query<{ category: string }[]>(
@@ -345,105 +468,130 @@ async function categoryIds(dataSource: DataSource): Promise<Map<string, number>>
   return new Map(rows.map((r, i) => [r.category, i]));
 }
 
-/** The rows of a data set, a page at a time. Battles never voted on are not in `battles` or `bigcodereward`. */
+/**
+ * The keys that end every `PAGE_SIZE`-th row of a data set (one pass over the time index), so that pages
+ * can be read ahead before the ones before them are in.
+ */
+async function pageBounds(dataSource: DataSource, name: DatasetName, query: DatasetQuery): Promise<Cursor[]> {
+  const alias = name === 'judgements' ? 'j' : 'v';
+  const table = name === 'judgements' ? 'judgements j' : 'votes v';
+  const battle =
+    query.category !== undefined || query.environment !== undefined
+      ? ` JOIN battles b ON b.id = ${alias}.battle_id`
+      : '';
+  const rows = await dataSource.query<{ at: string; id: string }[]>(
+    `SELECT created_at::text AS at, id FROM (
+       SELECT ${alias}.created_at, ${alias}.id, row_number() OVER (ORDER BY ${alias}.created_at, ${alias}.id) AS n
+         FROM ${table}${battle} ${pageFilter(query, alias, {})}) s
+      WHERE n % ${PAGE_SIZE} = 0 ORDER BY n`,
+  );
+  return rows.map((r) => ({ at: r.at, id: r.id }));
+}
+
+/** Pages read ahead of the one being written. */
+const READ_AHEAD = 2;
+
+/**
+ * The rows of a data set, a page at a time, each page one binary COPY: the first page and the page bounds
+ * are read at once, then pages by keyset range, `READ_AHEAD` of them read while one is written, then pages
+ * of `PAGE_SIZE` from the last bound on (rows added meanwhile) — memory stays flat whatever the size.
+ * Battles never voted on are not in `battles` or `bigcodereward`.
+ */
 export async function* datasetPages(
   dataSource: DataSource,
   name: DatasetName,
   query: DatasetQuery,
   salt: string,
-): AsyncGenerator<DatasetRow[]> {
-  if (name === 'judgements') {
-    yield* judgementPages(dataSource, query);
+): AsyncGenerator<DatasetPage> {
+  const offset = name === 'judgements' ? JUDGEMENT_HEAD.length : VOTE_HEAD.length;
+  /** Field replacements, from the field's text. */
+  const transforms: { at: number; to: (text: string) => Buffer | null }[] = [];
+  const columns = sqlColumns(name);
+  const judgeAt = columns.findIndex((c) => c.transform === 'voter_hash');
+  if (judgeAt >= 0) {
+    const hashes = new Map<string, Buffer>();
+    transforms.push({
+      at: offset + judgeAt,
+      to: (voter) => {
+        let hash = hashes.get(voter);
+        if (hash === undefined) {
+          hash = Buffer.from(hashVoter(salt, voter), 'latin1');
+          if (hashes.size > 100_000) hashes.clear();
+          hashes.set(voter, hash);
+        }
+        return hash;
+      },
+    });
+  }
+  const categoryAt = columns.findIndex((c) => c.transform === 'category_id');
+  if (categoryAt >= 0) {
+    const ids = new Map([...(await categoryIds(dataSource))].map(([category, id]) => [category, int4Bytes(id)]));
+    transforms.push({ at: offset + categoryAt, to: (category) => ids.get(category) ?? null });
+  }
+  const page = async (range: PageRange): Promise<BinaryRows> => {
+    const rows =
+      name === 'judgements'
+        ? await judgementPage(dataSource, query, range)
+        : await votePage(dataSource, name, query, range);
+    for (const { at, to } of transforms)
+      for (let r = 0; r < rows.count; r++) {
+        const text = rows.text(r, at);
+        if (text !== null) rows.set(r, at, to(text));
+      }
+    return rows;
+  };
+  const lastKey = (rows: BinaryRows): Cursor => ({
+    at: isoMicros(rows.micros(rows.count - 1, 0)!),
+    id: rows.uuid(rows.count - 1, 1)!,
+  });
+  // If the reader stops early, a failure of a page read ahead is nobody's to handle.
+  const ahead = <T>(promise: Promise<T>): Promise<T> => {
+    promise.catch(() => undefined);
+    return promise;
+  };
+  const bounds = ahead(pageBounds(dataSource, name, query));
+  const first = await page({});
+  if (first.count < PAGE_SIZE) {
+    if (first.count > 0) yield { rows: first, offset };
     return;
   }
-  const categories = name === 'bigcodereward' ? await categoryIds(dataSource) : new Map<string, number>();
-  const hashes = new Map<string, string>();
-  const judge = (voter: string): string => {
-    let hash = hashes.get(voter);
-    if (hash === undefined) {
-      hash = hashVoter(salt, voter);
-      if (hashes.size > 100_000) hashes.clear();
-      hashes.set(voter, hash);
-    }
-    return hash;
-  };
-  for await (const page of votePages(dataSource, query)) {
-    if (name === 'battles') {
-      yield page.map((vote): DatasetRow => ({
-        question_id: vote.battle_id,
-        model_a: vote.model_a_id,
-        model_b: vote.model_b_id,
-        winner: vote.winner,
-        judge: judge(vote.voter_id),
-        conversation_a: new RawJson(vote.conversation_a),
-        conversation_b: new RawJson(vote.conversation_b),
-        turn: vote.turns,
-        anony: vote.anony,
-        language: vote.language,
-        tstamp: new Date(vote.created_at).getTime() / 1000,
-        environment: vote.environment,
-        category: vote.category,
-        code_a: vote.code_a,
-        code_b: vote.code_b,
-        executions_a: new RawJson(vote.executions_a),
-        executions_b: new RawJson(vote.executions_b),
-        session_vote: vote.session_vote,
-      }));
-      continue;
-    }
-    yield page.map((vote): DatasetRow => ({
-      chat_session_id: vote.battle_id,
-      instruction: vote.instruction,
-      human_vote: HUMAN_VOTE[vote.winner],
-      model_A: vote.model_a_id,
-      model_B: vote.model_b_id,
-      category_id: vote.category === null ? null : (categories.get(vote.category) ?? null),
-      category_name: vote.category,
-      execution_output_A: vote.output_a,
-      execution_output_B: vote.output_b,
-      execution_error_A: vote.error_a,
-      execution_error_B: vote.error_b,
-      states: new RawJson(vote.states),
-    }));
+  // Ranges between the bounds after the first page (which ended at the first bound, but for rows added since).
+  const ranges: PageRange[] = [];
+  let after = lastKey(first);
+  for (const bound of (await bounds).slice(1)) {
+    ranges.push({ after, upTo: bound });
+    after = bound;
   }
-}
-
-/** Judge verdicts in time order, a page at a time (keyset); the filters apply to the judged battle. */
-async function* judgementPages(dataSource: DataSource, query: DatasetQuery): AsyncGenerator<DatasetRow[]> {
-  let cursor: { at: string; id: string } | undefined;
+  const pending: { range: PageRange; rows: Promise<BinaryRows> }[] = [];
+  let scheduled = 0;
+  const schedule = (): void => {
+    while (pending.length < READ_AHEAD && scheduled < ranges.length) {
+      const range = ranges[scheduled++]!;
+      pending.push({ range, rows: ahead(page(range)) });
+    }
+  };
+  schedule();
+  yield { rows: first, offset };
+  while (pending.length > 0) {
+    const { range } = pending[0]!;
+    let rows = await pending.shift()!.rows;
+    schedule();
+    if (rows.count > 0) yield { rows, offset };
+    // A range that grew past its limit: the rest of it, before the ranges after it.
+    while (rows.count === pageLimit(range)) {
+      rows = await page({ after: lastKey(rows), upTo: range.upTo! });
+      if (rows.count > 0) yield { rows, offset };
+    }
+  }
+  // What follows the last bound: pages of `PAGE_SIZE`, one read ahead.
+  let next = ahead(page({ after }));
   for (;;) {
-    const { where, params } = pageFilter(query, 'j', cursor);
-    const rows = await dataSource.query<
-      (Omit<JudgementRow, 'order' | 'created_at'> & {
-        id: string;
-        judge_order: 'ab' | 'ba';
-        cursor_at: string;
-        created_at: Date;
-      })[]
-    >(
-      `SELECT j.id, j.battle_id, j.judge, j.mode, j.judge_order, j.verdict, j.reasoning, j.raw_output, j.latency_ms,
-              j.created_at, j.created_at::text AS cursor_at
-         FROM judgements j JOIN battles b ON b.id = j.battle_id
-        ${where}
-        ORDER BY j.created_at, j.id
-        LIMIT ${PAGE_SIZE}`,
-      params,
-    );
-    if (rows.length === 0) return;
-    yield rows.map((r): DatasetRow => ({
-      battle_id: r.battle_id,
-      judge: r.judge,
-      mode: r.mode,
-      order: r.judge_order,
-      verdict: r.verdict,
-      reasoning: r.reasoning,
-      raw_output: r.raw_output,
-      latency_ms: r.latency_ms,
-      created_at: new Date(r.created_at).getTime() / 1000,
-    }));
-    const last = rows[rows.length - 1]!;
-    cursor = { at: last.cursor_at, id: last.id };
-    if (rows.length < PAGE_SIZE) return;
+    const rows = await next;
+    if (rows.count === 0) return;
+    const more = rows.count === PAGE_SIZE;
+    if (more) next = ahead(page({ after: lastKey(rows) }));
+    yield { rows, offset };
+    if (!more) return;
   }
 }
 

@@ -1,28 +1,178 @@
 import type { Writable } from 'node:stream';
+import { constants as zlib, zstdCompressSync } from 'node:zlib';
 import { write } from '../common/stream-write.js';
-import { DATASET_COLUMNS, type ColumnType, type DatasetFormat, type DatasetName } from '@arena/contracts';
+import { DATASET_COLUMNS, type DatasetFormat, type DatasetName } from '@arena/contracts';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { RawJson, type DatasetRow } from './dataset-rows.js';
+import { PG_EPOCH_US, type BinaryRows } from '../database/binary-copy.js';
+import { datasetWires, type DatasetPage, type Wire } from './dataset-rows.js';
 
-/** A value as JSON text: serialised JSON is taken as it is. */
-function jsonText(value: unknown): string {
-  return value instanceof RawJson ? value.text : JSON.stringify(value);
-}
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
 
-function cell(value: unknown, type: ColumnType): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' && type !== 'json' ? value : jsonText(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+/** Bytes gathered for one write: a page's text, built in place instead of as strings joined. */
+class ByteSink {
+  private buffer: Buffer;
+  private at = 0;
 
-/** One JSONL line, keys in column order; JSON columns already serialised are spliced in, not re-encoded. */
-function jsonLine(row: DatasetRow, keys: { name: string; prefix: string }[]): string {
-  let line = '';
-  for (const { name, prefix } of keys) {
-    const value = row[name];
-    line += prefix + (value === null || value === undefined ? 'null' : jsonText(value));
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(size, 1 << 16));
   }
-  return `${line}}\n`;
+
+  private room(size: number): void {
+    if (this.at + size <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + size));
+    this.buffer.copy(grown, 0, 0, this.at);
+    this.buffer = grown;
+  }
+
+  bytes(bytes: Buffer, from = 0, to = bytes.length): void {
+    this.room(to - from);
+    this.at += bytes.copy(this.buffer, this.at, from, to);
+  }
+
+  byte(value: number): void {
+    this.room(1);
+    this.buffer[this.at++] = value;
+  }
+
+  text(value: string): void {
+    this.room(Buffer.byteLength(value));
+    this.at += this.buffer.write(value, this.at);
+  }
+
+  /** The bytes so far, handed over (the sink starts again on a new buffer of the same size). */
+  take(): Buffer {
+    const full = this.buffer.subarray(0, this.at);
+    this.buffer = Buffer.allocUnsafe(this.buffer.length);
+    this.at = 0;
+    return full;
+  }
+}
+
+/** The field `rows.at` last found, as a value of its wire type: epoch seconds (to the millisecond) for a time. */
+function scalar(rows: BinaryRows, buffer: Buffer, wire: Wire): string | number | boolean {
+  switch (wire) {
+    case 'int4':
+      return buffer.readInt32BE(rows.start);
+    case 'bool':
+      return buffer[rows.start] === 1;
+    case 'timestamptz':
+      return Number((buffer.readBigInt64BE(rows.start) + PG_EPOCH_US) / 1000n) / 1000;
+    case 'text':
+      return buffer.toString('utf8', rows.start, rows.end);
+  }
+}
+
+/** UTF-8 text as a JSON string: its own bytes in quotes when nothing needs escaping (the usual case). */
+function jsonString(sink: ByteSink, field: Buffer, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    const c = field[i]!;
+    if (c < 0x20 || c === QUOTE || c === BACKSLASH) {
+      sink.text(JSON.stringify(field.toString('utf8', start, end)));
+      return;
+    }
+  }
+  sink.byte(QUOTE);
+  sink.bytes(field, start, end);
+  sink.byte(QUOTE);
+}
+
+/** A CSV field: quoted, with quotes doubled, when it holds a quote, a comma or a line break. */
+function csvField(sink: ByteSink, field: Buffer, start: number, end: number): void {
+  let quoted = false;
+  for (let i = start; i < end; i++) {
+    const c = field[i]!;
+    if (c === QUOTE || c === COMMA || c === LF || c === CR) {
+      quoted = true;
+      break;
+    }
+  }
+  if (!quoted) return sink.bytes(field, start, end);
+  sink.byte(QUOTE);
+  let from = start;
+  for (let q = field.indexOf(QUOTE, start); q !== -1 && q < end; q = field.indexOf(QUOTE, q + 1)) {
+    sink.bytes(field, from, q + 1);
+    sink.byte(QUOTE);
+    from = q + 1;
+  }
+  sink.bytes(field, from, end);
+  sink.byte(QUOTE);
+}
+
+/**
+ * Rows formatted between two turns of the event loop: the next page's COPY keeps arriving (and PostgreSQL
+ * keeps producing it) while a page is written, instead of stalling on a full socket until the page is done.
+ */
+const ROWS_PER_TURN = 256;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface WriterColumn {
+  column: (typeof DATASET_COLUMNS)[DatasetName][number];
+  wire: Wire;
+}
+
+function writerColumns(name: DatasetName): WriterColumn[] {
+  const wires = datasetWires(name);
+  return DATASET_COLUMNS[name].map((column, i) => ({ column, wire: wires[i]! }));
+}
+
+/** JSONL: one object per row, keys in column order; JSON columns (serialised once, when built) spliced in. */
+async function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
+  const columns = writerColumns(name).map((c, i) => ({
+    ...c,
+    json: c.column.type === 'json',
+    prefix: Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(c.column.name)}:`),
+  }));
+  const sink = new ByteSink(1 << 20);
+  const NULL = Buffer.from('null');
+  const END = Buffer.from('}\n');
+  let count = 0;
+  for await (const { rows, offset } of pages) {
+    for (let r = 0; r < rows.count; r++) {
+      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+      for (let i = 0; i < columns.length; i++) {
+        const { prefix, wire, json } = columns[i]!;
+        sink.bytes(prefix);
+        const field = rows.at(r, offset + i);
+        if (!field) sink.bytes(NULL);
+        else if (json) sink.bytes(field, rows.start, rows.end);
+        else if (wire === 'text') jsonString(sink, field, rows.start, rows.end);
+        else sink.text(String(scalar(rows, field, wire)));
+      }
+      sink.bytes(END);
+    }
+    await write(out, sink.take());
+    count += rows.count;
+  }
+  return count;
+}
+
+/** CSV: a header, then a line per row; nested values as their JSON text; NULL as an empty field. */
+async function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
+  const columns = writerColumns(name);
+  const sink = new ByteSink(1 << 20);
+  sink.text(`${columns.map((c) => c.column.name).join(',')}\n`);
+  let count = 0;
+  for await (const { rows, offset } of pages) {
+    for (let r = 0; r < rows.count; r++) {
+      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+      for (let i = 0; i < columns.length; i++) {
+        if (i > 0) sink.byte(COMMA);
+        const field = rows.at(r, offset + i);
+        if (!field) continue;
+        const { wire } = columns[i]!;
+        if (wire === 'text') csvField(sink, field, rows.start, rows.end);
+        else sink.text(String(scalar(rows, field, wire)));
+      }
+      sink.byte(LF);
+    }
+    await write(out, sink.take());
+    count += rows.count;
+  }
+  return count;
 }
 
 type ParquetSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
@@ -73,6 +223,10 @@ function streamWriter(out: Writable): ByteWriter & { drain(): Promise<void>; flu
 }
 
 const PARQUET_ROW_GROUP = 10_000;
+/** Zstandard, from Node's own zlib: several times faster than a JavaScript Snappy, and smaller. */
+const PARQUET_CODEC = 'ZSTD';
+const zstd = (bytes: Uint8Array): Uint8Array =>
+  zstdCompressSync(bytes, { params: { [zlib.ZSTD_c_compressionLevel]: 1 } });
 /**
  * Columns of long text (programs, outputs, conversations): min/max statistics of them help no reader's
  * filter and cost a comparison of every value, so they are written without.
@@ -89,65 +243,74 @@ const LONG_TEXT = new Set([
   'raw_output',
 ]);
 
-/** Stream pages of rows into `out` as JSONL, CSV (header first, nested values as JSON) or Parquet. */
-export async function writeDataset(
-  name: DatasetName,
-  format: DatasetFormat,
-  pages: AsyncIterable<DatasetRow[]>,
-  out: Writable,
-): Promise<number> {
-  const columns = DATASET_COLUMNS[name];
-  let count = 0;
-  if (format === 'jsonl') {
-    const keys = columns.map((c, i) => ({ name: c.name, prefix: `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:` }));
-    for await (const page of pages) {
-      let text = '';
-      for (const row of page) text += jsonLine(row, keys);
-      await write(out, text);
-      count += page.length;
-    }
-    return count;
-  }
-  if (format === 'csv') {
-    await write(out, `${columns.map((c) => c.name).join(',')}\n`);
-    for await (const page of pages) {
-      const text = page.map((row) => columns.map((c) => cell(row[c.name], c.type)).join(',') + '\n').join('');
-      await write(out, text);
-      count += page.length;
-    }
-    return count;
-  }
+/** Parquet: row groups of about 10,000 rows; JSON columns as bytes with the JSON logical type. */
+async function writeParquet(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
+  const columns = writerColumns(name);
   const writer = streamWriter(out);
-  const parquet = new ParquetWriter({ writer, schema: parquetSchema(name), createdBy: 'the arena' });
-  let buffer: DatasetRow[] = [];
-  const encoder = new TextEncoder();
+  const parquet = new ParquetWriter({
+    writer,
+    schema: parquetSchema(name),
+    codec: PARQUET_CODEC,
+    compressors: { ZSTD: zstd },
+    createdBy: 'the arena',
+  });
+  let buffered: DatasetPage[] = [];
+  let bufferedRows = 0;
   const flushRows = async (): Promise<void> => {
-    if (buffer.length === 0) return;
-    const rows = buffer;
-    buffer = [];
-    const columnData = columns.map((c) => ({
-      name: c.name,
-      statistics: c.type !== 'json' && !LONG_TEXT.has(c.name),
-      data: rows.map((row) => {
-        const value = row[c.name];
-        if (value === null || value === undefined) return null;
-        if (c.type === 'integer') return BigInt(value as number);
-        if (c.type === 'json') return encoder.encode(jsonText(value));
-        return value;
-      }),
-    }));
-    await parquet.write({ columnData, rowGroupSize: rows.length });
+    if (bufferedRows === 0) return;
+    const group = buffered;
+    const size = bufferedRows;
+    buffered = [];
+    bufferedRows = 0;
+    const columnData = columns.map(({ column, wire }, i) => {
+      const long = column.type === 'json' || LONG_TEXT.has(column.name);
+      const data = new Array<unknown>(size);
+      let at = 0;
+      for (const { rows, offset } of group)
+        for (let r = 0; r < rows.count; r++) {
+          const field = rows.at(r, offset + i);
+          data[at++] = !field
+            ? null
+            : wire === 'text' && long
+              ? field.subarray(rows.start, rows.end)
+              : wire === 'int4'
+                ? BigInt(field.readInt32BE(rows.start))
+                : scalar(rows, field, wire);
+        }
+      // Long text is written plain: a dictionary of programs and conversations is never worth its cost.
+      return { name: column.name, data, statistics: !long, ...(long ? { encoding: 'PLAIN' as const } : {}) };
+    });
+    await parquet.write({ columnData, rowGroupSize: size });
     await writer.drain();
   };
+  let count = 0;
   for await (const page of pages) {
-    buffer.push(...page);
-    count += page.length;
-    if (buffer.length >= PARQUET_ROW_GROUP) await flushRows();
+    buffered.push(page);
+    bufferedRows += page.rows.count;
+    count += page.rows.count;
+    if (bufferedRows >= PARQUET_ROW_GROUP) await flushRows();
   }
   await flushRows();
-  await parquet.finish();
+  parquet.finish();
   await writer.drain();
   return count;
+}
+
+/** Stream pages of rows into `out` as JSONL, CSV (header first, nested values as JSON) or Parquet. */
+export function writeDataset(
+  name: DatasetName,
+  format: DatasetFormat,
+  pages: AsyncIterable<DatasetPage>,
+  out: Writable,
+): Promise<number> {
+  switch (format) {
+    case 'jsonl':
+      return writeJsonl(name, pages, out);
+    case 'csv':
+      return writeCsv(name, pages, out);
+    case 'parquet':
+      return writeParquet(name, pages, out);
+  }
 }
 
 export const CONTENT_TYPES: Record<DatasetFormat, string> = {
