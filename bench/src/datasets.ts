@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startArenaProcess, REPO_ROOT } from '@arena/testkit';
 import pg from 'pg';
@@ -113,6 +114,8 @@ function postgresCopy(db: string): Promise<{ seconds: number; bytes: number }> {
 }
 
 if (!reused) await admin(`CREATE DATABASE ${database}`);
+const judgesFile = path.join(await mkdtemp(path.join(tmpdir(), 'arena-bench-')), 'judges.json');
+await writeFile(judgesFile, '[]');
 try {
   const start = (): ReturnType<typeof startArenaProcess> =>
     startArenaProcess(
@@ -122,6 +125,9 @@ try {
       ],
       {
         DATABASE_URL: url(database),
+        // No judge: the arena would otherwise start judging the million synthetic battles (its catch-up of
+        // battles left unjudged) while the exports are timed.
+        ARENA_JUDGES_FILE: judgesFile,
         // BENCH_SERVER_NODE_OPTIONS (e.g. --max-old-space-size=160) caps the server's heap to see how much of its
         // peak RSS is garbage not yet collected.
         ...(process.env['BENCH_SERVER_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_SERVER_NODE_OPTIONS'] } : {}),

@@ -1,6 +1,4 @@
-import type { Readable } from 'node:stream';
-import type { ClientBase } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import type { ClientBase, Connection, Submittable } from 'pg';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
@@ -16,6 +14,9 @@ export class BinaryRows {
   private readonly patches: Buffer[] = [];
 
   constructor(
+    /** The whole buffer the rows were received in (for reuse once they are done with). */
+    readonly buffer: Buffer,
+    /** The rows' bytes, at the start of `buffer`. */
     readonly data: Buffer,
     /** Per field (row-major): its offset in `data`, `-1` for NULL, or `-2 - i` for `patches[i]`. */
     private readonly offsets: Int32Array,
@@ -88,8 +89,12 @@ export class BinaryRows {
   }
 }
 
-/** Parse a whole binary COPY (header, rows of a 16-bit field count then 32-bit length and bytes per field, trailer). */
-export function parseBinaryCopy(data: Buffer): BinaryRows {
+/**
+ * Parse a whole binary COPY, the first `length` bytes of `buffer` (a header, then per row a 16-bit field
+ * count and each field as a 32-bit length and its bytes, then a -1 trailer).
+ */
+export function parseBinaryCopy(buffer: Buffer, length = buffer.length): BinaryRows {
+  const data = buffer.subarray(0, length);
   if (data.length < 21 || !data.subarray(0, 11).equals(SIGNATURE)) throw new Error('binary COPY: bad signature');
   let at = 19 + data.readUInt32BE(15);
   let columns = -1;
@@ -127,16 +132,74 @@ export function parseBinaryCopy(data: Buffer): BinaryRows {
     count++;
   }
   if (at !== data.length) throw new Error('binary COPY: bytes after the trailer');
-  return new BinaryRows(data, offsets, lengths, Math.max(columns, 0), count);
+  return new BinaryRows(buffer, data, offsets, lengths, Math.max(columns, 0), count);
 }
 
 /**
- * Run `COPY (query) TO STDOUT (FORMAT binary)` on a client and collect its rows. COPY takes no bind
- * parameters: every value in `query` must already be a literal (see `pg.escapeLiteral`).
+ * `COPY (query) TO STDOUT (FORMAT binary)` as a query the `pg` client runs like any other: each CopyData
+ * message (a view into the driver's receive buffer, valid only while it is handled) is copied once into one
+ * growing buffer, and the rows are parsed from it when the command is done.
  */
-export async function copyBinaryRows(client: ClientBase, query: string): Promise<BinaryRows> {
-  const stream: Readable = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return parseBinaryCopy(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+class BinaryCopyQuery implements Submittable {
+  private data: Buffer;
+  private length = 0;
+  private error: Error | undefined;
+  readonly done: Promise<BinaryRows>;
+  private settle!: { resolve: (rows: BinaryRows) => void; reject: (error: Error) => void };
+
+  constructor(
+    private readonly text: string,
+    buffer: Buffer,
+  ) {
+    this.data = buffer;
+    this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+  }
+
+  submit(connection: Connection): void {
+    (connection as unknown as { query(text: string): void }).query(this.text);
+  }
+
+  handleCopyData(message: { chunk: Buffer }): void {
+    const { chunk } = message;
+    if (this.length + chunk.length > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.length + chunk.length));
+      this.data.copy(grown, 0, 0, this.length);
+      this.data = grown;
+    }
+    this.length += chunk.copy(this.data, this.length);
+  }
+
+  handleError(error: Error): void {
+    this.error ??= error;
+  }
+
+  handleReadyForQuery(): void {
+    if (this.error) return this.settle.reject(this.error);
+    try {
+      this.settle.resolve(parseBinaryCopy(this.data, this.length));
+    } catch (error) {
+      this.settle.reject(error as Error);
+    }
+  }
+
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handlePortalSuspended(): void {}
+}
+
+/**
+ * Run `COPY (query) TO STDOUT (FORMAT binary)` on a client and collect its rows into `buffer` (or a larger
+ * one, when they do not fit: the rows' `buffer` is the one that holds them). COPY takes no bind parameters:
+ * every value in `query` must already be a literal (see `pg.escapeLiteral`).
+ */
+export function copyBinaryRows(
+  client: ClientBase,
+  query: string,
+  buffer: Buffer = Buffer.allocUnsafe(1 << 16),
+): Promise<BinaryRows> {
+  const copy = new BinaryCopyQuery(`COPY (${query}) TO STDOUT (FORMAT binary)`, buffer);
+  client.query(copy);
+  return copy.done;
 }

@@ -324,6 +324,8 @@ export function datasetWires(name: DatasetName): Wire[] {
 export interface DatasetPage {
   rows: BinaryRows;
   offset: number;
+  /** The writer is done with these rows: their buffer may receive another page. */
+  release(): void;
 }
 
 /** Rows read ahead of the writer per COPY: a few megabytes, whatever the data set's size. */
@@ -368,6 +370,24 @@ function pageFilter(query: DatasetQuery, alias: 'v' | 'j', range: PageRange): st
   return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
 
+/**
+ * The buffers pages are received in, given back once written: an export reuses a few (each as large as the
+ * largest page so far) instead of allocating one per page.
+ */
+class PageBuffers {
+  private readonly free: Buffer[] = [];
+  private size = 1 << 20;
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+  }
+
+  give(buffer: Buffer): void {
+    this.size = Math.max(this.size, buffer.length);
+    if (buffer.length >= this.size && this.free.length < READ_AHEAD + 2) this.free.push(buffer);
+  }
+}
+
 interface Cursor {
   at: string;
   id: string;
@@ -383,13 +403,13 @@ function isoMicros(micros: bigint): string {
  * Run one page's COPY on a pooled connection, released before anything else is asked of the pool. Parallel
  * workers are off for it: started anew for every page, they cost more than the page.
  */
-async function copyPage(dataSource: DataSource, sql: string): Promise<BinaryRows> {
+async function copyPage(dataSource: DataSource, sql: string, buffers: PageBuffers): Promise<BinaryRows> {
   const runner = dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as pg.ClientBase;
     await client.query('SET max_parallel_workers_per_gather = 0');
     try {
-      return await copyBinaryRows(client, sql);
+      return await copyBinaryRows(client, sql, buffers.take());
     } finally {
       await client.query('RESET max_parallel_workers_per_gather');
     }
@@ -412,6 +432,7 @@ async function votePage(
   name: 'battles' | 'bigcodereward',
   query: DatasetQuery,
   range: PageRange,
+  buffers: PageBuffers,
 ): Promise<BinaryRows> {
   const columns = sqlColumns(name);
   const rows = await copyPage(
@@ -422,6 +443,7 @@ async function votePage(
       ${pageFilter(query, 'v', range)}
       ORDER BY v.created_at, v.id
       LIMIT ${pageLimit(range)}`,
+    buffers,
   );
   const missing = new Map<string, string>();
   for (let r = 0; r < rows.count; r++)
@@ -450,7 +472,12 @@ function int4Bytes(value: number): Buffer {
 }
 
 /** One page of judge verdicts in time order (keyset); the filters apply to the judged battle. */
-function judgementPage(dataSource: DataSource, query: DatasetQuery, range: PageRange): Promise<BinaryRows> {
+function judgementPage(
+  dataSource: DataSource,
+  query: DatasetQuery,
+  range: PageRange,
+  buffers: PageBuffers,
+): Promise<BinaryRows> {
   return copyPage(
     dataSource,
     `SELECT ${[...JUDGEMENT_HEAD, ...sqlColumns('judgements').map((c) => c.sql)].join(', ')}
@@ -458,6 +485,7 @@ function judgementPage(dataSource: DataSource, query: DatasetQuery, range: PageR
       ${pageFilter(query, 'j', range)}
       ORDER BY j.created_at, j.id
       LIMIT ${pageLimit(range)}`,
+    buffers,
   );
 }
 
@@ -528,11 +556,12 @@ export async function* datasetPages(
     const ids = new Map([...(await categoryIds(dataSource))].map(([category, id]) => [category, int4Bytes(id)]));
     transforms.push({ at: offset + categoryAt, to: (category) => ids.get(category) ?? null });
   }
+  const buffers = new PageBuffers();
   const page = async (range: PageRange): Promise<BinaryRows> => {
     const rows =
       name === 'judgements'
-        ? await judgementPage(dataSource, query, range)
-        : await votePage(dataSource, name, query, range);
+        ? await judgementPage(dataSource, query, range, buffers)
+        : await votePage(dataSource, name, query, range, buffers);
     for (const { at, to } of transforms)
       for (let r = 0; r < rows.count; r++) {
         const text = rows.text(r, at);
@@ -540,6 +569,7 @@ export async function* datasetPages(
       }
     return rows;
   };
+  const pageOf = (rows: BinaryRows): DatasetPage => ({ rows, offset, release: () => buffers.give(rows.buffer) });
   const lastKey = (rows: BinaryRows): Cursor => ({
     at: isoMicros(rows.micros(rows.count - 1, 0)!),
     id: rows.uuid(rows.count - 1, 1)!,
@@ -552,7 +582,7 @@ export async function* datasetPages(
   const bounds = ahead(pageBounds(dataSource, name, query));
   const first = await page({});
   if (first.count < PAGE_SIZE) {
-    if (first.count > 0) yield { rows: first, offset };
+    if (first.count > 0) yield pageOf(first);
     return;
   }
   // Ranges between the bounds after the first page (which ended at the first bound, but for rows added since).
@@ -571,16 +601,16 @@ export async function* datasetPages(
     }
   };
   schedule();
-  yield { rows: first, offset };
+  yield pageOf(first);
   while (pending.length > 0) {
     const { range } = pending[0]!;
     let rows = await pending.shift()!.rows;
     schedule();
-    if (rows.count > 0) yield { rows, offset };
+    if (rows.count > 0) yield pageOf(rows);
     // A range that grew past its limit: the rest of it, before the ranges after it.
     while (rows.count === pageLimit(range)) {
       rows = await page({ after: lastKey(rows), upTo: range.upTo! });
-      if (rows.count > 0) yield { rows, offset };
+      if (rows.count > 0) yield pageOf(rows);
     }
   }
   // What follows the last bound: pages of `PAGE_SIZE`, one read ahead.
@@ -590,7 +620,7 @@ export async function* datasetPages(
     if (rows.count === 0) return;
     const more = rows.count === PAGE_SIZE;
     if (more) next = ahead(page({ after: lastKey(rows) }));
-    yield { rows, offset };
+    yield pageOf(rows);
     if (!more) return;
   }
 }

@@ -12,13 +12,20 @@ const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Bytes gathered for one write: a page's text, built in place instead of as strings joined. */
+/**
+ * Bytes gathered for one write (a page's text, built in place instead of as strings joined) in one of two
+ * buffers used in turn: one is filled while the other's bytes go out, and a buffer is filled again only
+ * once the stream has written it — the same memory serves the whole export.
+ */
 class ByteSink {
   private buffer: Buffer;
   private at = 0;
+  /** The other buffer, and when the stream has done with it. */
+  private other: { buffer: Buffer; written: Promise<void> };
 
   constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(size, 1 << 16));
+    this.buffer = Buffer.allocUnsafe(size);
+    this.other = { buffer: Buffer.allocUnsafe(size), written: Promise.resolve() };
   }
 
   private room(size: number): void {
@@ -43,12 +50,23 @@ class ByteSink {
     this.at += this.buffer.write(value, this.at);
   }
 
-  /** The bytes so far, handed over (the sink starts again on a new buffer of the same size). */
-  take(): Buffer {
-    const full = this.buffer.subarray(0, this.at);
-    this.buffer = Buffer.allocUnsafe(this.buffer.length);
+  /** Hand the bytes so far to the stream and go on in the other buffer, once the stream has written it. */
+  async flush(out: Writable): Promise<void> {
+    const full = this.buffer;
+    const written = new Promise<void>((resolve, reject) =>
+      out.write(full.subarray(0, this.at), (error) => (error ? reject(error) : resolve())),
+    );
+    written.catch(() => undefined);
+    const { buffer, written: free } = this.other;
+    this.other = { buffer: full, written };
+    await free;
+    this.buffer = buffer;
     this.at = 0;
-    return full;
+  }
+
+  /** Resolves once every byte handed over has been written. */
+  async finish(): Promise<void> {
+    await this.other.written;
   }
 }
 
@@ -130,7 +148,7 @@ async function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, 
   const NULL = Buffer.from('null');
   const END = Buffer.from('}\n');
   let count = 0;
-  for await (const { rows, offset } of pages) {
+  for await (const { rows, offset, release } of pages) {
     for (let r = 0; r < rows.count; r++) {
       if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
       for (let i = 0; i < columns.length; i++) {
@@ -144,9 +162,11 @@ async function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, 
       }
       sink.bytes(END);
     }
-    await write(out, sink.take());
+    release();
+    await sink.flush(out);
     count += rows.count;
   }
+  await sink.finish();
   return count;
 }
 
@@ -156,7 +176,7 @@ async function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, ou
   const sink = new ByteSink(1 << 20);
   sink.text(`${columns.map((c) => c.column.name).join(',')}\n`);
   let count = 0;
-  for await (const { rows, offset } of pages) {
+  for await (const { rows, offset, release } of pages) {
     for (let r = 0; r < rows.count; r++) {
       if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
       for (let i = 0; i < columns.length; i++) {
@@ -169,9 +189,11 @@ async function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, ou
       }
       sink.byte(LF);
     }
-    await write(out, sink.take());
+    release();
+    await sink.flush(out);
     count += rows.count;
   }
+  await sink.finish();
   return count;
 }
 
@@ -222,7 +244,7 @@ function streamWriter(out: Writable): ByteWriter & { drain(): Promise<void>; flu
   return writer;
 }
 
-const PARQUET_ROW_GROUP = 10_000;
+const PARQUET_ROW_GROUP = 5_000;
 /** Zstandard, from Node's own zlib: several times faster than a JavaScript Snappy, and smaller. */
 const PARQUET_CODEC = 'ZSTD';
 const zstd = (bytes: Uint8Array): Uint8Array =>
@@ -281,6 +303,7 @@ async function writeParquet(name: DatasetName, pages: AsyncIterable<DatasetPage>
       return { name: column.name, data, statistics: !long, ...(long ? { encoding: 'PLAIN' as const } : {}) };
     });
     await parquet.write({ columnData, rowGroupSize: size });
+    for (const page of group) page.release();
     await writer.drain();
   };
   let count = 0;
