@@ -328,25 +328,20 @@ export interface DatasetPage {
   release(): void;
 }
 
-/** Rows read ahead of the writer per COPY: a few megabytes, whatever the data set's size. */
+/** Rows per page (one COPY): a few megabytes, whatever the data set's size. */
 export const PAGE_SIZE = 5_000;
 
 /**
- * Which rows a page holds, by keyset on (created_at, id): those after `after` (from the start without it),
- * up to and including `upTo` — or, without `upTo`, the next `PAGE_SIZE`.
+ * Which rows a page holds, by keyset on (created_at, id): those after `after` (from the start without it)
+ * up to and including `upTo` (to the end without it), at most `limit`. A range between two page bounds
+ * holds a page of rows but for rows added since the bounds were read: its limit is twice a page, which
+ * leaves room for those (the rest, if any, is read by a further page) and keeps the plan the one of a small
+ * page (index order, nested loops) instead of a scan of every part.
  */
 interface PageRange {
   after?: Cursor;
   upTo?: Cursor;
-}
-
-/**
- * The rows a page reads at most. A range holds `PAGE_SIZE` rows but for rows added since its bounds were
- * read: its limit leaves room for those (the rest, if any, is read by a further page), and keeps the plan
- * the one of a small page (index order, nested loops) instead of a scan of every part.
- */
-function pageLimit(range: PageRange): number {
-  return range.upTo ? 2 * PAGE_SIZE : PAGE_SIZE;
+  limit: number;
 }
 
 /**
@@ -442,7 +437,7 @@ async function votePage(
        LEFT JOIN export_parts p ON p.battle_id = b.id AND p.source_at >= b.updated_at
       ${pageFilter(query, 'v', range)}
       ORDER BY v.created_at, v.id
-      LIMIT ${pageLimit(range)}`,
+      LIMIT ${range.limit}`,
     buffers,
   );
   const missing = new Map<string, string>();
@@ -484,7 +479,7 @@ function judgementPage(
        FROM judgements j JOIN battles b ON b.id = j.battle_id
       ${pageFilter(query, 'j', range)}
       ORDER BY j.created_at, j.id
-      LIMIT ${pageLimit(range)}`,
+      LIMIT ${range.limit}`,
     buffers,
   );
 }
@@ -497,10 +492,15 @@ async function categoryIds(dataSource: DataSource): Promise<Map<string, number>>
 }
 
 /**
- * The keys that end every `PAGE_SIZE`-th row of a data set (one pass over the time index), so that pages
- * can be read ahead before the ones before them are in.
+ * The keys that end every `size`-th row of a data set (one pass over the time index), so that pages can be
+ * read ahead before the ones before them are in.
  */
-async function pageBounds(dataSource: DataSource, name: DatasetName, query: DatasetQuery): Promise<Cursor[]> {
+async function pageBounds(
+  dataSource: DataSource,
+  name: DatasetName,
+  query: DatasetQuery,
+  size: number,
+): Promise<Cursor[]> {
   const alias = name === 'judgements' ? 'j' : 'v';
   const table = name === 'judgements' ? 'judgements j' : 'votes v';
   const battle =
@@ -510,8 +510,8 @@ async function pageBounds(dataSource: DataSource, name: DatasetName, query: Data
   const rows = await dataSource.query<{ at: string; id: string }[]>(
     `SELECT created_at::text AS at, id FROM (
        SELECT ${alias}.created_at, ${alias}.id, row_number() OVER (ORDER BY ${alias}.created_at, ${alias}.id) AS n
-         FROM ${table}${battle} ${pageFilter(query, alias, {})}) s
-      WHERE n % ${PAGE_SIZE} = 0 ORDER BY n`,
+         FROM ${table}${battle} ${pageFilter(query, alias, { limit: size })}) s
+      WHERE n % ${size} = 0 ORDER BY n`,
   );
   return rows.map((r) => ({ at: r.at, id: r.id }));
 }
@@ -522,7 +522,7 @@ const READ_AHEAD = 2;
 /**
  * The rows of a data set, a page at a time, each page one binary COPY: the first page and the page bounds
  * are read at once, then pages by keyset range, `READ_AHEAD` of them read while one is written, then pages
- * of `PAGE_SIZE` from the last bound on (rows added meanwhile) — memory stays flat whatever the size.
+ * from the last bound on (rows added meanwhile) — memory stays flat whatever the size.
  * Battles never voted on are not in `battles` or `bigcodereward`.
  */
 export async function* datasetPages(
@@ -530,6 +530,7 @@ export async function* datasetPages(
   name: DatasetName,
   query: DatasetQuery,
   salt: string,
+  pageSize = PAGE_SIZE,
 ): AsyncGenerator<DatasetPage> {
   const offset = name === 'judgements' ? JUDGEMENT_HEAD.length : VOTE_HEAD.length;
   /** Field replacements, from the field's text. */
@@ -579,9 +580,9 @@ export async function* datasetPages(
     promise.catch(() => undefined);
     return promise;
   };
-  const bounds = ahead(pageBounds(dataSource, name, query));
-  const first = await page({});
-  if (first.count < PAGE_SIZE) {
+  const bounds = ahead(pageBounds(dataSource, name, query, pageSize));
+  const first = await page({ limit: pageSize });
+  if (first.count < pageSize) {
     if (first.count > 0) yield pageOf(first);
     return;
   }
@@ -589,7 +590,7 @@ export async function* datasetPages(
   const ranges: PageRange[] = [];
   let after = lastKey(first);
   for (const bound of (await bounds).slice(1)) {
-    ranges.push({ after, upTo: bound });
+    ranges.push({ after, upTo: bound, limit: 2 * pageSize });
     after = bound;
   }
   const pending: { range: PageRange; rows: Promise<BinaryRows> }[] = [];
@@ -608,18 +609,18 @@ export async function* datasetPages(
     schedule();
     if (rows.count > 0) yield pageOf(rows);
     // A range that grew past its limit: the rest of it, before the ranges after it.
-    while (rows.count === pageLimit(range)) {
-      rows = await page({ after: lastKey(rows), upTo: range.upTo! });
+    while (rows.count === range.limit) {
+      rows = await page({ ...range, after: lastKey(rows) });
       if (rows.count > 0) yield pageOf(rows);
     }
   }
-  // What follows the last bound: pages of `PAGE_SIZE`, one read ahead.
-  let next = ahead(page({ after }));
+  // What follows the last bound: pages of `pageSize`, one read ahead.
+  let next = ahead(page({ after, limit: pageSize }));
   for (;;) {
     const rows = await next;
     if (rows.count === 0) return;
-    const more = rows.count === PAGE_SIZE;
-    if (more) next = ahead(page({ after: lastKey(rows) }));
+    const more = rows.count === pageSize;
+    if (more) next = ahead(page({ after: lastKey(rows), limit: pageSize }));
     yield pageOf(rows);
     if (!more) return;
   }
