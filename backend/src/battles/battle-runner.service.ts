@@ -32,6 +32,7 @@ import {
 import { FrameCoalescer } from './frame-coalescer.js';
 import { ThrottledWrite } from './throttled-write.js';
 import { LiveBattle } from './live-battle.js';
+import { invalidateExportParts } from '../datasets/dataset-rows.js';
 
 /** How often streamed text and run output are written while they stream. */
 const STREAM_PERSIST_MS = 500;
@@ -519,9 +520,9 @@ export class BattleRunnerService implements OnApplicationBootstrap, OnApplicatio
     return true;
   }
 
-  /** A battle's runs changed: its `updated_at` moves on, so exports rebuild what they kept of it. */
+  /** A battle's runs changed: exports rebuild what they kept of it. */
   private async touch(battleId: string): Promise<void> {
-    await this.dataSource.query('UPDATE battles SET updated_at = now() WHERE id = $1', [battleId]);
+    await invalidateExportParts(this.dataSource, battleId);
   }
 
   async onApplicationShutdown(): Promise<void> {

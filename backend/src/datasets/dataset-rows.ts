@@ -32,6 +32,10 @@ export function hashVoter(salt: string, voterId: string): string {
 
 /** The columns of `export_parts`, as read. */
 interface Parts {
+  model_a_id: string;
+  model_b_id: string;
+  category: string | null;
+  anony: boolean;
   conversation_a: string;
   conversation_b: string;
   turns: number;
@@ -49,6 +53,10 @@ interface Parts {
   states: string;
 }
 const PART_COLUMNS = [
+  'model_a_id',
+  'model_b_id',
+  'category',
+  'anony',
   'conversation_a',
   'conversation_b',
   'turns',
@@ -66,6 +74,10 @@ const PART_COLUMNS = [
   'states',
 ] as const satisfies readonly (keyof Parts)[];
 const PART_TYPES: Record<keyof Parts, string> = {
+  model_a_id: 'text',
+  model_b_id: 'text',
+  category: 'text',
+  anony: 'boolean',
   conversation_a: 'text',
   conversation_b: 'text',
   turns: 'int',
@@ -84,6 +96,7 @@ const PART_TYPES: Record<keyof Parts, string> = {
 };
 
 interface BattleParts {
+  battle: Pick<Parts, 'model_a_id' | 'model_b_id' | 'category' | 'anony'>;
   /** Turn prompts in order. */
   prompts: string[];
   /** [turn, side, text] of every answer. */
@@ -98,7 +111,11 @@ interface BattleParts {
  * pool) and put together here.
  */
 async function readBattles(dataSource: DataSource, ids: string[]): Promise<Map<string, BattleParts>> {
-  const [turns, messages, code, runs] = await Promise.all([
+  const [battles, turns, messages, code, runs] = await Promise.all([
+    dataSource.query<(BattleParts['battle'] & { id: string })[]>(
+      'SELECT id, model_a_id, model_b_id, category, anony FROM battles WHERE id = ANY($1::uuid[])',
+      [ids],
+    ),
     dataSource.query<{ battle_id: string; prompt: string }[]>(
       'SELECT battle_id, prompt FROM turns WHERE battle_id = ANY($1::uuid[]) ORDER BY battle_id, turn',
       [ids],
@@ -118,19 +135,11 @@ async function readBattles(dataSource: DataSource, ids: string[]): Promise<Map<s
     ),
   ]);
   const parts = new Map<string, BattleParts>();
-  const of = (id: string): BattleParts => {
-    let p = parts.get(id);
-    if (!p) {
-      p = { prompts: [], messages: [], code: [], runs: [] };
-      parts.set(id, p);
-    }
-    return p;
-  };
-  for (const id of ids) of(id);
-  for (const t of turns) of(t.battle_id).prompts.push(t.prompt);
-  for (const m of messages) of(m.battle_id).messages.push([m.turn, m.side, m.text]);
-  for (const c of code) of(c.battle_id).code.push([c.side, c.environment, c.language, c.code]);
-  for (const { battle_id, ...run } of runs) of(battle_id).runs.push(run);
+  for (const { id, ...battle } of battles) parts.set(id, { battle, prompts: [], messages: [], code: [], runs: [] });
+  for (const t of turns) parts.get(t.battle_id)?.prompts.push(t.prompt);
+  for (const m of messages) parts.get(m.battle_id)?.messages.push([m.turn, m.side, m.text]);
+  for (const c of code) parts.get(c.battle_id)?.code.push([c.side, c.environment, c.language, c.code]);
+  for (const { battle_id, ...run } of runs) parts.get(battle_id)?.runs.push(run);
   return parts;
 }
 
@@ -163,6 +172,7 @@ function partsOf(battle: BattleParts): Parts {
     sandbox_logs_by_round: battle.prompts.map((_, turn) => executions[side].filter((e) => e.turn === turn)),
   });
   return {
+    ...battle.battle,
     conversation_a: JSON.stringify(conversations.a),
     conversation_b: JSON.stringify(conversations.b),
     turns: battle.prompts.length,
@@ -183,18 +193,22 @@ function partsOf(battle: BattleParts): Parts {
 
 /**
  * Serialise what the data sets say of these battles and keep it (`export_parts`), stamped with the
- * `updated_at` each battle had before its parts were read, so a change made meanwhile leaves them stale,
- * never wrong. Called when a vote is committed, and by an export for battles it finds without parts.
+ * `updated_at` each battle had before its parts were read. They are kept only while the battle still has
+ * that `updated_at`, under a share lock of its row: a change of its runs (which bumps `updated_at` and
+ * deletes its parts, see `invalidateExportParts`) made meanwhile either comes first, and nothing is kept,
+ * or waits, and deletes them. Called when a vote is committed, and by an export for battles it finds
+ * without parts; returns what it built (kept or not).
  */
-export async function buildExportParts(
+async function buildExportParts(
   dataSource: DataSource,
-  list: { id: string; sourceAt: string }[],
+  candidates: { id: string; sourceAt: string }[],
 ): Promise<Map<string, Parts>> {
-  if (list.length === 0) return new Map();
+  if (candidates.length === 0) return new Map();
   const read = await readBattles(
     dataSource,
-    list.map((b) => b.id),
+    candidates.map((b) => b.id),
   );
+  const list = candidates.filter((b) => read.has(b.id));
   const built = new Map(list.map((b) => [b.id, partsOf(read.get(b.id)!)]));
   const columns = ['battle_id', 'source_at', ...PART_COLUMNS];
   const types = ['uuid', 'timestamptz', ...PART_COLUMNS.map((c) => PART_TYPES[c])];
@@ -205,7 +219,9 @@ export async function buildExportParts(
   ];
   await dataSource.query(
     `INSERT INTO export_parts (${columns.join(', ')})
-     SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
+     SELECT u.* FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) AS u(${columns.join(', ')})
+       JOIN battles b ON b.id = u.battle_id AND b.updated_at = u.source_at
+       FOR SHARE OF b
      ON CONFLICT (battle_id) DO UPDATE SET ${columns
        .slice(1)
        .map((c) => `${c} = EXCLUDED.${c}`)
@@ -216,16 +232,27 @@ export async function buildExportParts(
   return built;
 }
 
-/** Build the export parts of battles just voted on (their `updated_at` read now). */
-export async function buildExportPartsFor(dataSource: DataSource, battleIds: string[]): Promise<void> {
+/** Build the export parts of battles (just voted on, or found without them), their `updated_at` read now. */
+export async function buildExportPartsFor(dataSource: DataSource, battleIds: string[]): Promise<Map<string, Parts>> {
   const rows = await dataSource.query<{ id: string; source_at: string }[]>(
     'SELECT id, updated_at::text AS source_at FROM battles WHERE id = ANY($1::uuid[])',
     [battleIds],
   );
-  await buildExportParts(
+  return buildExportParts(
     dataSource,
     rows.map((r) => ({ id: r.id, sourceAt: r.source_at })),
   );
+}
+
+/**
+ * A battle's runs changed: its `updated_at` moves on and the export parts kept of it go, in one transaction
+ * (the update's row lock orders it with a build, see `buildExportParts`); the next export builds them anew.
+ */
+export async function invalidateExportParts(dataSource: DataSource, battleId: string): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    await manager.query('UPDATE battles SET updated_at = now() WHERE id = $1', [battleId]);
+    await manager.query('DELETE FROM export_parts WHERE battle_id = $1', [battleId]);
+  });
 }
 
 const HUMAN_VOTE: Record<Winner, BigCodeRewardRow['human_vote']> = {
@@ -250,27 +277,30 @@ interface SqlColumn {
 
 const part = (column: keyof Parts): SqlColumn => ({
   sql: `p.${column}`,
-  wire: column === 'turns' ? 'int4' : 'text',
+  wire: column === 'turns' ? 'int4' : column === 'anony' ? 'bool' : 'text',
   part: column,
 });
 const text = (sql: string): SqlColumn => ({ sql, wire: 'text' });
 
-/** Every data set's columns (in `DATASET_COLUMNS` order), as SQL over votes `v`, battles `b`, parts `p`. */
+/**
+ * Every data set's columns (in `DATASET_COLUMNS` order), as SQL over votes `v` and export parts `p` (which
+ * carry what the data sets say of the battle), or judgements `j`.
+ */
 const SQL_COLUMNS: Record<DatasetName, Record<string, SqlColumn>> = {
   battles: {
-    question_id: text('b.id::text'),
-    model_a: text('b.model_a_id'),
-    model_b: text('b.model_b_id'),
+    question_id: text('v.battle_id::text'),
+    model_a: part('model_a_id'),
+    model_b: part('model_b_id'),
     winner: text('v.winner'),
     judge: { sql: 'v.voter_id', wire: 'text', transform: 'voter_hash' },
     conversation_a: part('conversation_a'),
     conversation_b: part('conversation_b'),
     turn: part('turns'),
-    anony: { sql: 'b.anony', wire: 'bool' },
+    anony: part('anony'),
     language: part('language'),
     tstamp: { sql: 'v.created_at', wire: 'timestamptz' },
     environment: part('environment'),
-    category: text('b.category'),
+    category: part('category'),
     code_a: part('code_a'),
     code_b: part('code_b'),
     executions_a: part('executions_a'),
@@ -278,17 +308,17 @@ const SQL_COLUMNS: Record<DatasetName, Record<string, SqlColumn>> = {
     session_vote: { sql: 'v.session_id IS NOT NULL', wire: 'bool' },
   },
   bigcodereward: {
-    chat_session_id: text('b.id::text'),
+    chat_session_id: text('v.battle_id::text'),
     instruction: part('instruction'),
     human_vote: text(
       `CASE v.winner ${Object.entries(HUMAN_VOTE)
         .map(([winner, vote]) => `WHEN '${winner}' THEN '${vote}'`)
         .join(' ')} END`,
     ),
-    model_A: text('b.model_a_id'),
-    model_B: text('b.model_b_id'),
-    category_id: { sql: 'b.category', wire: 'text', transform: 'category_id' },
-    category_name: text('b.category'),
+    model_A: part('model_a_id'),
+    model_B: part('model_b_id'),
+    category_id: { ...part('category'), transform: 'category_id' },
+    category_name: part('category'),
     execution_output_A: part('output_a'),
     execution_output_B: part('output_b'),
     execution_error_A: part('error_a'),
@@ -329,7 +359,7 @@ export interface DatasetPage {
 }
 
 /** Rows per page (one COPY): a few megabytes, whatever the data set's size. */
-export const PAGE_SIZE = 5_000;
+export const PAGE_SIZE = 2_500;
 
 /**
  * Which rows a page holds, by keyset on (created_at, id): those after `after` (from the start without it)
@@ -360,7 +390,7 @@ function pageFilter(query: DatasetQuery, alias: 'v' | 'j', range: PageRange): st
   if (query.category) where.push(`b.category = ${literal(query.category)}`);
   if (query.environment)
     where.push(
-      `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = b.id AND c.environment = ${literal(query.environment)})`,
+      `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = ${alias}.battle_id AND c.environment = ${literal(query.environment)})`,
     );
   return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
@@ -414,7 +444,14 @@ async function copyPage(dataSource: DataSource, sql: string, buffers: PageBuffer
 }
 
 /** Head fields of a vote page's rows before the data set's columns. */
-const VOTE_HEAD = ['v.created_at', 'v.id', 'b.id', 'b.updated_at', 'p.battle_id IS NOT NULL'];
+const VOTE_HEAD = ['v.created_at', 'v.id', 'v.battle_id', 'p.battle_id IS NOT NULL'];
+
+/** The battle is joined only for the filters on it: the columns come from the votes and export parts. */
+function battleJoin(query: DatasetQuery, alias: 'v' | 'j'): string {
+  return query.category !== undefined || query.environment !== undefined
+    ? ` JOIN battles b ON b.id = ${alias}.battle_id`
+    : '';
+}
 const JUDGEMENT_HEAD = ['j.created_at', 'j.id'];
 
 /**
@@ -433,31 +470,32 @@ async function votePage(
   const rows = await copyPage(
     dataSource,
     `SELECT ${[...VOTE_HEAD, ...columns.map((c) => c.sql)].join(', ')}
-       FROM votes v JOIN battles b ON b.id = v.battle_id
-       LEFT JOIN export_parts p ON p.battle_id = b.id AND p.source_at >= b.updated_at
+       FROM votes v${battleJoin(query, 'v')}
+       LEFT JOIN export_parts p ON p.battle_id = v.battle_id
       ${pageFilter(query, 'v', range)}
       ORDER BY v.created_at, v.id
       LIMIT ${range.limit}`,
     buffers,
   );
-  const missing = new Map<string, string>();
-  for (let r = 0; r < rows.count; r++)
-    if (!rows.bool(r, 4)) missing.set(rows.uuid(r, 2)!, isoMicros(rows.micros(r, 3)!));
+  const missing = new Set<string>();
+  for (let r = 0; r < rows.count; r++) if (!rows.bool(r, 3)) missing.add(rows.uuid(r, 2)!);
   if (missing.size === 0) return rows;
-  const built = await buildExportParts(
-    dataSource,
-    [...missing].map(([id, sourceAt]) => ({ id, sourceAt })),
-  );
+  const built = await buildExportPartsFor(dataSource, [...missing]);
   const fill = columns.flatMap((c, i) => (c.part ? [{ at: VOTE_HEAD.length + i, part: c.part }] : []));
   for (let r = 0; r < rows.count; r++) {
-    if (rows.bool(r, 4)) continue;
+    if (rows.bool(r, 3)) continue;
     const parts = built.get(rows.uuid(r, 2)!)!;
-    for (const { at, part } of fill) {
-      const value = parts[part];
-      rows.set(r, at, value === null ? null : typeof value === 'number' ? int4Bytes(value) : Buffer.from(value, 'utf8'));
-    }
+    for (const { at, part } of fill) rows.set(r, at, fieldBytes(parts[part]));
   }
   return rows;
+}
+
+/** A value as the bytes of its binary COPY field. */
+function fieldBytes(value: string | number | boolean | null): Buffer | null {
+  if (value === null) return null;
+  if (typeof value === 'number') return int4Bytes(value);
+  if (typeof value === 'boolean') return Buffer.of(value ? 1 : 0);
+  return Buffer.from(value, 'utf8');
 }
 
 function int4Bytes(value: number): Buffer {
@@ -476,7 +514,7 @@ function judgementPage(
   return copyPage(
     dataSource,
     `SELECT ${[...JUDGEMENT_HEAD, ...sqlColumns('judgements').map((c) => c.sql)].join(', ')}
-       FROM judgements j JOIN battles b ON b.id = j.battle_id
+       FROM judgements j${battleJoin(query, 'j')}
       ${pageFilter(query, 'j', range)}
       ORDER BY j.created_at, j.id
       LIMIT ${range.limit}`,
@@ -503,14 +541,10 @@ async function pageBounds(
 ): Promise<Cursor[]> {
   const alias = name === 'judgements' ? 'j' : 'v';
   const table = name === 'judgements' ? 'judgements j' : 'votes v';
-  const battle =
-    query.category !== undefined || query.environment !== undefined
-      ? ` JOIN battles b ON b.id = ${alias}.battle_id`
-      : '';
   const rows = await dataSource.query<{ at: string; id: string }[]>(
     `SELECT created_at::text AS at, id FROM (
        SELECT ${alias}.created_at, ${alias}.id, row_number() OVER (ORDER BY ${alias}.created_at, ${alias}.id) AS n
-         FROM ${table}${battle} ${pageFilter(query, alias, { limit: size })}) s
+         FROM ${table}${battleJoin(query, alias)} ${pageFilter(query, alias, { limit: size })}) s
       WHERE n % ${size} = 0 ORDER BY n`,
   );
   return rows.map((r) => ({ at: r.at, id: r.id }));

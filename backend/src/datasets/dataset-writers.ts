@@ -64,8 +64,13 @@ class ByteSink {
     this.at = 0;
   }
 
-  /** Resolves once every byte handed over has been written. */
-  async finish(): Promise<void> {
+  get length(): number {
+    return this.at;
+  }
+
+  /** Hand over what is left and resolve once every byte has been written. */
+  async finish(out: Writable): Promise<void> {
+    await this.flush(out);
     await this.other.written;
   }
 }
@@ -126,6 +131,14 @@ function csvField(sink: ByteSink, field: Buffer, start: number, end: number): vo
  */
 const ROWS_PER_TURN = 256;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Bytes handed to the stream at a time: two buffers of this size serve a whole export. */
+const WRITE_BYTES = 1 << 20;
+
+/** Between rows: let the event loop turn, and hand the bytes so far to the stream once there are enough. */
+async function between(sink: ByteSink, out: Writable): Promise<void> {
+  if (sink.length >= WRITE_BYTES) await sink.flush(out);
+  await nextTurn();
+}
 
 interface WriterColumn {
   column: (typeof DATASET_COLUMNS)[DatasetName][number];
@@ -144,13 +157,13 @@ async function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, 
     json: c.column.type === 'json',
     prefix: Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(c.column.name)}:`),
   }));
-  const sink = new ByteSink(1 << 20);
+  const sink = new ByteSink(WRITE_BYTES + (1 << 16));
   const NULL = Buffer.from('null');
   const END = Buffer.from('}\n');
   let count = 0;
   for await (const { rows, offset, release } of pages) {
     for (let r = 0; r < rows.count; r++) {
-      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await between(sink, out);
       for (let i = 0; i < columns.length; i++) {
         const { prefix, wire, json } = columns[i]!;
         sink.bytes(prefix);
@@ -163,22 +176,21 @@ async function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, 
       sink.bytes(END);
     }
     release();
-    await sink.flush(out);
     count += rows.count;
   }
-  await sink.finish();
+  await sink.finish(out);
   return count;
 }
 
 /** CSV: a header, then a line per row; nested values as their JSON text; NULL as an empty field. */
 async function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
   const columns = writerColumns(name);
-  const sink = new ByteSink(1 << 20);
+  const sink = new ByteSink(WRITE_BYTES + (1 << 16));
   sink.text(`${columns.map((c) => c.column.name).join(',')}\n`);
   let count = 0;
   for await (const { rows, offset, release } of pages) {
     for (let r = 0; r < rows.count; r++) {
-      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await between(sink, out);
       for (let i = 0; i < columns.length; i++) {
         if (i > 0) sink.byte(COMMA);
         const field = rows.at(r, offset + i);
@@ -190,10 +202,9 @@ async function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, ou
       sink.byte(LF);
     }
     release();
-    await sink.flush(out);
     count += rows.count;
   }
-  await sink.finish();
+  await sink.finish(out);
   return count;
 }
 
@@ -250,10 +261,15 @@ const PARQUET_CODEC = 'ZSTD';
 const zstd = (bytes: Uint8Array): Uint8Array =>
   zstdCompressSync(bytes, { params: { [zlib.ZSTD_c_compressionLevel]: 1 } });
 /**
- * Columns of long text (programs, outputs, conversations): min/max statistics of them help no reader's
- * filter and cost a comparison of every value, so they are written without.
+ * Columns of long or unique text (programs, outputs, conversations, ids, voter hashes): min/max statistics
+ * of them help no reader's filter and a dictionary of them never pays, so they are written plain, without
+ * either, straight from the received bytes.
  */
-const LONG_TEXT = new Set([
+const PLAIN_TEXT = new Set([
+  'question_id',
+  'judge',
+  'chat_session_id',
+  'battle_id',
   'code_a',
   'code_b',
   'instruction',
@@ -265,7 +281,7 @@ const LONG_TEXT = new Set([
   'raw_output',
 ]);
 
-/** Parquet: row groups of about 10,000 rows; JSON columns as bytes with the JSON logical type. */
+/** Parquet: row groups of `PARQUET_ROW_GROUP` rows; JSON columns as bytes with the JSON logical type. */
 async function writeParquet(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
   const columns = writerColumns(name);
   const writer = streamWriter(out);
@@ -276,42 +292,53 @@ async function writeParquet(name: DatasetName, pages: AsyncIterable<DatasetPage>
     compressors: { ZSTD: zstd },
     createdBy: 'the arena',
   });
-  let buffered: DatasetPage[] = [];
-  let bufferedRows = 0;
-  const flushRows = async (): Promise<void> => {
-    if (bufferedRows === 0) return;
-    const group = buffered;
-    const size = bufferedRows;
-    buffered = [];
-    bufferedRows = 0;
-    const columnData = columns.map(({ column, wire }, i) => {
-      const long = column.type === 'json' || LONG_TEXT.has(column.name);
-      const data = new Array<unknown>(size);
-      let at = 0;
-      for (const { rows, offset } of group)
-        for (let r = 0; r < rows.count; r++) {
-          const field = rows.at(r, offset + i);
-          data[at++] = !field
+  // The row group being gathered: each column's values, appended a page at a time (a turn of the event loop
+  // between columns, so the pages read ahead keep arriving), and the pages they come from.
+  const plain = columns.map(({ column }) => column.type === 'json' || PLAIN_TEXT.has(column.name));
+  let values: unknown[][] = columns.map(() => []);
+  let group: DatasetPage[] = [];
+  const append = async ({ rows, offset }: DatasetPage): Promise<void> => {
+    for (let i = 0; i < columns.length; i++) {
+      const { wire } = columns[i]!;
+      const data = values[i]!;
+      for (let r = 0; r < rows.count; r++) {
+        const field = rows.at(r, offset + i);
+        // Plain text as views of the received bytes (written before the page's buffer is reused); the rest
+        // as values (their statistics are kept for the file's footer).
+        data.push(
+          !field
             ? null
-            : wire === 'text' && long
+            : wire === 'text' && plain[i]
               ? field.subarray(rows.start, rows.end)
               : wire === 'int4'
                 ? BigInt(field.readInt32BE(rows.start))
-                : scalar(rows, field, wire);
-        }
-      // Long text is written plain: a dictionary of programs and conversations is never worth its cost.
-      return { name: column.name, data, statistics: !long, ...(long ? { encoding: 'PLAIN' as const } : {}) };
-    });
+                : scalar(rows, field, wire),
+        );
+      }
+      await nextTurn();
+    }
+  };
+  const flushRows = async (): Promise<void> => {
+    if (group.length === 0) return;
+    const columnData = columns.map(({ column }, i) => ({
+      name: column.name,
+      data: values[i]!,
+      statistics: !plain[i],
+      ...(plain[i] ? { encoding: 'PLAIN' as const } : {}),
+    }));
+    const size = values[0]!.length;
+    values = columns.map(() => []);
     await parquet.write({ columnData, rowGroupSize: size });
     for (const page of group) page.release();
+    group = [];
     await writer.drain();
   };
   let count = 0;
   for await (const page of pages) {
-    buffered.push(page);
-    bufferedRows += page.rows.count;
+    await append(page);
+    group.push(page);
     count += page.rows.count;
-    if (bufferedRows >= PARQUET_ROW_GROUP) await flushRows();
+    if (values[0]!.length >= PARQUET_ROW_GROUP) await flushRows();
   }
   await flushRows();
   parquet.finish();

@@ -4,8 +4,9 @@ import { BattleEntity } from '../battles/entities/battle.entity.js';
 /**
  * What the data sets say of a battle beyond its vote, serialised once: JSON columns as JSON text, the rest
  * as values. Built when the battle's vote is committed (and for any battle an export finds without it);
- * valid while `source_at` is not older than the battle's `updated_at`, which every later change to the
- * battle's runs bumps. An export is then one scan, with no JSON built per row.
+ * deleted when the battle's runs change (which also bumps its `updated_at`), and kept only if the battle's
+ * `updated_at` is still the `source_at` it was read at. An export reads votes and parts alone, with no JSON
+ * built per row.
  */
 @Entity('export_parts')
 export class ExportPartEntity {
@@ -19,6 +20,19 @@ export class ExportPartEntity {
   /** The battle's `updated_at` when its parts were read. */
   @Column({ name: 'source_at', type: 'timestamptz' })
   sourceAt: Date;
+
+  /** The battle's own columns, as the battle has them (they never change after it starts). */
+  @Column({ name: 'model_a_id', type: 'varchar', length: 128 })
+  modelAId: string;
+
+  @Column({ name: 'model_b_id', type: 'varchar', length: 128 })
+  modelBId: string;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  category: string | null;
+
+  @Column({ type: 'boolean' })
+  anony: boolean;
 
   @Column({ name: 'conversation_a', type: 'text' })
   conversationA: string;

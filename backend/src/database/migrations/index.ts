@@ -5,6 +5,7 @@ import { ExecutionPreview1795650603768 } from './1795650603768-ExecutionPreview.
 import { JudgementsAndRunOrigin1795651689111 } from './1795651689111-JudgementsAndRunOrigin.js';
 import { Sessions1795661900915 } from './1795661900915-Sessions.js';
 import { ExportParts1795665851448 } from './1795665851448-ExportParts.js';
+import { ExportPartsBattle1795680000000 } from './1795680000000-ExportPartsBattle.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   JudgementsAndRunOrigin1795651689111,
   Sessions1795661900915,
   ExportParts1795665851448,
+  ExportPartsBattle1795680000000,
 ];
