@@ -4,8 +4,8 @@
  * against PostgreSQL's own JSON export of the same rows (COPY … TO STDOUT), side by side.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startArenaProcess, REPO_ROOT } from '@arena/testkit';
@@ -57,7 +57,8 @@ async function populate(db: string): Promise<void> {
   }
   await client.query(`INSERT INTO votes (id, battle_id, voter_id, winner, created_at)
     SELECT md5('v' || g)::uuid, id, 'voter-' || (g % 5000), (ARRAY['model_a','model_b','tie','tie (bothbad)'])[1 + g % 4], now() - (g || ' seconds')::interval FROM ids`);
-  await client.query('ANALYZE');
+  // As autovacuum leaves a table in the normal course (visibility map set, statistics current).
+  await client.query('VACUUM ANALYZE');
   await client.end();
 }
 
@@ -66,19 +67,67 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function timedDownload(
-  target: string,
-  pid?: number,
+/** Peak RSS of a process while `work` runs (sampled every 50 ms). */
+async function peakRss<T>(pid: number, work: Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peak = 0;
+  const sample = (): void => {
+    try {
+      peak = Math.max(peak, rssMb(pid));
+    } catch {
+      // the process has exited
+    }
+  };
+  sample();
+  const sampler = setInterval(sample, 50);
+  try {
+    return { result: await work, peakMb: peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** `arena export` (the offline export, one process of its own) of the battles data set into a file. */
+async function cliExport(
+  db: string,
+  format: string,
+  dir: string,
 ): Promise<{ seconds: number; bytes: number; peakMb: number }> {
-  let peak = pid ? rssMb(pid) : 0;
-  const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50) : undefined;
+  const out = path.join(dir, `battles.${format}`);
   const started = performance.now();
-  const response = await fetch(target);
-  if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-  let bytes = 0;
-  for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength;
-  clearInterval(sampler);
-  return { seconds: (performance.now() - started) / 1000, bytes, peakMb: peak };
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'backend/dist/cli/arena.js'),
+      'export',
+      '--dataset',
+      'battles',
+      '--format',
+      format,
+      '--out',
+      out,
+    ],
+    { env: { ...process.env, DATABASE_URL: url(db), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const { peakMb } = await peakRss(
+    child.pid!,
+    new Promise<void>((resolve, reject) =>
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`arena export exited ${code}`)))),
+    ),
+  );
+  return { seconds: (performance.now() - started) / 1000, bytes: statSync(out).size, peakMb };
+}
+
+async function timedDownload(target: string, pid: number): Promise<{ seconds: number; bytes: number; peakMb: number }> {
+  const started = performance.now();
+  const download = async (): Promise<number> => {
+    const response = await fetch(target);
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    let bytes = 0;
+    for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength;
+    return bytes;
+  };
+  const { result: bytes, peakMb } = await peakRss(pid, download());
+  return { seconds: (performance.now() - started) / 1000, bytes, peakMb };
 }
 
 /** PostgreSQL's own JSON export of the same rows, through psql's COPY, as the baseline. */
@@ -141,7 +190,6 @@ try {
       process.stderr.write(`populated ${ROWS} battles in ${((performance.now() - filled) / 1000).toFixed(1)} s\n`);
     }
     let pid = arena.child.pid!;
-    const idle = rssMb(pid);
     const baseline = await postgresCopy(database);
     // The synthetic votes were written by SQL, so no vote built its battle's export parts as the arena does
     // when a vote is committed: the first export builds them (timed and shown apart), the next ones read them.
@@ -151,31 +199,40 @@ try {
     await arena.stop();
     arena = await start();
     pid = arena.child.pid!;
+    // The server settles (its sandbox workers start) before its idle memory is read.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const idle = rssMb(pid);
     const jsonl = await timedDownload(`${arena.url}/api/datasets/battles.jsonl`, pid);
     const parquet = await timedDownload(`${arena.url}/api/datasets/battles.parquet`, pid);
+    const dir = await mkdtemp(path.join(tmpdir(), 'arena-bench-export-'));
+    const cliJsonl = await cliExport(database, 'jsonl', dir);
+    const cliParquet = await cliExport(database, 'parquet', dir);
+    await rm(dir, { recursive: true, force: true });
     const row = (name: string, r: { seconds: number; bytes: number; peakMb?: number }) => ({
       export: name,
       rows: ROWS,
       s: fmt(r.seconds, 2),
       'rows/s': Math.round(ROWS / r.seconds).toLocaleString('en'),
       MB: fmt(r.bytes / 1e6, 0),
-      'server peak RSS MB': r.peakMb === undefined ? '' : fmt(r.peakMb, 0),
+      'peak RSS MB': r.peakMb === undefined ? '' : fmt(r.peakMb, 0),
       'vs PostgreSQL COPY': fmt(r.seconds / baseline.seconds, 2) + '×',
     });
     process.stdout.write(
       `\ndata set export: battles, ${ROWS.toLocaleString('en')} rows (server idle RSS ${fmt(idle, 0)} MB)\n\n` +
         table([
           row('baseline: PostgreSQL COPY of the same rows as JSON', baseline),
-          row('arena JSONL, first export (builds the export parts)', first),
-          row('arena JSONL', jsonl),
-          row('arena Parquet', parquet),
+          row('server, JSONL, first export (builds the export parts)', first),
+          row('server, JSONL (GET /api/datasets/battles.jsonl)', jsonl),
+          row('server, Parquet', parquet),
+          row('arena export --format jsonl (its own process)', cliJsonl),
+          row('arena export --format parquet', cliParquet),
         ]) +
         '\n',
     );
     await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
     await writeFile(
       path.join(REPO_ROOT, 'bench/results/datasets.json'),
-      JSON.stringify({ rows: ROWS, idleMb: idle, baseline, first, jsonl, parquet }, null, 2),
+      JSON.stringify({ rows: ROWS, idleMb: idle, baseline, first, jsonl, parquet, cliJsonl, cliParquet }, null, 2),
     );
   } finally {
     await arena.stop();
