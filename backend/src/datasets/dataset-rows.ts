@@ -355,7 +355,7 @@ export interface DatasetPage {
   rows: BinaryRows;
   offset: number;
   /** The writer is done with these rows: their buffer may receive another page. */
-  release(): void;
+  release: () => void;
 }
 
 /** Rows per page (one COPY): a few megabytes, whatever the data set's size. */

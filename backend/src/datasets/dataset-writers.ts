@@ -341,7 +341,7 @@ async function writeParquet(name: DatasetName, pages: AsyncIterable<DatasetPage>
     if (values[0]!.length >= PARQUET_ROW_GROUP) await flushRows();
   }
   await flushRows();
-  parquet.finish();
+  await parquet.finish();
   await writer.drain();
   return count;
 }
