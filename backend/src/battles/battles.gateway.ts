@@ -96,15 +96,7 @@ export class BattlesGateway
     this.lag = new LagMonitor(namespace, {
       pausable: (room) => room.startsWith('battle:'),
       lagged: () => this.metrics.laggingSockets.inc(),
-      resume: (socket, rooms) => {
-        for (const room of rooms) {
-          const battleId = room.slice('battle:'.length);
-          this.battles.snapshot(battleId).then(
-            (snapshot) => socket.emit('battle:state', snapshot),
-            (err: unknown) => this.logger.warn({ err, battleId }, 'snapshot for a client that caught up failed'),
-          );
-        }
-      },
+      resume: (socket, rooms) => this.resync(socket, rooms),
     });
     namespace.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as { protocol?: unknown; voterId?: unknown };
@@ -138,10 +130,28 @@ export class BattlesGateway
     if (socket.recovered) {
       // Back within the recovery window: rooms and missed frames were restored; count it as a spectator again.
       for (const battleId of socket.data.watching) void this.battles.watch(battleId, socket.id).catch(() => undefined);
+      // A frame emitted here while the session was being read back reached neither the replay nor the rooms:
+      // a snapshot of every battle the socket follows closes that window.
+      this.resync(socket, [...socket.rooms]);
       return;
     }
     void socket.join(voterRoom(socket.data.voterId));
     socket.emit('session', { voterId: socket.data.voterId });
+  }
+
+  /** Send the socket a `battle:state` snapshot of each battle room among `rooms`. */
+  private resync(
+    socket: { emit(event: 'battle:state', snapshot: BattleSnapshot): unknown },
+    rooms: Iterable<string>,
+  ): void {
+    for (const room of rooms) {
+      if (!room.startsWith('battle:')) continue;
+      const battleId = room.slice('battle:'.length);
+      this.battles.snapshot(battleId).then(
+        (snapshot) => socket.emit('battle:state', snapshot),
+        (err: unknown) => this.logger.warn({ err, battleId }, 'snapshot for a client catching up failed'),
+      );
+    }
   }
 
   handleDisconnect(socket: ArenaSocket): void {
