@@ -641,10 +641,14 @@ export async function* datasetPages(
     const { range } = pending[0]!;
     let rows = await pending.shift()!.rows;
     schedule();
+    // A range that grew past its limit is finished by further pages before the ranges after it. Where its
+    // rest starts is read before the page is handed over: the writer may give the page's buffer back as soon
+    // as it has written it, and a page being read may take it.
+    let rest = rows.count === range.limit ? lastKey(rows) : undefined;
     if (rows.count > 0) yield pageOf(rows);
-    // A range that grew past its limit: the rest of it, before the ranges after it.
-    while (rows.count === range.limit) {
-      rows = await page({ ...range, after: lastKey(rows) });
+    while (rest) {
+      rows = await page({ ...range, after: rest });
+      rest = rows.count === range.limit ? lastKey(rows) : undefined;
       if (rows.count > 0) yield pageOf(rows);
     }
   }
