@@ -2,8 +2,13 @@ import type { ClientBase, Connection, Submittable } from 'pg';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
-export const PG_EPOCH_US = 946_684_800_000_000n;
+const PG_EPOCH_US = 946_684_800_000_000n;
 const NULL = -1;
+
+/** A binary `timestamptz` field starting at `start`, as microseconds since the Unix epoch. */
+export function timestampMicros(buffer: Buffer, start: number): bigint {
+  return buffer.readBigInt64BE(start) + PG_EPOCH_US;
+}
 
 /**
  * The rows of one binary COPY, kept as the bytes PostgreSQL sent and, per field, where its value starts and
@@ -45,17 +50,8 @@ export class BinaryRows {
     return patch;
   }
 
-  /** A field's bytes as a view (for readers that want one). */
-  view(row: number, column: number): Buffer | null {
-    return this.at(row, column)?.subarray(this.start, this.end) ?? null;
-  }
-
   text(row: number, column: number): string | null {
     return this.at(row, column)?.toString('utf8', this.start, this.end) ?? null;
-  }
-
-  int4(row: number, column: number): number | null {
-    return this.at(row, column)?.readInt32BE(this.start) ?? null;
   }
 
   bool(row: number, column: number): boolean | null {
@@ -66,7 +62,7 @@ export class BinaryRows {
   /** A `timestamptz` as microseconds since the Unix epoch. */
   micros(row: number, column: number): bigint | null {
     const buffer = this.at(row, column);
-    return buffer && buffer.readBigInt64BE(this.start) + PG_EPOCH_US;
+    return buffer && timestampMicros(buffer, this.start);
   }
 
   /** A `uuid` in its text form. */

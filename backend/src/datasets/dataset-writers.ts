@@ -3,7 +3,7 @@ import { constants as zlib, zstdCompressSync } from 'node:zlib';
 import { write } from '../common/stream-write.js';
 import { DATASET_COLUMNS, type DatasetFormat, type DatasetName } from '@arena/contracts';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { PG_EPOCH_US, type BinaryRows } from '../database/binary-copy.js';
+import { timestampMicros, type BinaryRows } from '../database/binary-copy.js';
 import { datasetWires, type DatasetPage, type Wire } from './dataset-rows.js';
 
 const QUOTE = 0x22;
@@ -83,7 +83,7 @@ function scalar(rows: BinaryRows, buffer: Buffer, wire: Wire): string | number |
     case 'bool':
       return buffer[rows.start] === 1;
     case 'timestamptz':
-      return Number((buffer.readBigInt64BE(rows.start) + PG_EPOCH_US) / 1000n) / 1000;
+      return Number(timestampMicros(buffer, rows.start) / 1000n) / 1000;
     case 'text':
       return buffer.toString('utf8', rows.start, rows.end);
   }
@@ -150,30 +150,23 @@ function writerColumns(name: DatasetName): WriterColumn[] {
   return DATASET_COLUMNS[name].map((column, i) => ({ column, wire: wires[i]! }));
 }
 
-/** JSONL: one object per row, keys in column order; JSON columns (serialised once, when built) spliced in. */
-async function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
-  const columns = writerColumns(name).map((c, i) => ({
-    ...c,
-    json: c.column.type === 'json',
-    prefix: Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(c.column.name)}:`),
-  }));
+/**
+ * A text format: `head` first, then each row as `line` writes it into the sink, the bytes handed to the
+ * stream a megabyte at a time, with a turn of the event loop every `ROWS_PER_TURN` rows.
+ */
+async function writeLines(
+  pages: AsyncIterable<DatasetPage>,
+  out: Writable,
+  head: string,
+  line: (sink: ByteSink, rows: BinaryRows, offset: number, row: number) => void,
+): Promise<number> {
   const sink = new ByteSink(WRITE_BYTES + (1 << 16));
-  const NULL = Buffer.from('null');
-  const END = Buffer.from('}\n');
+  sink.text(head);
   let count = 0;
   for await (const { rows, offset, release } of pages) {
     for (let r = 0; r < rows.count; r++) {
       if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await between(sink, out);
-      for (let i = 0; i < columns.length; i++) {
-        const { prefix, wire, json } = columns[i]!;
-        sink.bytes(prefix);
-        const field = rows.at(r, offset + i);
-        if (!field) sink.bytes(NULL);
-        else if (json) sink.bytes(field, rows.start, rows.end);
-        else if (wire === 'text') jsonString(sink, field, rows.start, rows.end);
-        else sink.text(String(scalar(rows, field, wire)));
-      }
-      sink.bytes(END);
+      line(sink, rows, offset, r);
     }
     release();
     count += rows.count;
@@ -182,30 +175,43 @@ async function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, 
   return count;
 }
 
-/** CSV: a header, then a line per row; nested values as their JSON text; NULL as an empty field. */
-async function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
-  const columns = writerColumns(name);
-  const sink = new ByteSink(WRITE_BYTES + (1 << 16));
-  sink.text(`${columns.map((c) => c.column.name).join(',')}\n`);
-  let count = 0;
-  for await (const { rows, offset, release } of pages) {
-    for (let r = 0; r < rows.count; r++) {
-      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await between(sink, out);
-      for (let i = 0; i < columns.length; i++) {
-        if (i > 0) sink.byte(COMMA);
-        const field = rows.at(r, offset + i);
-        if (!field) continue;
-        const { wire } = columns[i]!;
-        if (wire === 'text') csvField(sink, field, rows.start, rows.end);
-        else sink.text(String(scalar(rows, field, wire)));
-      }
-      sink.byte(LF);
+/** JSONL: one object per row, keys in column order; JSON columns (serialised once, when built) spliced in. */
+function writeJsonl(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
+  const columns = writerColumns(name).map((c, i) => ({
+    ...c,
+    json: c.column.type === 'json',
+    prefix: Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(c.column.name)}:`),
+  }));
+  const NULL = Buffer.from('null');
+  const END = Buffer.from('}\n');
+  return writeLines(pages, out, '', (sink, rows, offset, r) => {
+    for (let i = 0; i < columns.length; i++) {
+      const { prefix, wire, json } = columns[i]!;
+      sink.bytes(prefix);
+      const field = rows.at(r, offset + i);
+      if (!field) sink.bytes(NULL);
+      else if (json) sink.bytes(field, rows.start, rows.end);
+      else if (wire === 'text') jsonString(sink, field, rows.start, rows.end);
+      else sink.text(String(scalar(rows, field, wire)));
     }
-    release();
-    count += rows.count;
-  }
-  await sink.finish(out);
-  return count;
+    sink.bytes(END);
+  });
+}
+
+/** CSV: a header, then a line per row; nested values as their JSON text; NULL as an empty field. */
+function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
+  const columns = writerColumns(name);
+  return writeLines(pages, out, `${columns.map((c) => c.column.name).join(',')}\n`, (sink, rows, offset, r) => {
+    for (let i = 0; i < columns.length; i++) {
+      if (i > 0) sink.byte(COMMA);
+      const field = rows.at(r, offset + i);
+      if (!field) continue;
+      const { wire } = columns[i]!;
+      if (wire === 'text') csvField(sink, field, rows.start, rows.end);
+      else sink.text(String(scalar(rows, field, wire)));
+    }
+    sink.byte(LF);
+  });
 }
 
 type ParquetSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
