@@ -10,4 +10,4 @@ ENV NODE_ENV=production PORT=3001 ARENA_DATA_DIR=/data
 COPY --from=build /app /app
 VOLUME /data
 EXPOSE 3001
-CMD ["node", "--enable-source-maps", "backend/dist/main.js"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=8", "backend/dist/main.js"]

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startArenaProcess, REPO_ROOT } from '@arena/testkit';
+import { startArenaProcess, REPO_ROOT, SERVER_NODE_FLAGS } from '@arena/testkit';
 import pg from 'pg';
 import { fmt, table } from './stats.js';
 
@@ -97,6 +97,8 @@ async function cliExport(
   const child = spawn(
     process.execPath,
     [
+      // As its first line runs it (the server's flags).
+      ...SERVER_NODE_FLAGS,
       path.join(REPO_ROOT, 'backend/dist/cli/arena.js'),
       'export',
       '--dataset',
@@ -218,7 +220,7 @@ try {
       'vs PostgreSQL COPY': fmt(r.seconds / baseline.seconds, 2) + '×',
     });
     process.stdout.write(
-      `\ndata set export: battles, ${ROWS.toLocaleString('en')} rows (server idle RSS ${fmt(idle, 0)} MB)\n\n` +
+      `\ndata set export: battles, ${ROWS.toLocaleString('en')} rows (server: node ${SERVER_NODE_FLAGS.join(' ')}, idle RSS ${fmt(idle, 0)} MB)\n\n` +
         table([
           row('baseline: PostgreSQL COPY of the same rows as JSON', baseline),
           row('server, JSONL, first export (builds the export parts)', first),

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * `arena`: the arena's command line, usable without the web UI.
  *   arena serve                         start the arena (UI + API) on the configured or embedded services

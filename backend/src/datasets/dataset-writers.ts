@@ -1,9 +1,7 @@
 import type { Writable } from 'node:stream';
-import { constants as zlib, zstdCompressSync } from 'node:zlib';
-import { write } from '../common/stream-write.js';
 import { DATASET_COLUMNS, type DatasetFormat, type DatasetName } from '@arena/contracts';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { timestampMicros, type BinaryRows } from '../database/binary-copy.js';
+import type { BinaryRows } from '../database/binary-copy.js';
+import { epochSeconds, ParquetFile, type ParquetColumn } from './parquet-file.js';
 import { datasetWires, type DatasetPage, type Wire } from './dataset-rows.js';
 
 const QUOTE = 0x22;
@@ -83,7 +81,7 @@ function scalar(rows: BinaryRows, buffer: Buffer, wire: Wire): string | number |
     case 'bool':
       return buffer[rows.start] === 1;
     case 'timestamptz':
-      return Number(timestampMicros(buffer, rows.start) / 1000n) / 1000;
+      return epochSeconds(buffer, rows.start);
     case 'text':
       return buffer.toString('utf8', rows.start, rows.end);
   }
@@ -214,62 +212,31 @@ function writeCsv(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Wri
   });
 }
 
-type ParquetSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
-
-function parquetSchema(name: DatasetName): ParquetSchema {
-  const columns = DATASET_COLUMNS[name];
-  const element = (c: (typeof columns)[number]): ParquetSchema[number] => {
+/** A data set's Parquet columns: JSON columns as UTF-8 bytes with the JSON logical type, times as epoch seconds. */
+function parquetColumns(name: DatasetName): ParquetColumn[] {
+  return writerColumns(name).map(({ column: c, wire }) => {
     const repetition_type = c.nullable ? ('OPTIONAL' as const) : ('REQUIRED' as const);
-    switch (c.type) {
-      case 'string':
-        return { name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type };
-      case 'json':
-        // Written as bytes of JSON text (already serialised), annotated with the JSON logical type.
-        return { name: c.name, type: 'BYTE_ARRAY', logical_type: { type: 'JSON' }, repetition_type };
-      case 'integer':
-        return { name: c.name, type: 'INT64', repetition_type };
-      case 'number':
-        return { name: c.name, type: 'DOUBLE', repetition_type };
-      case 'boolean':
-        return { name: c.name, type: 'BOOLEAN', repetition_type };
-    }
-  };
-  return [{ name: 'root', num_children: columns.length }, ...columns.map(element)];
+    const element = ((): ParquetColumn['element'] => {
+      switch (c.type) {
+        case 'string':
+          return { name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type };
+        case 'json':
+          return { name: c.name, type: 'BYTE_ARRAY', logical_type: { type: 'JSON' }, repetition_type };
+        case 'integer':
+          return { name: c.name, type: 'INT64', repetition_type };
+        case 'number':
+          return { name: c.name, type: 'DOUBLE', repetition_type };
+        case 'boolean':
+          return { name: c.name, type: 'BOOLEAN', repetition_type };
+      }
+    })();
+    return { element, wire, statistics: c.type !== 'json' && !PLAIN_TEXT.has(c.name) };
+  });
 }
 
-/** A hyparquet writer that hands finished bytes to a Node stream instead of keeping the file in memory. */
-function streamWriter(out: Writable): ByteWriter & { drain(): Promise<void>; flush?: () => Promise<void> } {
-  const writer = new ByteWriter() as ByteWriter & { drain(): Promise<void>; flush?: () => Promise<void> };
-  let pending: Promise<void> = Promise.resolve();
-  const push = (): void => {
-    if (writer.index === 0) return;
-    const chunk = new Uint8Array(writer.buffer, 0, writer.index).slice();
-    writer.index = 0;
-    pending = pending.then(() => write(out, chunk));
-  };
-  const ensure = writer.ensure.bind(writer);
-  writer.ensure = (size: number): void => {
-    if (writer.index > 1 << 20) push();
-    ensure(size);
-  };
-  writer.flush = (): Promise<void> => {
-    push();
-    return pending;
-  };
-  writer.finish = (): void => push();
-  writer.drain = (): Promise<void> => pending;
-  return writer;
-}
-
-const PARQUET_ROW_GROUP = 5_000;
-/** Zstandard, from Node's own zlib: several times faster than a JavaScript Snappy, and smaller. */
-const PARQUET_CODEC = 'ZSTD';
-const zstd = (bytes: Uint8Array): Uint8Array =>
-  zstdCompressSync(bytes, { params: { [zlib.ZSTD_c_compressionLevel]: 1 } });
 /**
  * Columns of long or unique text (programs, outputs, conversations, ids, voter hashes): min/max statistics
- * of them help no reader's filter and a dictionary of them never pays, so they are written plain, without
- * either, straight from the received bytes.
+ * of them help no reader's filter, so they are written without.
  */
 const PLAIN_TEXT = new Set([
   'question_id',
@@ -287,68 +254,17 @@ const PLAIN_TEXT = new Set([
   'raw_output',
 ]);
 
-/** Parquet: row groups of `PARQUET_ROW_GROUP` rows; JSON columns as bytes with the JSON logical type. */
+/** Parquet: each page of rows encoded into the file's column pages as it arrives (see `ParquetFile`). */
 async function writeParquet(name: DatasetName, pages: AsyncIterable<DatasetPage>, out: Writable): Promise<number> {
-  const columns = writerColumns(name);
-  const writer = streamWriter(out);
-  const parquet = new ParquetWriter({
-    writer,
-    schema: parquetSchema(name),
-    codec: PARQUET_CODEC,
-    compressors: { ZSTD: zstd },
-    createdBy: 'the arena',
-  });
-  // The row group being gathered: each column's values, appended a page at a time (a turn of the event loop
-  // between columns, so the pages read ahead keep arriving), and the pages they come from.
-  const plain = columns.map(({ column }) => column.type === 'json' || PLAIN_TEXT.has(column.name));
-  let values: unknown[][] = columns.map(() => []);
-  let group: DatasetPage[] = [];
-  const append = async ({ rows, offset }: DatasetPage): Promise<void> => {
-    for (let i = 0; i < columns.length; i++) {
-      const { wire } = columns[i]!;
-      const data = values[i]!;
-      for (let r = 0; r < rows.count; r++) {
-        const field = rows.at(r, offset + i);
-        // Plain text as views of the received bytes (written before the page's buffer is reused); the rest
-        // as values (their statistics are kept for the file's footer).
-        data.push(
-          !field
-            ? null
-            : wire === 'text' && plain[i]
-              ? field.subarray(rows.start, rows.end)
-              : wire === 'int4'
-                ? BigInt(field.readInt32BE(rows.start))
-                : scalar(rows, field, wire),
-        );
-      }
-      await nextTurn();
-    }
-  };
-  const flushRows = async (): Promise<void> => {
-    if (group.length === 0) return;
-    const columnData = columns.map(({ column }, i) => ({
-      name: column.name,
-      data: values[i]!,
-      statistics: !plain[i],
-      ...(plain[i] ? { encoding: 'PLAIN' as const } : {}),
-    }));
-    const size = values[0]!.length;
-    values = columns.map(() => []);
-    await parquet.write({ columnData, rowGroupSize: size });
-    for (const page of group) page.release();
-    group = [];
-    await writer.drain();
-  };
+  const file = new ParquetFile(out, parquetColumns(name), 'the arena');
+  await file.start();
   let count = 0;
-  for await (const page of pages) {
-    await append(page);
-    group.push(page);
-    count += page.rows.count;
-    if (values[0]!.length >= PARQUET_ROW_GROUP) await flushRows();
+  for await (const { rows, offset, release } of pages) {
+    await file.append(rows, offset, nextTurn);
+    release();
+    count += rows.count;
   }
-  await flushRows();
-  await parquet.finish();
-  await writer.drain();
+  await file.finish();
   return count;
 }
 

@@ -1,0 +1,183 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyBinaryRows, type BinaryRows } from '../src/database/binary-copy.js';
+import { ParquetFile, type ParquetColumn, type ParquetLimits } from '../src/datasets/parquet-file.js';
+import { POSTGRES_ADMIN_URL } from './support/test-arena.js';
+
+const ROWS = 12_000;
+const BATCH = 2_500;
+
+/** Rows of every kind the data sets have: text (some null, some multi-byte), booleans, integers, times. */
+const select = (from: number, to: number): string =>
+  `SELECT g::text AS id,
+          CASE WHEN g % 3 = 0 THEN NULL ELSE repeat(chr(97 + g % 26), g % 300) || ' é ✓ ' || g END AS note,
+          g % 7 = 0 AS flag,
+          CASE WHEN g % 5 = 0 THEN NULL ELSE (g % 1000 - 500)::int4 END AS n,
+          timestamptz '2026-01-01 00:00:00+00' + g * interval '1.001 s' AS at,
+          'model-' || (g % 4) AS model
+     FROM generate_series(${from}, ${to}) g ORDER BY g`;
+
+const COLUMNS: ParquetColumn[] = [
+  {
+    element: { name: 'id', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+    wire: 'text',
+    statistics: false,
+  },
+  {
+    element: { name: 'note', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    wire: 'text',
+    statistics: true,
+  },
+  { element: { name: 'flag', type: 'BOOLEAN', repetition_type: 'REQUIRED' }, wire: 'bool', statistics: true },
+  { element: { name: 'n', type: 'INT64', repetition_type: 'OPTIONAL' }, wire: 'int4', statistics: true },
+  { element: { name: 'at', type: 'DOUBLE', repetition_type: 'REQUIRED' }, wire: 'timestamptz', statistics: true },
+  {
+    element: { name: 'model', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+    wire: 'text',
+    statistics: true,
+  },
+];
+
+interface Expected {
+  id: string;
+  note: string | null;
+  flag: boolean;
+  n: number | null;
+  at: Date;
+  model: string;
+}
+
+async function duckdb<T>(sql: string): Promise<T[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('ParquetFile: pages of binary COPY rows written as Parquet that DuckDB reads back', () => {
+  let client: pg.Client;
+  let dir: string;
+
+  beforeAll(async () => {
+    client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await client.connect();
+    dir = await mkdtemp(path.join(tmpdir(), 'arena-parquet-'));
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The rows from `from` to `to` written in batches (one binary COPY each) with `columns` and `limits`. */
+  async function writeFile(
+    name: string,
+    to: number,
+    columns = COLUMNS,
+    limits: Partial<ParquetLimits> = {},
+  ): Promise<string> {
+    const file = path.join(dir, name);
+    const out = createWriteStream(file);
+    try {
+      const parquet = new ParquetFile(out, columns, 'test', limits);
+      await parquet.start();
+      const buffer = Buffer.allocUnsafe(1 << 16);
+      for (let from = 1; from <= to; from += BATCH) {
+        const rows: BinaryRows = await copyBinaryRows(client, select(from, Math.min(to, from + BATCH - 1)), buffer);
+        await parquet.append(rows, 0, () => new Promise((resolve) => setImmediate(resolve)));
+      }
+      await parquet.finish();
+    } finally {
+      out.end();
+      await finished(out);
+    }
+    return file;
+  }
+
+  it('every value, null and multi-byte text matches PostgreSQL, across pages and row groups', async () => {
+    const file = await writeFile('rows.parquet', ROWS, COLUMNS, { pageBytes: 64 << 10, rowGroupRows: 5_000 });
+    const expected = (await client.query<Expected>(select(1, ROWS))).rows;
+    const read = await duckdb<Record<string, unknown>>(`SELECT * FROM read_parquet('${file}')`);
+    expect(read).toHaveLength(ROWS);
+    read.forEach((row, i) => {
+      const want = expected[i]!;
+      expect({ ...row, n: row['n'] === null ? null : Number(row['n']) }).toEqual({
+        id: want.id,
+        note: want.note,
+        flag: want.flag,
+        n: want.n,
+        at: want.at.getTime() / 1000,
+        model: want.model,
+      });
+    });
+
+    // Three row groups (5,000, 5,000 and 2,000 rows), each column Zstandard-compressed, with the statistics
+    // of its own rows.
+    const meta = await duckdb<{
+      row_group_id: bigint;
+      row_group_num_rows: bigint;
+      path_in_schema: string;
+      compression: string;
+      stats_min_value: string | null;
+      stats_max_value: string | null;
+      stats_null_count: bigint | null;
+    }>(`SELECT * FROM parquet_metadata('${file}') ORDER BY row_group_id, column_id`);
+    const groups = [...new Set(meta.map((m) => Number(m.row_group_id)))];
+    expect(groups).toEqual([0, 1, 2]);
+    for (const group of groups) {
+      const columns = meta.filter((m) => Number(m.row_group_id) === group);
+      const rows = expected.slice(group * 5_000, (group + 1) * 5_000);
+      expect(columns.map((c) => c.path_in_schema)).toEqual(COLUMNS.map((c) => c.element.name));
+      expect(Number(columns[0]!.row_group_num_rows)).toBe(rows.length);
+      for (const c of columns) expect(c.compression).toBe('ZSTD');
+      const stats = (name: string) => columns.find((c) => c.path_in_schema === name)!;
+      const ns = rows.flatMap((r) => (r.n === null ? [] : [r.n]));
+      expect(stats('n')).toMatchObject({
+        stats_min_value: String(Math.min(...ns)),
+        stats_max_value: String(Math.max(...ns)),
+      });
+      expect(Number(stats('n').stats_null_count)).toBe(rows.length - ns.length);
+      expect(Number(stats('note').stats_null_count)).toBe(rows.filter((r) => r.note === null).length);
+      expect(stats('model')).toMatchObject({ stats_min_value: 'model-0', stats_max_value: 'model-3' });
+      expect(stats('id').stats_min_value).toBeNull();
+    }
+  });
+
+  it('a row group is also cut by its size, and an empty file has the schema and no rows', async () => {
+    const bySize = await writeFile('by-size.parquet', ROWS, COLUMNS, { pageBytes: 16 << 10, rowGroupBytes: 256 << 10 });
+    const [{ groups, rows }] = (await duckdb<{ groups: bigint; rows: bigint }>(
+      `SELECT count(DISTINCT row_group_id) AS groups, sum(row_group_num_rows) / ${COLUMNS.length} AS rows
+         FROM parquet_metadata('${bySize}')`,
+    )) as [{ groups: bigint; rows: bigint }];
+    expect(Number(groups)).toBeGreaterThan(2);
+    expect(Number(rows)).toBe(ROWS);
+    const [sum] = await duckdb<{ ids: number }>(`SELECT sum(id::int) AS ids FROM read_parquet('${bySize}')`);
+    expect(Number(sum!.ids)).toBe((ROWS * (ROWS + 1)) / 2);
+
+    const empty = await writeFile('empty.parquet', 0);
+    expect(await duckdb(`SELECT * FROM read_parquet('${empty}')`)).toEqual([]);
+    const schema = await duckdb<{ name: string }>(`SELECT name FROM parquet_schema('${empty}') WHERE name <> 'root'`);
+    expect(schema.map((s) => s.name)).toEqual(COLUMNS.map((c) => c.element.name));
+  });
+
+  it('refuses a null in a required column and a column read from the wrong kind of field', async () => {
+    const required = COLUMNS.map((c) =>
+      c.element.name === 'note' ? { ...c, element: { ...c.element, repetition_type: 'REQUIRED' as const } } : c,
+    );
+    await expect(writeFile('required.parquet', 10, required)).rejects.toThrow(
+      'Parquet column note is required but a row has no value',
+    );
+    const wrong = COLUMNS.map((c) => (c.element.name === 'n' ? { ...c, wire: 'text' as const } : c));
+    await expect(writeFile('wrong.parquet', 10, wrong)).rejects.toThrow('Parquet column n: INT64 is written from int4');
+  });
+});
