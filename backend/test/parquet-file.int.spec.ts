@@ -91,9 +91,9 @@ describe('ParquetFile: pages of binary COPY rows written as Parquet that DuckDB 
     try {
       const parquet = new ParquetFile(out, columns, 'test', limits);
       await parquet.start();
-      const buffer = Buffer.allocUnsafe(1 << 16);
+      let rows: BinaryRows | undefined;
       for (let from = 1; from <= to; from += BATCH) {
-        const rows: BinaryRows = await copyBinaryRows(client, select(from, Math.min(to, from + BATCH - 1)), buffer);
+        rows = await copyBinaryRows(client, select(from, Math.min(to, from + BATCH - 1)), rows?.memory);
         await parquet.append(rows, 0, () => new Promise((resolve) => setImmediate(resolve)));
       }
       await parquet.finish();

@@ -15,12 +15,26 @@ export function timestampMicros(buffer: Buffer, start: number): bigint {
  * how long it is: no object per field or per row, so reading a page costs little more than receiving it.
  * A field can be replaced by other bytes (`set`); `NULL` fields have no bytes.
  */
+/**
+ * Memory a binary COPY is received in (`buffer`) and indexed in (`offsets`, `lengths`: a field each), grown
+ * as needed; `BinaryRows.memory` gives it back for the next COPY once the rows are done with.
+ */
+export interface CopyMemory {
+  buffer: Buffer;
+  offsets: Int32Array;
+  lengths: Int32Array;
+}
+
+export function copyMemory(bytes = 1 << 16, fields = 1 << 10): CopyMemory {
+  return { buffer: Buffer.allocUnsafe(bytes), offsets: new Int32Array(fields), lengths: new Int32Array(fields) };
+}
+
 export class BinaryRows {
   private readonly patches: Buffer[] = [];
 
   constructor(
-    /** The whole buffer the rows were received in (for reuse once they are done with). */
-    readonly buffer: Buffer,
+    /** The whole buffer the rows were received in. */
+    private readonly buffer: Buffer,
     /** The rows' bytes, at the start of `buffer`. */
     readonly data: Buffer,
     /** Per field (row-major): its offset in `data`, `-1` for NULL, or `-2 - i` for `patches[i]`. */
@@ -29,6 +43,11 @@ export class BinaryRows {
     readonly columns: number,
     readonly count: number,
   ) {}
+
+  /** The memory the rows are in, for another COPY once they are done with. */
+  get memory(): CopyMemory {
+    return { buffer: this.buffer, offsets: this.offsets, lengths: this.lengths };
+  }
 
   /** Where `at` found the field: `start` and `end` in the buffer it returned. */
   start = 0;
@@ -87,16 +106,20 @@ export class BinaryRows {
 
 /**
  * Parse a whole binary COPY, the first `length` bytes of `buffer` (a header, then per row a 16-bit field
- * count and each field as a 32-bit length and its bytes, then a -1 trailer).
+ * count and each field as a 32-bit length and its bytes, then a -1 trailer), indexing its fields in `index`
+ * (or larger arrays, when they do not fit).
  */
-export function parseBinaryCopy(buffer: Buffer, length = buffer.length): BinaryRows {
+export function parseBinaryCopy(
+  buffer: Buffer,
+  length = buffer.length,
+  index: Pick<CopyMemory, 'offsets' | 'lengths'> = copyMemory(0),
+): BinaryRows {
   const data = buffer.subarray(0, length);
   if (data.length < 21 || !data.subarray(0, 11).equals(SIGNATURE)) throw new Error('binary COPY: bad signature');
   let at = 19 + data.readUInt32BE(15);
   let columns = -1;
   let count = 0;
-  let offsets = new Int32Array(1024);
-  let lengths = new Int32Array(1024);
+  let { offsets, lengths } = index;
   let k = 0;
   for (;;) {
     const fields = data.readInt16BE(at);
@@ -105,7 +128,7 @@ export function parseBinaryCopy(buffer: Buffer, length = buffer.length): BinaryR
     if (columns === -1) columns = fields;
     else if (fields !== columns) throw new Error('binary COPY: rows of different widths');
     if (k + fields > offsets.length) {
-      const size = Math.max(offsets.length * 2, k + fields);
+      const size = Math.max(offsets.length * 2, k + fields, 1024);
       const grownOffsets = new Int32Array(size);
       grownOffsets.set(offsets);
       offsets = grownOffsets;
@@ -138,6 +161,7 @@ export function parseBinaryCopy(buffer: Buffer, length = buffer.length): BinaryR
  */
 class BinaryCopyQuery implements Submittable {
   private data: Buffer;
+  private readonly index: Pick<CopyMemory, 'offsets' | 'lengths'>;
   private length = 0;
   private error: Error | undefined;
   readonly done: Promise<BinaryRows>;
@@ -145,9 +169,10 @@ class BinaryCopyQuery implements Submittable {
 
   constructor(
     private readonly text: string,
-    buffer: Buffer,
+    { buffer, ...index }: CopyMemory,
   ) {
     this.data = buffer;
+    this.index = index;
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
   }
 
@@ -172,7 +197,7 @@ class BinaryCopyQuery implements Submittable {
   handleReadyForQuery(): void {
     if (this.error) return this.settle.reject(this.error);
     try {
-      this.settle.resolve(parseBinaryCopy(this.data, this.length));
+      this.settle.resolve(parseBinaryCopy(this.data, this.length, this.index));
     } catch (error) {
       this.settle.reject(error as Error);
     }
@@ -186,16 +211,12 @@ class BinaryCopyQuery implements Submittable {
 }
 
 /**
- * Run `COPY (query) TO STDOUT (FORMAT binary)` on a client and collect its rows into `buffer` (or a larger
- * one, when they do not fit: the rows' `buffer` is the one that holds them). COPY takes no bind parameters:
- * every value in `query` must already be a literal (see `pg.escapeLiteral`).
+ * Run `COPY (query) TO STDOUT (FORMAT binary)` on a client and collect its rows into `memory` (or larger,
+ * when they do not fit: the rows' `memory` is what holds them). COPY takes no bind parameters: every value
+ * in `query` must already be a literal (see `pg.escapeLiteral`).
  */
-export function copyBinaryRows(
-  client: ClientBase,
-  query: string,
-  buffer: Buffer = Buffer.allocUnsafe(1 << 16),
-): Promise<BinaryRows> {
-  const copy = new BinaryCopyQuery(`COPY (${query}) TO STDOUT (FORMAT binary)`, buffer);
+export function copyBinaryRows(client: ClientBase, query: string, memory = copyMemory()): Promise<BinaryRows> {
+  const copy = new BinaryCopyQuery(`COPY (${query}) TO STDOUT (FORMAT binary)`, memory);
   client.query(copy);
   return copy.done;
 }

@@ -10,7 +10,7 @@ import {
 } from '@arena/contracts';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { copyBinaryRows, type BinaryRows } from '../database/binary-copy.js';
+import { copyBinaryRows, copyMemory, type BinaryRows, type CopyMemory } from '../database/binary-copy.js';
 import { SettingEntity } from '../database/setting.entity.js';
 
 /** The salt of voter hashes: configured, or made once and kept in the database so hashes stay stable. */
@@ -396,20 +396,23 @@ function pageFilter(query: DatasetQuery, alias: 'v' | 'j', range: PageRange): st
 }
 
 /**
- * The buffers pages are received in, given back once written: an export reuses a few (each as large as the
- * largest page so far) instead of allocating one per page.
+ * The memory pages are received in, given back once written: an export reuses a few (each as large as the
+ * largest page so far) instead of allocating a buffer and a field index per page.
  */
-class PageBuffers {
-  private readonly free: Buffer[] = [];
-  private size = 1 << 20;
+class PageMemory {
+  private readonly free: CopyMemory[] = [];
+  private bytes = 1 << 20;
+  private fields = 1 << 16;
 
-  take(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+  take(): CopyMemory {
+    return this.free.pop() ?? copyMemory(this.bytes, this.fields);
   }
 
-  give(buffer: Buffer): void {
-    this.size = Math.max(this.size, buffer.length);
-    if (buffer.length >= this.size && this.free.length < READ_AHEAD + 2) this.free.push(buffer);
+  give(memory: CopyMemory): void {
+    this.bytes = Math.max(this.bytes, memory.buffer.length);
+    this.fields = Math.max(this.fields, memory.offsets.length);
+    const fits = memory.buffer.length >= this.bytes && memory.offsets.length >= this.fields;
+    if (fits && this.free.length < READ_AHEAD + 2) this.free.push(memory);
   }
 }
 
@@ -428,13 +431,13 @@ function isoMicros(micros: bigint): string {
  * Run one page's COPY on a pooled connection, released before anything else is asked of the pool. Parallel
  * workers are off for it: started anew for every page, they cost more than the page.
  */
-async function copyPage(dataSource: DataSource, sql: string, buffers: PageBuffers): Promise<BinaryRows> {
+async function copyPage(dataSource: DataSource, sql: string, memory: PageMemory): Promise<BinaryRows> {
   const runner = dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as pg.ClientBase;
     await client.query('SET max_parallel_workers_per_gather = 0');
     try {
-      return await copyBinaryRows(client, sql, buffers.take());
+      return await copyBinaryRows(client, sql, memory.take());
     } finally {
       await client.query('RESET max_parallel_workers_per_gather');
     }
@@ -464,7 +467,7 @@ async function votePage(
   name: 'battles' | 'bigcodereward',
   query: DatasetQuery,
   range: PageRange,
-  buffers: PageBuffers,
+  memory: PageMemory,
 ): Promise<BinaryRows> {
   const columns = sqlColumns(name);
   const rows = await copyPage(
@@ -475,7 +478,7 @@ async function votePage(
       ${pageFilter(query, 'v', range)}
       ORDER BY v.created_at, v.id
       LIMIT ${range.limit}`,
-    buffers,
+    memory,
   );
   const missing = new Set<string>();
   for (let r = 0; r < rows.count; r++) if (!rows.bool(r, 3)) missing.add(rows.uuid(r, 2)!);
@@ -509,7 +512,7 @@ function judgementPage(
   dataSource: DataSource,
   query: DatasetQuery,
   range: PageRange,
-  buffers: PageBuffers,
+  memory: PageMemory,
 ): Promise<BinaryRows> {
   return copyPage(
     dataSource,
@@ -518,7 +521,7 @@ function judgementPage(
       ${pageFilter(query, 'j', range)}
       ORDER BY j.created_at, j.id
       LIMIT ${range.limit}`,
-    buffers,
+    memory,
   );
 }
 
@@ -591,12 +594,12 @@ export async function* datasetPages(
     const ids = new Map([...(await categoryIds(dataSource))].map(([category, id]) => [category, int4Bytes(id)]));
     transforms.push({ at: offset + categoryAt, to: (category) => ids.get(category) ?? null });
   }
-  const buffers = new PageBuffers();
+  const memory = new PageMemory();
   const page = async (range: PageRange): Promise<BinaryRows> => {
     const rows =
       name === 'judgements'
-        ? await judgementPage(dataSource, query, range, buffers)
-        : await votePage(dataSource, name, query, range, buffers);
+        ? await judgementPage(dataSource, query, range, memory)
+        : await votePage(dataSource, name, query, range, memory);
     for (const { at, to } of transforms)
       for (let r = 0; r < rows.count; r++) {
         const text = rows.text(r, at);
@@ -604,7 +607,7 @@ export async function* datasetPages(
       }
     return rows;
   };
-  const pageOf = (rows: BinaryRows): DatasetPage => ({ rows, offset, release: () => buffers.give(rows.buffer) });
+  const pageOf = (rows: BinaryRows): DatasetPage => ({ rows, offset, release: () => memory.give(rows.memory) });
   const lastKey = (rows: BinaryRows): Cursor => ({
     at: isoMicros(rows.micros(rows.count - 1, 0)!),
     id: rows.uuid(rows.count - 1, 1)!,
