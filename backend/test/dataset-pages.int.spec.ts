@@ -23,6 +23,14 @@ async function addVotes(dataSource: DataSource, times: number[]): Promise<void> 
   }
 }
 
+/** The models (export-part columns) of a page's rows, in order. */
+function modelPairs(page: DatasetPage): string[] {
+  return Array.from(
+    { length: page.rows.count },
+    (_, r) => `${page.rows.text(r, page.offset + 1)} vs ${page.rows.text(r, page.offset + 2)}`,
+  );
+}
+
 /** The question ids (battle ids) a page holds, in order. */
 function questionIds(page: DatasetPage): string[] {
   return Array.from({ length: page.rows.count }, (_, r) => page.rows.text(r, page.offset)!);
@@ -47,12 +55,15 @@ for (const database of DATABASES) {
         dataSource,
         Array.from({ length: 23 }, (_, i) => BASE + i * 1000),
       );
-      // Pages of 5: the first page, then ranges ending at votes 10, 15 and 20 (two read ahead), then the rest.
-      const pages = datasetPages(dataSource, 'battles', {}, 'salt', 5);
+      // Pages of 5: the first page, then ranges ending at votes 10, 15 and 20 (two read ahead), then the rest;
+      // the battles' export parts built two at a time.
+      const pages = datasetPages(dataSource, 'battles', {}, 'salt', 5, 2);
       const seen: string[] = [];
+      const models: string[] = [];
       const first = await pages.next();
       expect(first.done).toBe(false);
       seen.push(...questionIds(first.value as DatasetPage));
+      models.push(...modelPairs(first.value as DatasetPage));
       // Eleven votes inside the range of votes 16 to 20, not read yet: that range outgrows its limit (10)
       // and is finished by a further page before the rest.
       await addVotes(
@@ -61,6 +72,7 @@ for (const database of DATABASES) {
       );
       for await (const page of pages) {
         seen.push(...questionIds(page));
+        models.push(...modelPairs(page));
         page.release();
       }
       const expected = await dataSource.query<{ battle_id: string }[]>(
@@ -68,6 +80,8 @@ for (const database of DATABASES) {
       );
       expect(seen).toHaveLength(34);
       expect(seen).toEqual(expected.map((r) => r.battle_id));
+      // Every row has its battle's columns, filled in from the parts built on the way.
+      expect(models).toEqual(seen.map(() => 'demo-atlas vs demo-breeze'));
       // Battles written without export parts got theirs on the way, stamped with the battle's own time.
       const [parts] = await dataSource.query<{ n: string; stale: string }[]>(
         `SELECT count(*) AS n, count(*) FILTER (WHERE p.source_at < b.updated_at) AS stale

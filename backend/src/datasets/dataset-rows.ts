@@ -468,6 +468,7 @@ async function votePage(
   query: DatasetQuery,
   range: PageRange,
   memory: PageMemory,
+  buildBatch: number,
 ): Promise<BinaryRows> {
   const columns = sqlColumns(name);
   const rows = await copyPage(
@@ -480,18 +481,29 @@ async function votePage(
       LIMIT ${range.limit}`,
     memory,
   );
-  const missing = new Set<string>();
-  for (let r = 0; r < rows.count; r++) if (!rows.bool(r, 3)) missing.add(rows.uuid(r, 2)!);
-  if (missing.size === 0) return rows;
-  const built = await buildExportPartsFor(dataSource, [...missing]);
-  const fill = columns.flatMap((c, i) => (c.part ? [{ at: VOTE_HEAD.length + i, part: c.part }] : []));
+  // The rows of each battle found without parts.
+  const missing = new Map<string, number[]>();
   for (let r = 0; r < rows.count; r++) {
     if (rows.bool(r, 3)) continue;
-    const parts = built.get(rows.uuid(r, 2)!)!;
-    for (const { at, part } of fill) rows.set(r, at, fieldBytes(parts[part]));
+    const battle = rows.uuid(r, 2)!;
+    const list = missing.get(battle);
+    if (list) list.push(r);
+    else missing.set(battle, [r]);
+  }
+  const fill = columns.flatMap((c, i) => (c.part ? [{ at: VOTE_HEAD.length + i, part: c.part }] : []));
+  const battles = [...missing.keys()];
+  // Built `buildBatch` battles at a time: what one build reads and serialises is held only until its rows
+  // are filled, whatever the page's size.
+  for (let i = 0; i < battles.length; i += buildBatch) {
+    const built = await buildExportPartsFor(dataSource, battles.slice(i, i + buildBatch));
+    for (const [battle, parts] of built)
+      for (const r of missing.get(battle)!) for (const { at, part } of fill) rows.set(r, at, fieldBytes(parts[part]));
   }
   return rows;
 }
+
+/** Battles whose export parts are built at once, when an export finds them without. */
+const BUILD_BATCH = 500;
 
 /** A value as the bytes of its binary COPY field. */
 function fieldBytes(value: string | number | boolean | null): Buffer | null {
@@ -568,6 +580,7 @@ export async function* datasetPages(
   query: DatasetQuery,
   salt: string,
   pageSize = PAGE_SIZE,
+  buildBatch = BUILD_BATCH,
 ): AsyncGenerator<DatasetPage> {
   const offset = name === 'judgements' ? JUDGEMENT_HEAD.length : VOTE_HEAD.length;
   /** Field replacements, from the field's text. */
@@ -599,7 +612,7 @@ export async function* datasetPages(
     const rows =
       name === 'judgements'
         ? await judgementPage(dataSource, query, range, memory)
-        : await votePage(dataSource, name, query, range, memory);
+        : await votePage(dataSource, name, query, range, memory, buildBatch);
     for (const { at, to } of transforms)
       for (let r = 0; r < rows.count; r++) {
         const text = rows.text(r, at);
