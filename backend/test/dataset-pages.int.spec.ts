@@ -109,5 +109,30 @@ for (const database of DATABASES) {
         other += page.rows.count;
       expect(other).toBe(0);
     });
+
+    it('downloads abandoned mid-way give their connections back: a whole download after them is complete', async () => {
+      // Enough votes (their battles without export parts, built on the way) that a download is still going
+      // when its client leaves.
+      await dataSource.query(
+        `WITH ids AS (SELECT gen_random_uuid() AS id, g FROM generate_series(1, 10000) g),
+              b AS (INSERT INTO battles (id, status, category, model_a_id, model_b_id, creator_voter_id, winner, created_at)
+                    SELECT id, 'revealed', 'problem_solving', 'demo-atlas', 'demo-breeze', 'voter-x', 'model_a',
+                           timestamptz '2026-02-01 00:00:00+00' + g * interval '1 ms' FROM ids)
+         INSERT INTO votes (id, battle_id, voter_id, winner, created_at)
+         SELECT gen_random_uuid(), id, 'voter-' || (g % 7), 'model_a', timestamptz '2026-02-01 00:00:00+00' + g * interval '1 ms'
+           FROM ids`,
+      );
+      const [count] = await dataSource.query<{ votes: number }[]>('SELECT count(*)::int AS votes FROM votes');
+      for (const format of ['jsonl', 'parquet', 'csv', 'jsonl', 'parquet', 'csv']) {
+        const controller = new AbortController();
+        const response = await fetch(`${arena.url}/api/datasets/battles.${format}`, { signal: controller.signal });
+        expect(response.status).toBe(200);
+        const first = await response.body!.getReader().read();
+        expect(first.done).toBe(false);
+        controller.abort();
+      }
+      const lines = (await (await fetch(`${arena.url}/api/datasets/battles.jsonl`)).text()).trim().split('\n');
+      expect(lines).toHaveLength(count!.votes);
+    });
   });
 }

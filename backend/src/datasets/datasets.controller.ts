@@ -12,6 +12,9 @@ import { createLogger } from '../logging/logger.js';
 import { CONTENT_TYPES } from './dataset-writers.js';
 import { DatasetsService } from './datasets.service.js';
 
+/** What a write to a response meets when the client has closed the connection. */
+const CLIENT_GONE = new Set(['ERR_STREAM_DESTROYED', 'EPIPE', 'ECONNRESET']);
+
 @Controller('datasets')
 export class DatasetsController {
   private readonly logger = createLogger(DatasetsController.name);
@@ -47,6 +50,11 @@ export class DatasetsController {
       await this.datasets.export(name, format, filters, res);
       res.end();
     } catch (error) {
+      // The client went away (closed the connection): nothing failed here.
+      if (CLIENT_GONE.has((error as { code?: string }).code ?? '')) {
+        this.logger.info({ name, format }, 'download abandoned by the client');
+        return;
+      }
       // Headers are gone: the only honest signal left is a broken download.
       this.logger.error({ err: error, name, format }, 'export failed mid-stream');
       res.destroy(error instanceof Error ? error : new Error(String(error)));
