@@ -17,3 +17,8 @@ export async function write(out: Writable, chunk: string | Uint8Array): Promise<
     });
   }
 }
+
+/** Hand bytes to a stream; resolves once it has written them (until then they must not change). */
+export function written(out: Writable, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => out.write(chunk, (error) => (error ? reject(error) : resolve())));
+}

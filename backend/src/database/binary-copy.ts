@@ -10,11 +10,11 @@ export function timestampMicros(buffer: Buffer, start: number): bigint {
   return buffer.readBigInt64BE(start) + PG_EPOCH_US;
 }
 
-/**
- * The rows of one binary COPY, kept as the bytes PostgreSQL sent and, per field, where its value starts and
- * how long it is: no object per field or per row, so reading a page costs little more than receiving it.
- * A field can be replaced by other bytes (`set`); `NULL` fields have no bytes.
- */
+/** A binary `timestamptz` field starting at `start`, as seconds since the Unix epoch, to the millisecond. */
+export function epochSeconds(buffer: Buffer, start: number): number {
+  return Number(timestampMicros(buffer, start) / 1000n) / 1000;
+}
+
 /**
  * Memory a binary COPY is received in (`buffer`) and indexed in (`offsets`, `lengths`: a field each), grown
  * as needed; `BinaryRows.memory` gives it back for the next COPY once the rows are done with.
@@ -29,6 +29,11 @@ export function copyMemory(bytes = 1 << 16, fields = 1 << 10): CopyMemory {
   return { buffer: Buffer.allocUnsafe(bytes), offsets: new Int32Array(fields), lengths: new Int32Array(fields) };
 }
 
+/**
+ * The rows of one binary COPY, kept as the bytes PostgreSQL sent and, per field, where its value starts and
+ * how long it is: no object per field or per row, so reading a page costs little more than receiving it.
+ * A field can be replaced by other bytes (`set`); `NULL` fields have no bytes.
+ */
 export class BinaryRows {
   private readonly patches: Buffer[] = [];
 

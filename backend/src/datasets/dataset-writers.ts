@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
 import { DATASET_COLUMNS, type DatasetFormat, type DatasetName } from '@arena/contracts';
-import type { BinaryRows } from '../database/binary-copy.js';
-import { epochSeconds, ParquetFile, type ParquetColumn } from './parquet-file.js';
+import { Bytes } from '../common/bytes.js';
+import { written } from '../common/stream-write.js';
+import { epochSeconds, type BinaryRows } from '../database/binary-copy.js';
+import { ParquetFile, type ParquetColumn } from './parquet-file.js';
 import { datasetWires, type DatasetPage, type Wire } from './dataset-rows.js';
 
 const QUOTE = 0x22;
@@ -16,54 +18,41 @@ const CR = 0x0d;
  * once the stream has written it — the same memory serves the whole export.
  */
 class ByteSink {
-  private buffer: Buffer;
-  private at = 0;
+  private current: Bytes;
   /** The other buffer, and when the stream has done with it. */
-  private other: { buffer: Buffer; written: Promise<void> };
+  private other: { bytes: Bytes; written: Promise<void> };
 
   constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-    this.other = { buffer: Buffer.allocUnsafe(size), written: Promise.resolve() };
-  }
-
-  private room(size: number): void {
-    if (this.at + size <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + size));
-    this.buffer.copy(grown, 0, 0, this.at);
-    this.buffer = grown;
+    this.current = new Bytes(size);
+    this.other = { bytes: new Bytes(size), written: Promise.resolve() };
   }
 
   bytes(bytes: Buffer, from = 0, to = bytes.length): void {
-    this.room(to - from);
-    this.at += bytes.copy(this.buffer, this.at, from, to);
+    this.current.append(bytes, from, to);
   }
 
   byte(value: number): void {
-    this.room(1);
-    this.buffer[this.at++] = value;
+    this.current.push(value);
   }
 
   text(value: string): void {
-    this.room(Buffer.byteLength(value));
-    this.at += this.buffer.write(value, this.at);
+    this.current.text(value);
   }
 
   /** Hand the bytes so far to the stream and go on in the other buffer, once the stream has written it. */
   async flush(out: Writable): Promise<void> {
-    const full = this.buffer;
-    const written = new Promise<void>((resolve, reject) =>
-      out.write(full.subarray(0, this.at), (error) => (error ? reject(error) : resolve())),
-    );
-    written.catch(() => undefined);
-    const { buffer, written: free } = this.other;
-    this.other = { buffer: full, written };
+    const full = this.current;
+    const done = written(out, full.bytes);
+    done.catch(() => undefined);
+    const { bytes, written: free } = this.other;
+    this.other = { bytes: full, written: done };
     await free;
-    this.buffer = buffer;
-    this.at = 0;
+    bytes.length = 0;
+    this.current = bytes;
   }
 
   get length(): number {
-    return this.at;
+    return this.current.length;
   }
 
   /** Hand over what is left and resolve once every byte has been written. */

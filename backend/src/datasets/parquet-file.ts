@@ -3,7 +3,9 @@ import { constants as zlib, zstdCompressSync } from 'node:zlib';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-import { timestampMicros, type BinaryRows } from '../database/binary-copy.js';
+import { Bytes } from '../common/bytes.js';
+import { written } from '../common/stream-write.js';
+import { epochSeconds, type BinaryRows } from '../database/binary-copy.js';
 import type { Wire } from './dataset-rows.js';
 
 type FileMetaData = Parameters<typeof writeMetadata>[1];
@@ -37,33 +39,6 @@ export interface ParquetLimits {
 
 const LIMITS: ParquetLimits = { pageBytes: 1 << 20, rowGroupBytes: 48 << 20, rowGroupRows: 100_000 };
 const ZSTD = { params: { [zlib.ZSTD_c_compressionLevel]: 1 } };
-
-/** Seconds since the epoch, to the millisecond, of a binary `timestamptz` field. */
-export function epochSeconds(buffer: Buffer, start: number): number {
-  return Number(timestampMicros(buffer, start) / 1000n) / 1000;
-}
-
-/** A growable run of bytes, kept across pages: one allocation serves a column for the whole file. */
-class Bytes {
-  buffer: Buffer;
-  length = 0;
-
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-  }
-
-  room(size: number): void {
-    if (this.length + size <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + size));
-    this.buffer.copy(grown, 0, 0, this.length);
-    this.buffer = grown;
-  }
-
-  push(value: number): void {
-    this.room(1);
-    this.buffer[this.length++] = value;
-  }
-}
 
 /** Zeros and ones as Parquet bit-packs them: eight to a byte, the first in the lowest bit. */
 function packBits(bits: Bytes, into: Buffer, at: number): number {
@@ -302,10 +277,10 @@ export class ParquetFile {
     this.columns = columns.map((c) => new ColumnWriter(c, this.limits.pageBytes, body));
   }
 
-  /** Hand bytes to the stream: resolves once it has written them (until then they must not change). */
+  /** Hand bytes to the stream at the file's end: resolves once it has written them. */
   private emit(bytes: Uint8Array): Promise<void> {
     this.offset += bytes.length;
-    return new Promise((resolve, reject) => this.out.write(bytes, (error) => (error ? reject(error) : resolve())));
+    return written(this.out, bytes);
   }
 
   async start(): Promise<void> {
@@ -341,7 +316,7 @@ export class ParquetFile {
     for (const column of this.columns) {
       column.cut();
       const offset = this.offset;
-      const bytes = column.chunk.buffer.subarray(0, column.chunk.length);
+      const bytes = column.chunk.bytes;
       const chunk = column.take(offset);
       written.push(this.emit(bytes));
       uncompressed += chunk.meta_data!.total_uncompressed_size;
