@@ -1,13 +1,13 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { SandboxRegistry } from '@arena/sandboxes';
-import { ArenaEmitter } from './battles/arena-emitter.js';
+import { ArenaEmitter } from './realtime/arena-emitter.js';
 import { BattleRegistry } from './battles/battle-registry.js';
 import { BattleRunnerService } from './battles/battle-runner.service.js';
 import { BattlesController } from './battles/battles.controller.js';
 import { BattlesGateway } from './battles/battles.gateway.js';
 import { BattlesService } from './battles/battles.service.js';
-import { SocketEmitter } from './battles/socket-emitter.js';
+import { SocketEmitter } from './realtime/socket-emitter.js';
 import { ArenaErrorFilter } from './common/arena-error.filter.js';
 import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';

@@ -19,7 +19,7 @@ import { createLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelsService, type ArenaModel } from '../models/models.service.js';
 import { ProviderError, type GenerateResult } from '../models/providers/provider.js';
-import { ArenaEmitter } from './arena-emitter.js';
+import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { BattleRegistry, RETAIN_FINISHED_MS, RETAIN_UNVOTED_MS } from './battle-registry.js';
 import { extractCode } from '@arena/sandboxes';
 import {
@@ -29,7 +29,7 @@ import {
   SideMessageEntity,
   TurnEntity,
 } from './entities/index.js';
-import { FrameCoalescer } from './frame-coalescer.js';
+import { FrameCoalescer } from '../realtime/frame-coalescer.js';
 import { ThrottledWrite } from './throttled-write.js';
 import { LiveBattle } from './live-battle.js';
 import { invalidateExportParts } from '../datasets/dataset-rows.js';

@@ -44,10 +44,10 @@ import { ClusterBus } from '../realtime/cluster-bus.js';
 import { LagMonitor } from '../realtime/lag-monitor.js';
 import { RateLimits } from '../realtime/rate-limits.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { battleRoom, sessionRoom, voterRoom } from './arena-emitter.js';
+import { battleRoom, sessionRoom, voterRoom } from '../realtime/arena-emitter.js';
 import { BattleRunnerService } from './battle-runner.service.js';
 import { BattlesService } from './battles.service.js';
-import { SocketEmitter } from './socket-emitter.js';
+import { SocketEmitter } from '../realtime/socket-emitter.js';
 
 /** Plain data only: with Redis, a dropped client's data is stored there for connection-state recovery. */
 interface SocketData {

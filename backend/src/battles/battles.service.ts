@@ -17,18 +17,18 @@ import { createLogger } from '../logging/logger.js';
 import { isUniqueViolation } from '../database/query-results.js';
 import { buildExportPartsFor } from '../datasets/dataset-rows.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
-import { ArenaEmitter } from './arena-emitter.js';
+import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { BattleRegistry, RETAIN_FINISHED_MS } from './battle-registry.js';
 import {
   BattleEntity,
   CodeExtractionEntity,
   ExecutionEntity,
-  ModelEntity,
   SideMessageEntity,
   TurnEntity,
   VoteEntity,
 } from './entities/index.js';
-import { FrameCoalescer } from './frame-coalescer.js';
+import { ModelEntity } from '../models/model.entity.js';
+import { FrameCoalescer } from '../realtime/frame-coalescer.js';
 import { emptySide, type LiveBattle } from './live-battle.js';
 
 const PRESENCE_INTERVAL_MS = 250;

@@ -36,7 +36,8 @@ import {
   type BattleRecord,
   type BattleRow,
 } from '@arena/ranking';
-import { BattleEntity, ModelEntity, TurnEntity, VoteEntity } from '../battles/entities/index.js';
+import { BattleEntity, TurnEntity, VoteEntity } from '../battles/entities/index.js';
+import { ModelEntity } from '../models/model.entity.js';
 import { ConfigError, loadConfig, type ArenaConfig } from '../config/config.js';
 import { createDataSource } from '../database/data-source.js';
 import { EmbeddedPostgres } from '../database/embedded-postgres.js';

@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { ENTITIES } from '../battles/entities/index.js';
+import { BATTLE_ENTITIES } from '../battles/entities/index.js';
+import { ModelEntity } from '../models/model.entity.js';
 import { ParticipantEntity } from '../sessions/entities/participant.entity.js';
 import { SessionEntity } from '../sessions/entities/session.entity.js';
 import { ExportPartEntity } from '../datasets/export-part.entity.js';
@@ -17,7 +18,7 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
   return {
     type: 'postgres',
     url: target.url,
-    entities: [...ENTITIES, JudgementEntity, SettingEntity, SessionEntity, ParticipantEntity, ExportPartEntity],
+    entities: [ModelEntity, ...BATTLE_ENTITIES, JudgementEntity, SettingEntity, SessionEntity, ParticipantEntity, ExportPartEntity],
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,

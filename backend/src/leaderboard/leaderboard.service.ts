@@ -12,7 +12,7 @@ import {
   type HygieneReport,
 } from '@arena/ranking';
 import { DataSource } from 'typeorm';
-import { ModelEntity } from '../battles/entities/index.js';
+import { ModelEntity } from '../models/model.entity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { loadVoteRows, type VoteCursor, type VoteRow } from './vote-rows.js';

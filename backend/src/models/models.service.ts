@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { ModelRef, PublicModel } from '@arena/contracts';
 import { DataSource } from 'typeorm';
-import { ModelEntity } from '../battles/entities/model.entity.js';
+import { ModelEntity } from './model.entity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { DEMO_MODELS, loadModelsFile, type ModelSpec } from './models-file.js';

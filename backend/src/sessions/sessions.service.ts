@@ -17,10 +17,10 @@ import {
 } from '@arena/contracts';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
-import { ArenaEmitter, battleRoom, sessionRoom, voterRoom } from '../battles/arena-emitter.js';
+import { ArenaEmitter, battleRoom, sessionRoom, voterRoom } from '../realtime/arena-emitter.js';
 import { BattleRunnerService } from '../battles/battle-runner.service.js';
 import { BattlesService } from '../battles/battles.service.js';
-import { FrameCoalescer } from '../battles/frame-coalescer.js';
+import { FrameCoalescer } from '../realtime/frame-coalescer.js';
 import { isUniqueViolation, returnedRows } from '../database/query-results.js';
 import { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import { createLogger } from '../logging/logger.js';

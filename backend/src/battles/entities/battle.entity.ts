@@ -10,7 +10,7 @@ import {
   type Relation,
 } from 'typeorm';
 import type { BattleStatus, Winner } from '@arena/contracts';
-import { ModelEntity } from './model.entity.js';
+import { ModelEntity } from '../../models/model.entity.js';
 
 @Entity('battles')
 @Index('idx_battles_status_created', ['status', 'createdAt'])
