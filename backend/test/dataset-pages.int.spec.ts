@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetPages, type DatasetPage } from '../src/datasets/dataset-rows.js';
+import { datasetPages, type DatasetPage } from '../src/datasets/dataset-pages.js';
 import { DATABASES, startTestArena, type TestArena } from './support/test-arena.js';
 
 const BASE = Date.parse('2026-01-01T00:00:00Z');

@@ -15,6 +15,30 @@ export function epochSeconds(buffer: Buffer, start: number): number {
   return Number(timestampMicros(buffer, start) / 1000n) / 1000;
 }
 
+/** Microseconds since the epoch as exact ISO text, for a keyset or a parts stamp. */
+export function isoMicros(micros: bigint): string {
+  const iso = new Date(Number(micros / 1000n)).toISOString();
+  return `${iso.slice(0, 23)}${String(((micros % 1000n) + 1000n) % 1000n).padStart(3, '0')}Z`;
+}
+
+/** How a column's value travels in the binary COPY (and so how a writer reads its bytes). */
+export type Wire = 'text' | 'int4' | 'bool' | 'timestamptz';
+
+/** A value as the bytes of its binary COPY field. */
+export function fieldBytes(value: string | number | boolean | null): Buffer | null {
+  if (value === null) return null;
+  if (typeof value === 'number') return int4Bytes(value);
+  if (typeof value === 'boolean') return Buffer.of(value ? 1 : 0);
+  return Buffer.from(value, 'utf8');
+}
+
+/** A number as the bytes of a binary `int4` field. */
+export function int4Bytes(value: number): Buffer {
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeInt32BE(value, 0);
+  return bytes;
+}
+
 /**
  * Memory a binary COPY is received in (`buffer`) and indexed in (`offsets`, `lengths`: a field each), grown
  * as needed; `BinaryRows.memory` gives it back for the next COPY once the rows are done with.

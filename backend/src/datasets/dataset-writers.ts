@@ -2,9 +2,10 @@ import type { Writable } from 'node:stream';
 import { DATASET_COLUMNS, type DatasetFormat, type DatasetName } from '@arena/contracts';
 import { Bytes } from '../common/bytes.js';
 import { written } from '../common/stream-write.js';
-import { epochSeconds, type BinaryRows } from '../database/binary-copy.js';
+import { epochSeconds, type BinaryRows, type Wire } from '../database/binary-copy.js';
 import { ParquetFile, type ParquetColumn } from './parquet-file.js';
-import { datasetWires, type DatasetPage, type Wire } from './dataset-rows.js';
+import { datasetWires } from './dataset-columns.js';
+import type { DatasetPage } from './dataset-pages.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

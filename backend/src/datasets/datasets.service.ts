@@ -12,8 +12,9 @@ import {
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
-import { datasetCounts, datasetPages, voterSalt } from './dataset-rows.js';
+import { datasetCounts, datasetPages } from './dataset-pages.js';
 import { writeDataset } from './dataset-writers.js';
+import { voterSalt } from './voter-hash.js';
 
 const PURPOSE: Record<DatasetName, string> = {
   battles:

@@ -5,8 +5,7 @@ import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { Bytes } from '../common/bytes.js';
 import { written } from '../common/stream-write.js';
-import { epochSeconds, type BinaryRows } from '../database/binary-copy.js';
-import type { Wire } from './dataset-rows.js';
+import { epochSeconds, type BinaryRows, type Wire } from '../database/binary-copy.js';
 
 type FileMetaData = Parameters<typeof writeMetadata>[1];
 export type SchemaElement = FileMetaData['schema'][number];
