@@ -1,12 +1,20 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { SandboxRegistry } from '@arena/sandboxes';
-import { ArenaEmitter } from './realtime/arena-emitter.js';
+import { AbandonedBattles } from './battles/abandoned-battles.js';
+import { AnswerGeneration } from './battles/answer-generation.js';
 import { BattleRegistry } from './battles/battle-registry.js';
+import { BattleRevealService } from './battles/battle-reveal.service.js';
 import { BattleRunnerService } from './battles/battle-runner.service.js';
+import { BattleVotesService } from './battles/battle-votes.service.js';
 import { BattlesController } from './battles/battles.controller.js';
 import { BattlesGateway } from './battles/battles.gateway.js';
 import { BattlesService } from './battles/battles.service.js';
+import { PreviewLogsService } from './battles/preview-logs.service.js';
+import { RunExecution } from './battles/run-execution.js';
+import { ExportPartsListener } from './datasets/export-parts.listener.js';
+import { DomainEvents } from './events/domain-events.js';
+import { ArenaEmitter } from './realtime/arena-emitter.js';
 import { SocketEmitter } from './realtime/socket-emitter.js';
 import { ArenaErrorFilter } from './common/arena-error.filter.js';
 import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
@@ -16,7 +24,7 @@ import { DatasetsController } from './datasets/datasets.controller.js';
 import { DatasetsService } from './datasets/datasets.service.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { MetricsService } from './metrics/metrics.service.js';
+import { LIVE_BATTLE_STATUSES, MetricsService } from './metrics/metrics.service.js';
 import { LeaderboardController } from './leaderboard/leaderboard.controller.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { AutoArenaController } from './judges/autoarena.controller.js';
@@ -31,7 +39,11 @@ import { SamplePromptsService } from './models/sample-prompts.service.js';
 import { ClusterBus } from './realtime/cluster-bus.js';
 import { RateLimits } from './realtime/rate-limits.js';
 import { connectRedis, REDIS } from './realtime/redis.js';
+import { SessionParticipantsService } from './sessions/session-participants.service.js';
+import { SessionViewsService } from './sessions/session-views.service.js';
+import { SessionVotesService } from './sessions/session-votes.service.js';
 import { SessionsController } from './sessions/sessions.controller.js';
+import { SessionsGateway } from './sessions/sessions.gateway.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import type { Redis } from 'ioredis';
 
@@ -91,22 +103,39 @@ export class AppModule {
         SandboxLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
         RedisLifecycle,
+        DomainEvents,
         ClusterBus,
         RateLimits,
-        SessionsService,
         SocketEmitter,
         { provide: ArenaEmitter, useExisting: SocketEmitter },
         BattleRegistry,
+        {
+          provide: LIVE_BATTLE_STATUSES,
+          useFactory: (registry: BattleRegistry) => () => registry.all().map((battle) => battle.status),
+          inject: [BattleRegistry],
+        },
+        MetricsService,
         ModelsService,
         SamplePromptsService,
         JudgeService,
         RewardService,
+        AnswerGeneration,
+        RunExecution,
         BattleRunnerService,
+        AbandonedBattles,
+        BattleRevealService,
+        BattleVotesService,
+        PreviewLogsService,
         BattlesService,
+        SessionViewsService,
+        SessionVotesService,
+        SessionParticipantsService,
+        SessionsService,
         LeaderboardService,
-        MetricsService,
         DatasetsService,
+        ExportPartsListener,
         BattlesGateway,
+        SessionsGateway,
       ],
     };
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BattleSnapshot } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { BattleRunnerService } from '../src/battles/battle-runner.service.js';
+import { AbandonedBattles } from '../src/battles/abandoned-battles.js';
 import { SideMessageEntity } from '../src/battles/entities/index.js';
 import { connectClient, getJson, startTestArena, statusIs, waitForFrame } from './support/test-arena.js';
 
@@ -97,7 +97,7 @@ describe('the embedded database', () => {
         );
       await insert('00000000-0000-4000-8000-00000000000a', '1 day');
       await insert('00000000-0000-4000-8000-00000000000b', '5 seconds');
-      expect(await arena.app.get(BattleRunnerService).sweepAbandoned()).toBe(1);
+      expect(await arena.app.get(AbandonedBattles).sweep()).toBe(1);
       const rows = await dataSource.query<{ id: string; status: string }[]>(
         'SELECT id, status FROM battles ORDER BY id',
       );

@@ -92,3 +92,8 @@ export interface ServerToClientEvents {
 
 export type ServerEventName = keyof ServerToClientEvents;
 export type ServerEventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];
+
+export type ClientEventName = keyof ClientToServerEvents;
+/** What the server acknowledges a client event with, on success (from the event's ack callback type). */
+export type AckBody<E extends ClientEventName> =
+  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;

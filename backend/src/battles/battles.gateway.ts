@@ -11,56 +11,37 @@ import {
 } from '@nestjs/websockets';
 import {
   ARENA_NAMESPACE,
-  ArenaError,
   BattleCreateInput,
   BattleRefInput,
   BattleVoteInput,
   PreviewLogInput,
-  RunRequestInput,
   PROTOCOL_VERSION,
-  SessionBattleInput,
-  SessionCloseInput,
-  SessionCreateInput,
-  SessionHostInput,
-  SessionJoinInput,
-  SessionRefInput,
-  SessionRemoveInput,
-  SessionVoteInput,
+  RunRequestInput,
   parseInput,
   type Ack,
+  type AckBody,
   type BattleSnapshot,
-  type ClientToServerEvents,
-  type ModelRef,
-  type ServerToClientEvents,
-  type SessionHostView,
-  type SessionSnapshot,
-  type Tally,
 } from '@arena/contracts';
-import type { Namespace, Socket } from 'socket.io';
-import { ARENA_CONFIG, type ArenaConfig, type RateLimitName } from '../config/config.js';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { battleRoom, voterRoom } from '../realtime/arena-emitter.js';
+import { acknowledge, type ArenaNamespace, type ArenaSocket } from '../realtime/arena-socket.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
 import { LagMonitor } from '../realtime/lag-monitor.js';
 import { RateLimits } from '../realtime/rate-limits.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import { battleRoom, sessionRoom, voterRoom } from '../realtime/arena-emitter.js';
-import { BattleRunnerService } from './battle-runner.service.js';
-import { BattlesService } from './battles.service.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
-
-/** Plain data only: with Redis, a dropped client's data is stored there for connection-state recovery. */
-interface SocketData {
-  voterId: string;
-  address: string;
-  watching: string[];
-}
-type ArenaSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type ArenaNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+import { BattleRunnerService } from './battle-runner.service.js';
+import { BattleVotesService } from './battle-votes.service.js';
+import { BattlesService } from './battles.service.js';
+import { PreviewLogsService } from './preview-logs.service.js';
 
 const VOTER_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-/** The `/arena` namespace: validates, calls a service, acknowledges. */
+/**
+ * The `/arena` namespace's connections (handshake, voter identity, recovery, lagging clients) and its battle
+ * events: validates, calls a service, acknowledges. Session events have their own gateway on the namespace.
+ */
 @WebSocketGateway({ namespace: ARENA_NAMESPACE, cors: { origin: true }, maxHttpBufferSize: 1_000_000 })
 export class BattlesGateway
   implements
@@ -76,7 +57,8 @@ export class BattlesGateway
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(BattleRunnerService) private readonly runner: BattleRunnerService,
     @Inject(BattlesService) private readonly battles: BattlesService,
-    @Inject(SessionsService) private readonly sessions: SessionsService,
+    @Inject(BattleVotesService) private readonly votes: BattleVotesService,
+    @Inject(PreviewLogsService) private readonly previewLogs: PreviewLogsService,
     @Inject(SocketEmitter) private readonly emitter: SocketEmitter,
     @Inject(ClusterBus) private readonly cluster: ClusterBus,
     @Inject(RateLimits) private readonly limits: RateLimits,
@@ -86,13 +68,6 @@ export class BattlesGateway
   afterInit(namespace: ArenaNamespace): void {
     this.emitter.bind(namespace);
     this.cluster.bind(namespace, !!this.config.redisUrl);
-    this.cluster.on('arena:watch', ({ battleId, socketId }, reply) =>
-      reply(this.battles.watchLocal(battleId, socketId)),
-    );
-    this.cluster.on('arena:unwatch', ({ battleId, socketId }) => {
-      if (this.battles.holds(battleId)) this.battles.unwatch(battleId, socketId);
-    });
-    this.cluster.on('arena:revealed', ({ battleId, winner }) => this.battles.markRevealed(battleId, winner));
     this.lag = new LagMonitor(namespace, {
       pausable: (room) => room.startsWith('battle:'),
       lagged: () => this.metrics.laggingSockets.inc(),
@@ -163,33 +138,21 @@ export class BattlesGateway
     this.lag?.close();
   }
 
-  private async limit(name: RateLimitName, socket: ArenaSocket): Promise<void> {
-    try {
-      await this.limits.take(name, socket.data.voterId, socket.data.address);
-    } catch (error) {
-      this.metrics.rateLimited.inc({ limit: name });
-      throw error;
-    }
-  }
-
   @SubscribeMessage('battle:create')
-  create(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<{ battleId: string }>> {
-    return this.handle('battle:create', async () => {
+  create(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<AckBody<'battle:create'>>> {
+    return acknowledge(this.logger, 'battle:create', async () => {
       const input = parseInput(BattleCreateInput, body);
-      await this.limit('create', socket);
+      await this.limits.takeFor('create', socket.data);
       const live = await this.runner.create(socket.data.voterId, input);
       await socket.join(battleRoom(live.id));
-      this.runner.start(live);
+      void this.runner.start(live);
       return { battleId: live.id };
     });
   }
 
   @SubscribeMessage('battle:watch')
-  watch(
-    @ConnectedSocket() socket: ArenaSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ snapshot: BattleSnapshot }>> {
-    return this.handle('battle:watch', async () => {
+  watch(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<AckBody<'battle:watch'>>> {
+    return acknowledge(this.logger, 'battle:watch', async () => {
       const { battleId } = parseInput(BattleRefInput, body);
       // Join first, then take the snapshot: frames after it are delivered; the client drops older seqs.
       // A lagging client is not put in the room now: it gets the room and a fresh snapshot when it catches up.
@@ -207,8 +170,11 @@ export class BattlesGateway
   }
 
   @SubscribeMessage('battle:unwatch')
-  unwatch(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
-    return this.handle('battle:unwatch', async () => {
+  unwatch(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<AckBody<'battle:unwatch'>>> {
+    return acknowledge(this.logger, 'battle:unwatch', async () => {
       const { battleId } = parseInput(BattleRefInput, body);
       await socket.leave(battleRoom(battleId));
       socket.data.watching = socket.data.watching.filter((id) => id !== battleId);
@@ -218,22 +184,19 @@ export class BattlesGateway
   }
 
   @SubscribeMessage('battle:vote')
-  vote(
-    @ConnectedSocket() socket: ArenaSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ models: { a: ModelRef; b: ModelRef } }>> {
-    return this.handle('battle:vote', async () => {
+  vote(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<AckBody<'battle:vote'>>> {
+    return acknowledge(this.logger, 'battle:vote', async () => {
       const { battleId, winner } = parseInput(BattleVoteInput, body);
-      await this.limit('vote', socket);
-      return this.battles.vote(socket.data.voterId, battleId, winner);
+      await this.limits.takeFor('vote', socket.data);
+      return this.votes.vote(socket.data.voterId, battleId, winner);
     });
   }
 
   @SubscribeMessage('run:request')
-  rerun(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<{ runId: string }>> {
-    return this.handle('run:request', async () => {
+  rerun(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<AckBody<'run:request'>>> {
+    return acknowledge(this.logger, 'run:request', async () => {
       const input = parseInput(RunRequestInput, body);
-      await this.limit('run', socket);
+      await this.limits.takeFor('run', socket.data);
       return this.runner.rerun(input);
     });
   }
@@ -242,117 +205,10 @@ export class BattlesGateway
   previewLog(
     @ConnectedSocket() socket: ArenaSocket,
     @MessageBody() body: unknown,
-  ): Promise<Ack<{ accepted: boolean }>> {
-    return this.handle('preview:log', async () => {
+  ): Promise<Ack<AckBody<'preview:log'>>> {
+    return acknowledge(this.logger, 'preview:log', async () => {
       const input = parseInput(PreviewLogInput, body);
-      return { accepted: await this.runner.previewLog(socket.data.voterId, socket.id, input) };
+      return { accepted: await this.previewLogs.report(socket.data.voterId, socket.id, input) };
     });
-  }
-
-  @SubscribeMessage('session:create')
-  sessionCreate(
-    @ConnectedSocket() socket: ArenaSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ sessionId: string; joinCode: string; hostKey: string }>> {
-    return this.handle('session:create', async () => {
-      const { title } = parseInput(SessionCreateInput, body);
-      await this.limit('session', socket);
-      const created = await this.sessions.create(socket.data.voterId, title);
-      await socket.join(sessionRoom(created.sessionId));
-      return created;
-    });
-  }
-
-  @SubscribeMessage('session:host')
-  sessionHost(
-    @ConnectedSocket() socket: ArenaSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ snapshot: SessionHostView }>> {
-    return this.handle('session:host', async () => {
-      const { sessionId, hostKey } = parseInput(SessionHostInput, body);
-      await this.sessions.asHost(sessionId, hostKey);
-      await socket.join(sessionRoom(sessionId));
-      return { snapshot: await this.sessions.hostView(sessionId) };
-    });
-  }
-
-  @SubscribeMessage('session:join')
-  sessionJoin(
-    @ConnectedSocket() socket: ArenaSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ snapshot: SessionSnapshot }>> {
-    return this.handle('session:join', async () => {
-      const { joinCode, nickname } = parseInput(SessionJoinInput, body);
-      await this.limit('join', socket);
-      const { session } = await this.sessions.join(socket.data.voterId, joinCode, nickname);
-      await socket.join(sessionRoom(session.id));
-      return { snapshot: await this.sessions.snapshot(session.id, socket.data.voterId) };
-    });
-  }
-
-  @SubscribeMessage('session:battle')
-  sessionBattle(
-    @ConnectedSocket() socket: ArenaSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ battleId: string }>> {
-    return this.handle('session:battle', async () => {
-      const input = parseInput(SessionBattleInput, body);
-      await this.limit('create', socket);
-      const session = await this.sessions.asHost(input.sessionId, input.hostKey);
-      await socket.join(sessionRoom(session.id));
-      return this.sessions.startBattle(session, input);
-    });
-  }
-
-  @SubscribeMessage('session:vote')
-  sessionVote(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
-    return this.handle('session:vote', async () => {
-      const { sessionId, battleId, winner } = parseInput(SessionVoteInput, body);
-      await this.limit('vote', socket);
-      await this.sessions.vote(socket.data.voterId, sessionId, battleId, winner);
-      return {};
-    });
-  }
-
-  @SubscribeMessage('session:close')
-  sessionClose(
-    @ConnectedSocket() socket: ArenaSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ tally: Tally; models: { a: ModelRef; b: ModelRef } }>> {
-    return this.handle('session:close', async () => {
-      const { sessionId, hostKey, battleId } = parseInput(SessionCloseInput, body);
-      const session = await this.sessions.asHost(sessionId, hostKey);
-      const { tally, models } = await this.sessions.close(session, battleId);
-      return { tally, models };
-    });
-  }
-
-  @SubscribeMessage('session:remove')
-  sessionRemove(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
-    return this.handle('session:remove', async () => {
-      const { sessionId, hostKey, participantId } = parseInput(SessionRemoveInput, body);
-      const session = await this.sessions.asHost(sessionId, hostKey);
-      await this.sessions.remove(session, participantId);
-      return {};
-    });
-  }
-
-  @SubscribeMessage('session:leave')
-  sessionLeave(@ConnectedSocket() socket: ArenaSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
-    return this.handle('session:leave', async () => {
-      const { sessionId } = parseInput(SessionRefInput, body);
-      await socket.leave(sessionRoom(sessionId));
-      return {};
-    });
-  }
-
-  private async handle<T extends object>(event: string, fn: () => Promise<T>): Promise<Ack<T>> {
-    try {
-      return { ok: true, ...(await fn()) };
-    } catch (error) {
-      if (error instanceof ArenaError) return { ok: false, error: error.toBody() };
-      this.logger.error({ event, err: error }, 'handler failed');
-      return { ok: false, error: { code: 'internal', message: 'something went wrong on the server' } };
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArenaError, emptyTally, type Tally, type Winner } from '@arena/contracts';
 import type { EntityManager } from 'typeorm';
-import { isUniqueViolation, returnedRows } from '../database/query-results.js';
+import { isUniqueViolation } from '../database/query-results.js';
 import { VoteEntity } from './entities/vote.entity.js';
 
 export interface NewVote {
@@ -84,17 +84,21 @@ export class VotesRepository {
     return out;
   }
 
-  /**
-   * Withdraw a removed participant's votes on the session's battles still open; returns those battles.
-   * One statement (DELETE … USING battles): the open-battle test and the delete see the same rows.
-   */
+  /** Withdraw a voter's votes on the session's battles still open; returns those battles. */
   async withdrawOpen(sessionId: string, voterId: string): Promise<string[]> {
-    const result = await this.manager.query<unknown[]>(
-      `DELETE FROM votes v USING battles b
-        WHERE v.battle_id = b.id AND b.session_id = $1 AND b.status <> 'revealed' AND v.voter_id = $2
-        RETURNING v.battle_id`,
-      [sessionId, voterId],
-    );
-    return returnedRows<{ battle_id: string }>(result).map((r) => r.battle_id);
+    const result = await this.manager
+      .createQueryBuilder()
+      .delete()
+      .from(VoteEntity)
+      .where('voter_id = :voterId', { voterId })
+      .andWhere(
+        "battle_id IN (SELECT b.id FROM battles b WHERE b.session_id = :sessionId AND b.status <> 'revealed')",
+        {
+          sessionId,
+        },
+      )
+      .returning('battle_id')
+      .execute();
+    return (result.raw as { battle_id: string }[]).map((r) => r.battle_id);
   }
 }

@@ -64,7 +64,7 @@ export class DomainEvents {
   on<E extends DomainEventName>(event: E, listener: DomainListener<E>): () => void {
     const list = (this.listeners.get(event) ?? []) as DomainListener<E>[];
     list.push(listener);
-    this.listeners.set(event, list as DomainListener<never>[]);
+    this.listeners.set(event, list);
     return () => {
       const at = list.indexOf(listener);
       if (at >= 0) list.splice(at, 1);

@@ -13,6 +13,7 @@ import {
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
+import { DomainEvents } from '../events/domain-events.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JudgementEntity } from './judgement.entity.js';
 import { DEFAULT_JUDGES, judgeCompleter, loadJudgesFile, type JudgeSpec } from './judges-file.js';
@@ -56,7 +57,13 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MetricsService) private readonly metrics: MetricsService,
-  ) {}
+    @Inject(DomainEvents) events: DomainEvents,
+  ) {
+    // Judged in the background once a battle can be voted on; no verdict is ever shown in the battle.
+    events.on('turn.finished', ({ battleId, status }) => {
+      if (status === 'voting') this.enqueue(battleId);
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const specs = this.config.judges.file ? await loadJudgesFile(this.config.judges.file) : DEFAULT_JUDGES;
@@ -74,7 +81,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.judges.map((j) => j.spec.id);
   }
 
-  /** Judge a battle that has finished generating and running (called by the battle runner). */
+  /** Judge a battle that has finished generating and running. */
   enqueue(battleId: string): void {
     for (const { spec } of this.judges) {
       for (const mode of spec.modes) {

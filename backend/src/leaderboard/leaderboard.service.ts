@@ -14,6 +14,7 @@ import {
 import { DataSource } from 'typeorm';
 import { ModelEntity } from '../models/model.entity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { loadVoteRows, type VoteCursor, type VoteRow } from './vote-rows.js';
 
@@ -70,7 +71,11 @@ export class LeaderboardService implements OnModuleDestroy {
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
-  ) {}
+    @Inject(DomainEvents) events: DomainEvents,
+  ) {
+    // A revealed battle's votes count from now on (a standalone vote, or a session's closed vote).
+    events.on('battle.revealed', () => this.invalidate());
+  }
 
   /** A vote was recorded: drop cached boards and refit the default one shortly. */
   invalidate(): void {

@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { BattleStatus } from '@arena/contracts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { BattleRegistry } from '../battles/battle-registry.js';
+import { DomainEvents } from '../events/domain-events.js';
+
+/** The statuses of the battles this process holds in memory, read when the live-battle gauge is scraped. */
+export const LIVE_BATTLE_STATUSES = Symbol('LIVE_BATTLE_STATUSES');
+export type LiveBattleStatuses = () => Iterable<BattleStatus>;
 
 /** Prometheus metrics for operators. No label carries a battle, a voter or a model. */
 @Injectable()
@@ -77,7 +82,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@Inject(BattleRegistry) battles: BattleRegistry) {
+  constructor(
+    @Inject(DomainEvents) events: DomainEvents,
+    @Inject(LIVE_BATTLE_STATUSES) liveStatuses: LiveBattleStatuses,
+  ) {
+    events.on('battle.created', () => this.battlesCreated.inc());
+    events.on('generation.finished', ({ finishReason, ms, firstTokenMs }) => {
+      this.generations.inc({ finish_reason: finishReason });
+      this.generationSeconds.observe(ms / 1000);
+      if (firstTokenMs !== undefined) this.firstToken.observe(firstTokenMs / 1000);
+    });
+    events.on('run.finished', ({ environment, runner, status, durationMs }) => {
+      this.runs.inc({ environment, runner, status });
+      this.runSeconds.observe({ runner }, durationMs / 1000);
+    });
+    events.on('vote.committed', ({ winner }) => this.votes.inc({ winner }));
     new Gauge({
       name: 'arena_live_battles',
       help: 'Battles held in memory, by status',
@@ -85,7 +104,7 @@ export class MetricsService {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const battle of battles.all()) this.inc({ status: battle.status });
+        for (const status of liveStatuses()) this.inc({ status });
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'arena_process_' });

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { ModelRef, PublicModel } from '@arena/contracts';
 import { DataSource } from 'typeorm';
-import { ModelEntity } from './model.entity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { DEMO_MODELS, loadModelsFile, type ModelSpec } from './models-file.js';
+import { ModelsRepository } from './models.repository.js';
 import { samplePair } from './pair-sampler.js';
 import { createProvider } from './provider-factory.js';
 import type { ModelProvider } from './providers/provider.js';
@@ -42,17 +42,8 @@ export class ModelsService implements OnModuleInit {
         provider: await createProvider(spec, replayIndexes),
       })),
     );
-    const repo = this.dataSource.getRepository(ModelEntity);
-    await repo.update({ active: true }, { active: false });
-    await repo.upsert(
-      specs.map((spec) => ({
-        id: spec.id,
-        name: spec.name,
-        provider: spec.provider,
-        weight: spec.weight,
-        active: true,
-      })),
-      ['id'],
+    await new ModelsRepository(this.dataSource.manager).syncActive(
+      specs.map((spec) => ({ id: spec.id, name: spec.name, provider: spec.provider, weight: spec.weight })),
     );
     this.logger.info(
       { models: specs.map((s) => s.id), source: this.config.modelsFile ?? 'built-in demo models' },
@@ -68,6 +59,11 @@ export class ModelsService implements OnModuleInit {
     const model = this.models.find((m) => m.ref.id === id);
     if (!model) throw new Error(`unknown model ${id}`);
     return model;
+  }
+
+  /** Public references of recorded models (those of revealed battles), by id. */
+  refs(ids: readonly string[]): Promise<Map<string, ModelRef>> {
+    return new ModelsRepository(this.dataSource.manager).refs(ids);
   }
 
   pickPair(): [ArenaModel, ArenaModel] {

@@ -30,10 +30,13 @@ interface ClusterNamespace {
 export class ClusterBus {
   private namespace: ClusterNamespace | undefined;
   private clustered = false;
+  /** Listeners registered before the namespace exists (services start before the gateway binds it). */
+  private readonly early: [string, (...args: never[]) => void][] = [];
 
   bind(namespace: Namespace, clustered: boolean): void {
     this.namespace = namespace;
     this.clustered = clustered;
+    for (const [event, listener] of this.early.splice(0)) this.namespace.on(event, listener);
   }
 
   get enabled(): boolean {
@@ -67,6 +70,7 @@ export class ClusterBus {
   }
 
   on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): void {
-    this.namespace?.on(event, listener);
+    if (this.namespace) this.namespace.on(event, listener);
+    else this.early.push([event, listener]);
   }
 }

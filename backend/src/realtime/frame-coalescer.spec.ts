@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameCoalescer, type Clock } from './frame-coalescer.js';
+import { CoalescerMap, FrameCoalescer, type Clock } from './frame-coalescer.js';
 
 class ManualClock implements Clock {
   time = 0;
@@ -79,5 +79,58 @@ describe('FrameCoalescer', () => {
     c.push('a');
     c.push('b');
     expect(sent).toEqual([['a'], ['b']]);
+  });
+});
+
+describe('CoalescerMap', () => {
+  it('coalesces per key and forgets a key once it has been idle for two intervals', () => {
+    const clock = new ManualClock();
+    const sent: [string, number[]][] = [];
+    const map = new CoalescerMap<string, number>(100, (key, items) => sent.push([key, items]), clock);
+    map.push('s1', 1);
+    map.push('s1', 2);
+    map.push('s2', 7);
+    expect(sent).toEqual([
+      ['s1', [1]],
+      ['s2', [7]],
+    ]);
+    expect(map.size).toBe(2);
+    clock.advance(100);
+    expect(sent).toEqual([
+      ['s1', [1]],
+      ['s2', [7]],
+      ['s1', [2]],
+    ]);
+    // s2 sent at 0 and is dropped at 200; s1 sent again at 100, so it stays until 300.
+    clock.advance(100);
+    expect(map.size).toBe(1);
+    clock.advance(100);
+    expect(map.size).toBe(0);
+    // A later push starts afresh: its first frame goes out at once.
+    map.push('s1', 3);
+    expect(sent[sent.length - 1]).toEqual(['s1', [3]]);
+  });
+
+  it('keeps a key that is still busy', () => {
+    const clock = new ManualClock();
+    const map = new CoalescerMap<string, number>(100, () => undefined, clock);
+    for (let t = 0; t < 10; t++) {
+      map.push('busy', t);
+      clock.advance(50);
+    }
+    expect(map.size).toBe(1);
+    clock.advance(500);
+    expect(map.size).toBe(0);
+  });
+
+  it('flush sends what is held and forgets the key', () => {
+    const clock = new ManualClock();
+    const sent: number[][] = [];
+    const map = new CoalescerMap<string, number>(100, (_key, items) => sent.push(items), clock);
+    map.push('k', 1);
+    map.push('k', 2);
+    map.flush('k');
+    expect(sent).toEqual([[1], [2]]);
+    expect(map.size).toBe(0);
   });
 });

@@ -36,6 +36,16 @@ export class FrameCoalescer<T> {
     this.timer ??= this.clock.setTimeout(() => this.flush(), Math.max(0, this.lastSent + this.intervalMs - now));
   }
 
+  /** Nothing held and no frame scheduled. */
+  get idle(): boolean {
+    return this.timer === undefined && this.pending.length === 0;
+  }
+
+  /** When the last frame went out (the clock's time). */
+  get lastSentAt(): number {
+    return this.lastSent;
+  }
+
   flush(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
@@ -44,5 +54,55 @@ export class FrameCoalescer<T> {
     this.pending = [];
     this.lastSent = this.clock.now();
     this.send(items);
+  }
+}
+
+/**
+ * One coalescer per key (a battle's tally, a session's participant count), each dropped once it has been
+ * idle for two intervals, so keys that stop changing cost nothing: a later push starts a fresh coalescer,
+ * whose first frame goes out at once, at least two intervals after the last one.
+ */
+export class CoalescerMap<K, T> {
+  private readonly coalescers = new Map<K, FrameCoalescer<T>>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly send: (key: K, items: T[]) => void,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  push(key: K, item: T): void {
+    let coalescer = this.coalescers.get(key);
+    if (!coalescer) {
+      const created = new FrameCoalescer<T>(
+        this.intervalMs,
+        (items) => {
+          this.send(key, items);
+          this.dropWhenIdle(key, created);
+        },
+        this.clock,
+      );
+      this.coalescers.set(key, (coalescer = created));
+    }
+    coalescer.push(item);
+  }
+
+  /** Send what is held for `key` now and forget it. */
+  flush(key: K): void {
+    const coalescer = this.coalescers.get(key);
+    this.coalescers.delete(key);
+    coalescer?.flush();
+  }
+
+  get size(): number {
+    return this.coalescers.size;
+  }
+
+  private dropWhenIdle(key: K, coalescer: FrameCoalescer<T>): void {
+    const timer = this.clock.setTimeout(() => {
+      const quiet = this.clock.now() - coalescer.lastSentAt >= 2 * this.intervalMs;
+      if (this.coalescers.get(key) === coalescer && coalescer.idle && quiet) this.coalescers.delete(key);
+    }, 2 * this.intervalMs);
+    (timer as { unref?: () => void } | undefined)?.unref?.();
   }
 }

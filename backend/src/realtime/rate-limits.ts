@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ARENA_CONFIG, RATE_LIMIT_NAMES, type ArenaConfig, type RateLimitName } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { SocketData } from './arena-socket.js';
 import { REDIS } from './redis.js';
 
 const WHAT: Record<RateLimitName, string> = {
@@ -24,7 +26,11 @@ export class RateLimits {
   private readonly logger = createLogger(RateLimits.name);
   private readonly limiters = new Map<string, RateLimiterAbstract>();
 
-  constructor(@Inject(ARENA_CONFIG) config: ArenaConfig, @Inject(REDIS) redis: Redis | undefined) {
+  constructor(
+    @Inject(ARENA_CONFIG) config: ArenaConfig,
+    @Inject(REDIS) redis: Redis | undefined,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+  ) {
     for (const name of RATE_LIMIT_NAMES) {
       for (const scope of ['voter', 'address'] as const) {
         const points = scope === 'voter' ? config.rateLimits[name].perVoter : config.rateLimits[name].perAddress;
@@ -51,6 +57,16 @@ export class RateLimits {
         throw new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
       }
       this.logger.warn({ err: error, limit: name }, 'rate limiter failed; letting the request through');
+    }
+  }
+
+  /** `take` for a socket's voter and address; a refusal is counted for operators. */
+  async takeFor(name: RateLimitName, client: Pick<SocketData, 'voterId' | 'address'>): Promise<void> {
+    try {
+      await this.take(name, client.voterId, client.address);
+    } catch (error) {
+      this.metrics.rateLimited.inc({ limit: name });
+      throw error;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pluralityWinner } from './sessions.service.js';
+import { pluralityWinner } from './session-results.js';
 
 const tally = (model_a: number, model_b: number, tie: number, bothbad: number) => ({
   counts: { model_a, model_b, tie, 'tie (bothbad)': bothbad },

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Side } from '@arena/contracts';
+import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { DomainEvents } from '../events/domain-events.js';
+import { createLogger } from '../logging/logger.js';
+import type { ArenaModel } from '../models/models.service.js';
+import { ProviderError, type GenerateResult } from '../models/providers/provider.js';
+import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import { BattlesRepository } from './battles.repository.js';
+import type { LiveBattle } from './live-battle.js';
+import { PersistedStream } from './persisted-stream.js';
+
+/** How often streamed text is written while it streams. */
+const STREAM_PERSIST_MS = 500;
+
+export type FinishReason = 'stop' | 'length' | 'error' | 'cancelled';
+
+/**
+ * One side's answer to a turn: streamed from its model to the room as coalesced deltas, written as it grows,
+ * bounded by the idle and total time-outs, and stored with how it ended.
+ */
+@Injectable()
+export class AnswerGeneration {
+  private readonly logger = createLogger(AnswerGeneration.name);
+
+  constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(DomainEvents) private readonly events: DomainEvents,
+  ) {}
+
+  async generate(
+    live: LiveBattle,
+    turn: number,
+    side: Side,
+    model: ArenaModel,
+  ): Promise<{ finishReason: FinishReason }> {
+    const state = live.side(turn, side);
+    const started = performance.now();
+    let firstTokenMs: number | undefined;
+    const repository = new BattlesRepository(this.dataSource.manager);
+    const where = { battleId: live.id, turn, side };
+    const stream = new PersistedStream<string>({
+      frameMs: this.config.deltaIntervalMs,
+      persistMs: STREAM_PERSIST_MS,
+      send: (texts) => {
+        const text = texts.join('');
+        state.text += text;
+        state.seq += 1;
+        this.emitter.toBattle(live.id, 'gen:delta', {
+          battleId: live.id,
+          turn,
+          side,
+          seq: state.seq,
+          text,
+          t: Date.now(),
+        });
+      },
+      persist: () => repository.updateMessage(where, { text: state.text }),
+      onPersistError: (err) => this.logger.warn({ battleId: live.id, side, err }, 'could not persist streamed text'),
+    });
+
+    const idle = { timer: undefined as NodeJS.Timeout | undefined };
+    const timeouts = new AbortController();
+    const armIdle = (): void => {
+      clearTimeout(idle.timer);
+      idle.timer = setTimeout(
+        () =>
+          timeouts.abort(
+            new ProviderError('timeout', 'no token within the idle time-out', "the model's service went silent"),
+          ),
+        this.config.generation.idleTimeoutMs,
+      );
+    };
+    const total = setTimeout(
+      () =>
+        timeouts.abort(new ProviderError('timeout', 'generation time-out', 'the answer took too long and was cut off')),
+      this.config.generation.timeoutMs,
+    );
+    const signal = AbortSignal.any([live.abort.signal, timeouts.signal]);
+    armIdle();
+
+    let result: GenerateResult | undefined;
+    let failure: { finishReason: 'error' | 'cancelled'; error?: string; detail?: string } | undefined;
+    try {
+      result = await model.provider.generate({
+        messages: [{ role: 'user', content: live.turns[turn]!.prompt }],
+        signal,
+        onText: (text) => {
+          if (signal.aborted || !text) return;
+          firstTokenMs ??= Math.round(performance.now() - started);
+          armIdle();
+          stream.push(text);
+        },
+      });
+    } catch (error) {
+      const reason: unknown = timeouts.signal.aborted ? timeouts.signal.reason : error;
+      if (live.abort.signal.aborted && !timeouts.signal.aborted) failure = { finishReason: 'cancelled' };
+      else if (reason instanceof ProviderError)
+        failure = { finishReason: 'error', error: reason.publicMessage, detail: reason.message };
+      else failure = { finishReason: 'error', error: 'the answer could not be generated', detail: String(reason) };
+      this.logger.warn(
+        { battleId: live.id, side, model: model.ref.id, detail: failure.detail },
+        'generation ended early',
+      );
+    } finally {
+      clearTimeout(idle.timer);
+      clearTimeout(total);
+    }
+    stream.flush();
+    const ms = Math.round(performance.now() - started);
+    const finishReason = failure?.finishReason ?? result?.finishReason ?? 'stop';
+    state.finished = true;
+    state.finishReason = finishReason;
+    if (failure?.error) state.error = failure.error;
+    await stream.settle();
+    await repository.updateMessage(where, {
+      text: state.text,
+      finishReason,
+      error: failure?.error ?? null,
+      errorDetail: failure?.detail ?? null,
+      outputTokens: result?.outputTokens ?? null,
+      firstTokenMs: firstTokenMs ?? null,
+      durationMs: ms,
+      // TypeORM's partial type does not model an open JSON record; the column is jsonb.
+      meta: (result?.meta ?? null) as QueryDeepPartialEntity<Record<string, unknown>> | null,
+    });
+    await this.events.emit('generation.finished', {
+      battleId: live.id,
+      turn,
+      side,
+      finishReason,
+      ms,
+      ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
+    });
+    this.emitter.toBattle(live.id, 'gen:end', {
+      battleId: live.id,
+      turn,
+      side,
+      finishReason,
+      ms,
+      ...(failure?.error ? { error: failure.error } : {}),
+      ...(result?.outputTokens !== undefined ? { outputTokens: result.outputTokens } : {}),
+    });
+    return { finishReason };
+  }
+}

@@ -1,0 +1,250 @@
+import type { BattleStatus, ModelRef, Side, Winner } from '@arena/contracts';
+import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import {
+  BattleEntity,
+  CodeExtractionEntity,
+  ExecutionEntity,
+  SideMessageEntity,
+  TurnEntity,
+} from './entities/index.js';
+
+export interface NewBattle {
+  id: string;
+  category: string | null;
+  models: { a: ModelRef; b: ModelRef };
+  creatorVoterId: string;
+  sessionId: string | null;
+  createdAt: Date;
+  prompt: string;
+  turnId: string;
+  messageIds: Record<Side, string>;
+}
+
+/** A session's battle as its pages list it. */
+export interface SessionBattleRow {
+  id: string;
+  status: BattleStatus;
+  winner: Winner | null;
+  modelAId: string;
+  modelBId: string;
+  createdAt: Date;
+  prompt: string;
+}
+
+/**
+ * The battle aggregate's tables (battles, turns, side_messages, code_extractions, executions): the only
+ * class that writes them. Works in the manager it is given, so its writes join the caller's transaction.
+ * One query style: TypeORM's repositories and query builder.
+ */
+export class BattlesRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** A battle, its first turn and both (empty) answers, in one transaction: durable before anyone hears of it. */
+  async create(battle: NewBattle): Promise<void> {
+    await this.manager.transaction(async (tx) => {
+      await tx.insert(BattleEntity, {
+        id: battle.id,
+        status: 'generating',
+        category: battle.category,
+        modelAId: battle.models.a.id,
+        modelBId: battle.models.b.id,
+        creatorVoterId: battle.creatorVoterId,
+        anony: true,
+        sessionId: battle.sessionId,
+        createdAt: battle.createdAt,
+      });
+      await tx.insert(TurnEntity, { id: battle.turnId, battleId: battle.id, turn: 0, prompt: battle.prompt });
+      await tx.insert(SideMessageEntity, [
+        { id: battle.messageIds.a, battleId: battle.id, turn: 0, side: 'a', modelId: battle.models.a.id, text: '' },
+        { id: battle.messageIds.b, battleId: battle.id, turn: 0, side: 'b', modelId: battle.models.b.id, text: '' },
+      ]);
+    });
+  }
+
+  /** Battles imported whole (already revealed), with their first turns. */
+  async importRevealed(
+    battles: (Pick<BattleEntity, 'id' | 'category' | 'modelAId' | 'modelBId' | 'creatorVoterId' | 'anony'> & {
+      winner: Winner;
+      at: Date;
+      turnId: string;
+      prompt: string;
+    })[],
+  ): Promise<void> {
+    if (battles.length === 0) return;
+    await this.manager.insert(
+      BattleEntity,
+      battles.map((b) => ({
+        id: b.id,
+        status: 'revealed' as const,
+        category: b.category,
+        modelAId: b.modelAId,
+        modelBId: b.modelBId,
+        creatorVoterId: b.creatorVoterId,
+        anony: b.anony,
+        winner: b.winner,
+        createdAt: b.at,
+        revealedAt: b.at,
+      })),
+    );
+    await this.manager.insert(
+      TurnEntity,
+      battles.map((b) => ({ id: b.turnId, battleId: b.id, turn: 0, prompt: b.prompt })),
+    );
+  }
+
+  findById(id: string): Promise<BattleEntity | null> {
+    return this.manager.getRepository(BattleEntity).findOneBy({ id });
+  }
+
+  async setStatus(id: string, status: BattleStatus): Promise<void> {
+    await this.manager.getRepository(BattleEntity).update({ id }, { status });
+  }
+
+  /**
+   * Battles still `generating` or `running` although created longer ago than `olderThanMs` (a process died
+   * under them) become `failed`; returns how many.
+   */
+  async failAbandoned(olderThanMs: number): Promise<number> {
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(BattleEntity)
+      .set({ status: 'failed' })
+      .where('status IN (:...open)', { open: ['generating', 'running'] })
+      .andWhere("created_at < now() - (:ms::int * interval '1 millisecond')", { ms: olderThanMs })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /**
+   * Reveal a battle: its status, winner and time. With `onlyIfVoting`, only while it is still open for its
+   * vote; returns whether this call revealed it (false: someone else did, or it was not open).
+   */
+  async reveal(id: string, winner: Winner | null, onlyIfVoting: boolean): Promise<boolean> {
+    const result = await this.manager
+      .getRepository(BattleEntity)
+      .update(onlyIfVoting ? { id, status: 'voting' } : { id }, { status: 'revealed', winner, revealedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** What the battle recorded changed after it was stored: `updated_at` moves on (data sets key on it). */
+  async touch(id: string): Promise<void> {
+    await this.manager.getRepository(BattleEntity).update({ id }, { updatedAt: () => 'now()' });
+  }
+
+  /**
+   * A session's battle, locked for the rest of the caller's transaction: `share` lets votes proceed
+   * together and keeps the host's close (`update`) waiting until they commit, so a close's tally holds
+   * every vote acknowledged before it.
+   */
+  lockInSession(id: string, sessionId: string, mode: 'share' | 'update'): Promise<BattleEntity | null> {
+    return this.manager
+      .getRepository(BattleEntity)
+      .createQueryBuilder('b')
+      .setLock(mode === 'share' ? 'pessimistic_read' : 'pessimistic_write')
+      .where('b.id = :id AND b.session_id = :sessionId', { id, sessionId })
+      .getOne();
+  }
+
+  async statusOf(id: string): Promise<BattleStatus | undefined> {
+    const row = await this.manager.getRepository(BattleEntity).findOne({ select: { status: true }, where: { id } });
+    return row?.status;
+  }
+
+  /** A session's battles in the order they were started, each with its first prompt. */
+  async inSession(sessionId: string): Promise<SessionBattleRow[]> {
+    const rows = await this.manager
+      .getRepository(BattleEntity)
+      .createQueryBuilder('b')
+      .innerJoin(TurnEntity, 't', 't.battle_id = b.id AND t.turn = 0')
+      .select([
+        'b.id AS id',
+        'b.status AS status',
+        'b.winner AS winner',
+        'b.model_a_id AS model_a_id',
+        'b.model_b_id AS model_b_id',
+        'b.created_at AS created_at',
+        't.prompt AS prompt',
+      ])
+      .where('b.session_id = :sessionId', { sessionId })
+      .orderBy('b.created_at')
+      .addOrderBy('b.id')
+      .getRawMany<{
+        id: string;
+        status: BattleStatus;
+        winner: Winner | null;
+        model_a_id: string;
+        model_b_id: string;
+        created_at: Date;
+        prompt: string;
+      }>();
+    return rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      winner: r.winner,
+      modelAId: r.model_a_id,
+      modelBId: r.model_b_id,
+      createdAt: new Date(r.created_at),
+      prompt: r.prompt,
+    }));
+  }
+
+  /** The latest battles with their first prompts, newest first. */
+  async recent(limit: number): Promise<{ id: string; createdAt: Date; status: BattleStatus; prompt: string }[]> {
+    const rows = await this.manager
+      .getRepository(BattleEntity)
+      .createQueryBuilder('b')
+      .innerJoin(TurnEntity, 't', 't.battle_id = b.id AND t.turn = 0')
+      .select(['b.id AS id', 'b.created_at AS created_at', 'b.status AS status', 't.prompt AS prompt'])
+      .orderBy('b.created_at', 'DESC')
+      .limit(limit)
+      .getRawMany<{ id: string; created_at: Date; status: BattleStatus; prompt: string }>();
+    return rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at), status: r.status, prompt: r.prompt }));
+  }
+
+  /** Everything a battle recorded, for a snapshot read from the database. */
+  async contents(battleId: string): Promise<{
+    turns: TurnEntity[];
+    messages: SideMessageEntity[];
+    extractions: CodeExtractionEntity[];
+    executions: ExecutionEntity[];
+  }> {
+    const [turns, messages, extractions, executions] = await Promise.all([
+      this.manager.getRepository(TurnEntity).find({ where: { battleId }, order: { turn: 'ASC' } }),
+      this.manager.getRepository(SideMessageEntity).findBy({ battleId }),
+      this.manager.getRepository(CodeExtractionEntity).findBy({ battleId }),
+      this.manager.getRepository(ExecutionEntity).find({ where: { battleId }, order: { createdAt: 'ASC' } }),
+    ]);
+    return { turns, messages, extractions, executions };
+  }
+
+  async updateMessage(
+    where: { battleId: string; turn: number; side: Side },
+    values: QueryDeepPartialEntity<SideMessageEntity>,
+  ): Promise<void> {
+    await this.manager.getRepository(SideMessageEntity).update(where, values);
+  }
+
+  async insertExtraction(extraction: QueryDeepPartialEntity<CodeExtractionEntity>): Promise<void> {
+    await this.manager.getRepository(CodeExtractionEntity).insert(extraction);
+  }
+
+  async insertExecution(execution: QueryDeepPartialEntity<ExecutionEntity>): Promise<void> {
+    await this.manager.getRepository(ExecutionEntity).insert(execution);
+  }
+
+  async updateExecution(id: string, values: QueryDeepPartialEntity<ExecutionEntity>): Promise<void> {
+    await this.manager.getRepository(ExecutionEntity).update({ id }, values);
+  }
+
+  /** Append to a run's stored output (a web preview's console arrives after the run ended). */
+  async appendExecutionOutput(id: string, stdout: string, stderr: string): Promise<void> {
+    await this.manager
+      .createQueryBuilder()
+      .update(ExecutionEntity)
+      .set({ output: () => 'output || :output', stdout: () => 'stdout || :stdout', stderr: () => 'stderr || :stderr' })
+      .where('id = :id', { id })
+      .setParameters({ output: stdout + stderr, stdout, stderr })
+      .execute();
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ArenaError, SIDES, type PreviewLogInput } from '@arena/contracts';
+import { DataSource } from 'typeorm';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { DomainEvents } from '../events/domain-events.js';
+import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import { BattleRegistry } from './battle-registry.js';
+import { BattlesRepository } from './battles.repository.js';
+
+/**
+ * `preview:log`: the console of a web preview, as the browser that renders it reports it. Every watcher
+ * renders the same page, but only the battle's creator reports (a spectator could not make up output for
+ * it), and only from the first of the creator's sockets that does; the output cap of a server-side run
+ * applies. Lines join the run's output stream and its stored stdout/stderr.
+ */
+@Injectable()
+export class PreviewLogsService {
+  /** Per previewed run: its battle, which socket reports its console, and how much it has reported. */
+  private readonly budgets = new Map<string, { battleId: string; reporter: string; bytes: number }>();
+
+  constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(BattleRegistry) private readonly registry: BattleRegistry,
+    @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(DomainEvents) private readonly events: DomainEvents,
+  ) {
+    // Reports end with the battle's life in memory; so does what is kept of them.
+    registry.onEvict((battleId) => {
+      for (const [runId, budget] of this.budgets) if (budget.battleId === battleId) this.budgets.delete(runId);
+    });
+  }
+
+  /** Returns whether the lines were taken. */
+  async report(voterId: string, socketId: string, input: PreviewLogInput): Promise<boolean> {
+    const live = this.registry.get(input.battleId);
+    if (!live) throw new ArenaError('not_found', 'that battle is not live any more');
+    const run = live.turns
+      .flatMap((t) => [t.sides.a, t.sides.b])
+      .flatMap((s) => s.runs)
+      .find((r) => r.runId === input.runId);
+    const side = SIDES.find((s) => live.turns.some((t) => t.sides[s].runs.some((r) => r.runId === input.runId)));
+    if (!run || !side) throw new ArenaError('not_found', 'no such run in this battle');
+    if (!run.preview) throw new ArenaError('not_allowed', 'that run has no preview');
+    if (voterId !== live.creatorVoterId) return false;
+    const budget = this.budgets.get(input.runId) ?? { battleId: live.id, reporter: socketId, bytes: 0 };
+    this.budgets.set(input.runId, budget);
+    if (budget.reporter !== socketId) return false;
+    const cap = this.config.runLimits.outputBytes;
+    let stdout = '';
+    let stderr = '';
+    for (const entry of input.entries) {
+      const prefix = entry.level === 'uncaught' ? 'Uncaught ' : '';
+      const text = `${prefix}${entry.text}\n`;
+      const bytes = Buffer.byteLength(text);
+      if (budget.bytes + bytes > cap) {
+        if (budget.bytes < cap) stderr += '[preview] console output limit reached\n';
+        budget.bytes = cap;
+        break;
+      }
+      budget.bytes += bytes;
+      if (entry.level === 'log' || entry.level === 'info' || entry.level === 'debug') stdout += text;
+      else stderr += text;
+    }
+    for (const [stream, data] of [
+      ['stdout', stdout],
+      ['stderr', stderr],
+    ] as const) {
+      if (!data) continue;
+      run.output += data;
+      run.seq += 1;
+      this.emitter.toBattle(live.id, 'run:output', {
+        battleId: live.id,
+        runId: input.runId,
+        side,
+        stream,
+        seq: run.seq,
+        data,
+        t: Date.now(),
+      });
+    }
+    if (stdout || stderr) {
+      await new BattlesRepository(this.dataSource.manager).appendExecutionOutput(input.runId, stdout, stderr);
+      await this.events.emit('battle.runs-changed', { battleId: live.id });
+    }
+    return true;
+  }
+
+  /** How many runs' reports are being kept (for tests of the bound). */
+  get tracked(): number {
+    return this.budgets.size;
+  }
+}

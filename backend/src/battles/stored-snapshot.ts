@@ -1,0 +1,60 @@
+import type { BattleSnapshot, ModelRef, Side, SideState } from '@arena/contracts';
+import type { BattlesRepository } from './battles.repository.js';
+import type { BattleEntity } from './entities/index.js';
+import { emptySide } from './live-battle.js';
+
+/** A battle's snapshot as the database holds it (no process holds it in memory any more). */
+export async function storedSnapshot(
+  battle: BattleEntity,
+  repository: BattlesRepository,
+  modelRefs: (ids: string[]) => Promise<Map<string, ModelRef>>,
+): Promise<BattleSnapshot> {
+  const battleId = battle.id;
+  const { turns, messages, extractions, executions } = await repository.contents(battleId);
+  const side = (turn: number, s: Side): SideState => {
+    const message = messages.find((m) => m.turn === turn && m.side === s);
+    const code = extractions.find((e) => e.turn === turn && e.side === s);
+    const state = emptySide();
+    if (message) {
+      state.text = message.text;
+      state.finished = message.finishReason !== null;
+      if (message.finishReason) state.finishReason = message.finishReason;
+      if (message.error) state.error = message.error;
+    }
+    if (code) {
+      state.code = { environment: code.environment, language: code.language, code: code.code };
+      if (code.installCommand) state.code.installCommand = code.installCommand;
+    }
+    state.runs = executions
+      .filter((e) => e.turn === turn && e.side === s)
+      .map((e) => ({
+        runId: e.id,
+        environment: e.environment,
+        output: e.output,
+        seq: -1,
+        ...(e.status ? { status: e.status } : {}),
+        ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
+        ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
+        ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
+      }));
+    return state;
+  };
+  const snapshot: BattleSnapshot = {
+    battleId,
+    status: battle.status,
+    createdAt: battle.createdAt.toISOString(),
+    turns: turns.map((t) => ({
+      turn: t.turn,
+      prompt: t.prompt,
+      sides: { a: side(t.turn, 'a'), b: side(t.turn, 'b') },
+    })),
+    spectators: 0,
+  };
+  if (battle.category) snapshot.category = battle.category;
+  if (battle.status === 'revealed') {
+    const refs = await modelRefs([battle.modelAId, battle.modelBId]);
+    snapshot.models = { a: refs.get(battle.modelAId)!, b: refs.get(battle.modelBId)! };
+    if (battle.winner) snapshot.winner = battle.winner;
+  }
+  return snapshot;
+}

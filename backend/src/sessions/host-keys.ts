@@ -1,0 +1,22 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH } from '@arena/contracts';
+
+/** A new host key: only ever in the host's hands; the session keeps its hash. */
+export function newHostKey(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function hashHostKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Whether `key` is the key whose hash is `hash`, in constant time. */
+export function hostKeyMatches(key: string, hash: string): boolean {
+  return timingSafeEqual(Buffer.from(hashHostKey(key), 'hex'), Buffer.from(hash, 'hex'));
+}
+
+export function newJoinCode(): string {
+  let code = '';
+  for (let i = 0; i < JOIN_CODE_LENGTH; i++) code += JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)];
+  return code;
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ArenaError } from '@arena/contracts';
+import { DataSource } from 'typeorm';
+import { VotesRepository } from '../battles/votes.repository.js';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { ArenaEmitter, battleRoom, sessionRoom, voterRoom } from '../realtime/arena-emitter.js';
+import { CoalescerMap } from '../realtime/frame-coalescer.js';
+import type { SessionEntity } from './entities/session.entity.js';
+import { SessionVotesService } from './session-votes.service.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+/** Participant counts change often when a room fills up: one update per interval, the latest count. */
+const PARTICIPANTS_INTERVAL_MS = 250;
+
+/** Who is in a session: joins (serialised per session, so the size limit holds) and the host's removals. */
+@Injectable()
+export class SessionParticipantsService {
+  private readonly logger = createLogger(SessionParticipantsService.name);
+  readonly announcements: CoalescerMap<string, void>;
+
+  constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(SessionVotesService) private readonly votes: SessionVotesService,
+  ) {
+    this.announcements = new CoalescerMap<string, void>(PARTICIPANTS_INTERVAL_MS, (sessionId) => {
+      void new SessionsRepository(this.dataSource.manager)
+        .countParticipants(sessionId)
+        .then((participants) => this.emitter.toSession(sessionId, 'session:update', { sessionId, participants }))
+        .catch((err: unknown) => this.logger.warn({ err, sessionId }, 'participant count failed'));
+    });
+  }
+
+  /**
+   * Join (or rejoin, with the same voter id: same participant, nickname updated). Joins are serialised per
+   * session by a row lock, so the size limit holds under a crowd joining at once.
+   */
+  async join(
+    voterId: string,
+    code: string,
+    nickname: string,
+  ): Promise<{ session: SessionEntity; participantId: string }> {
+    const result = await this.dataSource.transaction(async (tx) => {
+      const sessions = new SessionsRepository(tx);
+      const session = await sessions.lockByJoinCode(code);
+      if (!session) throw new ArenaError('not_found', `no session with the code ${code}`);
+      const existing = await sessions.participant(session.id, voterId);
+      if (existing?.removedAt) throw new ArenaError('not_allowed', 'the host removed you from this session');
+      if (existing) {
+        if (existing.nickname !== nickname) await sessions.renameParticipant(existing.id, nickname);
+        return { session, participantId: existing.id, fresh: false };
+      }
+      const count = await sessions.countParticipants(session.id);
+      if (count >= this.config.sessions.maxParticipants) {
+        throw new ArenaError('not_allowed', `this session is full (${this.config.sessions.maxParticipants} people)`);
+      }
+      const participantId = randomUUID();
+      await sessions.addParticipant({ id: participantId, sessionId: session.id, voterId, nickname });
+      return { session, participantId, fresh: true };
+    });
+    if (result.fresh) this.announcements.push(result.session.id);
+    return { session: result.session, participantId: result.participantId };
+  }
+
+  /**
+   * The host removes someone: they cannot vote or rejoin, their votes on battles still open are withdrawn,
+   * and their sockets leave the session (on every process).
+   */
+  async remove(session: SessionEntity, participantId: string): Promise<void> {
+    const participant = await new SessionsRepository(this.dataSource.manager).participantById(
+      session.id,
+      participantId,
+    );
+    if (!participant) throw new ArenaError('not_found', 'no such participant in this session');
+    if (participant.removedAt) return;
+    const withdrawn = await this.dataSource.transaction(async (tx) => {
+      await new SessionsRepository(tx).removeParticipant(participantId);
+      return new VotesRepository(tx).withdrawOpen(session.id, participant.voterId);
+    });
+    this.emitter.toVoter(participant.voterId, 'session:removed', { sessionId: session.id });
+    this.emitter.leave(voterRoom(participant.voterId), sessionRoom(session.id));
+    if (session.currentBattleId)
+      this.emitter.leave(voterRoom(participant.voterId), battleRoom(session.currentBattleId));
+    for (const battleId of withdrawn) this.votes.tallyChanged(session.id, battleId);
+    this.announcements.push(session.id);
+    this.logger.info({ sessionId: session.id, participantId }, 'participant removed');
+  }
+}

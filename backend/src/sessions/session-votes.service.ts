@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ArenaError, type BattleStatus, type ModelRef, type Tally, type Winner } from '@arena/contracts';
+import { DataSource } from 'typeorm';
+import { BattleRevealService } from '../battles/battle-reveal.service.js';
+import { BattlesRepository } from '../battles/battles.repository.js';
+import { VotesRepository } from '../battles/votes.repository.js';
+import { DomainEvents } from '../events/domain-events.js';
+import { createLogger } from '../logging/logger.js';
+import { ModelsService } from '../models/models.service.js';
+import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import { CoalescerMap } from '../realtime/frame-coalescer.js';
+import type { SessionEntity } from './entities/session.entity.js';
+import { pluralityWinner } from './session-results.js';
+import { SessionViewsService } from './session-views.service.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+/** Tallies go out at most this often per battle and process; a burst of votes shares one count. */
+const TALLY_INTERVAL_MS = 200;
+
+/**
+ * A session's votes: one per participant and battle, counted live (counts only), and the host's close,
+ * which reveals the battle with its final tally.
+ */
+@Injectable()
+export class SessionVotesService {
+  private readonly logger = createLogger(SessionVotesService.name);
+  private readonly tallyFrames: CoalescerMap<string, string>;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(ModelsService) private readonly models: ModelsService,
+    @Inject(BattleRevealService) private readonly reveal: BattleRevealService,
+    @Inject(SessionViewsService) private readonly views: SessionViewsService,
+    @Inject(DomainEvents) private readonly events: DomainEvents,
+  ) {
+    this.tallyFrames = new CoalescerMap<string, string>(TALLY_INTERVAL_MS, (battleId, sessionIds) => {
+      const sessionId = sessionIds[sessionIds.length - 1]!;
+      void new VotesRepository(this.dataSource.manager)
+        .tallies([battleId])
+        .then((t) => this.emitter.toSession(sessionId, 'session:tally', { sessionId, battleId, ...t.get(battleId)! }))
+        .catch((err: unknown) => this.logger.warn({ err, battleId }, 'tally failed'));
+    });
+  }
+
+  /**
+   * One vote per participant and battle, committed before it is acknowledged, and only while the battle is
+   * open for votes: the vote holds a share lock on the battle's row until it commits, so a vote and the
+   * host's close are ordered, and the close's final tally holds every vote acknowledged before it.
+   */
+  async vote(voterId: string, sessionId: string, battleId: string, winner: Winner): Promise<void> {
+    const participant = await new SessionsRepository(this.dataSource.manager).participant(sessionId, voterId);
+    if (!participant) throw new ArenaError('not_allowed', 'join the session before voting');
+    if (participant.removedAt) throw new ArenaError('not_allowed', 'the host removed you from this session');
+    const status = await this.dataSource.transaction(async (tx): Promise<BattleStatus | 'counted'> => {
+      const battle = await new BattlesRepository(tx).lockInSession(battleId, sessionId, 'share');
+      if (!battle) throw new ArenaError('not_found', `no battle ${battleId} in this session`);
+      if (battle.status !== 'voting') return battle.status;
+      await new VotesRepository(tx).insert([{ battleId, voterId, winner, sessionId }]);
+      return 'counted';
+    });
+    if (status !== 'counted') {
+      // A retry of a vote that was counted (its acknowledgement lost with a connection) hears so, open or closed.
+      if (await new VotesRepository(this.dataSource.manager).hasVoted(battleId, voterId))
+        throw new ArenaError('already_voted', 'you have already voted on this battle');
+      if (status === 'revealed') throw new ArenaError('not_allowed', 'the host has closed the vote on this battle');
+      if (status === 'failed') throw new ArenaError('not_allowed', 'this battle failed; there is nothing to vote on');
+      throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
+    }
+    await this.events.emit('vote.committed', { battleId, winner, sessionId });
+    this.tallyFrames.push(battleId, sessionId);
+  }
+
+  /** The battle's live tally changed (a vote, a withdrawn vote): the session hears the new counts, coalesced. */
+  tallyChanged(sessionId: string, battleId: string): void {
+    this.tallyFrames.push(battleId, sessionId);
+  }
+
+  /**
+   * Close the vote: the battle is revealed with its final tally, to the session and to anyone watching.
+   * Closing a battle that is already closed answers the same again (a host retrying after a reconnect).
+   */
+  async close(
+    session: SessionEntity,
+    battleId: string,
+  ): Promise<{ tally: Tally; models: { a: ModelRef; b: ModelRef }; winner: Winner | null }> {
+    const outcome = await this.dataSource.transaction(async (tx) => {
+      const battles = new BattlesRepository(tx);
+      const battle = await battles.lockInSession(battleId, session.id, 'update');
+      if (!battle) throw new ArenaError('not_found', `no battle ${battleId} in this session`);
+      if (battle.status === 'failed')
+        throw new ArenaError('not_allowed', 'this battle failed; there is no vote to close');
+      if (battle.status !== 'voting' && battle.status !== 'revealed') {
+        throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
+      }
+      const tally = (await new VotesRepository(tx).tallies([battleId])).get(battleId)!;
+      if (battle.status === 'revealed') return { battle, tally, winner: battle.winner, fresh: false };
+      const winner = pluralityWinner(tally);
+      await battles.reveal(battleId, winner, false);
+      return { battle, tally, winner, fresh: true };
+    });
+    const { battle, tally, winner } = outcome;
+    const refs = await this.models.refs([battle.modelAId, battle.modelBId]);
+    const models = { a: refs.get(battle.modelAId)!, b: refs.get(battle.modelBId)! };
+    if (outcome.fresh) {
+      this.tallyFrames.flush(battleId);
+      await this.reveal.announce({ battleId, models, winner, sessionId: session.id });
+      this.emitter.toSession(session.id, 'session:tally', { sessionId: session.id, battleId, ...tally });
+      await this.views.broadcast(session.id);
+      this.logger.info({ sessionId: session.id, battleId, voters: tally.voters }, 'session vote closed');
+    }
+    return { tally, models, winner };
+  }
+}

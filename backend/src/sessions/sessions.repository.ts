@@ -1,0 +1,82 @@
+import { IsNull, type EntityManager } from 'typeorm';
+import { ParticipantEntity } from './entities/participant.entity.js';
+import { SessionEntity } from './entities/session.entity.js';
+
+/**
+ * The session tables (sessions, session_participants): the only class that writes them. Works in the
+ * manager it is given, so its writes join the caller's transaction. One query style: TypeORM's
+ * repositories and query builder.
+ */
+export class SessionsRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async insert(
+    session: Pick<SessionEntity, 'id' | 'title' | 'joinCode' | 'hostKeyHash' | 'hostVoterId'>,
+  ): Promise<void> {
+    await this.manager.getRepository(SessionEntity).insert(session);
+  }
+
+  findById(id: string): Promise<SessionEntity | null> {
+    return this.manager.getRepository(SessionEntity).findOneBy({ id });
+  }
+
+  /** The session with this join code, locked for the caller's transaction (joins are serialised per session). */
+  lockByJoinCode(joinCode: string): Promise<SessionEntity | null> {
+    return this.manager
+      .getRepository(SessionEntity)
+      .createQueryBuilder('s')
+      .setLock('pessimistic_write')
+      .where('s.join_code = :joinCode', { joinCode })
+      .getOne();
+  }
+
+  /**
+   * Move the session on to `battleId`, only if its current battle is still `expected`: of two hosts starting
+   * a battle at once, one wins. Returns whether this call moved it.
+   */
+  async moveToBattle(sessionId: string, battleId: string, expected: string | null): Promise<boolean> {
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ currentBattleId: battleId })
+      .where('id = :sessionId', { sessionId })
+      .andWhere('current_battle_id IS NOT DISTINCT FROM :expected', { expected })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  participant(sessionId: string, voterId: string): Promise<ParticipantEntity | null> {
+    return this.manager.getRepository(ParticipantEntity).findOneBy({ sessionId, voterId });
+  }
+
+  participantById(sessionId: string, id: string): Promise<ParticipantEntity | null> {
+    return this.manager.getRepository(ParticipantEntity).findOneBy({ sessionId, id });
+  }
+
+  async addParticipant(
+    participant: Pick<ParticipantEntity, 'id' | 'sessionId' | 'voterId' | 'nickname'>,
+  ): Promise<void> {
+    await this.manager.getRepository(ParticipantEntity).insert({ ...participant, removedAt: null });
+  }
+
+  async renameParticipant(id: string, nickname: string): Promise<void> {
+    await this.manager.getRepository(ParticipantEntity).update({ id }, { nickname });
+  }
+
+  async removeParticipant(id: string): Promise<void> {
+    await this.manager.getRepository(ParticipantEntity).update({ id }, { removedAt: new Date() });
+  }
+
+  /** Participants not removed. */
+  countParticipants(sessionId: string): Promise<number> {
+    return this.manager.getRepository(ParticipantEntity).countBy({ sessionId, removedAt: IsNull() });
+  }
+
+  /** Participants not removed, in the order they joined. */
+  roster(sessionId: string): Promise<ParticipantEntity[]> {
+    return this.manager.getRepository(ParticipantEntity).find({
+      where: { sessionId, removedAt: IsNull() },
+      order: { joinedAt: 'ASC' },
+    });
+  }
+}
