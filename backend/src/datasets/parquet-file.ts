@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream';
 import { constants as zlib, zstdCompressSync } from 'node:zlib';
 import { ByteWriter } from 'hyparquet-writer';
+// Not hyparquet-writer's public API (its index exports neither; its `exports` map merely opens `src/*.js`):
+// the package is pinned to an exact version, and test/parquet-file.int.spec.ts checks the bytes they write.
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { Bytes } from '../common/bytes.js';
