@@ -18,9 +18,10 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * Two arena processes on one PostgreSQL database and one Redis: a voting session of three battles with the
- * host on one process and participants and spectators on both; a network blip, then the death of the
- * process serving half the participants, mid-battle.
+ * Two arena processes on one PostgreSQL database and one Redis: a standalone battle voted on from the
+ * process that does not run it; then a voting session of three battles with the host on one process and
+ * participants and spectators on both; a network blip, then the death of the process serving half the
+ * participants, mid-battle.
  */
 
 const REDIS = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -182,6 +183,55 @@ describe('two arena processes behind Redis', () => {
     await Promise.allSettled([one?.stop(), two?.stop()]);
     relay?.server.close();
     await database?.drop();
+  });
+
+  it('reveals a standalone battle voted on from another process than the one running it, on both', async () => {
+    const connect = (url: string, voterId: string): ArenaSocket =>
+      io(`${url}${ARENA_NAMESPACE}`, {
+        transports: ['websocket'],
+        auth: { protocol: PROTOCOL_VERSION, voterId },
+        forceNew: true,
+      }) as ArenaSocket;
+    // The creator starts the battle on process one (which runs it) and votes from a tab on process two.
+    const creatorOnOne = new Person(one.url, 'creator-standalone', 'creator');
+    const creatorOnTwo = connect(two.url, 'creator-standalone');
+    const watcherOnOne = new Person(one.url, 'watch-standalone-one', 'wes');
+    const created = await creatorOnOne.socket.emitWithAck('battle:create', { prompt: 'Print hello world in Python' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    const watched = await watcherOnOne.socket.emitWithAck('battle:watch', { battleId });
+    if (!watched.ok) throw new Error(watched.error.message);
+    watcherOnOne.battle = watched.snapshot;
+    for (const frame of watcherOnOne.frames) applyBattleEvent(watcherOnOne.battle, frame);
+    await watcherOnOne.waitFor(() => watcherOnOne.battle?.status === 'voting', 'voting');
+
+    const vote = await creatorOnTwo.timeout(10_000).emitWithAck('battle:vote', { battleId, winner: 'model_b' });
+    if (!vote.ok) throw new Error(vote.error.message);
+    expect(vote.models.a.id).not.toBe(vote.models.b.id);
+    await watcherOnOne.waitFor(() => watcherOnOne.battle?.status === 'revealed', 'the reveal');
+    expect(watcherOnOne.battle?.models).toEqual(vote.models);
+
+    // Process one, which holds the battle in memory, follows: its snapshot and its live list say revealed.
+    for (const proc of [one, two]) {
+      const snapshot = (await (await fetch(`${proc.url}/api/battles/${battleId}`)).json()) as BattleSnapshot;
+      expect(snapshot.status, proc.url).toBe('revealed');
+      expect(snapshot.models, proc.url).toEqual(vote.models);
+      expect(snapshot.winner, proc.url).toBe('model_b');
+      const live = (await (await fetch(`${proc.url}/api/battles?status=live`)).json()) as { battleId: string }[];
+      expect(
+        live.map((b) => b.battleId),
+        proc.url,
+      ).not.toContain(battleId);
+    }
+    // The vote counted once, wherever it is retried.
+    const again = await creatorOnOne.socket.timeout(10_000).emitWithAck('battle:vote', { battleId, winner: 'model_a' });
+    expect(again).toMatchObject({ ok: false, error: { code: 'already_voted' } });
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    const { rows } = await db.query<{ winner: Winner }>('SELECT winner FROM votes WHERE battle_id = $1', [battleId]);
+    await db.end();
+    expect(rows).toEqual([{ winner: 'model_b' }]);
+    for (const socket of [creatorOnOne.socket, creatorOnTwo, watcherOnOne.socket]) socket.disconnect();
   });
 
   it('runs a session across both, survives a blip and the death of one process, loses and doubles no vote', async () => {
