@@ -16,14 +16,14 @@ import {
   type CompleteFn,
 } from '@arena/judge';
 import { extractCode } from '@arena/sandboxes';
-import type { ArenaConfig } from '../config/config.js';
-import { judgeCompleter, loadJudgesFile } from '../judges/judges-file.js';
-import { loadModelsFile } from '../models/models-file.js';
-import { createProvider } from '../models/provider-factory.js';
-import type { ModelProvider } from '../models/providers/provider.js';
-import type { ReplayIndex } from '../models/providers/replay-index.js';
-import { createSandboxRegistry } from '../sandboxes/sandbox-registry.factory.js';
-import { UsageError } from './usage.js';
+import type { ArenaConfig } from '../../config/config.js';
+import { judgeCompleter, loadJudgesFile } from '../../judges/judges-file.js';
+import { loadModelsFile } from '../../models/models-file.js';
+import { createProvider } from '../../models/provider-factory.js';
+import type { ModelProvider } from '../../models/providers/provider.js';
+import type { ReplayIndex } from '../../models/providers/replay-index.js';
+import { createSandboxRegistry } from '../../sandboxes/sandbox-registry.factory.js';
+import { UsageError } from '../usage.js';
 
 async function readPrompts(file: string): Promise<AutoPrompt[]> {
   const out: AutoPrompt[] = [];
