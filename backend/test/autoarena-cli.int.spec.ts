@@ -4,10 +4,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, REPO_ROOT, SHARED_DATA, startTestArena } from './support/test-arena.js';
+import { getJson, REPO_ROOT, sharedData, startTestArena } from './support/test-arena.js';
 
 const CLI = path.join(REPO_ROOT, 'backend/dist/cli/arena.js');
-const PROMPTS = path.join(SHARED_DATA, 'autocodearena-v0');
+const SUITE = 'arena autoarena on the real AutoCodeArena prompts';
+const shared = sharedData(SUITE, ['autocodearena-v0']);
+const PROMPTS = path.join(shared.dir, 'autocodearena-v0');
 const LIMIT = 54;
 const MODELS = [
   { id: 'demo-atlas', name: 'Demo Atlas', provider: 'demo', style: 'typescript', tokensPerSecond: 100_000 },
@@ -18,7 +20,7 @@ const MODELS = [
 const lines = async (file: string): Promise<string[]> =>
   existsSync(file) ? (await readFile(file, 'utf8')).split('\n').filter(Boolean) : [];
 
-describe.skipIf(!existsSync(PROMPTS))('arena autoarena on the real AutoCodeArena prompts', () => {
+describe.skipIf(shared.missing)(SUITE, () => {
   let dir: string;
   let out: string;
   let args: string[];

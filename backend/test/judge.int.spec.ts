@@ -10,15 +10,17 @@ import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import {
   connectClient,
   getJson,
-  SHARED_DATA,
   replayModel,
+  sharedData,
   startTestArena,
   statusIs,
   waitForFrame,
   type TestArena,
 } from './support/test-arena.js';
 
-const HARD = path.join(SHARED_DATA, 'arena-hard-v0.1');
+const SUITE = 'the judge service on replayed Arena-Hard battles';
+const shared = sharedData(SUITE, ['arena-hard-v0.1']);
+const HARD = path.join(shared.dir, 'arena-hard-v0.1');
 const BATTLES = 6;
 
 /**
@@ -74,7 +76,7 @@ function codePrompts(n: number): string[] {
     .map((q) => q.prompt);
 }
 
-describe('the judge service on replayed Arena-Hard battles', () => {
+describe.skipIf(shared.missing)(SUITE, () => {
   let arena: TestArena;
   let fake: FakeLlm;
   let dataSource: DataSource;
@@ -89,7 +91,7 @@ describe('the judge service on replayed Arena-Hard battles', () => {
     );
     arena = await startTestArena({
       database: 'postgres',
-      models: [replayModel('gpt-4-0613', 20_000), replayModel('gpt-3.5-turbo-0125', 20_000)],
+      models: [replayModel(shared.dir, 'gpt-4-0613', 20_000), replayModel(shared.dir, 'gpt-3.5-turbo-0125', 20_000)],
       env: { ARENA_JUDGES_FILE: judgesFile, ARENA_JUDGE_CONCURRENCY: '4' },
     });
     dataSource = arena.app.get(DataSource);

@@ -6,17 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractCode } from '@arena/sandboxes';
 import { SideMessageEntity } from '../src/battles/entities/index.js';
 import {
-  SHARED_DATA,
   connectClient,
   getJson,
   replayModel,
+  sharedData,
   startTestArena,
   statusIs,
   waitForFrame,
   type TestArena,
 } from './support/test-arena.js';
 
-const HARD = path.join(SHARED_DATA, 'arena-hard-v0.1');
+const SUITE = 'battles with replay models on real Arena-Hard answers';
+const shared = sharedData(SUITE, ['arena-hard-v0.1']);
+const HARD = path.join(shared.dir, 'arena-hard-v0.1');
 const PI_UID = '4daa77667fb943d78113ebcd73762c66';
 
 function recorded(model: string, uid: string): string {
@@ -36,12 +38,12 @@ function question(uid: string): string {
   return (JSON.parse(line!) as { prompt: string }).prompt;
 }
 
-describe('battles with replay models on real Arena-Hard answers', () => {
+describe.skipIf(shared.missing)(SUITE, () => {
   let arena: TestArena;
   beforeAll(async () => {
     arena = await startTestArena({
       database: 'postgres',
-      models: [replayModel('gpt-4-0613', 4_000), replayModel('gpt-3.5-turbo-0125', 4_000)],
+      models: [replayModel(shared.dir, 'gpt-4-0613', 4_000), replayModel(shared.dir, 'gpt-3.5-turbo-0125', 4_000)],
     });
   });
   afterAll(async () => {

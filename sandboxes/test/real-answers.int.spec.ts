@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- nx-ignore-next-line: a test-only import (testkit/src/shared-data.ts says why)
+import { sharedData } from '@arena/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractCode } from '../src/extraction/code-extraction.js';
 import { SandboxRegistry } from '../src/registry.js';
@@ -12,14 +14,13 @@ import { SandboxRegistry } from '../src/registry.js';
  * The status counts go to `.reports/real-answers.json` and the test log.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const DATA = path.resolve(
-  process.env['ARENA_SHARED_DATA'] ?? path.join(here, '../../../shared/data'),
-  'arena-hard-v0.1/model_answer',
-);
+const SUITE = 'real model answers through extraction and execution';
+const shared = sharedData(SUITE, ['arena-hard-v0.1']);
+const DATA = path.join(shared.dir, 'arena-hard-v0.1/model_answer');
 const MODELS = ['gpt-4-0314', 'gpt-4-0613', 'gpt-3.5-turbo-0125'];
 const CONCURRENCY = 4;
 
-describe.skipIf(!existsSync(DATA))('real model answers through extraction and execution', () => {
+describe.skipIf(shared.missing)(SUITE, () => {
   const registry = new SandboxRegistry({
     isolatedVm: { size: 2 },
     docker: { poolSize: 2, maxConcurrent: CONCURRENCY },

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { REPO_ROOT } from './repo-root.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(here, '../..');
+export { REPO_ROOT } from './repo-root.js';
+export { sharedData, type SharedData, type SharedDataSet } from './shared-data.js';
 
 /**
  * The Node.js flags every start command of the server gives it (package.json `start`, scripts/up.sh, the

@@ -12,19 +12,24 @@ import { seededRandom } from '@arena/ranking';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { stringify } from 'yaml';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- nx-ignore-next-line: a test-only import (testkit/src/shared-data.ts says why)
+import { sharedData } from '@arena/testkit';
 import { loadConfig } from '../../src/config/config.js';
 import { startArena, type RunningArena } from '../../src/server.js';
+
+export { sharedData };
 
 export type DatabaseKind = 'embedded' | 'postgres';
 export const DATABASES: DatabaseKind[] = ['postgres', 'embedded'];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '../../..');
-/** The shared reference data (real prompts and answers), read in place, never copied. */
-export const SHARED_DATA = path.resolve(process.env['ARENA_SHARED_DATA'] ?? path.join(REPO_ROOT, '../shared/data'));
-/** A `replay` model entry streaming the recorded Arena-Hard answers of `model` from the shared data. */
-export function replayModel(model: string, tokensPerSecond: number): Record<string, unknown> {
-  const hard = path.join(SHARED_DATA, 'arena-hard-v0.1');
+/**
+ * A `replay` model entry streaming the recorded Arena-Hard answers of `model` from the shared reference data in
+ * `sharedDir` (`sharedData(…).dir`: read in place, never copied).
+ */
+export function replayModel(sharedDir: string, model: string, tokensPerSecond: number): Record<string, unknown> {
+  const hard = path.join(sharedDir, 'arena-hard-v0.1');
   return {
     id: `replay-${model}`,
     name: `${model} (replay)`,

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- nx-ignore-next-line: a test-only import (testkit/src/shared-data.ts says why)
+import { sharedData } from '@arena/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { detectEnvironment, extractCode, parseCodeBlocks } from './code-extraction.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const DATA = path.resolve(
-  process.env['ARENA_SHARED_DATA'] ?? path.join(here, '../../../../shared/data'),
-  'arena-hard-v0.1/model_answer',
-);
+const RECORDED = 'extractCode on real recorded answers (Arena-Hard, gpt-4-0613 and gpt-3.5-turbo-0125)';
+const shared = sharedData(RECORDED, ['arena-hard-v0.1']);
+const DATA = path.join(shared.dir, 'arena-hard-v0.1/model_answer');
 
 function answers(model: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -21,9 +20,13 @@ function answers(model: string): Map<string, string> {
   return out;
 }
 
-describe('extractCode on real recorded answers (Arena-Hard, gpt-4-0613 and gpt-3.5-turbo-0125)', () => {
-  const gpt4 = answers('gpt-4-0613');
-  const gpt35 = answers('gpt-3.5-turbo-0125');
+describe.skipIf(shared.missing)(RECORDED, () => {
+  let gpt4: Map<string, string>;
+  let gpt35: Map<string, string>;
+  beforeAll(() => {
+    gpt4 = answers('gpt-4-0613');
+    gpt35 = answers('gpt-3.5-turbo-0125');
+  });
 
   it('finds the JavaScript program in "give me JavaScript code to calculate pi"', () => {
     const x = extractCode(gpt4.get('4daa77667fb943d78113ebcd73762c66')!);
