@@ -1,10 +1,11 @@
 /**
- * Issue 2's figures, measured side by side in one run:
+ * Battle latency on the built arena, measured side by side in one run:
  *  1. time from `battle:create` to the first `gen:delta` at the client (with a plain ack round trip on the
  *     same connection as the baseline);
  *  2. per-delta delivery latency (client receive time − frame's server time `t`) through the arena's
- *     gateway to many spectators, against a plain socket.io broadcast of the same frames at the same pace
- *     to the same number of clients.
+ *     gateway to many spectators (BENCH_SPECTATORS, default 100), against a plain socket.io broadcast of the
+ *     same frames at the same pace to the same number of clients;
+ *  3. vote-to-leaderboard latency: from a vote's acknowledgement until `GET /api/leaderboard` counts it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,7 +1,8 @@
 /**
- * Issue 6's figures: export N synthetic battles (one vote each, with conversations, code and executions)
- * as JSONL and as Parquet through the running arena — rows per second and the server's peak memory —
- * against PostgreSQL's own JSON export of the same rows (COPY … TO STDOUT), side by side.
+ * Data-set export throughput: N synthetic battles (BENCH_DATASET_ROWS, default 1,000,000; one vote each, with
+ * conversations, code and executions) exported as JSONL and as Parquet through the running arena and through
+ * `arena export` in its own process — rows per second and each process's peak memory — against PostgreSQL's
+ * own JSON export of the same rows (COPY … TO STDOUT), side by side.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';

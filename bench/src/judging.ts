@@ -1,7 +1,7 @@
 /**
- * Issue 5's figure: judging throughput with 32 concurrent judge calls against a local OpenAI-protocol judge
- * that answers after 200 ms, while a live battle streams. The ideal rate is 32 / 0.2 s = 160 calls/s; the
- * service must reach at least 90% of it. Beside it, in the same run, the per-delta latency of a live battle
+ * Judging throughput of the judge service with 32 concurrent judge calls against a local OpenAI-protocol
+ * judge that answers after 200 ms, while a live battle streams. The ideal rate is 32 / 0.2 s = 160 calls/s;
+ * the service must reach at least 90% of it. Beside it, in the same run, the per-delta latency of a live battle
  * while the judge service is busy and after it has finished (the baseline).
  *
  * Phase 1 plays N battles on the built arena with the default (execution) judge; phase 2 restarts it on the

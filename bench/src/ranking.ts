@@ -1,5 +1,5 @@
 /**
- * Issue 4's figure: 1,000,000 battles among 100 models — load the file, aggregate, fit and 100 bootstrap
+ * Ranking speed: 1,000,000 battles among 100 models — load the file, aggregate, fit and 100 bootstrap
  * rounds — against two references on the same file: FastChat's aggregated-count fit (SciPy L-BFGS) and the
  * per-battle scikit-learn logistic regression that BigCodeArena and Arena-Hard use.
  */

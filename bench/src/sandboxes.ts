@@ -1,5 +1,5 @@
 /**
- * Issue 3's figures, each beside its baseline in the same run:
+ * Sandbox speed, each figure beside its baseline in the same run:
  *  - JavaScript in isolated-vm: runs per second and p50/p99 of a short program, sequential and 20 at once,
  *    against a plain `node -e` process per run.
  *  - Python through the Docker warm pool: p50/p99 of a short program, paced and 20 at once, against a plain

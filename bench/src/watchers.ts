@@ -1,5 +1,5 @@
 /**
- * Issue 7's figures: spectators watching a live battle (demo models streaming both sides), token-to-client
+ * Live-battle fan-out: spectators watching a live battle (demo models streaming both sides), token-to-client
  * latency measured at every client, against a plain socket.io broadcast of the same frames, at the same
  * pace, to the same number of clients, in the same run. Server CPU per delivered frame and memory per
  * watcher are read from /proc for each server process. The load generator (this process) shares the

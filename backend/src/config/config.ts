@@ -10,7 +10,6 @@ const EnvSchema = z.object({
   DATABASE_URL: z.url({ message: 'DATABASE_URL must be a postgres:// URL' }).optional(),
   ARENA_DATA_DIR: z.string().min(1).default('./data'),
   ARENA_MODELS_FILE: z.string().min(1).optional(),
-  ARENA_ADMIN_TOKEN: z.string().min(16, 'ARENA_ADMIN_TOKEN must be at least 16 characters').optional(),
   ARENA_UI_DIR: z.string().min(1).optional(),
   ARENA_SAMPLE_PROMPTS_FILE: z.string().min(1).optional(),
   ARENA_SANDBOX_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
@@ -64,7 +63,6 @@ export interface ArenaConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   modelsFile: string | undefined;
-  adminToken: string | undefined;
   uiDir: string | undefined;
   samplePromptsFile: string | undefined;
   sandboxWorkers: number | undefined;
@@ -149,7 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.ARENA_DATA_DIR),
     modelsFile: e.ARENA_MODELS_FILE ? path.resolve(e.ARENA_MODELS_FILE) : undefined,
-    adminToken: e.ARENA_ADMIN_TOKEN,
     uiDir: e.ARENA_UI_DIR ? path.resolve(e.ARENA_UI_DIR) : undefined,
     samplePromptsFile: e.ARENA_SAMPLE_PROMPTS_FILE ? path.resolve(e.ARENA_SAMPLE_PROMPTS_FILE) : undefined,
     sandboxWorkers: e.ARENA_SANDBOX_WORKERS,
