@@ -15,6 +15,7 @@ import { RunExecution } from './battles/run-execution.js';
 import { ExportPartsListener } from './datasets/export-parts.listener.js';
 import { DomainEvents } from './events/domain-events.js';
 import { ArenaEmitter } from './realtime/arena-emitter.js';
+import { CLOCK, systemClock, type Clock } from './realtime/frame-coalescer.js';
 import { SocketEmitter } from './realtime/socket-emitter.js';
 import { ArenaErrorFilter } from './common/arena-error.filter.js';
 import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
@@ -63,7 +64,14 @@ class SandboxLifecycle implements OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ArenaConfig, options: { random?: () => number } = {}): DynamicModule {
+  /**
+   * `random`, `emitter` and `clock` replace the real ones in tests: a seeded draw of models, an in-memory
+   * emitter instead of socket.io, a manual clock for coalesced frames.
+   */
+  static forRoot(
+    config: ArenaConfig,
+    options: { random?: () => number; emitter?: ArenaEmitter; clock?: Clock } = {},
+  ): DynamicModule {
     const configModule: DynamicModule = {
       module: class ConfigModule {},
       global: true,
@@ -107,7 +115,10 @@ export class AppModule {
         ClusterBus,
         RateLimits,
         SocketEmitter,
-        { provide: ArenaEmitter, useExisting: SocketEmitter },
+        options.emitter
+          ? { provide: ArenaEmitter, useValue: options.emitter }
+          : { provide: ArenaEmitter, useExisting: SocketEmitter },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
         BattleRegistry,
         {
           provide: LIVE_BATTLE_STATUSES,

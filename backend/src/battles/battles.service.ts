@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ModelsService } from '../models/models.service.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
-import { FrameCoalescer } from '../realtime/frame-coalescer.js';
+import { CLOCK, CoalescerMap, type Clock } from '../realtime/frame-coalescer.js';
 import { BattleRegistry } from './battle-registry.js';
 import { BattlesRepository } from './battles.repository.js';
 import type { LiveBattle } from './live-battle.js';
@@ -21,7 +21,7 @@ function preview(prompt: string): string {
 /** Snapshots, listings and spectators of battles, wherever they run. */
 @Injectable()
 export class BattlesService implements OnModuleInit {
-  private readonly presence = new Map<string, FrameCoalescer<number>>();
+  private readonly presence: CoalescerMap<string, number>;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -29,8 +29,14 @@ export class BattlesService implements OnModuleInit {
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(ClusterBus) private readonly cluster: ClusterBus,
+    @Inject(CLOCK) clock: Clock,
   ) {
-    registry.onEvict((id) => this.presence.delete(id));
+    this.presence = new CoalescerMap<string, number>(
+      PRESENCE_INTERVAL_MS,
+      (battleId, counts) =>
+        this.emitter.toBattle(battleId, 'battle:presence', { battleId, spectators: counts[counts.length - 1]! }),
+      clock,
+    );
   }
 
   onModuleInit(): void {
@@ -116,16 +122,6 @@ export class BattlesService implements OnModuleInit {
    * counts are coalesced to at most one frame per PRESENCE_INTERVAL_MS per battle, the latest count winning.
    */
   private announcePresence(live: LiveBattle): void {
-    let coalescer = this.presence.get(live.id);
-    if (!coalescer) {
-      coalescer = new FrameCoalescer<number>(PRESENCE_INTERVAL_MS, (counts) => {
-        this.emitter.toBattle(live.id, 'battle:presence', {
-          battleId: live.id,
-          spectators: counts[counts.length - 1]!,
-        });
-      });
-      this.presence.set(live.id, coalescer);
-    }
-    coalescer.push(live.spectators.size);
+    this.presence.push(live.id, live.spectators.size);
   }
 }

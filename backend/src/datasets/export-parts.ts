@@ -1,5 +1,6 @@
 import type { BigCodeRewardRow, ChatMessageRow, ExecutionRow } from '@arena/contracts';
 import type { DataSource } from 'typeorm';
+import { BattlesRepository } from '../battles/battles.repository.js';
 
 /** The columns of `export_parts`, as read. */
 export interface ExportParts {
@@ -224,7 +225,7 @@ export async function buildExportPartsFor(
  */
 export async function invalidateExportParts(dataSource: DataSource, battleId: string): Promise<void> {
   await dataSource.transaction(async (manager) => {
-    await manager.query('UPDATE battles SET updated_at = now() WHERE id = $1', [battleId]);
+    await new BattlesRepository(manager).touch(battleId);
     await manager.query('DELETE FROM export_parts WHERE battle_id = $1', [battleId]);
   });
 }

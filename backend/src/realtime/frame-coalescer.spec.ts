@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CoalescerMap, FrameCoalescer, type Clock } from './frame-coalescer.js';
-
-class ManualClock implements Clock {
-  time = 0;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.fn();
-    }
-    this.time = until;
-  }
-}
+import { CoalescerMap, FrameCoalescer } from './frame-coalescer.js';
+import { ManualClock } from './manual-clock.js';
 
 describe('FrameCoalescer', () => {
   it('sends the first item at once and batches the rest into one frame per interval', () => {
@@ -86,7 +59,7 @@ describe('CoalescerMap', () => {
   it('coalesces per key and forgets a key once it has been idle for two intervals', () => {
     const clock = new ManualClock();
     const sent: [string, number[]][] = [];
-    const map = new CoalescerMap<string, number>(100, (key, items) => sent.push([key, items]), clock);
+    const map = new CoalescerMap<string, number>(100, (key, items) => void sent.push([key, items]), clock);
     map.push('s1', 1);
     map.push('s1', 2);
     map.push('s2', 7);
@@ -126,7 +99,7 @@ describe('CoalescerMap', () => {
   it('flush sends what is held and forgets the key', () => {
     const clock = new ManualClock();
     const sent: number[][] = [];
-    const map = new CoalescerMap<string, number>(100, (_key, items) => sent.push(items), clock);
+    const map = new CoalescerMap<string, number>(100, (_key, items) => void sent.push(items), clock);
     map.push('k', 1);
     map.push('k', 2);
     map.flush('k');

@@ -4,6 +4,9 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The clock services coalesce frames by (a manual one in the deterministic tests). */
+export const CLOCK = Symbol('CLOCK');
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -64,10 +67,12 @@ export class FrameCoalescer<T> {
  */
 export class CoalescerMap<K, T> {
   private readonly coalescers = new Map<K, FrameCoalescer<T>>();
+  /** Sends still under way (a send may read the database before it emits). */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly intervalMs: number,
-    private readonly send: (key: K, items: T[]) => void,
+    private readonly send: (key: K, items: T[]) => void | Promise<void>,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -77,7 +82,11 @@ export class CoalescerMap<K, T> {
       const created = new FrameCoalescer<T>(
         this.intervalMs,
         (items) => {
-          this.send(key, items);
+          const sent = this.send(key, items);
+          if (sent) {
+            const tracked: Promise<void> = sent.finally(() => this.sending.delete(tracked));
+            this.sending.add(tracked);
+          }
           this.dropWhenIdle(key, created);
         },
         this.clock,
@@ -96,6 +105,11 @@ export class CoalescerMap<K, T> {
 
   get size(): number {
     return this.coalescers.size;
+  }
+
+  /** Resolves once every send started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.sending.size) await Promise.allSettled([...this.sending]);
   }
 
   private dropWhenIdle(key: K, coalescer: FrameCoalescer<T>): void {

@@ -6,7 +6,7 @@ import { VotesRepository } from '../battles/votes.repository.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter, battleRoom, sessionRoom, voterRoom } from '../realtime/arena-emitter.js';
-import { CoalescerMap } from '../realtime/frame-coalescer.js';
+import { CLOCK, CoalescerMap, type Clock } from '../realtime/frame-coalescer.js';
 import type { SessionEntity } from './entities/session.entity.js';
 import { SessionVotesService } from './session-votes.service.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -25,13 +25,18 @@ export class SessionParticipantsService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(SessionVotesService) private readonly votes: SessionVotesService,
+    @Inject(CLOCK) clock: Clock,
   ) {
-    this.announcements = new CoalescerMap<string, void>(PARTICIPANTS_INTERVAL_MS, (sessionId) => {
-      void new SessionsRepository(this.dataSource.manager)
-        .countParticipants(sessionId)
-        .then((participants) => this.emitter.toSession(sessionId, 'session:update', { sessionId, participants }))
-        .catch((err: unknown) => this.logger.warn({ err, sessionId }, 'participant count failed'));
-    });
+    this.announcements = new CoalescerMap<string, void>(
+      PARTICIPANTS_INTERVAL_MS,
+      (sessionId) => {
+        return new SessionsRepository(this.dataSource.manager)
+          .countParticipants(sessionId)
+          .then((participants) => this.emitter.toSession(sessionId, 'session:update', { sessionId, participants }))
+          .catch((err: unknown) => this.logger.warn({ err, sessionId }, 'participant count failed'));
+      },
+      clock,
+    );
   }
 
   /**

@@ -8,7 +8,7 @@ import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ModelsService } from '../models/models.service.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
-import { CoalescerMap } from '../realtime/frame-coalescer.js';
+import { CLOCK, CoalescerMap, type Clock } from '../realtime/frame-coalescer.js';
 import type { SessionEntity } from './entities/session.entity.js';
 import { pluralityWinner } from './session-results.js';
 import { SessionViewsService } from './session-views.service.js';
@@ -33,14 +33,19 @@ export class SessionVotesService {
     @Inject(BattleRevealService) private readonly reveal: BattleRevealService,
     @Inject(SessionViewsService) private readonly views: SessionViewsService,
     @Inject(DomainEvents) private readonly events: DomainEvents,
+    @Inject(CLOCK) clock: Clock,
   ) {
-    this.tallyFrames = new CoalescerMap<string, string>(TALLY_INTERVAL_MS, (battleId, sessionIds) => {
-      const sessionId = sessionIds[sessionIds.length - 1]!;
-      void new VotesRepository(this.dataSource.manager)
-        .tallies([battleId])
-        .then((t) => this.emitter.toSession(sessionId, 'session:tally', { sessionId, battleId, ...t.get(battleId)! }))
-        .catch((err: unknown) => this.logger.warn({ err, battleId }, 'tally failed'));
-    });
+    this.tallyFrames = new CoalescerMap<string, string>(
+      TALLY_INTERVAL_MS,
+      (battleId, sessionIds) => {
+        const sessionId = sessionIds[sessionIds.length - 1]!;
+        return new VotesRepository(this.dataSource.manager)
+          .tallies([battleId])
+          .then((t) => this.emitter.toSession(sessionId, 'session:tally', { sessionId, battleId, ...t.get(battleId)! }))
+          .catch((err: unknown) => this.logger.warn({ err, battleId }, 'tally failed'));
+      },
+      clock,
+    );
   }
 
   /**
@@ -69,6 +74,16 @@ export class SessionVotesService {
     }
     await this.events.emit('vote.committed', { battleId, winner, sessionId });
     this.tallyFrames.push(battleId, sessionId);
+  }
+
+  /** Resolves once every tally frame started so far has gone out (tests). */
+  tallies(): Promise<void> {
+    return this.tallyFrames.settled();
+  }
+
+  /** How many battles' tallies are being coalesced now. */
+  get coalescing(): number {
+    return this.tallyFrames.size;
   }
 
   /** The battle's live tally changed (a vote, a withdrawn vote): the session hears the new counts, coalesced. */

@@ -1,0 +1,78 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { seededRandom } from '@arena/ranking';
+import { stringify } from 'yaml';
+import { AppModule } from '../app.module.js';
+import { loadConfig } from '../config/config.js';
+import { configureLogging } from '../logging/logger.js';
+import { DomainEvents, type DomainEventMap, type DomainEventName } from '../events/domain-events.js';
+import { ManualClock } from '../realtime/manual-clock.js';
+import { MemoryEmitter } from '../realtime/memory-emitter.js';
+
+/** Two scripted models fast enough that a whole battle takes milliseconds (no pacing to wait for). */
+export const FAST_DEMO_MODELS = [
+  { id: 'demo-atlas', name: 'Demo Atlas', provider: 'demo', style: 'typescript', tokensPerSecond: 100_000 },
+  { id: 'demo-breeze', name: 'Demo Breeze', provider: 'demo', style: 'javascript', tokensPerSecond: 100_000 },
+];
+
+export interface Core {
+  app: INestApplicationContext;
+  emitter: MemoryEmitter;
+  clock: ManualClock;
+  /** Every domain event, in the order it was emitted. */
+  events: { [E in DomainEventName]: { event: E; payload: DomainEventMap[E] } }[DomainEventName][];
+  close(): Promise<void>;
+}
+
+/**
+ * The arena's services without a network: the real modules on embedded PGlite and the real sandboxes
+ * (isolated-vm; no Docker, no Pyodide), with an in-memory emitter for the socket.io namespace, a manual
+ * clock for coalesced frames and a seeded draw of models. Tests drive the services directly and await
+ * their work (`BattleRunnerService.start`, `.idle()`) instead of sleeping.
+ */
+export async function startCore(models: object[] = FAST_DEMO_MODELS): Promise<Core> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'arena-core-'));
+  const modelsFile = path.join(dir, 'models.yaml');
+  await writeFile(modelsFile, stringify(models));
+  const config = loadConfig({
+    ARENA_DATA_DIR: path.join(dir, 'data'),
+    ARENA_MODELS_FILE: modelsFile,
+    DOCKER_HOSTS: 'none',
+    ARENA_PYODIDE: 'off',
+    ARENA_SANDBOX_WORKERS: '1',
+    LOG_LEVEL: 'warn',
+  });
+  configureLogging(config.logLevel);
+  const emitter = new MemoryEmitter();
+  const clock = new ManualClock();
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot(config, { random: seededRandom(7), emitter, clock }),
+    { logger: false },
+  );
+  await app.init();
+  const events: Core['events'] = [];
+  const bus = app.get(DomainEvents);
+  const names: DomainEventName[] = [
+    'battle.created',
+    'generation.finished',
+    'run.finished',
+    'battle.runs-changed',
+    'turn.finished',
+    'vote.committed',
+    'battle.revealed',
+  ];
+  for (const event of names) bus.on(event, (payload) => void events.push({ event, payload } as Core['events'][number]));
+  return {
+    app,
+    emitter,
+    clock,
+    events,
+    close: async () => {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
