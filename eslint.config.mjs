@@ -41,14 +41,21 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:ranking', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'scope:sandboxes', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            // testkit (test helpers: the shared reference data, the built arena as a process) only from tests.
+            { sourceTag: 'scope:sandboxes', onlyDependOnLibsWithTags: ['scope:contracts', 'type:testkit'] },
             {
               sourceTag: 'scope:judge',
               onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes', 'type:testkit'],
             },
             {
               sourceTag: 'scope:backend',
-              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes', 'scope:judge'],
+              onlyDependOnLibsWithTags: [
+                'scope:contracts',
+                'scope:ranking',
+                'scope:sandboxes',
+                'scope:judge',
+                'type:testkit',
+              ],
             },
             { sourceTag: 'scope:frontend', onlyDependOnLibsWithTags: ['scope:contracts'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['scope:contracts', 'type:testkit'] },

@@ -6,6 +6,7 @@ import {
   PROTOCOL_VERSION,
   type Ack,
   type BattleEvent,
+  type ModelRef,
   type BattleSnapshot,
   type ClientToServerEvents,
   type ServerToClientEvents,
@@ -186,15 +187,13 @@ describe('two arena processes behind Redis', () => {
   });
 
   it('reveals a standalone battle voted on from another process than the one running it, on both', async () => {
-    const connect = (url: string, voterId: string): ArenaSocket =>
-      io(`${url}${ARENA_NAMESPACE}`, {
-        transports: ['websocket'],
-        auth: { protocol: PROTOCOL_VERSION, voterId },
-        forceNew: true,
-      }) as ArenaSocket;
     // The creator starts the battle on process one (which runs it) and votes from a tab on process two.
     const creatorOnOne = new Person(one.url, 'creator-standalone', 'creator');
-    const creatorOnTwo = connect(two.url, 'creator-standalone');
+    const creatorOnTwo: ArenaSocket = io(`${two.url}${ARENA_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: { protocol: PROTOCOL_VERSION, voterId: 'creator-standalone' },
+      forceNew: true,
+    });
     const watcherOnOne = new Person(one.url, 'watch-standalone-one', 'wes');
     const created = await creatorOnOne.socket.emitWithAck('battle:create', { prompt: 'Print hello world in Python' });
     if (!created.ok) throw new Error(created.error.message);
@@ -205,7 +204,9 @@ describe('two arena processes behind Redis', () => {
     for (const frame of watcherOnOne.frames) applyBattleEvent(watcherOnOne.battle, frame);
     await watcherOnOne.waitFor(() => watcherOnOne.battle?.status === 'voting', 'voting');
 
-    const vote = await creatorOnTwo.timeout(10_000).emitWithAck('battle:vote', { battleId, winner: 'model_b' });
+    const vote: Ack<{ models: { a: ModelRef; b: ModelRef } }> = await creatorOnTwo
+      .timeout(10_000)
+      .emitWithAck('battle:vote', { battleId, winner: 'model_b' });
     if (!vote.ok) throw new Error(vote.error.message);
     expect(vote.models.a.id).not.toBe(vote.models.b.id);
     await watcherOnOne.waitFor(() => watcherOnOne.battle?.status === 'revealed', 'the reveal');

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- nx-ignore-next-line: a test-only import (testkit/src/shared-data.ts says why)
 import { sharedData } from '@arena/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractCode } from '../src/extraction/code-extraction.js';

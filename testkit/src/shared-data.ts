@@ -22,12 +22,6 @@ export interface SharedData {
  * run: outside CI it is skipped (`describe.skipIf(data.missing)`) with one line on stderr saying which suite,
  * why and how to get the data; with `CI` set (not to `false` or `0`) it is an error,
  * thrown here, so a CI run never passes by skipping.
- *
- * The suites that call this are in `sandboxes/` and `backend/`, whose imports of `@arena/testkit` are marked
- * `nx-ignore-next-line` and exempt from the module-boundary rule: testkit depends implicitly on the built
- * backend (it starts `backend/dist/main.js`), so a declared dependency of those projects on testkit would be a
- * cycle in the build graph. The marks can go once that implicit dependency sits with testkit's users (bench/,
- * e2e/) and the boundary rule lets tests of `sandboxes` and `backend` use `type:testkit`.
  */
 export function sharedData(suite: string, needs: readonly SharedDataSet[]): SharedData {
   const dir = path.resolve(process.env['ARENA_SHARED_DATA'] || path.join(REPO_ROOT, '../shared/data'));

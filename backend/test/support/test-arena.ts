@@ -12,7 +12,6 @@ import { seededRandom } from '@arena/ranking';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { stringify } from 'yaml';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- nx-ignore-next-line: a test-only import (testkit/src/shared-data.ts says why)
 import { sharedData } from '@arena/testkit';
 import { loadConfig } from '../../src/config/config.js';
 import { startArena, type RunningArena } from '../../src/server.js';

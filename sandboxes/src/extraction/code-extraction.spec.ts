@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- nx-ignore-next-line: a test-only import (testkit/src/shared-data.ts says why)
 import { sharedData } from '@arena/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectEnvironment, extractCode, parseCodeBlocks } from './code-extraction.js';
