@@ -18,7 +18,15 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
   return {
     type: 'postgres',
     url: target.url,
-    entities: [ModelEntity, ...BATTLE_ENTITIES, JudgementEntity, SettingEntity, SessionEntity, ParticipantEntity, ExportPartEntity],
+    entities: [
+      ModelEntity,
+      ...BATTLE_ENTITIES,
+      JudgementEntity,
+      SettingEntity,
+      SessionEntity,
+      ParticipantEntity,
+      ExportPartEntity,
+    ],
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,
