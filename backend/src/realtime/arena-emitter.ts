@@ -18,9 +18,21 @@ export function voterRoom(voterId: string): string {
  * arena when it runs behind Redis.
  */
 export abstract class ArenaEmitter {
-  abstract toBattle<E extends ServerEventName>(battleId: string, event: E, payload: ServerEventPayload<E>): void;
-  abstract toSession<E extends ServerEventName>(sessionId: string, event: E, payload: ServerEventPayload<E>): void;
-  abstract toVoter<E extends ServerEventName>(voterId: string, event: E, payload: ServerEventPayload<E>): void;
+  /** Send one frame to everyone in `room`. */
+  protected abstract emit<E extends ServerEventName>(room: string, event: E, payload: ServerEventPayload<E>): void;
+
+  toBattle<E extends ServerEventName>(battleId: string, event: E, payload: ServerEventPayload<E>): void {
+    this.emit(battleRoom(battleId), event, payload);
+  }
+
+  toSession<E extends ServerEventName>(sessionId: string, event: E, payload: ServerEventPayload<E>): void {
+    this.emit(sessionRoom(sessionId), event, payload);
+  }
+
+  toVoter<E extends ServerEventName>(voterId: string, event: E, payload: ServerEventPayload<E>): void {
+    this.emit(voterRoom(voterId), event, payload);
+  }
+
   /** Put every socket in `room` into `into` as well (wherever they are connected). */
   abstract join(room: string, into: string): void;
   /** Take the sockets of `room` out of `from`. */

@@ -1,5 +1,5 @@
 import type { ServerEventName, ServerEventPayload } from '@arena/contracts';
-import { ArenaEmitter, battleRoom, sessionRoom, voterRoom } from './arena-emitter.js';
+import { ArenaEmitter } from './arena-emitter.js';
 
 export interface EmittedFrame<E extends ServerEventName = ServerEventName> {
   room: string;
@@ -16,20 +16,8 @@ type Entry = { kind: 'frame'; frame: EmittedFrame } | { kind: 'join' | 'leave'; 
 export class MemoryEmitter extends ArenaEmitter {
   private readonly log: Entry[] = [];
 
-  private record<E extends ServerEventName>(room: string, event: E, payload: ServerEventPayload<E>): void {
+  protected override emit<E extends ServerEventName>(room: string, event: E, payload: ServerEventPayload<E>): void {
     this.log.push({ kind: 'frame', frame: { room, event, payload } });
-  }
-
-  toBattle<E extends ServerEventName>(battleId: string, event: E, payload: ServerEventPayload<E>): void {
-    this.record(battleRoom(battleId), event, payload);
-  }
-
-  toSession<E extends ServerEventName>(sessionId: string, event: E, payload: ServerEventPayload<E>): void {
-    this.record(sessionRoom(sessionId), event, payload);
-  }
-
-  toVoter<E extends ServerEventName>(voterId: string, event: E, payload: ServerEventPayload<E>): void {
-    this.record(voterRoom(voterId), event, payload);
   }
 
   join(room: string, into: string): void {
