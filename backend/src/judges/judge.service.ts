@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { RunStatus } from '@arena/contracts';
 import {
   judgeBattleByExecution,
   judgeOnce,
@@ -15,7 +13,8 @@ import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { JudgementEntity } from './judgement.entity.js';
+import { JudgementsRepository, type NewJudgement } from './judgements.repository.js';
+import { judgingMaterial } from './judging-material.js';
 import { DEFAULT_JUDGES, judgeCompleter, loadJudgesFile, type JudgeSpec } from './judges-file.js';
 
 interface Material {
@@ -111,15 +110,13 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
       0,
     );
     if (wanted === 0) return;
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT b.id FROM battles b
-        WHERE b.status IN ('voting', 'revealed')
-          AND (SELECT count(*) FROM judgements j WHERE j.battle_id = b.id AND j.judge = ANY($1)) < $2
-        ORDER BY b.created_at LIMIT ${CATCH_UP_LIMIT}`,
-      [this.judgeIds(), wanted],
+    const ids = await new JudgementsRepository(this.dataSource.manager).underJudged(
+      this.judgeIds(),
+      wanted,
+      CATCH_UP_LIMIT,
     );
-    for (const row of rows) this.enqueue(row.id);
-    if (rows.length) this.logger.info({ battles: rows.length }, 'judging battles left unjudged');
+    for (const id of ids) this.enqueue(id);
+    if (ids.length) this.logger.info({ battles: ids.length }, 'judging battles left unjudged');
   }
 
   private pump(): void {
@@ -138,14 +135,13 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async perform(task: Task): Promise<void> {
-    const repo = this.dataSource.getRepository(JudgementEntity);
     const where = { battleId: task.battleId, judge: task.judge.id, mode: task.mode, order: task.order };
     try {
       const loaded = await this.shared(task.battleId);
       if (!loaded || loaded.done.has(`${task.judge.id}|${task.mode}|${task.order}`)) return;
       const { battle } = loaded;
       const judge = this.judges.find((j) => j.spec.id === task.judge.id)!;
-      let row: Omit<JudgementEntity, 'id' | 'battle' | 'createdAt'>;
+      let row: NewJudgement;
       if (!judge.complete) {
         const started = performance.now();
         const j = judgeBattleByExecution(battle);
@@ -174,12 +170,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
           attempts: j.attempts,
         };
       }
-      await repo
-        .createQueryBuilder()
-        .insert()
-        .values({ id: randomUUID(), ...row })
-        .orIgnore()
-        .execute();
+      await new JudgementsRepository(this.dataSource.manager).insert(row);
       this.metrics.judgements.inc({ judge: task.judge.id, mode: task.mode, outcome: 'ok' });
     } catch (error) {
       const outcome = error instanceof JudgeOutputError ? 'unparseable' : 'failed';
@@ -205,14 +196,9 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   private read(battleId: string): Promise<Material | undefined> {
     return Promise.all([
-      this.load(battleId),
-      this.dataSource.query<{ judge: string; mode: string; judge_order: string }[]>(
-        'SELECT judge, mode, judge_order FROM judgements WHERE battle_id = $1',
-        [battleId],
-      ),
-    ]).then(([battle, rows]) =>
-      battle ? { battle, done: new Set(rows.map((r) => `${r.judge}|${r.mode}|${r.judge_order}`)) } : undefined,
-    );
+      judgingMaterial(this.dataSource.manager, battleId),
+      new JudgementsRepository(this.dataSource.manager).doneFor(battleId),
+    ]).then(([battle, done]) => (battle ? { battle, done } : undefined));
   }
 
   /** A task of this battle has finished: the material goes once none is left. */
@@ -228,46 +214,6 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
       const entry = this.materials.get(task.battleId);
       if (entry && !entry.promise) entry.promise = this.read(task.battleId).catch(() => undefined);
     }
-  }
-
-  /** What the judge sees: every user turn, both last answers, both sides' runs of the answer's own code. */
-  private async load(battleId: string): Promise<BattleForJudging | undefined> {
-    const turns = await this.dataSource.query<{ turn: number; prompt: string }[]>(
-      'SELECT turn, prompt FROM turns WHERE battle_id = $1 ORDER BY turn',
-      [battleId],
-    );
-    if (turns.length === 0) return undefined;
-    const last = turns[turns.length - 1]!.turn;
-    const answers = await this.dataSource.query<{ side: 'a' | 'b'; text: string }[]>(
-      'SELECT side, text FROM side_messages WHERE battle_id = $1 AND turn = $2',
-      [battleId, last],
-    );
-    const runs = await this.dataSource.query<
-      { side: 'a' | 'b'; status: RunStatus; stdout: string; stderr: string; exit_code: number | null }[]
-    >(
-      `SELECT DISTINCT ON (side) side, status, stdout, stderr, exit_code FROM executions
-        WHERE battle_id = $1 AND turn = $2 AND origin = 'answer' AND status IS NOT NULL
-        ORDER BY side, created_at`,
-      [battleId, last],
-    );
-    const run = (side: 'a' | 'b'): BattleForJudging['executions']['a'] => {
-      const r = runs.find((x) => x.side === side);
-      return r ? { status: r.status, stdout: r.stdout, stderr: r.stderr, exitCode: r.exit_code } : undefined;
-    };
-    const executions: BattleForJudging['executions'] = {};
-    const a = run('a');
-    const b = run('b');
-    if (a) executions.a = a;
-    if (b) executions.b = b;
-    return {
-      id: battleId,
-      instruction: turns.map((t) => t.prompt).join('\n\n'),
-      answers: {
-        a: answers.find((x) => x.side === 'a')?.text ?? '',
-        b: answers.find((x) => x.side === 'b')?.text ?? '',
-      },
-      executions,
-    };
   }
 
   async onApplicationShutdown(): Promise<void> {
