@@ -209,7 +209,9 @@ describe('two arena processes behind Redis', () => {
       .emitWithAck('battle:vote', { battleId, winner: 'model_b' });
     if (!vote.ok) throw new Error(vote.error.message);
     expect(vote.models.a.id).not.toBe(vote.models.b.id);
-    await watcherOnOne.waitFor(() => watcherOnOne.battle?.status === 'revealed', 'the reveal');
+    // battle:status and battle:revealed are two frames: wait for the one that names the models.
+    await watcherOnOne.waitFor(() => watcherOnOne.battle?.models !== undefined, 'the reveal');
+    expect(watcherOnOne.battle?.status).toBe('revealed');
     expect(watcherOnOne.battle?.models).toEqual(vote.models);
 
     // Process one, which holds the battle in memory, follows: its snapshot and its live list say revealed.

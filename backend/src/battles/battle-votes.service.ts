@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ArenaError, type ModelRef, type Winner } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { DomainEvents } from '../events/domain-events.js';
+import { createLogger } from '../logging/logger.js';
 import { ModelsService } from '../models/models.service.js';
 import { BattleRegistry } from './battle-registry.js';
 import { BattleRevealService } from './battle-reveal.service.js';
@@ -11,6 +12,8 @@ import { VotesRepository } from './votes.repository.js';
 /** `battle:vote`: the creator's vote on a standalone battle, committed before it is acknowledged, then the reveal. */
 @Injectable()
 export class BattleVotesService {
+  private readonly logger = createLogger(BattleVotesService.name);
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(BattleRegistry) private readonly registry: BattleRegistry,
@@ -45,9 +48,9 @@ export class BattleVotesService {
     if (live) live.voteInFlight = true;
     let revealed: boolean;
     try {
+      // Only while the row says it is open: that also covers a vote racing the runner's write of `voting`.
       revealed = await this.dataSource.transaction(async (tx) => {
-        // In memory the battle is open; its row may lag a moment behind. From the row alone, only while open.
-        if (!(await new BattlesRepository(tx).reveal(battleId, winner, !live))) return false;
+        if (!(await new BattlesRepository(tx).reveal(battleId, winner))) return false;
         await new VotesRepository(tx).insert([{ battleId, voterId, winner }]);
         return true;
       });
@@ -55,9 +58,15 @@ export class BattleVotesService {
       if (live) live.voteInFlight = false;
       throw error;
     }
-    if (!revealed) throw new ArenaError('already_voted', 'you have already voted on this battle');
+    if (!revealed) {
+      if (live) live.voteInFlight = false;
+      const now = await new BattlesRepository(this.dataSource.manager).statusOf(battleId);
+      if (now === 'revealed') throw new ArenaError('already_voted', 'you have already voted on this battle');
+      throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
+    }
     const models = live?.models ?? (await this.modelsOf(battle!.modelAId, battle!.modelBId));
     await this.events.emit('vote.committed', { battleId, winner, sessionId: null });
+    this.logger.info({ battleId, winner }, 'vote recorded');
     await this.reveal.announce({ battleId, models, winner, sessionId: null });
     return { models };
   }

@@ -117,13 +117,13 @@ export class BattlesRepository {
   }
 
   /**
-   * Reveal a battle: its status, winner and time. With `onlyIfVoting`, only while it is still open for its
-   * vote; returns whether this call revealed it (false: someone else did, or it was not open).
+   * Reveal a battle still open for its vote: its status, winner and time (the database's). Returns whether
+   * this call revealed it (false: it was revealed already, or is not open yet, or failed).
    */
-  async reveal(id: string, winner: Winner | null, onlyIfVoting: boolean): Promise<boolean> {
+  async reveal(id: string, winner: Winner | null): Promise<boolean> {
     const result = await this.manager
       .getRepository(BattleEntity)
-      .update(onlyIfVoting ? { id, status: 'voting' } : { id }, { status: 'revealed', winner, revealedAt: new Date() });
+      .update({ id, status: 'voting' }, { status: 'revealed', winner, revealedAt: () => 'now()' });
     return (result.affected ?? 0) > 0;
   }
 
@@ -133,15 +133,15 @@ export class BattlesRepository {
   }
 
   /**
-   * A session's battle, locked for the rest of the caller's transaction: `share` lets votes proceed
-   * together and keeps the host's close (`update`) waiting until they commit, so a close's tally holds
-   * every vote acknowledged before it.
+   * A session's battle, locked `FOR UPDATE` for the rest of the caller's transaction (the host's close): it
+   * waits for the votes that hold the row `FOR SHARE` (see `VotesRepository.insert`) and later votes wait
+   * for it, so the close's tally holds every vote acknowledged before it.
    */
-  lockInSession(id: string, sessionId: string, mode: 'share' | 'update'): Promise<BattleEntity | null> {
+  lockInSession(id: string, sessionId: string): Promise<BattleEntity | null> {
     return this.manager
       .getRepository(BattleEntity)
       .createQueryBuilder('b')
-      .setLock(mode === 'share' ? 'pessimistic_read' : 'pessimistic_write')
+      .setLock('pessimistic_write')
       .where('b.id = :id AND b.session_id = :sessionId', { id, sessionId })
       .getOne();
   }

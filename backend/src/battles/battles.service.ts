@@ -37,6 +37,7 @@ export class BattlesService implements OnModuleInit {
         this.emitter.toBattle(battleId, 'battle:presence', { battleId, spectators: counts[counts.length - 1]! }),
       clock,
     );
+    registry.onEvict((id) => this.presence.forget(id));
   }
 
   onModuleInit(): void {

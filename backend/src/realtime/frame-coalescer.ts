@@ -67,6 +67,8 @@ export class FrameCoalescer<T> {
  */
 export class CoalescerMap<K, T> {
   private readonly coalescers = new Map<K, FrameCoalescer<T>>();
+  /** Coalescers with a quiet-check pending. */
+  private readonly checks = new WeakSet<FrameCoalescer<T>>();
   /** Sends still under way (a send may read the database before it emits). */
   private readonly sending = new Set<Promise<void>>();
 
@@ -112,11 +114,33 @@ export class CoalescerMap<K, T> {
     while (this.sending.size) await Promise.allSettled([...this.sending]);
   }
 
+  /** Forget `key` without sending what is held (its subject is gone). */
+  forget(key: K): void {
+    this.coalescers.delete(key);
+  }
+
+  /**
+   * Check, two intervals after its last frame, whether the key's coalescer has gone quiet, and drop it if so;
+   * otherwise check again when it could be. One check pending per coalescer.
+   */
   private dropWhenIdle(key: K, coalescer: FrameCoalescer<T>): void {
-    const timer = this.clock.setTimeout(() => {
-      const quiet = this.clock.now() - coalescer.lastSentAt >= 2 * this.intervalMs;
-      if (this.coalescers.get(key) === coalescer && coalescer.idle && quiet) this.coalescers.delete(key);
-    }, 2 * this.intervalMs);
-    (timer as { unref?: () => void } | undefined)?.unref?.();
+    if (this.checks.has(coalescer)) return;
+    this.checks.add(coalescer);
+    const check = (delay: number): void => {
+      const timer = this.clock.setTimeout(() => {
+        if (this.coalescers.get(key) !== coalescer) {
+          this.checks.delete(coalescer);
+          return;
+        }
+        // Timers may fire a little before the clock says they are due: wait for the rest, then look again.
+        const rest = coalescer.lastSentAt + 2 * this.intervalMs - this.clock.now();
+        if (coalescer.idle && rest <= 0) {
+          this.coalescers.delete(key);
+          this.checks.delete(coalescer);
+        } else check(coalescer.idle ? Math.max(rest, 1) : this.intervalMs);
+      }, delay);
+      (timer as { unref?: () => void } | undefined)?.unref?.();
+    };
+    check(2 * this.intervalMs);
   }
 }

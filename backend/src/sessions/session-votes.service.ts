@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ArenaError, type BattleStatus, type ModelRef, type Tally, type Winner } from '@arena/contracts';
+import { ArenaError, type ModelRef, type Tally, type Winner } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { BattleRevealService } from '../battles/battle-reveal.service.js';
 import { BattlesRepository } from '../battles/battles.repository.js';
@@ -50,26 +50,26 @@ export class SessionVotesService {
 
   /**
    * One vote per participant and battle, committed before it is acknowledged, and only while the battle is
-   * open for votes: the vote holds a share lock on the battle's row until it commits, so a vote and the
-   * host's close are ordered, and the close's final tally holds every vote acknowledged before it.
+   * open for votes (`VotesRepository.insert` tests and locks the battle in the insert itself, so a vote and
+   * the host's close are ordered, and the close's final tally holds every vote acknowledged before it).
    */
   async vote(voterId: string, sessionId: string, battleId: string, winner: Winner): Promise<void> {
     const participant = await new SessionsRepository(this.dataSource.manager).participant(sessionId, voterId);
     if (!participant) throw new ArenaError('not_allowed', 'join the session before voting');
     if (participant.removedAt) throw new ArenaError('not_allowed', 'the host removed you from this session');
-    const status = await this.dataSource.transaction(async (tx): Promise<BattleStatus | 'counted'> => {
-      const battle = await new BattlesRepository(tx).lockInSession(battleId, sessionId, 'share');
-      if (!battle) throw new ArenaError('not_found', `no battle ${battleId} in this session`);
-      if (battle.status !== 'voting') return battle.status;
-      await new VotesRepository(tx).insert([{ battleId, voterId, winner, sessionId }]);
-      return 'counted';
-    });
-    if (status !== 'counted') {
+    const votes = new VotesRepository(this.dataSource.manager);
+    const counted = await votes.insert([{ battleId, voterId, winner, sessionId }], sessionId);
+    if (counted.length === 0) {
+      const battle = await new BattlesRepository(this.dataSource.manager).findById(battleId);
+      if (!battle || battle.sessionId !== sessionId)
+        throw new ArenaError('not_found', `no battle ${battleId} in this session`);
       // A retry of a vote that was counted (its acknowledgement lost with a connection) hears so, open or closed.
-      if (await new VotesRepository(this.dataSource.manager).hasVoted(battleId, voterId))
+      if (await votes.hasVoted(battleId, voterId))
         throw new ArenaError('already_voted', 'you have already voted on this battle');
-      if (status === 'revealed') throw new ArenaError('not_allowed', 'the host has closed the vote on this battle');
-      if (status === 'failed') throw new ArenaError('not_allowed', 'this battle failed; there is nothing to vote on');
+      if (battle.status === 'revealed')
+        throw new ArenaError('not_allowed', 'the host has closed the vote on this battle');
+      if (battle.status === 'failed')
+        throw new ArenaError('not_allowed', 'this battle failed; there is nothing to vote on');
       throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
     }
     await this.events.emit('vote.committed', { battleId, winner, sessionId });
@@ -101,7 +101,7 @@ export class SessionVotesService {
   ): Promise<{ tally: Tally; models: { a: ModelRef; b: ModelRef }; winner: Winner | null }> {
     const outcome = await this.dataSource.transaction(async (tx) => {
       const battles = new BattlesRepository(tx);
-      const battle = await battles.lockInSession(battleId, session.id, 'update');
+      const battle = await battles.lockInSession(battleId, session.id);
       if (!battle) throw new ArenaError('not_found', `no battle ${battleId} in this session`);
       if (battle.status === 'failed')
         throw new ArenaError('not_allowed', 'this battle failed; there is no vote to close');
@@ -111,7 +111,7 @@ export class SessionVotesService {
       const tally = (await new VotesRepository(tx).tallies([battleId])).get(battleId)!;
       if (battle.status === 'revealed') return { battle, tally, winner: battle.winner, fresh: false };
       const winner = pluralityWinner(tally);
-      await battles.reveal(battleId, winner, false);
+      await battles.reveal(battleId, winner);
       return { battle, tally, winner, fresh: true };
     });
     const { battle, tally, winner } = outcome;
