@@ -19,7 +19,7 @@ import { CLOCK, systemClock, type Clock } from './realtime/frame-coalescer.js';
 import { SocketEmitter } from './realtime/socket-emitter.js';
 import { ArenaErrorFilter } from './common/arena-error.filter.js';
 import { ARENA_CONFIG, type ArenaConfig } from './config/config.js';
-import { DatabaseModule } from './database/database.module.js';
+import { DatabaseModule, EMBEDDED_TEMPLATE } from './database/database.module.js';
 import { createLogger } from './logging/logger.js';
 import { DatasetsController } from './datasets/datasets.controller.js';
 import { DatasetsService } from './datasets/datasets.service.js';
@@ -66,17 +66,21 @@ class SandboxLifecycle implements OnApplicationShutdown {
 export class AppModule {
   /**
    * `random`, `emitter` and `clock` replace the real ones in tests: a seeded draw of models, an in-memory
-   * emitter instead of socket.io, a manual clock for coalesced frames.
+   * emitter instead of socket.io, a manual clock for coalesced frames; `embeddedTemplate` starts the
+   * embedded database from a dump.
    */
   static forRoot(
     config: ArenaConfig,
-    options: { random?: () => number; emitter?: ArenaEmitter; clock?: Clock } = {},
+    options: { random?: () => number; emitter?: ArenaEmitter; clock?: Clock; embeddedTemplate?: Blob } = {},
   ): DynamicModule {
     const configModule: DynamicModule = {
       module: class ConfigModule {},
       global: true,
-      providers: [{ provide: ARENA_CONFIG, useValue: config }],
-      exports: [ARENA_CONFIG],
+      providers: [
+        { provide: ARENA_CONFIG, useValue: config },
+        { provide: EMBEDDED_TEMPLATE, useValue: options.embeddedTemplate ?? null },
+      ],
+      exports: [ARENA_CONFIG, EMBEDDED_TEMPLATE],
     };
     return {
       module: AppModule,

@@ -6,6 +6,8 @@ import { createDataSource } from './data-source.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 
 export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
+/** A dump an embedded database starts from (tests start many); null: a fresh one. */
+export const EMBEDDED_TEMPLATE = Symbol('EMBEDDED_TEMPLATE');
 export const DATABASE_KIND = Symbol('DATABASE_KIND');
 
 @Global()
@@ -13,9 +15,9 @@ export const DATABASE_KIND = Symbol('DATABASE_KIND');
   providers: [
     {
       provide: EMBEDDED_POSTGRES,
-      inject: [ARENA_CONFIG],
-      useFactory: async (config: ArenaConfig): Promise<EmbeddedPostgres | null> =>
-        config.databaseUrl ? null : EmbeddedPostgres.start(config.dataDir),
+      inject: [ARENA_CONFIG, { token: EMBEDDED_TEMPLATE, optional: true }],
+      useFactory: async (config: ArenaConfig, template: Blob | null | undefined): Promise<EmbeddedPostgres | null> =>
+        config.databaseUrl ? null : EmbeddedPostgres.start(config.dataDir, template ?? undefined),
     },
     {
       provide: DATABASE_KIND,

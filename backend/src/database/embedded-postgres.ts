@@ -18,10 +18,14 @@ export class EmbeddedPostgres {
     readonly url: string,
   ) {}
 
-  static async start(dataDir: string): Promise<EmbeddedPostgres> {
+  /**
+   * Start on `dataDir`; a `template` (a `dump()` of another embedded database) fills a new one at once,
+   * instead of PGlite's initdb (about 3 s here against 0.4 s).
+   */
+  static async start(dataDir: string, template?: Blob): Promise<EmbeddedPostgres> {
     const dir = path.join(dataDir, 'pglite');
     await mkdir(dir, { recursive: true });
-    const db = await PGlite.create(dir);
+    const db = await PGlite.create({ dataDir: dir, ...(template ? { loadDataDir: template } : {}) });
     const port = await freePort();
     const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
     await server.start();
@@ -30,6 +34,11 @@ export class EmbeddedPostgres {
     const embedded = new EmbeddedPostgres(db, server, url);
     embedded.logger.info({ dir, address }, 'embedded database started');
     return embedded;
+  }
+
+  /** The whole database as a tarball, to start another one from (`start`'s template). */
+  dump(): Promise<Blob> {
+    return this.db.dumpDataDir('none');
   }
 
   async stop(): Promise<void> {
