@@ -77,18 +77,25 @@ export type BattleSnapshot = z.infer<typeof BattleSnapshot>;
 
 // ---- client → server payloads ----
 
+/** A user turn's text: the first prompt or a follow-up. */
+export const PromptText = z
+  .string()
+  .trim()
+  .min(1, 'prompt must not be empty')
+  .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`);
+
 export const BattleCreateInput = z.strictObject({
-  prompt: z
-    .string()
-    .trim()
-    .min(1, 'prompt must not be empty')
-    .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`),
+  prompt: PromptText,
   category: z.string().trim().min(1).max(MAX_CATEGORY_CHARS).optional(),
 });
 export type BattleCreateInput = z.infer<typeof BattleCreateInput>;
 
 export const BattleRefInput = z.strictObject({ battleId: BattleId });
 export type BattleRefInput = z.infer<typeof BattleRefInput>;
+
+/** A follow-up turn: both sides continue their own conversation with this prompt. */
+export const BattleFollowupInput = z.strictObject({ battleId: BattleId, prompt: PromptText });
+export type BattleFollowupInput = z.infer<typeof BattleFollowupInput>;
 
 export const BattleVoteInput = z.strictObject({ battleId: BattleId, winner: Winner });
 export type BattleVoteInput = z.infer<typeof BattleVoteInput>;

@@ -1,5 +1,6 @@
 import type {
   BattleCreateInput,
+  BattleFollowupInput,
   BattlePresence,
   BattleRefInput,
   BattleRevealed,
@@ -21,6 +22,7 @@ import type {
   SessionBattleInput,
   SessionCloseInput,
   SessionCreateInput,
+  SessionFollowupInput,
   SessionHostInput,
   SessionHostView,
   SessionJoinInput,
@@ -49,6 +51,8 @@ export interface ClientToServerEvents {
   'battle:create': (payload: BattleCreateInput, ack: AckCallback<{ battleId: string }>) => void;
   'battle:watch': (payload: BattleRefInput, ack: AckCallback<{ snapshot: BattleSnapshot }>) => void;
   'battle:unwatch': (payload: BattleRefInput, ack: AckCallback<object>) => void;
+  /** A follow-up turn (the creator, once the current turn has finished, before the vote). */
+  'battle:followup': (payload: BattleFollowupInput, ack: AckCallback<{ turn: number }>) => void;
   'battle:vote': (payload: BattleVoteInput, ack: AckCallback<{ models: { a: ModelRef; b: ModelRef } }>) => void;
   'run:request': (payload: RunRequestInput, ack: AckCallback<{ runId: string }>) => void;
   'preview:log': (payload: PreviewLogInput, ack: AckCallback<{ accepted: boolean }>) => void;
@@ -60,6 +64,7 @@ export interface ClientToServerEvents {
   /** The host (re)attaches with its key: from another device, after a reload or a reconnect. */
   'session:host': (payload: SessionHostInput, ack: AckCallback<{ snapshot: SessionHostView }>) => void;
   'session:battle': (payload: SessionBattleInput, ack: AckCallback<{ battleId: string }>) => void;
+  'session:followup': (payload: SessionFollowupInput, ack: AckCallback<{ turn: number }>) => void;
   'session:vote': (payload: SessionVoteInput, ack: AckCallback<object>) => void;
   'session:close': (
     payload: SessionCloseInput,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BattleId, BattleStatus, MAX_PROMPT_CHARS, ModelRef, Winner } from './battle.js';
+import { BattleId, BattleStatus, MAX_PROMPT_CHARS, ModelRef, PromptText, Winner } from './battle.js';
 
 /** Join codes: six characters from an alphabet without look-alikes (no 0/O, 1/I/L). */
 export const JOIN_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -49,6 +49,15 @@ export type SessionBattleInput = z.infer<typeof SessionBattleInput>;
 
 export const SessionVoteInput = z.strictObject({ sessionId: SessionId, battleId: BattleId, winner: Winner });
 export type SessionVoteInput = z.infer<typeof SessionVoteInput>;
+
+/** The host's follow-up turn on the session's current battle. */
+export const SessionFollowupInput = z.strictObject({
+  sessionId: SessionId,
+  hostKey: HostKey,
+  battleId: BattleId,
+  prompt: PromptText,
+});
+export type SessionFollowupInput = z.infer<typeof SessionFollowupInput>;
 
 export const SessionCloseInput = z.strictObject({ sessionId: SessionId, hostKey: HostKey, battleId: BattleId });
 export type SessionCloseInput = z.infer<typeof SessionCloseInput>;

@@ -87,7 +87,7 @@ export class AnswerGeneration {
     let failure: { finishReason: 'error' | 'cancelled'; error?: string; detail?: string } | undefined;
     try {
       result = await model.provider.generate({
-        messages: [{ role: 'user', content: live.turns[turn]!.prompt }],
+        messages: live.conversation(turn, side),
         signal,
         onText: (text) => {
           if (signal.aborted || !text) return;

@@ -30,6 +30,12 @@ export class BattleRegistry implements OnModuleDestroy {
     this.evictListeners.push(listener);
   }
 
+  /** Keep a battle in memory until it is retired again (a follow-up made it live again). */
+  keep(id: string): void {
+    clearTimeout(this.evictions.get(id));
+    this.evictions.delete(id);
+  }
+
   /** Forget a battle after `graceMs`; a later call replaces the earlier schedule. */
   retire(id: string, graceMs: number): void {
     clearTimeout(this.evictions.get(id));

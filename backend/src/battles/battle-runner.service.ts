@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ArenaError, SIDES, type BattleCreateInput, type RunRequestInput, type Side } from '@arena/contracts';
 import { extractCode } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ModelsService, type ArenaModel } from '../models/models.service.js';
@@ -24,6 +25,7 @@ export class BattleRunnerService implements OnApplicationShutdown {
   private readonly running = new Set<Promise<void>>();
 
   constructor(
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
@@ -73,7 +75,57 @@ export class BattleRunnerService implements OnApplicationShutdown {
    * returned promise settles when the turn has finished (tests wait on it instead of sleeping).
    */
   start(live: LiveBattle): Promise<void> {
-    return this.track(this.play(live, { a: this.models.get(live.models.a.id), b: this.models.get(live.models.b.id) }));
+    return this.track(this.play(live, live.turn));
+  }
+
+  /**
+   * `battle:followup` / `session:followup`: a new user turn, once the current one has finished generating and
+   * running and before the vote, up to the turn limit. Both sides continue their own conversation. The turn
+   * is durable before it is announced; of a follow-up and a vote racing, the database lets exactly one win.
+   * Returns the new turn and the promise of its play (settled when it has finished).
+   */
+  async followup(
+    battleId: string,
+    prompt: string,
+    by: { voterId: string } | { sessionId: string },
+  ): Promise<{ turn: number; played: Promise<void> }> {
+    const live = this.registry.get(battleId);
+    if (!live) throw new ArenaError('not_found', 'that battle is not live any more; it cannot go on');
+    if ('voterId' in by) {
+      if (live.sessionId)
+        throw new ArenaError('not_allowed', 'this battle belongs to a voting session: its host sends follow-ups');
+      if (live.creatorVoterId !== by.voterId)
+        throw new ArenaError('not_allowed', 'only the person who started this battle can continue it');
+    } else if (live.sessionId !== by.sessionId) {
+      throw new ArenaError('not_found', `no battle ${battleId} in this session`);
+    }
+    if (live.status === 'revealed' || live.voteInFlight)
+      throw new ArenaError('not_allowed', 'the vote is in: the conversation is over');
+    if (live.status === 'failed') throw new ArenaError('not_allowed', 'this battle failed; it cannot go on');
+    if (live.status !== 'voting' || live.followupInFlight)
+      throw new ArenaError('not_allowed', 'wait until both answers have finished generating and running');
+    if (live.turns.length >= this.config.maxTurns)
+      throw new ArenaError('not_allowed', `a battle has at most ${this.config.maxTurns} turns; vote on this one`);
+    live.followupInFlight = true;
+    try {
+      const turn = live.turns.length;
+      const opened = await this.repository.addTurn({
+        id: live.id,
+        turn,
+        prompt,
+        models: live.models,
+        turnId: randomUUID(),
+        messageIds: { a: randomUUID(), b: randomUUID() },
+      });
+      if (!opened) throw new ArenaError('not_allowed', 'the vote is in: the conversation is over');
+      this.registry.keep(live.id);
+      live.addTurn(prompt);
+      live.status = 'generating';
+      this.logger.info({ battleId: live.id, turn }, 'follow-up turn');
+      return { turn, played: this.track(this.play(live, turn)) };
+    } finally {
+      live.followupInFlight = false;
+    }
   }
 
   private track(task: Promise<void>): Promise<void> {
@@ -82,16 +134,20 @@ export class BattleRunnerService implements OnApplicationShutdown {
     return tracked;
   }
 
-  private async play(live: LiveBattle, models: Record<Side, ArenaModel>): Promise<void> {
+  private async play(live: LiveBattle, turn: number): Promise<void> {
+    const models: Record<Side, ArenaModel> = {
+      a: this.models.get(live.models.a.id),
+      b: this.models.get(live.models.b.id),
+    };
     this.emitter.toBattle(live.id, 'battle:status', { battleId: live.id, status: live.status });
     try {
-      await Promise.all(SIDES.map((side) => this.playSide(live, 0, side, models[side])));
+      await Promise.all(SIDES.map((side) => this.playSide(live, turn, side, models[side])));
       // Cancelled (the server is stopping) or nothing produced on either side: no fair comparison to vote on.
       const failed =
         live.abort.signal.aborted ||
-        SIDES.every((side) => live.side(0, side).finishReason === 'error' && !live.side(0, side).text);
+        SIDES.every((side) => live.side(turn, side).finishReason === 'error' && !live.side(turn, side).text);
       await this.setStatus(live, failed ? 'failed' : live.derivedStatus());
-      await this.events.emit('turn.finished', { battleId: live.id, turn: 0, status: live.status });
+      await this.events.emit('turn.finished', { battleId: live.id, turn, status: live.status });
     } catch (error) {
       this.logger.error({ battleId: live.id, err: error }, 'battle failed');
       await this.setStatus(live, 'failed').catch(() => undefined);

@@ -41,7 +41,7 @@ export class BattleVotesService {
     }
     if (status === 'revealed' || live?.voteInFlight)
       throw new ArenaError('already_voted', 'you have already voted on this battle');
-    if (status !== 'voting') {
+    if (status !== 'voting' || live?.followupInFlight) {
       throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
     }
     // Until the reveal below, a second vote from another socket of the same voter is already_voted at once.

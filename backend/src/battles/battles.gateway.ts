@@ -12,6 +12,7 @@ import {
 import {
   ARENA_NAMESPACE,
   BattleCreateInput,
+  BattleFollowupInput,
   BattleRefInput,
   BattleVoteInput,
   PreviewLogInput,
@@ -180,6 +181,19 @@ export class BattlesGateway
       socket.data.watching = socket.data.watching.filter((id) => id !== battleId);
       this.battles.unwatch(battleId, socket.id);
       return {};
+    });
+  }
+
+  @SubscribeMessage('battle:followup')
+  followup(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<AckBody<'battle:followup'>>> {
+    return acknowledge(this.logger, 'battle:followup', async () => {
+      const { battleId, prompt } = parseInput(BattleFollowupInput, body);
+      await this.limits.takeFor('create', socket.data);
+      const { turn } = await this.runner.followup(battleId, prompt, { voterId: socket.data.voterId });
+      return { turn };
     });
   }
 

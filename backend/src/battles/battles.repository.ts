@@ -62,6 +62,47 @@ export class BattlesRepository {
     });
   }
 
+  /**
+   * Open a follow-up turn: the battle goes back to `generating` only while it is open for its vote (so of a
+   * follow-up and a vote racing, exactly one wins), and the turn and both (empty) answers are stored, in one
+   * transaction. Returns whether the turn was opened.
+   */
+  async addTurn(battle: {
+    id: string;
+    turn: number;
+    prompt: string;
+    models: { a: ModelRef; b: ModelRef };
+    turnId: string;
+    messageIds: Record<Side, string>;
+  }): Promise<boolean> {
+    return this.manager.transaction(async (tx) => {
+      const reopened = await tx
+        .getRepository(BattleEntity)
+        .update({ id: battle.id, status: 'voting' }, { status: 'generating' });
+      if (!reopened.affected) return false;
+      await tx.insert(TurnEntity, { id: battle.turnId, battleId: battle.id, turn: battle.turn, prompt: battle.prompt });
+      await tx.insert(SideMessageEntity, [
+        {
+          id: battle.messageIds.a,
+          battleId: battle.id,
+          turn: battle.turn,
+          side: 'a',
+          modelId: battle.models.a.id,
+          text: '',
+        },
+        {
+          id: battle.messageIds.b,
+          battleId: battle.id,
+          turn: battle.turn,
+          side: 'b',
+          modelId: battle.models.b.id,
+          text: '',
+        },
+      ]);
+      return true;
+    });
+  }
+
   /** Battles imported whole (already revealed), with their first turns. */
   async importRevealed(
     battles: (Pick<BattleEntity, 'id' | 'category' | 'modelAId' | 'modelBId' | 'creatorVoterId' | 'anony'> & {

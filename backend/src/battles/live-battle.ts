@@ -17,6 +17,8 @@ export class LiveBattle {
   };
   winner: Winner | undefined;
   voteInFlight = false;
+  /** A follow-up is being opened (between its checks and its turn's start). */
+  followupInFlight = false;
 
   constructor(
     readonly id: string,
@@ -30,6 +32,30 @@ export class LiveBattle {
     readonly sessionId: string | null = null,
   ) {
     this.turns.push({ turn: 0, prompt, sides: { a: emptySide(), b: emptySide() } });
+  }
+
+  /** The turn being played or last played. */
+  get turn(): number {
+    return this.turns.length - 1;
+  }
+
+  /** A follow-up turn: both sides generate again. */
+  addTurn(prompt: string): number {
+    const turn = this.turns.length;
+    this.turns.push({ turn, prompt, sides: { a: emptySide(), b: emptySide() } });
+    this.phases.a = { generating: true, running: false };
+    this.phases.b = { generating: true, running: false };
+    return turn;
+  }
+
+  /** What one side has said so far, as a chat: every user turn up to `turn` and its own earlier answers. */
+  conversation(turn: number, side: Side): { role: 'user' | 'assistant'; content: string }[] {
+    return this.turns
+      .slice(0, turn + 1)
+      .flatMap((t) => [
+        { role: 'user' as const, content: t.prompt },
+        ...(t.turn < turn ? [{ role: 'assistant' as const, content: t.sides[side].text }] : []),
+      ]);
   }
 
   side(turn: number, side: Side): SideState {

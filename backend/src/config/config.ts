@@ -46,6 +46,7 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'REDIS_PREFIX is letters, digits, ":", "_" or "-"')
     .default('arena'),
   ARENA_SESSION_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(100_000).default(500),
+  ARENA_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(6),
   ARENA_TRUST_PROXY: z.enum(['on', 'off']).default('off'),
   ARENA_RATE_LIMITS: z
     .string()
@@ -92,6 +93,8 @@ export interface ArenaConfig {
   /** Prefix of every Redis key and stream, so several arenas can share one Redis. */
   redisPrefix: string;
   sessions: { maxParticipants: number };
+  /** User turns a battle may have (the first prompt and its follow-ups). */
+  maxTurns: number;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
   trustProxy: boolean;
   /** Per minute, per voter and per client address. */
@@ -185,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS },
+    maxTurns: e.ARENA_MAX_TURNS,
     trustProxy: e.ARENA_TRUST_PROXY === 'on',
     rateLimits: parseRateLimits(e.ARENA_RATE_LIMITS),
     logLevel: e.LOG_LEVEL,

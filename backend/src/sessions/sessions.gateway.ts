@@ -5,6 +5,7 @@ import {
   SessionBattleInput,
   SessionCloseInput,
   SessionCreateInput,
+  SessionFollowupInput,
   SessionHostInput,
   SessionJoinInput,
   SessionRefInput,
@@ -82,6 +83,19 @@ export class SessionsGateway {
       const session = await this.sessions.asHost(input.sessionId, input.hostKey);
       await socket.join(sessionRoom(session.id));
       return this.sessions.startBattle(session, input);
+    });
+  }
+
+  @SubscribeMessage('session:followup')
+  followup(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<AckBody<'session:followup'>>> {
+    return acknowledge(this.logger, 'session:followup', async () => {
+      const { sessionId, hostKey, battleId, prompt } = parseInput(SessionFollowupInput, body);
+      await this.limits.takeFor('create', socket.data);
+      const session = await this.sessions.asHost(sessionId, hostKey);
+      return this.sessions.followup(session, battleId, prompt);
     });
   }
 

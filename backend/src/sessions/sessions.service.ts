@@ -65,6 +65,18 @@ export class SessionsService {
     return session;
   }
 
+  /**
+   * The host continues the session's current battle with a follow-up turn (everyone's vote stays one vote on
+   * the whole conversation); the session hears its new state.
+   */
+  async followup(session: SessionEntity, battleId: string, prompt: string): Promise<{ turn: number }> {
+    if (session.currentBattleId !== battleId)
+      throw new ArenaError('not_allowed', "only the session's current battle can be continued");
+    const { turn } = await this.runner.followup(battleId, prompt, { sessionId: session.id });
+    await this.views.broadcast(session.id);
+    return { turn };
+  }
+
   /** Start a battle for the whole session; the previous one must have been closed (or have failed). */
   async startBattle(session: SessionEntity, input: SessionBattleInput): Promise<{ battleId: string }> {
     if (session.currentBattleId) {

@@ -309,3 +309,34 @@ ${broken.code}
     }
   }
 }
+
+/**
+ * A demo model's answer to a follow-up, in character: the sloppy one fixes what it broke; the others revise
+ * the program they wrote for the first prompt so that it acknowledges what was asked (and prints it).
+ */
+export function demoFollowup(style: DemoStyle, firstPrompt: string, followup: string, turn: number): string {
+  const asked = JSON.stringify(followup.slice(0, 200));
+  if (style === 'sloppy') {
+    const topic = TOPICS.find((t) => t.keywords.test(firstPrompt));
+    const fixed = (topic ?? GENERIC).javascript.replaceAll('REQUEST', JSON.stringify(firstPrompt.slice(0, 300)));
+    return `You're right, sorry — here is the fixed version:
+
+\`\`\`js
+${fixed}
+console.log('revision ${turn}:', ${asked});
+\`\`\``;
+  }
+  const answer = demoAnswer(style, firstPrompt);
+  const revised = answer.replace(/```(typescript|javascript|python|jsx)\n/, (fence, lang: string) => {
+    switch (lang) {
+      case 'python':
+        return `${fence}print("revision ${turn}:", ${asked})\n`;
+      case 'jsx':
+        return `${fence}const REVISION = ${asked.replaceAll('`', "'")};\n`;
+      default:
+        return `${fence}console.log('revision ${turn}:', ${asked});\n`;
+    }
+  });
+  const shown = style === 'react' ? revised.replace('<h1 ', '<p>{REVISION}</p>\n      <h1 ') : revised;
+  return `Revised for your follow-up (${asked}):\n\n${shown}`;
+}

@@ -1,4 +1,4 @@
-import { demoAnswer, type DemoStyle } from './demo-answers.js';
+import { demoAnswer, demoFollowup, type DemoStyle } from './demo-answers.js';
 import { streamPaced } from './paced-stream.js';
 import type { GenerateRequest, GenerateResult, ModelProvider } from './provider.js';
 
@@ -10,13 +10,13 @@ export class DemoProvider implements ModelProvider {
   ) {}
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
-    const prompt = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const outputTokens = await streamPaced(
-      demoAnswer(this.style, prompt),
-      this.tokensPerSecond,
-      request.signal,
-      request.onText,
-    );
+    const asked = request.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    const first = asked[0] ?? '';
+    const text =
+      asked.length > 1
+        ? demoFollowup(this.style, first, asked[asked.length - 1]!, asked.length - 1)
+        : demoAnswer(this.style, first);
+    const outputTokens = await streamPaced(text, this.tokensPerSecond, request.signal, request.onText);
     return { finishReason: 'stop', outputTokens };
   }
 }

@@ -1,0 +1,204 @@
+import type { BattleSnapshot, GenDelta, ModelRef } from '@arena/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
+import {
+  connectClient,
+  DATABASES,
+  startTestArena,
+  statusIs,
+  waitForFrame,
+  type RecordedFrame,
+  type TestArena,
+} from './support/test-arena.js';
+
+/** Each side's answer names its own model and how many user turns it was sent, in a program it prints. */
+const answer =
+  (tag: string) =>
+  (messages: { role: string; content: string }[]): string => {
+    const users = messages.filter((m) => m.role === 'user').length;
+    return `Answer ${tag}${users}.\n\n\`\`\`js\nconsole.log(${JSON.stringify(`${tag}${users}`)});\n\`\`\`\n`;
+  };
+
+async function turnsVoting(client: { frames: RecordedFrame[] }, battleId: string, n: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (client.frames.filter(statusIs(battleId, 'voting')).length < n) {
+    if (Date.now() > deadline) throw new Error(`turn ${n} did not finish`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(DATABASES)('follow-up turns on %s', (database) => {
+  let fake: FakeLlm;
+  let arena: TestArena;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({
+      'remote-a': { kind: 'reply', reply: answer('A') },
+      'remote-b': { kind: 'reply', reply: answer('B') },
+    });
+    arena = await startTestArena({
+      database,
+      env: { ARENA_MAX_TURNS: '3' },
+      models: [
+        { id: 'acme-a', name: 'Acme A', provider: 'openai', model: 'remote-a', baseUrl: fake.openaiUrl },
+        { id: 'acme-b', name: 'Acme B', provider: 'openai', model: 'remote-b', baseUrl: fake.openaiUrl },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await arena?.stop();
+    await fake?.close();
+  });
+
+  it('plays three turns, each side with its own history, to the creator and a spectator who came in turn 2', async () => {
+    const creator = await connectClient(arena.url);
+    const created = await creator.socket.emitWithAck('battle:create', { prompt: 'Print a greeting' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    await turnsVoting(creator, battleId, 1);
+
+    const early = await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'Now in capitals' });
+    expect(early).toEqual({ ok: true, turn: 1 });
+    const busy = await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'And again' });
+    expect(busy).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+    const spectator = await connectClient(arena.url);
+    const watched = await spectator.socket.emitWithAck('battle:watch', { battleId });
+    if (!watched.ok) throw new Error(watched.error.message);
+    expect(watched.snapshot.turns.map((t) => t.prompt)).toEqual(['Print a greeting', 'Now in capitals']);
+    await turnsVoting(creator, battleId, 2);
+
+    const stranger = await connectClient(arena.url);
+    expect(await stranger.socket.emitWithAck('battle:followup', { battleId, prompt: 'Mine now' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_allowed' },
+    });
+    expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: '   ' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
+    expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'x'.repeat(16_001) })).toMatchObject(
+      { ok: false, error: { code: 'invalid_input' } },
+    );
+    expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'Add a date' })).toEqual({
+      ok: true,
+      turn: 2,
+    });
+    await turnsVoting(creator, battleId, 3);
+    // The turn limit (ARENA_MAX_TURNS=3) is reached.
+    expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'One more' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_allowed' },
+    });
+
+    // Turn 3's requests: each side got every user turn and its own earlier answers, nothing of the other side.
+    const third = fake.requests.filter((r) => Array.isArray(r.messages) && (r.messages as unknown[]).length === 5);
+    const sent = (model: string) => third.find((r) => r.model === model)?.messages;
+    expect(sent('remote-a')).toEqual([
+      { role: 'user', content: 'Print a greeting' },
+      { role: 'assistant', content: answer('A')([{ role: 'user', content: '' }]) },
+      { role: 'user', content: 'Now in capitals' },
+      {
+        role: 'assistant',
+        content: answer('A')([
+          { role: 'user', content: '' },
+          { role: 'user', content: '' },
+        ]),
+      },
+      { role: 'user', content: 'Add a date' },
+    ]);
+    expect(JSON.stringify(sent('remote-b'))).not.toContain('A1');
+
+    for (const client of [creator, spectator]) {
+      // Every frame of every turn in order per side: sequence numbers restart at 0 for each turn and side.
+      const deltas = client.frames.filter((f) => f.event === 'gen:delta').map((f) => f.payload as GenDelta);
+      for (const turn of client === creator ? [0, 1, 2] : [2]) {
+        for (const side of ['a', 'b'] as const) {
+          const seqs = deltas.filter((d) => d.turn === turn && d.side === side).map((d) => d.seq);
+          expect(seqs, `turn ${turn} side ${side}`).toEqual(seqs.map((_, i) => i));
+        }
+      }
+      // No frame of any turn names a model before the vote.
+      expect(JSON.stringify(client.frames)).not.toMatch(/acme-|Acme /);
+    }
+    const runs = creator.frames.filter((f) => f.event === 'run:end');
+    expect(runs).toHaveLength(6);
+
+    const vote = await creator.socket.emitWithAck('battle:vote', { battleId, winner: 'model_a' });
+    if (!vote.ok) throw new Error(vote.error.message);
+    expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'Too late' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_allowed' },
+    });
+    const stored = (await (await fetch(`${arena.url}/api/battles/${battleId}`)).json()) as BattleSnapshot;
+    expect(stored.turns).toHaveLength(3);
+    // Side a is whichever model the draw put there: its answers and runs are its own in every turn.
+    const tags = vote.models.a.id === 'acme-a' ? { a: 'A', b: 'B' } : { a: 'B', b: 'A' };
+    for (const [turn, t] of stored.turns.entries()) {
+      for (const side of ['a', 'b'] as const) {
+        expect(t.sides[side].text).toContain(`${tags[side]}${turn + 1}`);
+        expect(t.sides[side].runs[0]?.output).toContain(`${tags[side]}${turn + 1}`);
+      }
+    }
+    for (const client of [creator, stranger, spectator]) client.socket.disconnect();
+  });
+
+  it('lets exactly one of a follow-up and a vote sent at once win', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const creator = await connectClient(arena.url);
+      const created = await creator.socket.emitWithAck('battle:create', { prompt: `Race ${i}` });
+      if (!created.ok) throw new Error(created.error.message);
+      await turnsVoting(creator, created.battleId, 1);
+      const [followup, vote] = await Promise.all([
+        creator.socket.emitWithAck('battle:followup', { battleId: created.battleId, prompt: 'More' }),
+        creator.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner: 'tie' }),
+      ]);
+      expect([followup.ok, vote.ok].filter(Boolean)).toHaveLength(1);
+      outcomes.push(followup.ok ? 'followup' : 'vote');
+      await waitForFrame(creator, (f) => f.event === (followup.ok ? 'gen:end' : 'battle:revealed'));
+      const stored = (await (await fetch(`${arena.url}/api/battles/${created.battleId}`)).json()) as BattleSnapshot & {
+        models?: { a: ModelRef };
+      };
+      expect(stored.turns).toHaveLength(followup.ok ? 2 : 1);
+      creator.socket.disconnect();
+    }
+    expect(outcomes).toHaveLength(4);
+  });
+
+  it("lets a session's host continue the current battle; everyone votes once on the conversation", async () => {
+    const host = await connectClient(arena.url);
+    const created = await host.socket.emitWithAck('session:create', { title: 'Follow-ups' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { sessionId, joinCode, hostKey } = created;
+    const people = await Promise.all([connectClient(arena.url), connectClient(arena.url)]);
+    for (const person of people) {
+      const joined = await person.socket.emitWithAck('session:join', { joinCode, nickname: 'p' });
+      expect(joined.ok).toBe(true);
+    }
+    const started = await host.socket.emitWithAck('session:battle', { sessionId, hostKey, prompt: 'Sort numbers' });
+    if (!started.ok) throw new Error(started.error.message);
+    const { battleId } = started;
+    await turnsVoting(people[0], battleId, 1);
+    // Only the host, with its key, continues a session battle.
+    expect(await host.socket.emitWithAck('battle:followup', { battleId, prompt: 'Descending' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_allowed' },
+    });
+    const followup = await host.socket.emitWithAck('session:followup', {
+      sessionId,
+      hostKey,
+      battleId,
+      prompt: 'Descending',
+    });
+    expect(followup).toEqual({ ok: true, turn: 1 });
+    await turnsVoting(people[0], battleId, 2);
+    for (const person of people) {
+      expect(await person.socket.emitWithAck('session:vote', { sessionId, battleId, winner: 'model_b' })).toEqual({
+        ok: true,
+      });
+    }
+    const closed = await host.socket.emitWithAck('session:close', { sessionId, hostKey, battleId });
+    expect(closed.ok && closed.tally.voters).toBe(2);
+    for (const client of [host, ...people]) client.socket.disconnect();
+  });
+});
