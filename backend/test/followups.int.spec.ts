@@ -1,5 +1,7 @@
 import type { BattleSnapshot, GenDelta, ModelRef } from '@arena/contracts';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JudgeService } from '../src/judges/judge.service.js';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import {
   connectClient,
@@ -79,6 +81,7 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
     expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'x'.repeat(16_001) })).toMatchObject(
       { ok: false, error: { code: 'invalid_input' } },
     );
+    const beforeThird = Date.now();
     expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'Add a date' })).toEqual({
       ok: true,
       turn: 2,
@@ -89,6 +92,17 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
       ok: false,
       error: { code: 'not_allowed' },
     });
+
+    // The judges' verdicts are of the whole conversation: those of earlier turns went, the last turn's came.
+    const judged = async (): Promise<{ created_at: Date }[]> =>
+      arena.app
+        .get(DataSource)
+        .query<{ created_at: Date }[]>('SELECT created_at FROM judgements WHERE battle_id = $1', [battleId]);
+    for (let i = 0; i < 200 && (await judged()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await arena.app.get(JudgeService).idle();
+    const verdicts = await judged();
+    expect(verdicts).toHaveLength(1);
+    expect(new Date(verdicts[0]!.created_at).getTime()).toBeGreaterThanOrEqual(beforeThird);
 
     // Turn 3's requests: each side got every user turn and its own earlier answers, nothing of the other side.
     const third = fake.requests.filter((r) => Array.isArray(r.messages) && (r.messages as unknown[]).length === 5);

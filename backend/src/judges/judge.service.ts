@@ -19,6 +19,8 @@ import { DEFAULT_JUDGES, judgeCompleter, loadJudgesFile, type JudgeSpec } from '
 
 interface Material {
   battle: BattleForJudging;
+  /** The battle's last turn when the material was read. */
+  turn: number;
   /** `judge|mode|order` of the verdicts already stored. */
   done: Set<string>;
 }
@@ -51,6 +53,8 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
   private active = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly stopping = new AbortController();
+  /** Battles whose conversation went past turn 0 while judged here: their latest turn. */
+  private readonly latestTurn = new Map<string, number>();
 
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
@@ -58,8 +62,10 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(DomainEvents) events: DomainEvents,
   ) {
-    // Judged in the background once a battle can be voted on; no verdict is ever shown in the battle.
-    events.on('turn.finished', ({ battleId, status }) => {
+    // Judged in the background once a battle can be voted on; no verdict is ever shown in the battle. A
+    // follow-up turn makes what was judged stale: its verdicts go and the whole conversation is judged again.
+    events.on('turn.finished', async ({ battleId, turn, status }) => {
+      if (turn > 0) await this.restart(battleId, turn);
       if (status === 'voting') this.enqueue(battleId);
     });
   }
@@ -96,6 +102,21 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
       }
     }
     this.pump();
+  }
+
+  /** Forget what is queued of a battle and its stored verdicts; verdicts of earlier turns still running are dropped. */
+  private async restart(battleId: string, turn: number): Promise<void> {
+    this.latestTurn.set(battleId, turn);
+    const stale = this.queue.filter((t) => t.battleId === battleId);
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((t) => t.battleId !== battleId));
+    for (const task of stale) this.queued.delete(`${task.battleId}|${task.judge.id}|${task.mode}|${task.order}`);
+    const material = this.materials.get(battleId);
+    if (material) {
+      material.remaining -= stale.length;
+      delete material.promise;
+      if (material.remaining <= 0) this.materials.delete(battleId);
+    }
+    await new JudgementsRepository(this.dataSource.manager).deleteFor(battleId);
   }
 
   /** Resolves when nothing is queued or running (tests, shutdown). */
@@ -140,6 +161,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
       const loaded = await this.shared(task.battleId);
       if (!loaded || loaded.done.has(`${task.judge.id}|${task.mode}|${task.order}`)) return;
       const { battle } = loaded;
+      if ((this.latestTurn.get(task.battleId) ?? 0) > loaded.turn) return;
       const judge = this.judges.find((j) => j.spec.id === task.judge.id)!;
       let row: NewJudgement;
       if (!judge.complete) {
@@ -170,6 +192,8 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
           attempts: j.attempts,
         };
       }
+      // The conversation may have gone on while the judge was thinking: a verdict on an earlier turn is dropped.
+      if ((this.latestTurn.get(task.battleId) ?? 0) > loaded.turn) return;
       await new JudgementsRepository(this.dataSource.manager).insert(row);
       this.metrics.judgements.inc({ judge: task.judge.id, mode: task.mode, outcome: 'ok' });
     } catch (error) {
@@ -198,13 +222,14 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     return Promise.all([
       judgingMaterial(this.dataSource.manager, battleId),
       new JudgementsRepository(this.dataSource.manager).doneFor(battleId),
-    ]).then(([battle, done]) => (battle ? { battle, done } : undefined));
+    ]).then(([material, done]) => (material ? { ...material, done } : undefined));
   }
 
   /** A task of this battle has finished: the material goes once none is left. */
   private finished(battleId: string): void {
     const entry = this.materials.get(battleId);
     if (entry && --entry.remaining <= 0) this.materials.delete(battleId);
+    if (!this.materials.has(battleId)) this.latestTurn.delete(battleId);
   }
 
   /** Read ahead the material of the battles next in line, so a free slot never waits for the database. */

@@ -6,7 +6,7 @@ export type NewJudgement = Omit<JudgementEntity, 'id' | 'battle' | 'createdAt'>;
 
 /**
  * The `judgements` table: the only class that writes it. Raw SQL where a query spans tables (the
- * catch-up scan); TypeORM's query builder elsewhere.
+ * catch-up scan); TypeORM's repository and query builder elsewhere.
  */
 export class JudgementsRepository {
   constructor(private readonly manager: EntityManager) {}
@@ -20,6 +20,11 @@ export class JudgementsRepository {
       .values({ id: randomUUID(), ...judgement })
       .orIgnore()
       .execute();
+  }
+
+  /** A battle's verdicts are stale (the conversation went on): they go. */
+  async deleteFor(battleId: string): Promise<void> {
+    await this.manager.getRepository(JudgementEntity).delete({ battleId });
   }
 
   /** `judge|mode|order` of the verdicts a battle already has. */

@@ -3,11 +3,14 @@ import type { BattleForJudging } from '@arena/judge';
 import type { EntityManager } from 'typeorm';
 
 /**
- * What a judge sees of a battle: every user turn, both last answers, and each side's first run of the
+ * What a judge sees of a battle (and which turn is its last): every user turn, both last answers, and each side's first run of the
  * answer's own code (re-runs from the UI are not evidence). Read with SQL over the battle's tables:
  * `DISTINCT ON (side)` picks that first run in the one query.
  */
-export async function judgingMaterial(manager: EntityManager, battleId: string): Promise<BattleForJudging | undefined> {
+export async function judgingMaterial(
+  manager: EntityManager,
+  battleId: string,
+): Promise<{ battle: BattleForJudging; turn: number } | undefined> {
   const turns = await manager.query<{ turn: number; prompt: string }[]>(
     'SELECT turn, prompt FROM turns WHERE battle_id = $1 ORDER BY turn',
     [battleId],
@@ -35,7 +38,7 @@ export async function judgingMaterial(manager: EntityManager, battleId: string):
   const b = run('b');
   if (a) executions.a = a;
   if (b) executions.b = b;
-  return {
+  const battle: BattleForJudging = {
     id: battleId,
     instruction: turns.map((t) => t.prompt).join('\n\n'),
     answers: {
@@ -44,4 +47,5 @@ export async function judgingMaterial(manager: EntityManager, battleId: string):
     },
     executions,
   };
+  return { battle, turn: last };
 }
