@@ -1,4 +1,4 @@
-import type { BattleSnapshot, GenDelta, ModelRef } from '@arena/contracts';
+import type { BattlesRow, BattleSnapshot, GenDelta, ModelRef } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JudgeService } from '../src/judges/judge.service.js';
@@ -153,6 +153,21 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
         expect(t.sides[side].runs[0]?.output).toContain(`${tags[side]}${turn + 1}`);
       }
     }
+    // The data set's row is the whole conversation: six messages a side, three user turns, each run's turn.
+    const rows = (await (await fetch(`${arena.url}/api/datasets/battles.jsonl`)).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as BattlesRow);
+    const row = rows.find((r) => r.question_id === battleId);
+    expect(row?.turn).toBe(3);
+    expect(row?.conversation_a).toHaveLength(6);
+    expect(row?.conversation_b).toHaveLength(6);
+    expect(row?.conversation_a.filter((m) => m.role === 'user').map((m) => m.content)).toEqual([
+      'Print a greeting',
+      'Now in capitals',
+      'Add a date',
+    ]);
+    expect(row?.executions_a.map((e) => e.turn)).toEqual([0, 1, 2]);
     for (const client of [creator, stranger, spectator]) client.socket.disconnect();
   });
 
