@@ -166,4 +166,52 @@ describe('a battle in the browser', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'datasets.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('continues a battle for three turns: a spectator from turn 2, earlier turns folded, one vote on it all', async () => {
+    const voter = await openPage(browser, errors, 'voter', { width: 1440, height: 900 });
+    await voter.goto(arena.url);
+    await voter.getByTestId('prompt-input').fill('Print the first 10 Fibonacci numbers');
+    await voter.getByTestId('start-battle').click();
+    const status = (page: typeof voter, value: string) =>
+      page.locator(`[data-testid="battle-status"][data-status="${value}"]`).waitFor({ timeout: 60_000 });
+    await status(voter, 'voting');
+
+    await voter.getByTestId('followup-input').fill('Now print them in reverse order');
+    await voter.getByTestId('send-followup').click();
+    await status(voter, 'generating');
+    // The share link opens a spectator's view in turn 2: it shows turn 1 folded and turn 2 live.
+    const href = await voter.getByTestId('share-link').getAttribute('href');
+    const spectator = await openPage(browser, errors, 'spectator', { width: 390, height: 844 });
+    await spectator.goto(`${arena.url}${href}`);
+    await spectator.getByTestId('turn-0').waitFor({ timeout: 10_000 });
+    for (const page of [voter, spectator]) await status(page, 'voting');
+    expect(await voter.getByTestId('battle-prompt').textContent()).toBe('Now print them in reverse order');
+    for (const side of ['a', 'b']) {
+      await expect
+        .poll(() =>
+          voter.getByTestId('current-turn').getByTestId(`pane-${side}`).getByTestId('run-output').textContent(),
+        )
+        .toContain('revision 1');
+    }
+
+    await voter.getByTestId('followup-input').fill('Add a title line above the numbers');
+    await voter.getByTestId('send-followup').click();
+    for (const page of [voter, spectator]) {
+      await page.getByTestId('turn-1').waitFor({ timeout: 10_000 });
+      await status(page, 'voting');
+    }
+    expect(await spectator.getByTestId('battle-prompt').textContent()).toBe('Add a title line above the numbers');
+    const before = (await voter.content()) + (await spectator.content());
+    for (const name of ['Atlas', 'Breeze', 'demo-atlas', 'demo-breeze']) expect(before).not.toContain(name);
+    await voter.getByTestId('turn-0').locator('summary').click();
+    await voter.screenshot({ path: path.join(ARTIFACTS, 'conversation-desktop.png'), fullPage: true });
+    await voter.setViewportSize({ width: 1600, height: 900 });
+    await voter.screenshot({ path: path.join(ARTIFACTS, 'conversation-projector.png') });
+    await spectator.screenshot({ path: path.join(ARTIFACTS, 'conversation-phone.png'), fullPage: true });
+
+    await voter.getByTestId('vote-model_b').click();
+    for (const page of [voter, spectator]) await page.getByTestId('model-a').waitFor({ timeout: 10_000 });
+    expect(await voter.getByTestId('followup-form').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

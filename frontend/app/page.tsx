@@ -12,6 +12,7 @@ import { useStore } from '../lib/use-battle';
 
 export default function ArenaPage() {
   const [prompt, setPrompt] = useState('');
+  const [next, setNext] = useState('');
   const [samples, setSamples] = useState<SamplePrompt[]>([]);
   const [models, setModels] = useState<PublicModel[]>([]);
   const [store, setStore] = useState<BattleStore>();
@@ -53,6 +54,20 @@ export default function ArenaPage() {
     }
   };
 
+  const followup = async (): Promise<void> => {
+    if (!store) return;
+    setError(undefined);
+    setBusy(true);
+    try {
+      await store.followup(next.trim());
+      setNext('');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const snapshot = store?.state;
   if (store && snapshot) {
     return (
@@ -60,6 +75,31 @@ export default function ArenaPage() {
         <BattleView snapshot={snapshot} />
         {error ? <div className="error banner">{error}</div> : null}
         <VoteBar status={snapshot.status} busy={busy} onVote={(w) => void vote(w)} />
+        {snapshot.status === 'voting' ? (
+          <form
+            className="prompt-form followup-form"
+            data-testid="followup-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (next.trim()) void followup();
+            }}
+          >
+            <textarea
+              data-testid="followup-input"
+              value={next}
+              maxLength={MAX_PROMPT_CHARS}
+              placeholder="Not done yet? Ask both models for a change, e.g. “add a reset button”. You vote on the whole conversation."
+              onChange={(e) => setNext(e.target.value)}
+              rows={2}
+            />
+            <div className="form-row">
+              <span className="muted">Turn {snapshot.turns.length + 1} · both models see their own conversation</span>
+              <button className="primary" type="submit" disabled={!next.trim() || busy} data-testid="send-followup">
+                Send follow-up
+              </button>
+            </div>
+          </form>
+        ) : null}
         <div className="after">
           <Link href={`/battle/?id=${snapshot.battleId}`} target="_blank" className="muted" data-testid="share-link">
             Share a live view of this battle ↗

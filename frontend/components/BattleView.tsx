@@ -24,22 +24,41 @@ export function BattleStatusLine({ snapshot }: { snapshot: BattleSnapshot }) {
   );
 }
 
+/** An earlier turn of the conversation, folded: its prompt, then both answers and their runs when opened. */
+function EarlierTurn({ snapshot, turn }: { snapshot: BattleSnapshot; turn: BattleSnapshot['turns'][number] }) {
+  return (
+    <details className="earlier-turn" data-testid={`turn-${turn.turn}`}>
+      <summary>
+        <span className="prompt-label">Turn {turn.turn + 1}</span> <span className="earlier-prompt">{turn.prompt}</span>
+      </summary>
+      <div className="panes">
+        <SidePane battleId={snapshot.battleId} editable={false} label="A" side={turn.sides.a} model={undefined} />
+        <SidePane battleId={snapshot.battleId} editable={false} label="B" side={turn.sides.b} model={undefined} />
+      </div>
+    </details>
+  );
+}
+
 export function BattleView({ snapshot }: { snapshot: BattleSnapshot }) {
   const turn = snapshot.turns[snapshot.turns.length - 1];
   if (!turn) return null;
   const result = outcomes(snapshot);
   // Code can be edited and re-run once both sides have finished, while the battle is live.
   const editable = snapshot.status === 'voting' || snapshot.status === 'revealed';
+  const earlier = snapshot.turns.slice(0, -1);
   return (
     <div className="battle">
+      {earlier.map((t) => (
+        <EarlierTurn key={t.turn} snapshot={snapshot} turn={t} />
+      ))}
       <div className="prompt-card">
-        <div className="prompt-label">Prompt</div>
+        <div className="prompt-label">{earlier.length ? `Turn ${turn.turn + 1}` : 'Prompt'}</div>
         <div className="prompt-text" data-testid="battle-prompt">
           {turn.prompt}
         </div>
       </div>
       <BattleStatusLine snapshot={snapshot} />
-      <div className="panes">
+      <div className="panes" data-testid="current-turn">
         <SidePane
           battleId={snapshot.battleId}
           editable={editable}

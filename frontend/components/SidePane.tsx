@@ -52,7 +52,7 @@ export function SidePane({
   label: 'A' | 'B';
   side: SideState;
   model: ModelRef | undefined;
-  outcome: 'won' | 'lost' | 'tie' | 'bad' | undefined;
+  outcome?: 'won' | 'lost' | 'tie' | 'bad' | undefined;
 }) {
   const activity = sideActivity(side);
   return (

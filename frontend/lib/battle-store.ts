@@ -145,6 +145,14 @@ export class BattleStore {
     }
   }
 
+  /** Continue the conversation: both models answer `prompt`, each with its own history. */
+  async followup(prompt: string): Promise<number> {
+    if (!this.battleId) throw new Error('no battle');
+    const ack = await this.socket.emitWithAck('battle:followup', { battleId: this.battleId, prompt });
+    if (!ack.ok) throw new Error(ack.error.message);
+    return ack.turn;
+  }
+
   async vote(winner: Winner): Promise<{ a: ModelRef; b: ModelRef }> {
     if (!this.battleId) throw new Error('no battle');
     const ack = await this.socket.emitWithAck('battle:vote', { battleId: this.battleId, winner });

@@ -121,6 +121,8 @@ export class BattleRunnerService implements OnApplicationShutdown {
       this.registry.keep(live.id);
       live.addTurn(prompt);
       live.status = 'generating';
+      // Everyone watching learns the new turn (its prompt) from a snapshot; its frames follow.
+      this.emitter.toBattle(live.id, 'battle:state', live.snapshot());
       this.logger.info({ battleId: live.id, turn }, 'follow-up turn');
       return { turn, played: this.track(this.play(live, turn)) };
     } finally {
