@@ -1,5 +1,6 @@
 // Every benchmark, one after another (each prints its own table).
 await import('./battle-latency.js');
+await import('./followup-latency.js');
 await import('./ranking.js');
 // Needs a Docker engine with the sandbox image.
 await import('./sandboxes.js');

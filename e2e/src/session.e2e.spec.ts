@@ -65,6 +65,14 @@ describe('a voting session in the browser', () => {
     await host.getByTestId('host-start').click();
     for (const phone of phones) await phone.getByTestId('phone-prompt').filter({ hasText: 'Fibonacci' }).waitFor();
 
+    // Before anyone votes, the host asks both models for a change: the phones follow into turn 2.
+    await host.getByTestId('host-followup').fill('Now print them in reverse order');
+    await host.getByTestId('host-send-followup').click();
+    for (const phone of phones) {
+      await phone.getByTestId('phone-prompt').filter({ hasText: 'reverse order' }).waitFor({ timeout: 60_000 });
+      await phone.getByTestId('phone-turn').waitFor();
+    }
+
     // The vote opens on the phones once both answers have run.
     await phones[0]!.getByTestId('phone-vote-model_a').and(phones[0]!.locator(':enabled')).waitFor({ timeout: 60_000 });
     await phones[0]!.getByTestId('phone-vote-model_a').click();

@@ -1,5 +1,5 @@
 'use client';
-import type { SessionHostView } from '@arena/contracts';
+import { MAX_PROMPT_CHARS, type SessionHostView } from '@arena/contracts';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import QRCode from 'qrcode';
@@ -45,6 +45,7 @@ function Host() {
   const battle = battleStore?.state;
   const current = snapshot?.battles.find((b) => b.battleId === snapshot.currentBattleId);
   const [prompt, setPrompt] = useState('');
+  const [followupText, setFollowupText] = useState('');
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string>();
   const [qr, setQr] = useState<string>();
@@ -165,6 +166,36 @@ function Host() {
           </button>
           <button type="button" data-testid="host-sample" disabled={busy} onClick={() => void start(true)}>
             Sample a prompt
+          </button>
+        </form>
+      ) : null}
+      {current && liveStatus === 'voting' ? (
+        <form
+          className="host-start"
+          data-testid="host-followup-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(async () => {
+              const ack = await arenaSocket().emitWithAck('session:followup', {
+                sessionId,
+                hostKey,
+                battleId: current.battleId,
+                prompt: followupText.trim(),
+              });
+              if (ack.ok) setFollowupText('');
+              return ack;
+            });
+          }}
+        >
+          <input
+            data-testid="host-followup"
+            placeholder="Ask both models for a change before the vote…"
+            value={followupText}
+            maxLength={MAX_PROMPT_CHARS}
+            onChange={(e) => setFollowupText(e.target.value)}
+          />
+          <button data-testid="host-send-followup" disabled={busy || !followupText.trim()}>
+            Send follow-up
           </button>
         </form>
       ) : null}

@@ -100,8 +100,13 @@ function Play() {
         </div>
       ) : (
         <>
+          {battle && battle.turns.length > 1 ? (
+            <div className="prompt-label" data-testid="phone-turn">
+              Turn {battle.turns.length} of the conversation · the answers show every turn
+            </div>
+          ) : null}
           <div className="phone-prompt" data-testid="phone-prompt">
-            {current.prompt}
+            {battle?.turns.at(-1)?.prompt ?? current.prompt}
           </div>
           {battle ? <BattleStatusLine snapshot={battle} /> : null}
           {current.models ? (
