@@ -1,4 +1,4 @@
-import type { BattleStatus, ModelRef, Side, Winner } from '@arena/contracts';
+import { SIDES, type BattleStatus, type ModelRef, type Side, type Winner } from '@arena/contracts';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import {
@@ -20,6 +20,9 @@ export interface NewBattle {
   turnId: string;
   messageIds: Record<Side, string>;
 }
+
+/** A user turn of a battle: its prompt, and the ids of the turn row and of both sides' answers. */
+export type NewTurn = Pick<NewBattle, 'id' | 'prompt' | 'models' | 'turnId' | 'messageIds'> & { turn: number };
 
 /** A session's battle as its pages list it. */
 export interface SessionBattleRow {
@@ -54,11 +57,7 @@ export class BattlesRepository {
         sessionId: battle.sessionId,
         createdAt: battle.createdAt,
       });
-      await tx.insert(TurnEntity, { id: battle.turnId, battleId: battle.id, turn: 0, prompt: battle.prompt });
-      await tx.insert(SideMessageEntity, [
-        { id: battle.messageIds.a, battleId: battle.id, turn: 0, side: 'a', modelId: battle.models.a.id, text: '' },
-        { id: battle.messageIds.b, battleId: battle.id, turn: 0, side: 'b', modelId: battle.models.b.id, text: '' },
-      ]);
+      await insertTurn(tx, { ...battle, turn: 0 });
     });
   }
 
@@ -67,38 +66,13 @@ export class BattlesRepository {
    * follow-up and a vote racing, exactly one wins), and the turn and both (empty) answers are stored, in one
    * transaction. Returns whether the turn was opened.
    */
-  async addTurn(battle: {
-    id: string;
-    turn: number;
-    prompt: string;
-    models: { a: ModelRef; b: ModelRef };
-    turnId: string;
-    messageIds: Record<Side, string>;
-  }): Promise<boolean> {
+  async addTurn(battle: NewTurn): Promise<boolean> {
     return this.manager.transaction(async (tx) => {
       const reopened = await tx
         .getRepository(BattleEntity)
         .update({ id: battle.id, status: 'voting' }, { status: 'generating' });
       if (!reopened.affected) return false;
-      await tx.insert(TurnEntity, { id: battle.turnId, battleId: battle.id, turn: battle.turn, prompt: battle.prompt });
-      await tx.insert(SideMessageEntity, [
-        {
-          id: battle.messageIds.a,
-          battleId: battle.id,
-          turn: battle.turn,
-          side: 'a',
-          modelId: battle.models.a.id,
-          text: '',
-        },
-        {
-          id: battle.messageIds.b,
-          battleId: battle.id,
-          turn: battle.turn,
-          side: 'b',
-          modelId: battle.models.b.id,
-          text: '',
-        },
-      ]);
+      await insertTurn(tx, battle);
       return true;
     });
   }
@@ -288,4 +262,20 @@ export class BattlesRepository {
       .setParameters({ output: stdout + stderr, stdout, stderr })
       .execute();
   }
+}
+
+/** A turn's prompt and both sides' (empty) answers. */
+async function insertTurn(tx: EntityManager, turn: NewTurn): Promise<void> {
+  await tx.insert(TurnEntity, { id: turn.turnId, battleId: turn.id, turn: turn.turn, prompt: turn.prompt });
+  await tx.insert(
+    SideMessageEntity,
+    SIDES.map((side) => ({
+      id: turn.messageIds[side],
+      battleId: turn.id,
+      turn: turn.turn,
+      side,
+      modelId: turn.models[side].id,
+      text: '',
+    })),
+  );
 }
