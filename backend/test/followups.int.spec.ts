@@ -1,4 +1,4 @@
-import type { BattlesRow, BattleSnapshot, GenDelta, ModelRef } from '@arena/contracts';
+import type { BattlesRow, BattleSnapshot, GenDelta, GenEnd, ModelRef } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JudgeService } from '../src/judges/judge.service.js';
@@ -229,5 +229,65 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
     const closed = await host.socket.emitWithAck('session:close', { sessionId, hostKey, battleId });
     expect(closed.ok && closed.tally.voters).toBe(2);
     for (const client of [host, ...people]) client.socket.disconnect();
+  });
+});
+
+describe('a conversation that no longer fits a model', () => {
+  let fake: FakeLlm;
+  let arena: TestArena;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({
+      'remote-small': { kind: 'reply', reply: answer('S') },
+      'remote-full': {
+        kind: 'error',
+        status: 400,
+        body: JSON.stringify({ error: { code: 'context_length_exceeded', message: 'maximum context length is 8192' } }),
+      },
+    });
+    arena = await startTestArena({
+      database: 'embedded',
+      models: [
+        // 270 tokens, 256 of them kept for the answer: the first prompt fits, a follow-up does not.
+        {
+          id: 'acme-small',
+          name: 'Acme Small',
+          provider: 'openai',
+          model: 'remote-small',
+          baseUrl: fake.openaiUrl,
+          contextTokens: 270,
+        },
+        { id: 'acme-full', name: 'Acme Full', provider: 'openai', model: 'remote-full', baseUrl: fake.openaiUrl },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await arena?.stop();
+    await fake?.close();
+  });
+
+  it('ends the side with a neutral error, by its own limit or its service saying so, and the battle stays votable', async () => {
+    const creator = await connectClient(arena.url);
+    const created = await creator.socket.emitWithAck('battle:create', { prompt: 'Print a greeting' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    await turnsVoting(creator, battleId, 1);
+    expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'Now print it twice' })).toEqual({
+      ok: true,
+      turn: 1,
+    });
+    await turnsVoting(creator, battleId, 2);
+    const ends = creator.frames.filter((f) => f.event === 'gen:end').map((f) => f.payload as GenEnd);
+    const neutral = 'the conversation no longer fits this model’s context; vote on it as it stands';
+    // Turn 1: the full model's service refused the prompt; turn 2: both (the small one by its own limit).
+    expect(ends.filter((e) => e.turn === 0 && e.error === neutral)).toHaveLength(1);
+    expect(ends.filter((e) => e.turn === 1 && e.error === neutral)).toHaveLength(2);
+    expect(creator.frames.filter(statusIs(battleId, 'failed'))).toHaveLength(0);
+    // The small model was never sent the conversation that does not fit.
+    expect(fake.requests.filter((r) => r.model === 'remote-small')).toHaveLength(1);
+    expect(JSON.stringify(creator.frames)).not.toMatch(/acme-|Acme |8192/);
+    const vote = await creator.socket.emitWithAck('battle:vote', { battleId, winner: 'model_a' });
+    expect(vote.ok).toBe(true);
+    creator.socket.disconnect();
   });
 });

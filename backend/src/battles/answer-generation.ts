@@ -6,11 +6,19 @@ import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import type { ArenaModel } from '../models/models.service.js';
-import { ProviderError, type GenerateResult } from '../models/providers/provider.js';
+import { CONTEXT_FULL_MESSAGE, ProviderError, type GenerateResult } from '../models/providers/provider.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { BattlesRepository } from './battles.repository.js';
 import type { LiveBattle } from './live-battle.js';
 import { PersistedStream } from './persisted-stream.js';
+
+/** Tokens of a model's context left for its answer when a conversation is checked against it. */
+const ANSWER_RESERVE_TOKENS = 256;
+
+/** A tokenizer-free estimate (four characters a token, plus a few per message), erring towards more. */
+function estimateTokens(messages: { content: string }[]): number {
+  return messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0);
+}
 
 /** How often streamed text is written while it streams. */
 const STREAM_PERSIST_MS = 500;
@@ -85,9 +93,18 @@ export class AnswerGeneration {
 
     let result: GenerateResult | undefined;
     let failure: { finishReason: 'error' | 'cancelled'; error?: string; detail?: string } | undefined;
+    const messages = live.conversation(turn, side);
     try {
+      const limit = model.spec.contextTokens;
+      if (limit !== undefined && estimateTokens(messages) > limit - ANSWER_RESERVE_TOKENS) {
+        throw new ProviderError(
+          'context_length',
+          `about ${estimateTokens(messages)} tokens of conversation for a context of ${limit}`,
+          CONTEXT_FULL_MESSAGE,
+        );
+      }
       result = await model.provider.generate({
-        messages: live.conversation(turn, side),
+        messages,
         signal,
         onText: (text) => {
           if (signal.aborted || !text) return;

@@ -144,10 +144,12 @@ export class BattleRunnerService implements OnApplicationShutdown {
     this.emitter.toBattle(live.id, 'battle:status', { battleId: live.id, status: live.status });
     try {
       await Promise.all(SIDES.map((side) => this.playSide(live, turn, side, models[side])));
-      // Cancelled (the server is stopping) or nothing produced on either side: no fair comparison to vote on.
+      // Cancelled (the server is stopping), or nothing produced on either side of the first turn: no fair
+      // comparison to vote on. A follow-up that both sides failed leaves the earlier turns to vote on.
       const failed =
         live.abort.signal.aborted ||
-        SIDES.every((side) => live.side(turn, side).finishReason === 'error' && !live.side(turn, side).text);
+        (turn === 0 &&
+          SIDES.every((side) => live.side(turn, side).finishReason === 'error' && !live.side(turn, side).text));
       await this.setStatus(live, failed ? 'failed' : live.derivedStatus());
       await this.events.emit('turn.finished', { battleId: live.id, turn, status: live.status });
     } catch (error) {

@@ -23,6 +23,11 @@ export const ModelSpec = z
     questionsFile: z.string().min(1).optional(),
     tokensPerSecond: z.number().positive().max(100_000).optional(),
     style: DemoStyle.optional(),
+    /**
+     * The model's context window in tokens: a follow-up whose conversation would not fit (estimated at four
+     * characters a token, with room left for the answer) ends that side with a neutral error instead.
+     */
+    contextTokens: z.number().int().positive().optional(),
   })
   .superRefine((spec, ctx) => {
     const need = (field: keyof typeof spec, why: string): void => {

@@ -25,7 +25,11 @@ export interface ModelProvider {
   generate(request: GenerateRequest): Promise<GenerateResult>;
 }
 
-export type ProviderErrorKind = 'http' | 'stream_cut' | 'timeout' | 'network' | 'bad_response' | 'config';
+export type ProviderErrorKind =
+  'http' | 'stream_cut' | 'timeout' | 'network' | 'bad_response' | 'config' | 'context_length';
+
+/** What anyone may be told when a conversation no longer fits a model's context (names no model). */
+export const CONTEXT_FULL_MESSAGE = 'the conversation no longer fits this model’s context; vote on it as it stands';
 
 /**
  * A failure of the model's service. `publicMessage` may be shown to anyone: it never names the model,

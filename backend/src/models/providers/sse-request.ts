@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { ProviderError, abortError } from './provider.js';
+import { CONTEXT_FULL_MESSAGE, ProviderError, abortError } from './provider.js';
 
 /** What an event handler tells the reader: keep going, or the stream is complete. */
 export type SseVerdict = 'continue' | 'done';
@@ -40,6 +40,10 @@ export async function streamSse(options: {
   }
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => '');
+    // OpenAI-compatible servers say `context_length_exceeded` (or "maximum context length"), Anthropic "prompt is too long".
+    if (response.status === 400 && /context_length_exceeded|maximum context length|prompt is too long/i.test(text)) {
+      throw new ProviderError('context_length', `HTTP 400 from ${url}: ${text.slice(0, 500)}`, CONTEXT_FULL_MESSAGE);
+    }
     throw new ProviderError(
       'http',
       `HTTP ${response.status} from ${url}: ${text.slice(0, 500)}`,
