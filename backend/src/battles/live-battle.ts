@@ -48,14 +48,21 @@ export class LiveBattle {
     return turn;
   }
 
-  /** What one side has said so far, as a chat: every user turn up to `turn` and its own earlier answers. */
+  /**
+   * What one side has said so far, as a chat: every user turn up to `turn` and its own earlier answers. An
+   * earlier turn it did not answer (its service failed) leaves no empty assistant message, which some APIs
+   * refuse: that prompt joins the next one.
+   */
   conversation(turn: number, side: Side): { role: 'user' | 'assistant'; content: string }[] {
-    return this.turns
-      .slice(0, turn + 1)
-      .flatMap((t) => [
-        { role: 'user' as const, content: t.prompt },
-        ...(t.turn < turn ? [{ role: 'assistant' as const, content: t.sides[side].text }] : []),
-      ]);
+    const messages: { role: 'user' | 'assistant'; content: string }[] = [];
+    for (const t of this.turns.slice(0, turn + 1)) {
+      const last = messages[messages.length - 1];
+      if (last?.role === 'user') last.content += `\n\n${t.prompt}`;
+      else messages.push({ role: 'user', content: t.prompt });
+      const answer = t.sides[side].text;
+      if (t.turn < turn && answer) messages.push({ role: 'assistant', content: answer });
+    }
+    return messages;
   }
 
   side(turn: number, side: Side): SideState {
