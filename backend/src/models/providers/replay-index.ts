@@ -21,8 +21,16 @@ const QuestionRow = z.object({
 export interface ReplayMatch {
   uid: string;
   answer: string;
-  match: 'exact' | 'similar';
+  /** `conversation`: a recorded multi-turn answer whose user turns are this conversation's, in order. */
+  match: 'exact' | 'similar' | 'conversation';
   similarity: number;
+}
+
+/** A recorded multi-turn answer: its user turns (normalised) and the answer to each. */
+interface RecordedConversation {
+  uid: string;
+  users: string[];
+  answers: string[];
 }
 
 export function normalizePrompt(text: string): string {
@@ -59,6 +67,8 @@ export class ReplayIndex {
   private readonly byPrompt = new Map<string, string>();
   private readonly docs: { uid: string; vector: Map<string, number>; norm: number }[] = [];
   private readonly idf = new Map<string, number>();
+  /** Multi-turn recorded answers, by their first user turn (normalised). */
+  private readonly conversations = new Map<string, RecordedConversation[]>();
 
   private constructor(private readonly answers: Map<string, string>) {}
 
@@ -68,15 +78,27 @@ export class ReplayIndex {
 
   static async load(answersFile: string, questionsFile: string): Promise<ReplayIndex> {
     const answers = new Map<string, string>();
+    const conversations: RecordedConversation[] = [];
+    const text = (content: string | { answer: string }): string =>
+      typeof content === 'string' ? content : content.answer;
     for await (const { line, value } of readJsonl(answersFile)) {
       const row = AnswerRow.safeParse(value);
       if (!row.success)
         throw new Error(`${answersFile}:${line}: not an answer row (${row.error.issues[0]?.message ?? ''})`);
-      const assistant = [...row.data.messages].reverse().find((m) => m.role === 'assistant');
+      // The question's prompt is the first user turn: its answer is the first reply.
+      const assistant = row.data.messages.find((m) => m.role === 'assistant');
       if (!assistant) continue;
-      answers.set(row.data.uid, typeof assistant.content === 'string' ? assistant.content : assistant.content.answer);
+      answers.set(row.data.uid, text(assistant.content));
+      const users = row.data.messages.filter((m) => m.role === 'user').map((m) => normalizePrompt(text(m.content)));
+      const replies = row.data.messages.filter((m) => m.role === 'assistant').map((m) => text(m.content));
+      if (users.length > 1 && replies.length === users.length)
+        conversations.push({ uid: row.data.uid, users, answers: replies });
     }
     const index = new ReplayIndex(answers);
+    for (const conversation of conversations) {
+      const first = conversation.users[0]!;
+      index.conversations.set(first, [...(index.conversations.get(first) ?? []), conversation]);
+    }
     const prompts: { uid: string; prompt: string }[] = [];
     for await (const { line, value } of readJsonl(questionsFile)) {
       const row = QuestionRow.safeParse(value);
@@ -106,6 +128,28 @@ export class ReplayIndex {
     const out = new Map<string, number>();
     for (const [term, count] of vector) out.set(term, count * (this.idf.get(term) ?? Math.log(1 + this.docs.length)));
     return out;
+  }
+
+  /**
+   * The answer to a conversation's last user turn: from a recorded multi-turn answer whose user turns are the
+   * same (normalised) up to this one, else by the last prompt alone (`find`).
+   */
+  findInConversation(userTurns: readonly string[]): ReplayMatch {
+    const turns = userTurns.map(normalizePrompt);
+    if (turns.length > 1) {
+      for (const recorded of this.conversations.get(turns[0]!) ?? []) {
+        if (recorded.users.length < turns.length) continue;
+        if (turns.every((turn, i) => recorded.users[i] === turn)) {
+          return {
+            uid: recorded.uid,
+            answer: recorded.answers[turns.length - 1]!,
+            match: 'conversation',
+            similarity: 1,
+          };
+        }
+      }
+    }
+    return this.find(userTurns[userTurns.length - 1] ?? '');
   }
 
   find(prompt: string): ReplayMatch {

@@ -10,13 +10,21 @@ export class ReplayProvider implements ModelProvider {
   ) {}
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
-    const prompt = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const match = this.index.find(prompt);
+    const users = request.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    const match = this.index.findInConversation(users);
     const outputTokens = await streamPaced(match.answer, this.tokensPerSecond, request.signal, request.onText);
     return {
       finishReason: 'stop',
       outputTokens,
-      meta: { replay: { uid: match.uid, match: match.match, similarity: Number(match.similarity.toFixed(4)) } },
+      meta: {
+        replay: {
+          uid: match.uid,
+          match: match.match,
+          similarity: Number(match.similarity.toFixed(4)),
+          // A follow-up not found in a recorded conversation is answered by its own prompt's nearest recording.
+          ...(users.length > 1 && match.match !== 'conversation' ? { followup: 'nearest-prompt' } : {}),
+        },
+      },
     };
   }
 }
