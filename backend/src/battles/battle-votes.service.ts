@@ -64,15 +64,10 @@ export class BattleVotesService {
       if (now === 'revealed') throw new ArenaError('already_voted', 'you have already voted on this battle');
       throw new ArenaError('not_allowed', 'the vote opens when both answers have finished generating and running');
     }
-    const models = live?.models ?? (await this.modelsOf(battle!.modelAId, battle!.modelBId));
+    const models = live?.models ?? (await this.models.modelsOf(battle!));
     await this.events.emit('vote.committed', { battleId, winner, sessionId: null });
     this.logger.info({ battleId, winner }, 'vote recorded');
     await this.reveal.announce({ battleId, models, winner, sessionId: null });
     return { models };
-  }
-
-  private async modelsOf(a: string, b: string): Promise<{ a: ModelRef; b: ModelRef }> {
-    const refs = await this.models.refs([a, b]);
-    return { a: refs.get(a)!, b: refs.get(b)! };
   }
 }

@@ -75,7 +75,7 @@ export class BattlesService implements OnModuleInit {
     const repository = new BattlesRepository(this.dataSource.manager);
     const battle = await repository.findById(battleId);
     if (!battle) throw new ArenaError('not_found', `no battle ${battleId}`);
-    return storedSnapshot(battle, repository, (ids) => this.models.refs(ids));
+    return storedSnapshot(battle, repository, (b) => this.models.modelsOf(b));
   }
 
   async list(query: BattleListQuery): Promise<BattleListItem[]> {

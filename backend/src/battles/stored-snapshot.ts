@@ -7,7 +7,7 @@ import { emptySide } from './live-battle.js';
 export async function storedSnapshot(
   battle: BattleEntity,
   repository: BattlesRepository,
-  modelRefs: (ids: string[]) => Promise<Map<string, ModelRef>>,
+  modelsOf: (battle: BattleEntity) => Promise<{ a: ModelRef; b: ModelRef }>,
 ): Promise<BattleSnapshot> {
   const battleId = battle.id;
   const { turns, messages, extractions, executions } = await repository.contents(battleId);
@@ -52,8 +52,7 @@ export async function storedSnapshot(
   };
   if (battle.category) snapshot.category = battle.category;
   if (battle.status === 'revealed') {
-    const refs = await modelRefs([battle.modelAId, battle.modelBId]);
-    snapshot.models = { a: refs.get(battle.modelAId)!, b: refs.get(battle.modelBId)! };
+    snapshot.models = await modelsOf(battle);
     if (battle.winner) snapshot.winner = battle.winner;
   }
   return snapshot;

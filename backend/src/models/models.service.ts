@@ -66,6 +66,12 @@ export class ModelsService implements OnModuleInit {
     return new ModelsRepository(this.dataSource.manager).refs(ids);
   }
 
+  /** A battle's two models, as a reveal names them. */
+  async modelsOf(battle: { modelAId: string; modelBId: string }): Promise<{ a: ModelRef; b: ModelRef }> {
+    const refs = await this.refs([battle.modelAId, battle.modelBId]);
+    return { a: refs.get(battle.modelAId)!, b: refs.get(battle.modelBId)! };
+  }
+
   pickPair(): [ArenaModel, ArenaModel] {
     return samplePair(this.models, this.random);
   }

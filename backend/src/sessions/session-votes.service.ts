@@ -115,8 +115,7 @@ export class SessionVotesService {
       return { battle, tally, winner, fresh: true };
     });
     const { battle, tally, winner } = outcome;
-    const refs = await this.models.refs([battle.modelAId, battle.modelBId]);
-    const models = { a: refs.get(battle.modelAId)!, b: refs.get(battle.modelBId)! };
+    const models = await this.models.modelsOf(battle);
     if (outcome.fresh) {
       this.tallyFrames.flush(battleId);
       await this.reveal.announce({ battleId, models, winner, sessionId: session.id });
