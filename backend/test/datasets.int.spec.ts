@@ -1,9 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DATASET_COLUMNS, type BattlesRow, type LeaderboardResponse, type Winner } from '@arena/contracts';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DataSource } from 'typeorm';
 import { JudgeService } from '../src/judges/judge.service.js';
 import { JudgementEntity } from '../src/judges/judgement.entity.js';
@@ -25,29 +23,7 @@ import {
   waitForFrame,
   type TestArena,
 } from './support/test-arena.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const PYTHON = process.env['REFERENCE_PYTHON'] ?? '/usr/bin/python3';
-
-function pandas(format: 'jsonl' | 'csv', file: string): { columns: string[]; rows: Record<string, unknown>[] } {
-  const run = spawnSync(PYTHON, [path.join(here, 'support/read_with_pandas.py'), format, file], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
-  if (run.status !== 0)
-    throw new Error(`pandas could not read ${file} (Debian's python3-pandas is needed): ${run.stderr}`);
-  return JSON.parse(run.stdout) as { columns: string[]; rows: Record<string, unknown>[] };
-}
-
-async function duckdb(file: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
-  const rows = reader.getRowObjectsJS() as Record<string, unknown>[];
-  connection.closeSync();
-  instance.closeSync();
-  return rows;
-}
+import { readWithDuckDb as duckdb, readWithPandas as pandas } from './support/read-back.js';
 
 describe('data sets: exported, read back by independent readers, re-imported', () => {
   let arena: TestArena;
@@ -282,7 +258,7 @@ describe('data sets: exported, read back by independent readers, re-imported', (
   it('a re-run from the UI is kept as a re-run and never replaces the answer’s own run in bigcodereward', async () => {
     const { battleId } = votes[0]!;
     const answerRun = (await dataSource.getRepository(ExecutionEntity).findBy({ battleId, side: 'a' }))[0]!;
-    const voter = await connectClient(arena.url);
+    const voter = await connectClient(arena.url, voterId);
     expect((await voter.socket.emitWithAck('battle:watch', { battleId })).ok).toBe(true);
     const ack = await voter.socket.emitWithAck('run:request', {
       battleId,

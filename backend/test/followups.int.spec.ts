@@ -1,11 +1,17 @@
-import type { BattlesRow, BattleSnapshot, GenDelta, GenEnd, ModelRef } from '@arena/contracts';
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BattlesRow, BattleSnapshot, GenDelta, GenEnd, LeaderboardResponse, ModelRef } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JudgeService } from '../src/judges/judge.service.js';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
+import { readWithDuckDb, readWithPandas } from './support/read-back.js';
 import {
   connectClient,
   DATABASES,
+  getJson,
+  REPO_ROOT,
   startTestArena,
   statusIs,
   waitForFrame,
@@ -57,6 +63,9 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
     const created = await creator.socket.emitWithAck('battle:create', { prompt: 'Print a greeting' });
     if (!created.ok) throw new Error(created.error.message);
     const { battleId } = created;
+    // A watcher from the start whose connection drops during turn 3.
+    const returning = await connectClient(arena.url);
+    expect((await returning.socket.emitWithAck('battle:watch', { battleId })).ok).toBe(true);
     await turnsVoting(creator, battleId, 1);
 
     const early = await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'Now in capitals' });
@@ -86,6 +95,16 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
       ok: true,
       turn: 2,
     });
+    // It comes back with its voter id while turn 3 streams: its snapshot lists the three turns so far.
+    returning.socket.disconnect();
+    const back = await connectClient(arena.url, returning.voterId);
+    const rewatched = await back.socket.emitWithAck('battle:watch', { battleId });
+    if (!rewatched.ok) throw new Error(rewatched.error.message);
+    expect(rewatched.snapshot.turns.map((t) => t.prompt)).toEqual([
+      'Print a greeting',
+      'Now in capitals',
+      'Add a date',
+    ]);
     await turnsVoting(creator, battleId, 3);
     // The turn limit (ARENA_MAX_TURNS=3) is reached.
     expect(await creator.socket.emitWithAck('battle:followup', { battleId, prompt: 'One more' })).toMatchObject({
@@ -136,6 +155,7 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
     }
     const runs = creator.frames.filter((f) => f.event === 'run:end');
     expect(runs).toHaveLength(6);
+    await waitForFrame(back, statusIs(battleId, 'voting'));
 
     const vote = await creator.socket.emitWithAck('battle:vote', { battleId, winner: 'model_a' });
     if (!vote.ok) throw new Error(vote.error.message);
@@ -153,6 +173,33 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
         expect(t.sides[side].runs[0]?.output).toContain(`${tags[side]}${turn + 1}`);
       }
     }
+    // The returning watcher's snapshot and the frames after it make exactly the stored third turn.
+    await waitForFrame(back, (f) => f.event === 'battle:revealed');
+    for (const side of ['a', 'b'] as const) {
+      const at = rewatched.snapshot.turns[2]!.sides[side];
+      const after = back.frames
+        .filter((f) => f.event === 'gen:delta')
+        .map((f) => f.payload as GenDelta)
+        .filter((d) => d.turn === 2 && d.side === side && d.seq > at.seq);
+      expect(after.map((d) => d.seq)).toEqual(after.map((_, i) => at.seq + 1 + i));
+      expect(at.text + after.map((d) => d.text).join('')).toBe(stored.turns[2]!.sides[side].text);
+    }
+    expect(
+      JSON.stringify(
+        back.frames.slice(
+          0,
+          back.frames.findIndex((f) => f.event === 'battle:revealed'),
+        ),
+      ),
+    ).not.toMatch(/acme-|Acme /);
+
+    // The leaderboard counts the conversation among multi-turn battles.
+    const board = async (turns: string): Promise<LeaderboardResponse> =>
+      (await getJson<LeaderboardResponse>(`${arena.url}/api/leaderboard?turns=${turns}`)).body;
+    expect((await board('multi')).battles).toBe(1);
+    expect((await board('single')).battles).toBe(0);
+    expect((await getJson<{ error: { code: string } }>(`${arena.url}/api/leaderboard?turns=3`)).status).toBe(400);
+
     // The data set's row is the whole conversation: six messages a side, three user turns, each run's turn.
     const rows = (await (await fetch(`${arena.url}/api/datasets/battles.jsonl`)).text())
       .trim()
@@ -168,7 +215,50 @@ describe.each(DATABASES)('follow-up turns on %s', (database) => {
       'Add a date',
     ]);
     expect(row?.executions_a.map((e) => e.turn)).toEqual([0, 1, 2]);
-    for (const client of [creator, stranger, spectator]) client.socket.disconnect();
+    // Read back by pandas (JSON lines) and DuckDB (Parquet): the same six messages a side and three turns.
+    for (const format of ['jsonl', 'parquet'] as const) {
+      const file = path.join(arena.dir, `followups.${format}`);
+      await writeFile(
+        file,
+        Buffer.from(await (await fetch(`${arena.url}/api/datasets/battles.${format}`)).arrayBuffer()),
+      );
+      const read =
+        format === 'jsonl'
+          ? readWithPandas('jsonl', file).rows.find((r) => r['question_id'] === battleId)
+          : (await readWithDuckDb(file)).find((r) => r['question_id'] === battleId);
+      // DuckDB gives Parquet's JSON columns as bytes, pandas as parsed lists.
+      const messages = (value: unknown): unknown =>
+        value instanceof Uint8Array ? JSON.parse(Buffer.from(value).toString('utf8')) : value;
+      expect(Number(read?.['turn']), format).toBe(3);
+      expect(messages(read?.['conversation_a']), format).toEqual(row?.conversation_a);
+      expect(messages(read?.['conversation_b']), format).toEqual(row?.conversation_b);
+    }
+    for (const client of [creator, stranger, spectator, back]) client.socket.disconnect();
+
+    // `arena import` of the export into a fresh arena keeps the whole conversation: three turns, both sides.
+    if (database !== 'postgres') return;
+    const fresh = await startTestArena({ database: 'postgres' });
+    try {
+      const imported = spawnSync(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'backend/dist/cli/arena.js'),
+          'import',
+          '--battles',
+          path.join(arena.dir, 'followups.jsonl'),
+        ],
+        { env: { ...process.env, DATABASE_URL: fresh.databaseUrl!, LOG_LEVEL: 'error' }, encoding: 'utf8' },
+      );
+      expect(imported.status, imported.stderr).toBe(0);
+      const [copy] = await fresh.app.get(DataSource).query<{ id: string }[]>('SELECT id FROM battles');
+      const again = (await getJson<BattleSnapshot>(`${fresh.url}/api/battles/${copy!.id}`)).body;
+      expect(again.turns.map((t) => [t.prompt, t.sides.a.text, t.sides.b.text])).toEqual(
+        stored.turns.map((t) => [t.prompt, t.sides.a.text, t.sides.b.text]),
+      );
+      expect((await getJson<LeaderboardResponse>(`${fresh.url}/api/leaderboard?turns=multi`)).body.battles).toBe(1);
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('lets exactly one of a follow-up and a vote sent at once win', async () => {

@@ -10,6 +10,8 @@ export const LeaderboardQuery = z.strictObject({
   bothRan: z.enum(['true', 'false']).optional(),
   /** Votes from community voting sessions: counted (the default), left out, or the only ones counted. */
   sessions: z.enum(['include', 'exclude', 'only']).optional(),
+  /** Conversations: battles of one user turn ('single') or of follow-ups too ('multi'). */
+  turns: z.enum(['single', 'multi']).optional(),
 });
 export type LeaderboardQuery = z.infer<typeof LeaderboardQuery>;
 

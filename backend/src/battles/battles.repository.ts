@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SIDES, type BattleStatus, type ModelRef, type Side, type Winner } from '@arena/contracts';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
@@ -23,6 +24,12 @@ export interface NewBattle {
 
 /** A user turn of a battle: its prompt, and the ids of the turn row and of both sides' answers. */
 export type NewTurn = Pick<NewBattle, 'id' | 'prompt' | 'models' | 'turnId' | 'messageIds'> & { turn: number };
+
+/** A user turn of an imported conversation and each side's answer to it (when the source has one). */
+export interface ImportedTurn {
+  prompt: string;
+  answers: Partial<Record<Side, string>>;
+}
 
 /** A session's battle as its pages list it. */
 export interface SessionBattleRow {
@@ -77,13 +84,12 @@ export class BattlesRepository {
     });
   }
 
-  /** Battles imported whole (already revealed), with their first turns. */
+  /** Battles imported whole (already revealed), with every user turn and, where known, both sides' answers. */
   async importRevealed(
     battles: (Pick<BattleEntity, 'id' | 'category' | 'modelAId' | 'modelBId' | 'creatorVoterId' | 'anony'> & {
       winner: Winner;
       at: Date;
-      turnId: string;
-      prompt: string;
+      turns: ImportedTurn[];
     })[],
   ): Promise<void> {
     if (battles.length === 0) return;
@@ -102,10 +108,27 @@ export class BattlesRepository {
         revealedAt: b.at,
       })),
     );
-    await this.manager.insert(
-      TurnEntity,
-      battles.map((b) => ({ id: b.turnId, battleId: b.id, turn: 0, prompt: b.prompt })),
+    const turns = battles.flatMap((b) => b.turns.map((t, turn) => ({ battle: b, turn, ...t })));
+    // Long conversations: at most 1,000 rows a statement (PostgreSQL takes 65,535 parameters).
+    for (let i = 0; i < turns.length; i += 1000) {
+      await this.manager.insert(
+        TurnEntity,
+        turns
+          .slice(i, i + 1000)
+          .map((t) => ({ id: randomUUID(), battleId: t.battle.id, turn: t.turn, prompt: t.prompt })),
+      );
+    }
+    const answers = turns.flatMap((t) =>
+      SIDES.flatMap((side) => {
+        const text = t.answers[side];
+        if (text === undefined) return [];
+        const modelId = side === 'a' ? t.battle.modelAId : t.battle.modelBId;
+        const row = { id: randomUUID(), battleId: t.battle.id, turn: t.turn, side, modelId, text };
+        return [{ ...row, finishReason: 'stop' as const, createdAt: t.battle.at, updatedAt: t.battle.at }];
+      }),
     );
+    for (let i = 0; i < answers.length; i += 1000)
+      await this.manager.insert(SideMessageEntity, answers.slice(i, i + 1000));
   }
 
   findById(id: string): Promise<BattleEntity | null> {

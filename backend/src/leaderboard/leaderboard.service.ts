@@ -37,6 +37,7 @@ function keyOf(query: LeaderboardQuery): string {
     query.environment ?? '',
     query.bothRan ?? '',
     query.sessions ?? 'include',
+    query.turns ?? '',
   ]);
 }
 
@@ -47,6 +48,7 @@ export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
   if (query.bothRan && row.bothRan !== (query.bothRan === 'true')) return false;
   if (query.sessions === 'exclude' && row.session) return false;
   if (query.sessions === 'only' && !row.session) return false;
+  if (query.turns && row.turns > 1 !== (query.turns === 'multi')) return false;
   return true;
 }
 

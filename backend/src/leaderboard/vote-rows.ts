@@ -11,6 +11,8 @@ export interface VoteRow extends VoteRecord {
   bothRan: boolean;
   /** Cast by a participant of a community voting session. */
   session: boolean;
+  /** How many user turns the conversation had (1 without follow-ups). */
+  turns: number;
 }
 
 interface RawVote {
@@ -32,6 +34,7 @@ interface RawVote {
   status_a: string | null;
   status_b: string | null;
   session_id: string | null;
+  turns: number | string;
 }
 
 const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =>
@@ -58,6 +61,7 @@ export async function loadVoteRows(
     `
     SELECT v.id AS vote_id, v.created_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.session_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
       (SELECT t.prompt FROM turns t WHERE t.battle_id = b.id AND t.turn = 0) AS prompt,
+      (SELECT count(*)::int FROM turns t WHERE t.battle_id = b.id) AS turns,
       ${side('text', 'side_messages', 'a')} AS answer_a,
       ${side('text', 'side_messages', 'b')} AS answer_b,
       ${side('environment', 'code_extractions', 'a')} AS env_a,
@@ -86,6 +90,7 @@ export async function loadVoteRows(
     environments: [...new Set([r.env_a, r.env_b].filter((x): x is string => !!x))],
     bothRan: r.status_a === 'ok' && r.status_b === 'ok',
     session: r.session_id !== null,
+    turns: Math.max(1, Number(r.turns)),
   }));
   const last = rows[rows.length - 1];
   if (last) out.cursor = { createdAt: last.cursor_at, id: last.vote_id };

@@ -205,6 +205,20 @@ export default function LeaderboardPage() {
             <option value="only">session votes only</option>
           </select>
         </label>
+        <label className="filter">
+          <span className="muted">Turns</span>
+          <select
+            data-testid="filter-turns"
+            value={query.turns ?? ANY}
+            onChange={(e) =>
+              setQuery((q) => ({ ...q, turns: (e.target.value || undefined) as LeaderboardQuery['turns'] }))
+            }
+          >
+            <option value={ANY}>all conversations</option>
+            <option value="single">single-turn</option>
+            <option value="multi">with follow-ups</option>
+          </select>
+        </label>
       </div>
       {error ? <div className="error banner">{error}</div> : null}
       {board ? (

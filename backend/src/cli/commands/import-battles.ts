@@ -6,14 +6,14 @@ import { VotesRepository } from '../../battles/votes.repository.js';
 import type { ArenaConfig } from '../../config/config.js';
 import { ModelsRepository } from '../../models/models.repository.js';
 import { withDatabase } from '../database.js';
-import { readBattleRecords } from '../fastchat-battles.js';
+import { importedTurns, readBattleRecords } from '../fastchat-battles.js';
 import { progress } from '../progress.js';
 import { UsageError } from '../usage.js';
 
 /**
  * `arena import --battles FILE`: FastChat clean-battle rows into the arena's database, in one transaction and
  * through the tables' repositories: models not yet known (inactive, provider `imported`), then 500 records at a
- * time a revealed battle with its first turn's prompt, and its vote (cast by FastChat's `judge`, at the
+ * time a revealed battle with every user turn of its conversation and both sides' answers, and its vote (cast by FastChat's `judge`, at the
  * record's `tstamp`).
  */
 export async function importBattles(args: string[], config: ArenaConfig): Promise<void> {
@@ -33,15 +33,11 @@ export async function importBattles(args: string[], config: ArenaConfig): Promis
       for (let i = 0; i < records.length; i += 500) {
         const batch = records.slice(i, i + 500).map((r, k) => {
           const tstamp = typeof r.extra['tstamp'] === 'number' ? new Date(r.extra['tstamp'] * 1000) : new Date();
-          const conversation = r.extra['conversation_a'];
-          const first = Array.isArray(conversation)
-            ? (conversation[0] as { content?: unknown } | undefined)
-            : undefined;
           return {
             id: randomUUID(),
             tstamp,
             record: r,
-            prompt: typeof first?.content === 'string' ? first.content : '',
+            turns: importedTurns(r.extra),
             // FastChat's `judge` is the (hashed) voter; without it each row is its own voter.
             voter: typeof r.extra['judge'] === 'string' ? r.extra['judge'].slice(0, 64) : `import-${i + k}`,
           };
@@ -56,8 +52,7 @@ export async function importBattles(args: string[], config: ArenaConfig): Promis
             anony: b.record.extra['anony'] !== false,
             winner: b.record.winner,
             at: b.tstamp,
-            turnId: randomUUID(),
-            prompt: b.prompt,
+            turns: b.turns,
           })),
         );
         await votes.insert(
