@@ -250,14 +250,25 @@ describe.each(DATABASES)('battles on %s', (database) => {
       f.event === event && (f.payload as { runId: string }).runId === ack.runId;
     const end = await waitForFrame(spectator, isRun('run:end'));
     expect(end.payload).toMatchObject({ battleId, side: 'a', status: 'ok' });
+    // Everyone sees that it is a re-run, with edited code and stdin.
+    expect((await waitForFrame(spectator, isRun('run:start'))).payload).toMatchObject({
+      rerun: { edited: true, stdin: true },
+    });
+    const snapshot = (await getJson<BattleSnapshot>(`${arena.url}/api/battles/${battleId}`)).body;
+    expect(snapshot.turns[0]!.sides.a.runs.map((r) => r.rerun)).toEqual([undefined, { edited: true, stdin: true }]);
     const output = spectator.frames.filter(isRun('run:output')).map((f) => (f.payload as { data: string }).data);
     expect(output.join('')).toBe('edited 42\n');
     const stored = await dataSource.getRepository(ExecutionEntity).findOneByOrFail({ id: ack.runId });
     expect(stored).toMatchObject({ battleId, turn: 0, side: 'a', code, stdin: '40\n2\n', status: 'ok' });
     expect(stored.stdout).toBe('edited 42\n');
 
-    // Bad requests change nothing.
+    // Bad requests change nothing; nobody but the battle's creator runs its code, before the vote or after.
     const before = await dataSource.getRepository(ExecutionEntity).count();
+    const stranger = await spectator.socket.emitWithAck('run:request', { battleId, side: 'b', code: 'console.log(1)' });
+    expect(stranger.ok ? 'ok' : stranger.error.code).toBe('not_allowed');
+    expect((await voter.socket.emitWithAck('battle:vote', { battleId, winner: 'tie' })).ok).toBe(true);
+    const after = await spectator.socket.emitWithAck('run:request', { battleId, side: 'b' });
+    expect(after.ok ? 'ok' : after.error.code).toBe('not_allowed');
     const unknown = await voter.socket.emitWithAck('run:request', {
       battleId: '00000000-0000-4000-8000-000000000000',
       side: 'a',
@@ -313,7 +324,8 @@ describe.each(DATABASES)('battles on %s', (database) => {
     expect(text).toMatch(
       /^arena_sandbox_runs_total\{environment="(javascript|typescript)",runner="isolated-vm",status="ok"\} \d+$/m,
     );
-    expect(text).toMatch(/^arena_live_battles\{status="revealed"\} 3$/m);
+    // Three battles voted in the tests above, and the re-run test's battle (voted to show runs stay the creator's).
+    expect(text).toMatch(/^arena_live_battles\{status="revealed"\} 4$/m);
     expect(text).toMatch(/^arena_socket_connections \d+$/m);
     for (const name of MODEL_STRINGS) expect(text).not.toContain(name);
   });

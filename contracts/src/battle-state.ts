@@ -57,7 +57,13 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
       const side = sideOf(snapshot, payload.turn, payload.side);
       if (!side) return 'gap';
       if (side.runs.some((r) => r.runId === payload.runId)) return 'ignored';
-      side.runs.push({ runId: payload.runId, environment: payload.environment, output: '', seq: -1 });
+      side.runs.push({
+        runId: payload.runId,
+        environment: payload.environment,
+        output: '',
+        seq: -1,
+        ...(payload.rerun ? { rerun: payload.rerun } : {}),
+      });
       return 'applied';
     }
     case 'run:output': {

@@ -33,6 +33,8 @@ export const RunState = z.object({
   seq: z.number().int(),
   durationMs: z.number().optional(),
   preview: z.object({ kind: z.literal('html'), html: z.string() }).optional(),
+  /** Present on a re-run (by the battle's creator, or a session's host): whether its code or stdin were changed. */
+  rerun: z.object({ edited: z.boolean(), stdin: z.boolean() }).optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -166,6 +168,8 @@ export interface RunStart {
   side: Side;
   runId: string;
   environment: Environment;
+  /** Present on a re-run: whether its code or stdin were changed from the answer's. */
+  rerun?: { edited: boolean; stdin: boolean };
 }
 export interface RunOutput {
   battleId: string;

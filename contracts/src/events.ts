@@ -75,7 +75,8 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
-  session: (payload: { voterId: string }) => void;
+  /** Sent once a socket connects: who it votes as, and how many user turns a battle may have. */
+  session: (payload: { voterId: string; maxTurns: number }) => void;
   'battle:state': (payload: BattleSnapshot) => void;
   'gen:delta': (payload: GenDelta) => void;
   'gen:end': (payload: GenEnd) => void;

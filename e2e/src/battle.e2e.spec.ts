@@ -92,6 +92,12 @@ describe('a battle in the browser', () => {
     }
     expect(await voter.getByTestId('model-a').count()).toBe(0);
     expect(await spectator.getByTestId('model-a').count()).toBe(0);
+    // Only the battle's starter has run controls; every run says whose code it ran.
+    expect(await voter.getByTestId('edit-a').count()).toBe(1);
+    expect(await spectator.getByTestId('edit-a').count()).toBe(0);
+    expect(await spectator.getByTestId('pane-a').getByTestId('run-origin').first().textContent()).toBe(
+      'the answer’s code',
+    );
     const beforeVote = (await voter.content()) + (await spectator.content());
     for (const name of ['Atlas', 'Breeze', 'demo-atlas', 'demo-breeze']) expect(beforeVote).not.toContain(name);
     await voter.screenshot({ path: path.join(ARTIFACTS, 'battle-voting.png') });

@@ -19,8 +19,8 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * Two arena processes on one PostgreSQL database and one Redis: a standalone battle voted on from the
- * process that does not run it; then a voting session of three battles with the host on one process and
+ * Two arena processes on one PostgreSQL database and one Redis: a standalone battle continued and voted on
+ * from the process that does not run it; then a voting session of three battles with the host on one process and
  * participants and spectators on both; a network blip, then the death of the process serving half the
  * participants, mid-battle.
  */
@@ -186,7 +186,7 @@ describe('two arena processes behind Redis', () => {
     await database?.drop();
   });
 
-  it('reveals a standalone battle voted on from another process than the one running it, on both', async () => {
+  it('continues and reveals a standalone battle from another process than the one running it, on both', async () => {
     // The creator starts the battle on process one (which runs it) and votes from a tab on process two.
     const creatorOnOne = new Person(one.url, 'creator-standalone', 'creator');
     const creatorOnTwo: ArenaSocket = io(`${two.url}${ARENA_NAMESPACE}`, {
@@ -203,6 +203,27 @@ describe('two arena processes behind Redis', () => {
     watcherOnOne.battle = watched.snapshot;
     for (const frame of watcherOnOne.frames) applyBattleEvent(watcherOnOne.battle, frame);
     await watcherOnOne.waitFor(() => watcherOnOne.battle?.status === 'voting', 'voting');
+
+    // A follow-up from the tab on process two is played by process one; a stranger on two is refused by it.
+    const stranger: ArenaSocket = io(`${two.url}${ARENA_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: { protocol: PROTOCOL_VERSION, voterId: 'stranger-standalone' },
+      forceNew: true,
+    });
+    expect(
+      await stranger.timeout(10_000).emitWithAck('battle:followup', { battleId, prompt: 'Mine now' }),
+    ).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+    stranger.disconnect();
+    expect(
+      await creatorOnTwo.timeout(10_000).emitWithAck('battle:followup', { battleId, prompt: 'Now print it twice' }),
+    ).toEqual({ ok: true, turn: 1 });
+    const votingFrames = (): number =>
+      watcherOnOne.frames.filter((f) => f.event === 'battle:status' && f.payload.status === 'voting').length;
+    await watcherOnOne.waitFor(() => votingFrames() === 2, 'the second turn');
+    const continued = (await (await fetch(`${two.url}/api/battles/${battleId}`)).json()) as BattleSnapshot;
+    expect(continued.turns.map((t) => t.prompt)).toEqual(['Print hello world in Python', 'Now print it twice']);
+    expect(continued.turns[1]?.sides.a.text).not.toBe('');
+    expect(continued.turns[1]?.sides.b.text).not.toBe('');
 
     const vote: Ack<{ models: { a: ModelRef; b: ModelRef } }> = await creatorOnTwo
       .timeout(10_000)

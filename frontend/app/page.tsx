@@ -7,7 +7,7 @@ import { BattleView } from '../components/BattleView';
 import { VoteBar } from '../components/VoteBar';
 import { api } from '../lib/api';
 import { BattleStore } from '../lib/battle-store';
-import { arenaSocket } from '../lib/socket';
+import { arenaSocket, battleMaxTurns } from '../lib/socket';
 import { useStore } from '../lib/use-battle';
 
 export default function ArenaPage() {
@@ -72,10 +72,10 @@ export default function ArenaPage() {
   if (store && snapshot) {
     return (
       <div className="page">
-        <BattleView snapshot={snapshot} />
+        <BattleView snapshot={snapshot} canRun />
         {error ? <div className="error banner">{error}</div> : null}
         <VoteBar status={snapshot.status} busy={busy} onVote={(w) => void vote(w)} />
-        {snapshot.status === 'voting' ? (
+        {snapshot.status === 'voting' && snapshot.turns.length < battleMaxTurns() ? (
           <form
             className="prompt-form followup-form"
             data-testid="followup-form"

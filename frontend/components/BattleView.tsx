@@ -39,12 +39,13 @@ function EarlierTurn({ snapshot, turn }: { snapshot: BattleSnapshot; turn: Battl
   );
 }
 
-export function BattleView({ snapshot }: { snapshot: BattleSnapshot }) {
+/** `canRun`: the viewer started this battle (or hosts its session), the only one who may run its code. */
+export function BattleView({ snapshot, canRun = false }: { snapshot: BattleSnapshot; canRun?: boolean }) {
   const turn = snapshot.turns[snapshot.turns.length - 1];
   if (!turn) return null;
   const result = outcomes(snapshot);
   // Code can be edited and re-run once both sides have finished, while the battle is live.
-  const editable = snapshot.status === 'voting' || snapshot.status === 'revealed';
+  const editable = canRun && (snapshot.status === 'voting' || snapshot.status === 'revealed');
   const earlier = snapshot.turns.slice(0, -1);
   return (
     <div className="battle">

@@ -22,6 +22,13 @@ function sideActivity(side: SideState): string {
   return 'done';
 }
 
+/** Who started a run and what was changed: the answer's own run, or a re-run by the battle's creator. */
+function runOrigin(run: RunState): string {
+  if (!run.rerun) return 'the answer’s code';
+  const changes = [run.rerun.edited ? 'edited code' : 'same code', ...(run.rerun.stdin ? ['with stdin'] : [])];
+  return `re-run by the battle’s starter · ${changes.join(' · ')}`;
+}
+
 function RunOutput({ run, battleId }: { run: RunState; battleId: string }) {
   const status = run.status;
   return (
@@ -32,6 +39,9 @@ function RunOutput({ run, battleId }: { run: RunState; battleId: string }) {
         </span>
         {run.durationMs !== undefined ? <span className="muted">{run.durationMs} ms</span> : null}
         {run.exitCode !== undefined ? <span className="muted">exit {run.exitCode}</span> : null}
+        <span className="muted run-origin" data-testid="run-origin">
+          {runOrigin(run)}
+        </span>
       </div>
       {run.preview ? <RunPreview battleId={battleId} run={run} /> : null}
       <pre className="console">{run.output || (status ? '(no output)' : '')}</pre>

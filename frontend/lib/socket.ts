@@ -12,6 +12,12 @@ export type ArenaSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const VOTER_KEY = 'arena.voterId';
 let socket: ArenaSocket | undefined;
+let maxTurns = Infinity;
+
+/** How many user turns a battle may have (the server says so when the socket connects). */
+export function battleMaxTurns(): number {
+  return maxTurns;
+}
 
 /** One socket per tab; the voter id lives in local storage so a person stays the same voter across reloads. */
 export function arenaSocket(): ArenaSocket {
@@ -21,6 +27,9 @@ export function arenaSocket(): ArenaSocket {
     transports: ['websocket'],
     auth: { protocol: PROTOCOL_VERSION, ...(voterId ? { voterId } : {}) },
   });
-  socket.on('session', ({ voterId: id }) => window.localStorage.setItem(VOTER_KEY, id));
+  socket.on('session', ({ voterId: id, maxTurns: limit }) => {
+    window.localStorage.setItem(VOTER_KEY, id);
+    maxTurns = limit;
+  });
   return socket;
 }

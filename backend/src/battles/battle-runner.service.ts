@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ArenaError, SIDES, type BattleCreateInput, type RunRequestInput, type Side } from '@arena/contracts';
 import { extractCode } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
@@ -8,6 +8,7 @@ import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ModelsService, type ArenaModel } from '../models/models.service.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import { ClusterBus } from '../realtime/cluster-bus.js';
 import { AnswerGeneration } from './answer-generation.js';
 import { BattleRegistry, RETAIN_FINISHED_MS, RETAIN_UNVOTED_MS } from './battle-registry.js';
 import { BattlesRepository } from './battles.repository.js';
@@ -20,7 +21,7 @@ import { RunExecution, type RunRequest } from './run-execution.js';
  * battle (judgements, export parts, metrics) it learns from domain events, not from calls made here.
  */
 @Injectable()
-export class BattleRunnerService implements OnApplicationShutdown {
+export class BattleRunnerService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = createLogger(BattleRunnerService.name);
   private readonly running = new Set<Promise<void>>();
 
@@ -33,7 +34,24 @@ export class BattleRunnerService implements OnApplicationShutdown {
     @Inject(AnswerGeneration) private readonly generation: AnswerGeneration,
     @Inject(RunExecution) private readonly execution: RunExecution,
     @Inject(DomainEvents) private readonly events: DomainEvents,
+    @Inject(ClusterBus) private readonly cluster: ClusterBus,
   ) {}
+
+  onModuleInit(): void {
+    // A follow-up that reached another process, for a battle this one runs.
+    this.cluster.on('arena:followup', ({ battleId, prompt, by }, reply) => {
+      if (!this.registry.get(battleId)) return reply(null);
+      this.followup(battleId, prompt, by).then(
+        ({ turn }) => reply({ ok: true, turn }),
+        (err: unknown) =>
+          reply(
+            err instanceof ArenaError
+              ? { ok: false, code: err.code, message: err.message }
+              : { ok: false, code: 'internal', message: 'the follow-up could not be started' },
+          ),
+      );
+    });
+  }
 
   private get repository(): BattlesRepository {
     return new BattlesRepository(this.dataSource.manager);
@@ -90,7 +108,13 @@ export class BattleRunnerService implements OnApplicationShutdown {
     by: { voterId: string } | { sessionId: string },
   ): Promise<{ turn: number; played: Promise<void> }> {
     const live = this.registry.get(battleId);
-    if (!live) throw new ArenaError('not_found', 'that battle is not live any more; it cannot go on');
+    if (!live) {
+      // Another process may run it (this socket reached a different one behind the balancer).
+      const remote = await this.cluster.followupRemote({ battleId, prompt, by });
+      if (remote?.ok) return { turn: remote.turn, played: Promise.resolve() };
+      if (remote) throw new ArenaError(remote.code, remote.message);
+      throw new ArenaError('not_found', 'that battle is not live any more; it cannot go on');
+    }
     if ('voterId' in by) {
       if (live.sessionId)
         throw new ArenaError('not_allowed', 'this battle belongs to a voting session: its host sends follow-ups');
@@ -211,9 +235,19 @@ export class BattleRunnerService implements OnApplicationShutdown {
    * `run:request`: run a side's code again, as extracted or as edited in the UI, with optional stdin, while
    * the battle is live. The run streams to the room like the first one and is stored with the turn.
    */
-  rerun(input: RunRequestInput): { runId: string } {
+  /**
+   * `run:request`: only the battle's creator (in a voting session, its host, who created it) runs its code,
+   * before the vote and after: anyone else's run would land in the voter's pane, in the stored runs and, for
+   * web previews, as a script in every viewer's browser. Everyone else may copy the code.
+   */
+  rerun(voterId: string, input: RunRequestInput): { runId: string } {
     const live = this.registry.get(input.battleId);
     if (!live) throw new ArenaError('not_found', 'that battle is not live any more; its code can no longer be re-run');
+    if (live.creatorVoterId !== voterId)
+      throw new ArenaError(
+        'not_allowed',
+        'only the person who started this battle can run its code; copy it to try it',
+      );
     const turn = live.turns.length - 1;
     const state = live.side(turn, input.side);
     const phase = live.phases[input.side];

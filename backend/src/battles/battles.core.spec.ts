@@ -87,11 +87,15 @@ describe('battles, without sockets', () => {
     const live = await runner.create('voter-core-three', { prompt: 'Echo the input' });
     await runner.start(live);
     const code = 'process.stdout.write("edited:" + require("fs").readFileSync(0, "utf8"))';
-    const { runId } = runner.rerun({ battleId: live.id, side: 'a', code, stdin: 'hi' });
-    expect(() => runner.rerun({ battleId: live.id, side: 'a' })).toThrow(/already running/);
+    expect(() => runner.rerun('voter-core-stranger', { battleId: live.id, side: 'a', code })).toThrow(
+      /only the person who started this battle/,
+    );
+    const { runId } = runner.rerun('voter-core-three', { battleId: live.id, side: 'a', code, stdin: 'hi' });
+    expect(() => runner.rerun('voter-core-three', { battleId: live.id, side: 'a' })).toThrow(/already running/);
     await runner.idle();
     const run = live.side(0, 'a').runs.find((r) => r.runId === runId);
     expect(run?.status).toBeDefined();
+    expect(run?.rerun).toEqual({ edited: true, stdin: true });
     const stored = await core.app.get(DataSource).getRepository(ExecutionEntity).findOneByOrFail({ id: runId });
     expect(stored).toMatchObject({ origin: 'rerun', code, stdin: 'hi', status: run!.status, output: run!.output });
     const end = core.emitter.of('run:end', core.emitter.received([battleRoom(live.id)])).at(-1);

@@ -112,7 +112,7 @@ export class BattlesGateway
       return;
     }
     void socket.join(voterRoom(socket.data.voterId));
-    socket.emit('session', { voterId: socket.data.voterId });
+    socket.emit('session', { voterId: socket.data.voterId, maxTurns: this.config.maxTurns });
   }
 
   /** Send the socket a `battle:state` snapshot of each battle room among `rooms`. */
@@ -211,7 +211,7 @@ export class BattlesGateway
     return acknowledge(this.logger, 'run:request', async () => {
       const input = parseInput(RunRequestInput, body);
       await this.limits.takeFor('run', socket.data);
-      return this.runner.rerun(input);
+      return this.runner.rerun(socket.data.voterId, input);
     });
   }
 

@@ -40,7 +40,10 @@ export class RunExecution {
     const { environment, code } = request;
     const state = live.side(turn, side);
     const runId = request.runId ?? randomUUID();
-    const run: RunState = { runId, environment, output: '', seq: -1 };
+    const rerun = request.runId
+      ? { edited: code !== live.side(turn, side).code?.code, stdin: request.stdin !== undefined }
+      : undefined;
+    const run: RunState = { runId, environment, output: '', seq: -1, ...(rerun ? { rerun } : {}) };
     state.runs.push(run);
     await this.sandboxes.start();
     const runner = this.sandboxes.runnerFor(environment, code)?.kind ?? 'unavailable';
@@ -56,7 +59,14 @@ export class RunExecution {
       stdin: request.stdin ?? null,
       origin: request.runId ? 'rerun' : 'answer',
     });
-    this.emitter.toBattle(live.id, 'run:start', { battleId: live.id, turn, side, runId, environment });
+    this.emitter.toBattle(live.id, 'run:start', {
+      battleId: live.id,
+      turn,
+      side,
+      runId,
+      environment,
+      ...(rerun ? { rerun } : {}),
+    });
     let stdout = '';
     let stderr = '';
     const stream = new PersistedStream<OutputChunk>({

@@ -36,6 +36,7 @@ export async function storedSnapshot(
         ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
         ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
         ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
+        ...(e.origin === 'rerun' ? { rerun: { edited: e.code !== code?.code, stdin: e.stdin !== null } } : {}),
       }));
     return state;
   };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { BattleSnapshot, Winner } from '@arena/contracts';
+import type { BattleSnapshot, ErrorCode, Winner } from '@arena/contracts';
 import type { Namespace } from 'socket.io';
 
 /** Messages between the arena's processes (over the socket.io adapter; nothing leaves the cluster). */
@@ -12,7 +12,18 @@ export interface ClusterEvents {
   'arena:unwatch': (request: { battleId: string; socketId: string }) => void;
   /** A session's host closed a vote on another process: the owner updates the battle it holds. */
   'arena:revealed': (request: { battleId: string; winner: Winner | null }) => void;
+  /** A follow-up sent to another process than the one running the battle: its owner plays the turn. */
+  'arena:followup': (request: FollowupRequest, reply: (outcome: FollowupOutcome | null) => void) => void;
 }
+
+export interface FollowupRequest {
+  battleId: string;
+  prompt: string;
+  by: { voterId: string } | { sessionId: string };
+}
+
+/** What the owner answered: the new turn, or the typed error it refused with. */
+export type FollowupOutcome = { ok: true; turn: number } | { ok: false; code: ErrorCode; message: string };
 
 const ASK_TIMEOUT_MS = 1_500;
 
@@ -44,21 +55,27 @@ export class ClusterBus {
   }
 
   /** The snapshot of a battle another process runs, counting `socketId` as its spectator; null if none does. */
-  async watchRemote(battleId: string, socketId: string): Promise<BattleSnapshot | null> {
+  watchRemote(battleId: string, socketId: string): Promise<BattleSnapshot | null> {
+    return this.ask('arena:watch', { battleId, socketId });
+  }
+
+  /** Have the process that runs the battle play a follow-up; null when no process runs it. */
+  followupRemote(request: FollowupRequest): Promise<FollowupOutcome | null> {
+    return this.ask('arena:followup', request);
+  }
+
+  /** Ask every other process; the one answer that is not null (the battle's owner), else null. */
+  private async ask<R>(event: keyof ClusterEvents, request: object): Promise<R | null> {
     if (!this.enabled) return null;
-    const responses = await new Promise<(BattleSnapshot | null)[]>((resolve) => {
-      // socket.io waits up to 5 s for every process; a process that is dying must not hold a watcher that long.
+    const responses = await new Promise<(R | null)[]>((resolve) => {
+      // socket.io waits up to 5 s for every process; a process that is dying must not hold a caller that long.
       const timer = setTimeout(() => resolve([]), ASK_TIMEOUT_MS);
-      this.namespace!.serverSideEmit(
-        'arena:watch',
-        { battleId, socketId },
-        (_err: Error | null, replies: (BattleSnapshot | null)[] | undefined) => {
-          clearTimeout(timer);
-          resolve(replies ?? []);
-        },
-      );
+      this.namespace!.serverSideEmit(event, request, (_err: Error | null, replies: (R | null)[] | undefined) => {
+        clearTimeout(timer);
+        resolve(replies ?? []);
+      });
     });
-    return responses.find((r): r is BattleSnapshot => !!r) ?? null;
+    return responses.find((r): r is R => r !== null && r !== undefined) ?? null;
   }
 
   unwatchRemote(battleId: string, socketId: string): void {

@@ -6,7 +6,7 @@ import QRCode from 'qrcode';
 import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { BattleView } from '../../../components/BattleView';
 import { TallyChart } from '../../../components/TallyChart';
-import { arenaSocket } from '../../../lib/socket';
+import { arenaSocket, battleMaxTurns } from '../../../lib/socket';
 import { useWatchedBattle } from '../../../lib/use-battle';
 import { loadHostKey, saveHostKey, useSessionFeed } from '../../../lib/use-session';
 
@@ -169,7 +169,7 @@ function Host() {
           </button>
         </form>
       ) : null}
-      {current && liveStatus === 'voting' ? (
+      {current && liveStatus === 'voting' && (battle?.turns.length ?? 0) < battleMaxTurns() ? (
         <form
           className="host-start"
           data-testid="host-followup-form"
@@ -223,7 +223,7 @@ function Host() {
               </div>
             ) : null}
           </div>
-          {battle ? <BattleView snapshot={battle} /> : <div className="muted">Loading the battle…</div>}
+          {battle ? <BattleView snapshot={battle} canRun /> : <div className="muted">Loading the battle…</div>}
         </div>
       ) : (
         <div className="muted empty">Start the first battle: everyone who joined watches it live and votes.</div>
