@@ -202,11 +202,20 @@ describe('a battle in the browser', () => {
 
     await voter.getByTestId('followup-input').fill('Add a title line above the numbers');
     await voter.getByTestId('send-followup').click();
+    // The spectator's connection drops during turn 3 (a reload): it comes back to every turn so far.
+    await spectator.reload();
     for (const page of [voter, spectator]) {
       await page.getByTestId('turn-1').waitFor({ timeout: 10_000 });
       await status(page, 'voting');
     }
     expect(await spectator.getByTestId('battle-prompt').textContent()).toBe('Add a title line above the numbers');
+    for (const side of ['a', 'b']) {
+      // After the reload the third turn's answers and runs are whole, as the creator sees them.
+      const pane = (page: typeof voter) => page.getByTestId('current-turn').getByTestId(`pane-${side}`);
+      await expect
+        .poll(async () => pane(spectator).getByTestId('run-output').textContent())
+        .toBe(await pane(voter).getByTestId('run-output').textContent());
+    }
     const before = (await voter.content()) + (await spectator.content());
     for (const name of ['Atlas', 'Breeze', 'demo-atlas', 'demo-breeze']) expect(before).not.toContain(name);
     await voter.getByTestId('turn-0').locator('summary').click();
