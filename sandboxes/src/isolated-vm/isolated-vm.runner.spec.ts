@@ -5,12 +5,15 @@ import { IsolatedVmRunner } from './isolated-vm.runner.js';
 const limits = { wallMs: 3_000, cpuMs: 1_000, memoryMb: 32, outputBytes: 4_096 };
 let runner: IsolatedVmRunner;
 let killed = 0;
+/** Runs the pool had to end by killing a worker it no longer heard from. */
+let backstops = 0;
 
 beforeAll(async () => {
   runner = new IsolatedVmRunner({
     size: 2,
     onWorkerEvent: (event) => {
       if (event.kind === 'kill') killed += 1;
+      if (event.kind === 'kill' && event.reason === 'wall-clock backstop') backstops += 1;
     },
   });
   await runner.warm();
@@ -105,6 +108,70 @@ describe('IsolatedVmRunner', () => {
     const after = await run({ environment: 'javascript', code: 'console.log("alive")' });
     expect(after.stdout).toBe('alive\n');
   });
+
+  // A module whose own memory (1 GiB, not exported) is filled by one `memory.fill`: isolated-vm counts none of it.
+  const WASM_FILL_1GIB = [
+    '0,97,115,109,1,0,0,0', // magic, version
+    '1,4,1,96,0,0', // type: () -> ()
+    '3,2,1,0', // one function of that type
+    '5,5,1,0,128,128,1', // memory: 16384 pages
+    '7,8,1,4,102,105,108,108,0,0', // export "fill"
+    '10,17,1,15,0,65,0,65,1,65,128,128,128,128,4,252,11,0,11', // memory.fill(0, 1, 1 GiB)
+  ].join(',');
+
+  it.each([
+    [
+      'two filled 1 GiB WebAssembly.Memory objects',
+      'const ms = []; for (let i = 0; i < 2; i++) { const m = new WebAssembly.Memory({ initial: 16384 }); new Uint8Array(m.buffer).fill(1); ms.push(m); } console.log("survived", ms.length);',
+    ],
+    [
+      "a module's own 1 GiB memory filled by one instruction",
+      `new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([${WASM_FILL_1GIB}]))).exports.fill(); console.log("survived");`,
+    ],
+    [
+      'a dictionary-mode array filled by one builtin call',
+      'const a = new Array(1e9).fill(0); console.log("survived", a.length);',
+    ],
+  ])(
+    'memory isolated-vm does not count (%s) still ends memory_limit, and the next run works',
+    async (_, code) => {
+      const { result, stdout } = await run({
+        environment: 'javascript',
+        code,
+        limits: { memoryMb: 64, cpuMs: 30_000, wallMs: 40_000 },
+      });
+      expect(stdout).not.toContain('survived');
+      expect(result.status, JSON.stringify(result)).toBe('memory_limit');
+      expect(result.message).toMatch(/memory limit of 64 MB exceeded/);
+      const after = await run({ environment: 'javascript', code: 'console.log("alive")' });
+      expect(after.stdout).toBe('alive\n');
+    },
+    60_000,
+  );
+
+  it('a last expression that is an object does not fail the run', async () => {
+    for (const code of ['({ a: 1 })', 'const o = { f() {} }; o', '[new Map(), Promise.resolve({ a: 1 })]']) {
+      const { result, stderr } = await run({ environment: 'javascript', code: `console.log("ran");\n${code}` });
+      expect(result.status, stderr).toBe('ok');
+      expect(result.exitCode).toBe(0);
+    }
+    const rejected = await run({ environment: 'javascript', code: 'Promise.reject(new Error("late"))' });
+    expect(rejected.result.status).toBe('runtime_error');
+    expect(rejected.stderr).toContain('Error: late');
+  });
+
+  it('an endless Error.prepareStackTrace is cut at the CPU limit by the worker, with its measured CPU time', async () => {
+    const before = backstops;
+    const { result } = await run({
+      environment: 'javascript',
+      code: 'Error.prepareStackTrace = () => { for (;;) {} };\nthrow new Error("stuck");',
+      limits: { cpuMs: 300, wallMs: 3_000 },
+    });
+    expect(result.status).toBe('timeout');
+    expect(result.message).toMatch(/CPU time limit of 300 ms exceeded/);
+    expect(backstops).toBe(before);
+    expect(result.cpuMs).toBeGreaterThanOrEqual(300);
+  }, 10_000);
 
   it('caps output and ends the run with output_limit', async () => {
     const { result, stdout } = await run({ environment: 'javascript', code: 'for (;;) console.log("spam")' });

@@ -7,6 +7,7 @@ import type { Environment } from '@arena/contracts';
 import { runEnding } from '../result.js';
 import { transpileForIsolate } from './transpile.js';
 import type { WorkerDoneMessage, WorkerRunMessage, WorkerToParent } from './protocol.js';
+import { memoryCaps, watchWorker, type WorkerWatch } from './worker-watch.js';
 import {
   DEFAULT_LIMITS,
   resolveLimits,
@@ -39,6 +40,8 @@ interface Slot {
   ready: Promise<void>;
   job?: Job;
   backstop?: NodeJS.Timeout;
+  /** The running job's worker process as the kernel sees it: RSS growth and CPU time. */
+  watch?: WorkerWatch;
   onAbort?: () => void;
   /** Killed or exiting: never given another job. */
   dead?: boolean;
@@ -55,6 +58,9 @@ function permissionArgs(): string[] {
   const readable = [here, path.dirname(ivmPackage), path.dirname(gypBuild), '/etc/alpine-release'];
   return ['--permission', '--allow-addons', ...readable.map((dir) => `--allow-fs-read=${dir}`)];
 }
+
+/** V8's own report of a heap it could not grow: the worker died of memory, not of a fault. */
+const V8_OUT_OF_MEMORY = /out of memory|is_heap_oom = 1/i;
 
 const JS_ENVIRONMENTS: ReadonlySet<Environment> = new Set(['javascript', 'typescript']);
 
@@ -129,6 +135,7 @@ export class IsolatedVmRunner implements Runner {
           sourceType: prepared.sourceType,
           stdin: request.stdin ?? '',
           limits,
+          memoryCapBytes: memoryCaps(limits.memoryMb).worker,
         },
         onOutput,
         resolve,
@@ -196,12 +203,18 @@ export class IsolatedVmRunner implements Runner {
         ...(child.pid ? { pid: child.pid } : {}),
         reason: `code=${code} signal=${signal} ${stderr.trim().slice(-500)}`,
       });
-      this.finishJob(slot, {
-        status: 'internal_error',
-        message: 'the sandbox process exited unexpectedly',
-        cpuMs: 0,
-        peakMemoryBytes: 0,
-      });
+      const memoryMb = slot.job?.message.limits.memoryMb;
+      this.finishJob(
+        slot,
+        memoryMb !== undefined && V8_OUT_OF_MEMORY.test(stderr)
+          ? { status: 'memory_limit', message: `memory limit of ${memoryMb} MB exceeded`, cpuMs: 0, peakMemoryBytes: 0 }
+          : {
+              status: 'internal_error',
+              message: 'the sandbox process exited unexpectedly',
+              cpuMs: 0,
+              peakMemoryBytes: 0,
+            },
+      );
       this.replace(slot);
     });
     return slot;
@@ -238,8 +251,10 @@ export class IsolatedVmRunner implements Runner {
     if (!job) return;
     slot.job = undefined;
     if (slot.backstop) clearTimeout(slot.backstop);
+    slot.watch?.stop();
     if (slot.onAbort) job.signal?.removeEventListener('abort', slot.onAbort);
     slot.backstop = undefined;
+    slot.watch = undefined;
     slot.onAbort = undefined;
     job.resolve(done);
   }
@@ -266,15 +281,32 @@ export class IsolatedVmRunner implements Runner {
   private start(slot: Slot, job: Job): void {
     slot.job = job;
     const { limits } = job.message;
-    // The worker enforces the limits itself; this is the backstop if it cannot (a wedged isolate).
-    slot.backstop = setTimeout(() => {
-      this.finishJob(slot, {
-        status: 'timeout',
-        message: `wall-clock limit of ${limits.wallMs} ms exceeded`,
-        cpuMs: limits.cpuMs,
-        peakMemoryBytes: 0,
+    // The worker enforces the limits itself; these are the backstops if it cannot (a wedged isolate, or
+    // memory V8 fills in one step), with the CPU time the kernel counted for the worker process.
+    const watch = watchWorker(slot.child.pid, memoryCaps(limits.memoryMb).pool, (grewBytes) => {
+      void watch.cpuMs().then((cpuMs) => {
+        if (slot.job !== job) return;
+        this.finishJob(slot, {
+          status: 'memory_limit',
+          message: `memory limit of ${limits.memoryMb} MB exceeded`,
+          cpuMs: cpuMs ?? 0,
+          peakMemoryBytes: grewBytes,
+        });
+        this.kill(slot, 'memory backstop');
       });
-      this.kill(slot, 'wall-clock backstop');
+    });
+    slot.watch = watch;
+    slot.backstop = setTimeout(() => {
+      void watch.cpuMs().then((cpuMs) => {
+        if (slot.job !== job) return;
+        this.finishJob(slot, {
+          status: 'timeout',
+          message: `wall-clock limit of ${limits.wallMs} ms exceeded`,
+          cpuMs: cpuMs ?? 0,
+          peakMemoryBytes: 0,
+        });
+        this.kill(slot, 'wall-clock backstop');
+      });
     }, limits.wallMs + this.killGraceMs);
     if (job.signal) {
       slot.onAbort = () => {

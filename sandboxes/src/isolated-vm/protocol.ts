@@ -9,6 +9,8 @@ export interface WorkerRunMessage {
   sourceType: 'script' | 'module';
   stdin: string;
   limits: RunLimits;
+  /** How far the worker process's RSS may grow during the run before the worker ends it with `memory_limit`. */
+  memoryCapBytes: number;
 }
 
 export interface WorkerOutputMessage {

@@ -152,6 +152,11 @@ class Run {
   private readonly msg: WorkerRunMessage;
   private cpuCharged = 0;
   private budgetIsCpu = false;
+  /** The isolate's CPU time when the run was stopped (it cannot be read once the isolate is disposed). */
+  private cpuAtStop: number | undefined;
+  /** The worker process's RSS before the run: memory isolated-vm does not count shows as growth above it. */
+  private readonly rssAtStart = process.memoryUsage.rss();
+  private sampling = false;
 
   constructor(msg: WorkerRunMessage) {
     this.msg = msg;
@@ -180,6 +185,7 @@ class Run {
   private stop(status: RunStatus, message?: string): void {
     if (this.ended) return;
     this.ended = { status, ...(message ? { message } : {}) };
+    this.cpuAtStop = this.cpuMs();
     for (const timer of this.hostTimers.values()) clearTimeout(timer);
     this.hostTimers.clear();
     if (!this.isolate.isDisposed) {
@@ -284,10 +290,14 @@ class Run {
     }
   }
 
+  private memoryExceeded(): void {
+    this.stop('memory_limit', `memory limit of ${this.msg.limits.memoryMb} MB exceeded`);
+  }
+
   private fail(error: unknown): void {
     if (this.ended) return;
     if (/memory limit/i.test(String(error)) || this.isolate.isDisposed) {
-      this.stop('memory_limit', `memory limit of ${this.msg.limits.memoryMb} MB exceeded`);
+      this.memoryExceeded();
       return;
     }
     if (/Script execution timed out/.test(String(error))) {
@@ -303,6 +313,11 @@ class Run {
     this.stop('runtime_error');
   }
 
+  /**
+   * Runs on this process's own event loop, which the program never blocks (isolated-vm runs it on a thread
+   * of its own): so a program stuck where isolated-vm's time-out does not reach (an endless
+   * `Error.prepareStackTrace` called while its error is copied out) is still stopped here, at the limits.
+   */
   private watch(): NodeJS.Timeout {
     return setInterval(() => {
       if (this.ended) return;
@@ -314,17 +329,28 @@ class Run {
         this.stop('timeout', `wall-clock limit of ${this.msg.limits.wallMs} ms exceeded`);
         return;
       }
-      this.sampleMemory();
+      // WebAssembly memories and a heap one builtin call carried past the cap show only here.
+      const grown = process.memoryUsage.rss() - this.rssAtStart;
+      if (grown > this.msg.memoryCapBytes) {
+        this.peakMemory = Math.max(this.peakMemory, grown);
+        this.memoryExceeded();
+        return;
+      }
+      void this.sampleMemory();
     }, POLL_MS);
   }
 
-  private sampleMemory(): void {
-    if (this.isolate.isDisposed) return;
+  /** Asynchronous, one at a time: the synchronous call waits for the isolate, and would block this loop. */
+  private async sampleMemory(): Promise<void> {
+    if (this.sampling || this.isolate.isDisposed) return;
+    this.sampling = true;
     try {
-      const stats = this.isolate.getHeapStatisticsSync();
+      const stats = await this.isolate.getHeapStatistics();
       this.peakMemory = Math.max(this.peakMemory, stats.used_heap_size + stats.externally_allocated_size);
     } catch {
       // disposed in between
+    } finally {
+      this.sampling = false;
     }
   }
 
@@ -359,7 +385,12 @@ class Run {
       } else {
         const script = await this.isolate.compileScript(this.msg.code, { filename: 'main.js' });
         compiled = true;
-        await this.charged((timeout) => script.run(context, { timeout, promise: true }));
+        // The completion value is not the program's output: it stays in the isolate (a reference, released),
+        // so an object there cannot fail the run. A promise is still awaited, so its rejection is reported.
+        const completion = await this.charged((timeout) =>
+          script.run(context, { timeout, promise: true, reference: true }),
+        );
+        completion.release();
       }
       await this.idle();
     } catch (error) {
@@ -373,8 +404,11 @@ class Run {
       clearInterval(watcher);
     }
     this.flush();
-    this.sampleMemory();
-    const cpuMs = Math.max(this.cpuMs(), this.ended?.status === 'timeout' && this.budgetIsCpu ? this.cpuCharged : 0);
+    await this.sampleMemory();
+    const cpuMs = Math.max(
+      this.cpuAtStop ?? this.cpuMs(),
+      this.ended?.status === 'timeout' && this.budgetIsCpu ? this.cpuCharged : 0,
+    );
     const outcome = this.ended ?? { status: 'ok' as const };
     this.stop(outcome.status);
     this.fire?.release();
