@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBattleEvent, newBattleSnapshot } from './battle-state.js';
+import { applyBattleEvent, newBattleSnapshot, runOutputParts } from './battle-state.js';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 const delta = (side: 'a' | 'b', seq: number, text: string) =>
@@ -69,5 +69,32 @@ describe('applyBattleEvent', () => {
       code: { environment: 'javascript' },
       runs: [{ runId: 'r1', output: '1\n', seq: 0, status: 'ok', exitCode: 0, durationMs: 3 }],
     });
+  });
+
+  it("keeps where stderr sits in a run's output, so a client can draw it apart", () => {
+    const s = newBattleSnapshot(ID, 'p');
+    applyBattleEvent(s, {
+      event: 'run:start',
+      payload: { battleId: ID, turn: 0, side: 'a', runId: 'r1', environment: 'javascript' },
+    });
+    const out = (seq: number, stream: 'stdout' | 'stderr', data: string) =>
+      applyBattleEvent(s, {
+        event: 'run:output',
+        payload: { battleId: ID, runId: 'r1', side: 'a', stream, seq, data, t: 0 },
+      });
+    out(0, 'stdout', 'ok\n');
+    out(1, 'stderr', 'Traceback\n');
+    out(2, 'stderr', 'Error: x\n');
+    out(3, 'stdout', 'more\n');
+    out(3, 'stderr', 'a duplicate frame is ignored\n');
+    const run = s.turns[0]!.sides.a.runs[0]!;
+    expect(run.output).toBe('ok\nTraceback\nError: x\nmore\n');
+    expect(run.stderr).toEqual([[3, 22]]);
+    expect(runOutputParts(run)).toEqual([
+      { stream: 'stdout', text: 'ok\n' },
+      { stream: 'stderr', text: 'Traceback\nError: x\n' },
+      { stream: 'stdout', text: 'more\n' },
+    ]);
+    expect(runOutputParts({ output: 'plain' })).toEqual([{ stream: 'stdout', text: 'plain' }]);
   });
 });

@@ -71,7 +71,7 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
       if (!run) return 'gap';
       if (payload.seq <= run.seq) return 'ignored';
       if (payload.seq !== run.seq + 1) return 'gap';
-      run.output += payload.data;
+      appendRunOutput(run, payload.stream, payload.data);
       run.seq = payload.seq;
       return 'applied';
     }
@@ -104,6 +104,32 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
     case 'session:removed':
       return 'ignored';
   }
+}
+
+/** Add a chunk to a run's output, recording where stderr's chunks sit (adjacent ones join one range). */
+export function appendRunOutput(run: RunState, stream: 'stdout' | 'stderr', data: string): void {
+  const start = run.output.length;
+  run.output += data;
+  if (stream !== 'stderr' || !data) return;
+  run.stderr ??= [];
+  const last = run.stderr[run.stderr.length - 1];
+  if (last && last[1] === start) last[1] = run.output.length;
+  else run.stderr.push([start, run.output.length]);
+}
+
+/** A run's output cut into its stdout and stderr parts, in order. */
+export function runOutputParts(
+  run: Pick<RunState, 'output' | 'stderr'>,
+): { stream: 'stdout' | 'stderr'; text: string }[] {
+  const parts: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+  let at = 0;
+  for (const [start, end] of run.stderr ?? []) {
+    if (start > at) parts.push({ stream: 'stdout', text: run.output.slice(at, start) });
+    if (end > start) parts.push({ stream: 'stderr', text: run.output.slice(start, end) });
+    at = Math.max(at, end);
+  }
+  if (at < run.output.length) parts.push({ stream: 'stdout', text: run.output.slice(at) });
+  return parts;
 }
 
 /** An empty battle as its creator first sees it, before any frame. */

@@ -29,6 +29,12 @@ export const RunState = z.object({
   status: RunStatus.optional(),
   exitCode: z.number().int().optional(),
   output: z.string(),
+  /**
+   * The parts of `output` that came from stderr, as [start, end) character offsets in order, so that a client
+   * can draw them apart. Recorded by whoever folds `run:output` frames (`appendRunOutput`); absent when no
+   * stderr came, and in snapshots the server builds (the stored runs keep the streams in their own columns).
+   */
+  stderr: z.array(z.tuple([z.number().int(), z.number().int()])).optional(),
   /** The last `run:output` seq folded into `output`; -1 when none. */
   seq: z.number().int(),
   durationMs: z.number().optional(),
