@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Side } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { storableText } from '../common/storable-text.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
@@ -110,7 +111,7 @@ export class AnswerGeneration {
           if (signal.aborted || !text) return;
           firstTokenMs ??= Math.round(performance.now() - started);
           armIdle();
-          stream.push(text);
+          stream.push(storableText(text));
         },
       });
     } catch (error) {

@@ -7,6 +7,7 @@ import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import { storableText } from '../common/storable-text.js';
 import { BattlesRepository } from './battles.repository.js';
 import type { LiveBattle } from './live-battle.js';
 import { PersistedStream } from './persisted-stream.js';
@@ -101,11 +102,11 @@ export class RunExecution {
         ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
         ...(request.installCommand ? { installCommand: request.installCommand } : {}),
       },
-      { onOutput: (chunk) => stream.push(chunk), signal: live.abort.signal },
+      { onOutput: (chunk) => stream.push({ ...chunk, data: storableText(chunk.data) }), signal: live.abort.signal },
     );
     stream.flush();
     if (result.message && result.status !== 'ok' && result.status !== 'unsupported') {
-      stream.push({ stream: 'stderr', data: `\n[${result.status}] ${result.message}\n` });
+      stream.push({ stream: 'stderr', data: storableText(`\n[${result.status}] ${result.message}\n`) });
     }
     await stream.settle();
     run.status = result.status;
@@ -118,7 +119,7 @@ export class RunExecution {
       output: run.output,
       stdout,
       stderr,
-      message: result.message ?? null,
+      message: result.message !== undefined ? storableText(result.message) : null,
       preview: result.preview?.html ?? null,
       durationMs: result.durationMs,
       cpuMs: result.cpuMs ?? null,

@@ -53,6 +53,18 @@ export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
 }
 
 /**
+ * The arena's own models' ids and names (and names without a parenthesised note, "Demo Atlas (scripted)"):
+ * an answer that names one reveals who wrote it. Models only imported from FastChat files are left out: their
+ * battles were cleaned by FastChat's own word list.
+ */
+export function arenaModelWords(models: Pick<ModelEntity, 'id' | 'name' | 'provider'>[]): string[] {
+  return models
+    .filter((m) => m.provider !== 'imported')
+    .flatMap((m) => [m.id, m.name, m.name.replace(/\s*\(.*\)\s*$/, '')])
+    .filter((w) => w.trim().length >= 3);
+}
+
+/**
  * The leaderboard from human votes: hygiene rules, then Bradley-Terry with bootstrap intervals, per
  * breakdown. Results are cached until the next vote; a vote schedules one debounced refit, warm-started
  * from the previous ratings, so a burst of votes costs one fit.
@@ -100,10 +112,13 @@ export class LeaderboardService implements OnModuleDestroy {
   }
 
   /** New votes since the last read (or all of them, periodically), each checked for identity words once. */
-  private async votes(): Promise<VoteRow[]> {
+  private async votes(models: ModelEntity[]): Promise<VoteRow[]> {
     const full = Date.now() >= this.fullReloadAt || !this.cursor;
     const fresh = await loadVoteRows(this.dataSource, full ? undefined : this.cursor);
-    const pattern = identityPattern(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS);
+    const pattern = identityPattern([
+      ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
+      ...arenaModelWords(models),
+    ]);
     for (const row of fresh) row.revealsIdentity = !!pattern && row.answers.some((answer) => pattern.test(answer));
     if (full) {
       this.raw = [...fresh];
@@ -118,7 +133,8 @@ export class LeaderboardService implements OnModuleDestroy {
   private clean(): Promise<CleanData> {
     if (this.data && Date.now() >= this.fullReloadAt) this.invalidateData();
     this.data ??= (async () => {
-      const [votes, models] = await Promise.all([this.votes(), this.dataSource.getRepository(ModelEntity).find()]);
+      const models = await this.dataSource.getRepository(ModelEntity).find();
+      const votes = await this.votes(models);
       const options = this.config.leaderboard;
       const { kept, report } = cleanVotes(votes, {
         ...(options.identityWords ? { identityWords: options.identityWords } : {}),
