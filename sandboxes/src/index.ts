@@ -13,5 +13,13 @@ export {
   type CodeBlock,
   type Extraction,
 } from './extraction/code-extraction.js';
-export { WebPreviewRunner } from './web/web-preview.runner.js';
+export { WebPreviewRunner, type WebPreviewRunnerOptions } from './web/web-preview.runner.js';
+export {
+  configureTransforms,
+  DEFAULT_TRANSFORM_LIMITS,
+  sharedTransformService,
+  TransformService,
+  type TransformServiceOptions,
+  type TransformWorkerEvent,
+} from './transform/transform-service.js';
 export { VENDOR_LIBRARIES, vendorBundle, vendorVersion, type VendorLibrary } from './web/vendor.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TransformService } from '../transform/transform-service.js';
 import type { RunRequest } from '../types.js';
 import { vendorBundle } from './vendor.js';
 import { WebPreviewRunner } from './web-preview.runner.js';
@@ -79,6 +80,24 @@ describe('web previews', () => {
     const mermaid = await preview('mermaid', 'graph TD\n  A-->B<script>');
     expect(mermaid.html).toContain('A--&gt;B&lt;script&gt;');
     expect(mermaid.html).toMatch(/assets\/mermaid\.js/);
+  });
+
+  it('reports a Vue single-file component that does not compile as compile_error, naming App.vue', async () => {
+    const r = await preview('vue', '<template><p>{{ n }}</p></template>\n<script setup>\nconst n = ;\n</script>');
+    expect(r.status).toBe('compile_error');
+    expect(r.output).toMatch(/^App\.vue - error: /);
+  });
+
+  it('ends a preview past the compile size cap with compile_error, naming both sizes', async () => {
+    // Refused before any compiler starts, so this service never has a worker to close.
+    const capped = new WebPreviewRunner({ transforms: new TransformService({ maxInputBytes: 1024 }) });
+    let output = '';
+    const code = `export default () => <p>${'x'.repeat(2048)}</p>;`;
+    const r = await capped.run({ environment: 'react', code }, { onOutput: (c) => (output += c.data) });
+    expect(r.status).toBe('compile_error');
+    expect(output).toMatch(
+      /^main\.jsx - error: the program is 2\.\d KB; the arena compiles programs of up to 1\.0 KB\n/,
+    );
   });
 
   it('builds the vendor bundles from the installed packages', async () => {

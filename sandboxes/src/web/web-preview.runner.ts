@@ -1,7 +1,7 @@
-import { build, type Plugin } from 'esbuild';
 import type { Environment, RunStatus } from '@arena/contracts';
 import { describeBuildError } from '../build-errors.js';
 import { runEnding } from '../result.js';
+import { sharedTransformService, type TransformService } from '../transform/transform-service.js';
 import type { RunOptions, RunRequest, RunResult, Runner } from '../types.js';
 import { PROVIDED_IMPORTS, VENDOR_GLOBAL, vendorUrl, type VendorLibrary } from './vendor.js';
 
@@ -46,56 +46,30 @@ class PreviewError extends Error {
   }
 }
 
-/** Resolves the program's imports: the arena's vendor libraries by global, CSS to nothing, anything else refused. */
-function importsPlugin(source: string, loader: 'tsx' | 'jsx' | 'ts' | 'js', missing: Set<string>): Plugin {
-  return {
-    name: 'arena-preview-imports',
-    setup(b) {
-      b.onResolve({ filter: /^arena:user$/ }, () => ({ path: 'user', namespace: 'arena-user' }));
-      b.onLoad({ filter: /.*/, namespace: 'arena-user' }, () => ({ contents: source, loader, resolveDir: '/' }));
-      b.onResolve({ filter: /\.(css|scss|sass|less)$/ }, (args) => ({ path: args.path, namespace: 'arena-empty' }));
-      b.onLoad({ filter: /.*/, namespace: 'arena-empty' }, () => ({ contents: '', loader: 'js' }));
-      b.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === 'entry-point') return undefined;
-        if (PROVIDED_IMPORTS[args.path]) return { path: args.path, namespace: 'arena-vendor' };
-        if (args.path.startsWith('.') || args.path.startsWith('/')) {
-          missing.add(args.path);
-          return { path: args.path, namespace: 'arena-empty' };
-        }
-        missing.add(args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0]!);
-        return { path: args.path, namespace: 'arena-empty' };
-      });
-      b.onLoad({ filter: /.*/, namespace: 'arena-vendor' }, (args) => ({
-        contents: `module.exports = window.${VENDOR_GLOBAL}[${JSON.stringify(args.path)}];`,
-        loader: 'js',
-      }));
-    },
-  };
-}
-
-async function bundle(entry: string, source: string, loader: 'tsx' | 'jsx' | 'ts' | 'js'): Promise<string> {
-  const missing = new Set<string>();
-  let code: string;
-  try {
-    const result = await build({
-      stdin: { contents: entry, loader: 'js', resolveDir: '/' },
-      bundle: true,
-      write: false,
-      format: 'iife',
-      target: 'es2020',
-      jsx: 'automatic',
-      logLevel: 'silent',
-      define: { 'process.env.NODE_ENV': '"production"' },
-      plugins: [importsPlugin(source, loader, missing)],
-    });
-    code = result.outputFiles[0]?.text ?? '';
-  } catch (error) {
-    throw new PreviewError('compile_error', describeBuildError(error, `main.${loader}`));
-  }
-  if (missing.size > 0)
+/**
+ * The program bundled with its entry in a contained compiler (vendor imports read the page's global, CSS
+ * becomes nothing); imports the arena does not provide end the run `unsupported`, naming them.
+ */
+async function bundle(
+  transforms: TransformService,
+  entry: string,
+  source: string,
+  loader: 'tsx' | 'jsx' | 'ts' | 'js',
+): Promise<string> {
+  const reply = await transforms.run({
+    op: 'preview-bundle',
+    entry,
+    source,
+    loader,
+    provided: Object.keys(PROVIDED_IMPORTS),
+    vendorGlobal: VENDOR_GLOBAL,
+  });
+  if (!reply.ok) throw new PreviewError('compile_error', describeBuildError(reply, `main.${loader}`));
+  const { code, missing } = reply.value;
+  if (missing.length > 0)
     throw new PreviewError(
       'unsupported',
-      `the preview imports what the arena does not provide offline: ${[...missing].join(', ')} ` +
+      `the preview imports what the arena does not provide offline: ${missing.join(', ')} ` +
         `(available: ${Object.keys(PROVIDED_IMPORTS).join(', ')})`,
     );
   return code;
@@ -104,7 +78,7 @@ async function bundle(entry: string, source: string, loader: 'tsx' | 'jsx' | 'ts
 const MOUNTS_ITSELF_REACT = /\bcreateRoot\s*\(|\bReactDOM\s*\.\s*render\s*\(|\bhydrateRoot\s*\(/;
 const MOUNTS_ITSELF_VUE = /\.mount\s*\(/;
 
-async function reactPreview(code: string, typescript: boolean): Promise<string> {
+async function reactPreview(transforms: TransformService, code: string, typescript: boolean): Promise<string> {
   const entry = MOUNTS_ITSELF_REACT.test(code)
     ? `import 'arena:user';`
     : `import * as User from 'arena:user';
@@ -113,7 +87,7 @@ import { createRoot } from 'react-dom/client';
 const Component = User.default || User.App || Object.values(User).find((v) => typeof v === 'function');
 if (Component) createRoot(document.getElementById('root')).render(createElement(Component));
 else console.error('The answer exports no React component to render.');`;
-  const script = await bundle(entry, code, typescript ? 'tsx' : 'jsx');
+  const script = await bundle(transforms, entry, code, typescript ? 'tsx' : 'jsx');
   return page({
     title: 'React preview',
     vendors: ['react'],
@@ -121,28 +95,14 @@ else console.error('The answer exports no React component to render.');`;
   });
 }
 
-async function vuePreview(code: string): Promise<string> {
+async function vuePreview(transforms: TransformService, code: string): Promise<string> {
   let module = code;
   let styles = '';
   if (/<template[\s>]/.test(code)) {
-    // A single-file component: compiled on the host with Vue's own compiler.
-    const { parse, compileScript, compileTemplate, compileStyle } = await import('vue/compiler-sfc');
-    const { descriptor, errors } = parse(code, { filename: 'App.vue' });
-    if (errors.length)
-      throw new PreviewError('compile_error', errors.map((e) => `App.vue - error: ${String(e)}`).join('\n'));
-    const id = 'arena';
-    try {
-      if (descriptor.script || descriptor.scriptSetup) {
-        module = compileScript(descriptor, { id, inlineTemplate: true }).content;
-      } else {
-        const template = compileTemplate({ source: descriptor.template?.content ?? '', filename: 'App.vue', id });
-        if (template.errors.length) throw new Error(template.errors.map(String).join('\n'));
-        module = `${template.code}\nexport default { render };`;
-      }
-    } catch (error) {
-      throw new PreviewError('compile_error', `App.vue - error: ${(error as Error).message}`);
-    }
-    styles = descriptor.styles.map((s) => compileStyle({ source: s.content, filename: 'App.vue', id }).code).join('\n');
+    // A single-file component: compiled on the host with Vue's own compiler, contained like esbuild.
+    const reply = await transforms.run({ op: 'vue-sfc', source: code });
+    if (!reply.ok) throw new PreviewError('compile_error', describeBuildError(reply, 'App.vue'));
+    ({ module, styles } = reply.value);
   }
   const entry = MOUNTS_ITSELF_VUE.test(module)
     ? `import 'arena:user';`
@@ -150,7 +110,7 @@ async function vuePreview(code: string): Promise<string> {
 import { createApp } from 'vue';
 if (Component) createApp(Component).mount('#app');
 else console.error('The answer exports no Vue component to mount.');`;
-  const script = await bundle(entry, module, /lang=["']ts["']/.test(code) ? 'ts' : 'js');
+  const script = await bundle(transforms, entry, module, /lang=["']ts["']/.test(code) ? 'ts' : 'js');
   return page({
     title: 'Vue preview',
     vendors: ['vue'],
@@ -166,14 +126,26 @@ function htmlPreview(code: string): string {
   return page({ title: 'HTML preview', body: code });
 }
 
+export interface WebPreviewRunnerOptions {
+  /** The contained compilers; default the process-wide one (`configureTransforms`). */
+  transforms?: TransformService;
+}
+
 /**
- * HTML, React, Vue, SVG and Mermaid answers become a preview page, bundled on the host with esbuild from
- * locally installed packages; the browser renders it in a sandboxed iframe (`allow-scripts`, never
- * `allow-same-origin`), and its console comes back into the run's output.
+ * HTML, React, Vue, SVG and Mermaid answers become a preview page, bundled on the host with esbuild (in a
+ * contained worker process) against the arena's vendor bundles; the browser renders it in a sandboxed
+ * iframe (`allow-scripts`, never `allow-same-origin`), and its console comes back into the run's output.
  */
 export class WebPreviewRunner implements Runner {
   readonly kind = 'browser' as const;
   readonly isolation = 'browser-iframe' as const;
+
+  constructor(private readonly options: WebPreviewRunnerOptions = {}) {}
+
+  /** Looked up per run, so a service configured after this runner was made is the one used. */
+  private get transforms(): TransformService {
+    return this.options.transforms ?? sharedTransformService();
+  }
 
   supports(environment: Environment): boolean {
     return WEB_ENVIRONMENTS.has(environment);
@@ -216,13 +188,14 @@ export class WebPreviewRunner implements Runner {
           break;
         case 'react':
           html = await reactPreview(
+            this.transforms,
             code,
             /:\s*(string|number|boolean|React\.\w+)\b|interface\s+\w+|<\w+>\(/.test(code),
           );
           what = 'React app';
           break;
         case 'vue':
-          html = await vuePreview(code);
+          html = await vuePreview(this.transforms, code);
           what = 'Vue app';
           break;
         case 'javascript':
