@@ -162,3 +162,49 @@ describe('an answer that names the arena’s own model', () => {
     client.socket.disconnect();
   });
 });
+
+describe('an answer larger than ARENA_MAX_ANSWER_CHARS', () => {
+  let fake: FakeLlm;
+  let arena: TestArena;
+  const huge = `Here it is.\n\n\`\`\`js\nconsole.log("ok")\n\`\`\`\n${'filler text '.repeat(400_000)}`;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({
+      'remote-huge': { kind: 'stream', text: huge, chunkSize: 64 * 1024 },
+      'remote-small': { kind: 'reply', reply: () => 'Small.\n\n```js\nconsole.log(2)\n```\n' },
+    });
+    arena = await startTestArena({
+      database: 'embedded',
+      env: { ARENA_MAX_ANSWER_CHARS: '20000' },
+      models: [
+        { id: 'huge-a', name: 'Huge', provider: 'openai', model: 'remote-huge', baseUrl: fake.openaiUrl },
+        { id: 'small-b', name: 'Small', provider: 'openai', model: 'remote-small', baseUrl: fake.openaiUrl },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await arena?.stop();
+    await fake?.close();
+  });
+
+  it('is cut at the cap with a neutral message; the battle stays votable and its snapshot small', async () => {
+    const client = await connectClient(arena.url);
+    const created = await client.socket.emitWithAck('battle:create', { prompt: 'Print ok' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    await waitForFrame(client, statusIs(battleId, 'voting'));
+    const snapshot = (await getJson<BattleSnapshot>(`${arena.url}/api/battles/${battleId}`)).body;
+    const sides = Object.values(snapshot.turns[0]!.sides);
+    const cut = sides.find((s) => s.finishReason === 'length')!;
+    expect(cut.text).toHaveLength(20_000);
+    expect(cut.error).toBe('the answer passed 20,000 characters and was cut there');
+    expect(cut.runs[0]?.status).toBe('ok');
+    expect(JSON.stringify(snapshot).length).toBeLessThan(60_000);
+    const deltas = client.frames
+      .filter((f) => f.event === 'gen:delta')
+      .map((f) => (f.payload as { text: string }).text);
+    expect(deltas.join('').length).toBeLessThanOrEqual(20_000 + 100);
+    expect((await client.socket.emitWithAck('battle:vote', { battleId, winner: 'model_b' })).ok).toBe(true);
+    client.socket.disconnect();
+  });
+});

@@ -92,6 +92,15 @@ export class AnswerGeneration {
     const signal = AbortSignal.any([live.abort.signal, timeouts.signal]);
     armIdle();
 
+    // An answer past the size cap is cut there: the side ends like one that hit its token limit.
+    const maxChars = this.config.generation.maxAnswerChars;
+    let received = 0;
+    const cut = new ProviderError(
+      'too_long',
+      'answer size cap',
+      `the answer passed ${maxChars.toLocaleString('en-US')} characters and was cut there`,
+    );
+
     let result: GenerateResult | undefined;
     let failure: { finishReason: 'error' | 'cancelled'; error?: string; detail?: string } | undefined;
     const messages = live.conversation(turn, side);
@@ -111,7 +120,11 @@ export class AnswerGeneration {
           if (signal.aborted || !text) return;
           firstTokenMs ??= Math.round(performance.now() - started);
           armIdle();
-          stream.push(storableText(text));
+          if (received >= maxChars) return;
+          const kept = text.length > maxChars - received ? text.slice(0, maxChars - received) : text;
+          received += kept.length;
+          stream.push(storableText(kept));
+          if (received >= maxChars) timeouts.abort(cut);
         },
       });
     } catch (error) {
@@ -130,7 +143,9 @@ export class AnswerGeneration {
     }
     stream.flush();
     const ms = Math.round(performance.now() - started);
-    const finishReason = failure?.finishReason ?? result?.finishReason ?? 'stop';
+    const capped = timeouts.signal.reason === cut;
+    const finishReason = capped ? 'length' : (failure?.finishReason ?? result?.finishReason ?? 'stop');
+    if (capped) failure ??= { finishReason: 'error', error: cut.publicMessage, detail: cut.message };
     state.finished = true;
     state.finishReason = finishReason;
     if (failure?.error) state.error = failure.error;

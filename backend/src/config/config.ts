@@ -32,6 +32,7 @@ const EnvSchema = z.object({
     .default(64 * 1024),
   ARENA_GEN_TIMEOUT_MS: Millis.default(180_000),
   ARENA_GEN_IDLE_TIMEOUT_MS: Millis.default(30_000),
+  ARENA_MAX_ANSWER_CHARS: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
   ARENA_DELTA_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(30),
   ARENA_IDENTITY_WORDS: z.string().optional(),
   ARENA_DATASET_LICENSE: z.string().min(1).max(64).default('cc-by-4.0'),
@@ -75,7 +76,7 @@ export interface ArenaConfig {
   judges: { file: string | undefined; concurrency: number; timeoutMs: number };
   /** Where AutoCodeArena runs are kept (one folder per run, as `arena autoarena --out` writes): shown in the UI. */
   autoarenaDir: string;
-  generation: { timeoutMs: number; idleTimeoutMs: number };
+  generation: { timeoutMs: number; idleTimeoutMs: number; maxAnswerChars: number };
   deltaIntervalMs: number;
   leaderboard: {
     identityWords: string[] | undefined;
@@ -172,7 +173,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
       concurrency: e.ARENA_JUDGE_CONCURRENCY,
       timeoutMs: e.ARENA_JUDGE_TIMEOUT_MS,
     },
-    generation: { timeoutMs: e.ARENA_GEN_TIMEOUT_MS, idleTimeoutMs: e.ARENA_GEN_IDLE_TIMEOUT_MS },
+    generation: {
+      timeoutMs: e.ARENA_GEN_TIMEOUT_MS,
+      idleTimeoutMs: e.ARENA_GEN_IDLE_TIMEOUT_MS,
+      maxAnswerChars: e.ARENA_MAX_ANSWER_CHARS,
+    },
     deltaIntervalMs: e.ARENA_DELTA_INTERVAL_MS,
     leaderboard: {
       identityWords: e.ARENA_IDENTITY_WORDS?.split(',')

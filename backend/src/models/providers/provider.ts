@@ -26,7 +26,7 @@ export interface ModelProvider {
 }
 
 export type ProviderErrorKind =
-  'http' | 'stream_cut' | 'timeout' | 'network' | 'bad_response' | 'config' | 'context_length';
+  'http' | 'stream_cut' | 'timeout' | 'network' | 'bad_response' | 'config' | 'context_length' | 'too_long';
 
 /** What anyone may be told when a conversation no longer fits a model's context (names no model). */
 export const CONTEXT_FULL_MESSAGE = 'the conversation no longer fits this model’s context; vote on it as it stands';
