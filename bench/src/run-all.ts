@@ -2,6 +2,7 @@
 await import('./battle-latency.js');
 await import('./followup-latency.js');
 await import('./ranking.js');
+await import('./transform.js');
 // Needs a Docker engine with the sandbox image.
 await import('./sandboxes.js');
 await import('./judging.js');
