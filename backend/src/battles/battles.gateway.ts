@@ -33,6 +33,7 @@ import { LagMonitor } from '../realtime/lag-monitor.js';
 import { RateLimits } from '../realtime/rate-limits.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { BattleRunnerService } from './battle-runner.service.js';
+import { clientAddress } from '../common/client-address.js';
 import { BattleVotesService } from './battle-votes.service.js';
 import { BattlesService } from './battles.service.js';
 import { PreviewLogsService } from './preview-logs.service.js';
@@ -92,13 +93,9 @@ export class BattlesGateway
     });
   }
 
-  /** The client's address for per-address limits: the peer, or the first X-Forwarded-For hop behind a proxy. */
+  /** The client's address for per-address limits: the peer, or what the trusted proxies say it is. */
   private clientAddress(socket: ArenaSocket): string {
-    const forwarded = socket.handshake.headers['x-forwarded-for'];
-    if (this.config.trustProxy && typeof forwarded === 'string' && forwarded.trim()) {
-      return forwarded.split(',')[0]!.trim();
-    }
-    return socket.handshake.address;
+    return clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], this.config.trustProxy);
   }
 
   handleConnection(socket: ArenaSocket): void {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from '../common/client-address.js';
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 const Millis = z.coerce.number().int().positive();
@@ -48,7 +49,17 @@ const EnvSchema = z.object({
     .default('arena'),
   ARENA_SESSION_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(100_000).default(500),
   ARENA_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(6),
-  ARENA_TRUST_PROXY: z.enum(['on', 'off']).default('off'),
+  ARENA_TRUST_PROXY: z
+    .string()
+    .default('off')
+    .refine((v) => {
+      try {
+        parseTrustProxy(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'ARENA_TRUST_PROXY is off, on (one hop), a number of proxy hops, or a comma-separated list of proxy addresses'),
   ARENA_RATE_LIMITS: z
     .string()
     .regex(
@@ -97,7 +108,7 @@ export interface ArenaConfig {
   /** User turns a battle may have (the first prompt and its follow-ups). */
   maxTurns: number;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   /** Per minute, per voter and per client address. */
   rateLimits: Record<RateLimitName, { perVoter: number; perAddress: number }>;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -194,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     redisPrefix: e.REDIS_PREFIX,
     sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS },
     maxTurns: e.ARENA_MAX_TURNS,
-    trustProxy: e.ARENA_TRUST_PROXY === 'on',
+    trustProxy: parseTrustProxy(e.ARENA_TRUST_PROXY),
     rateLimits: parseRateLimits(e.ARENA_RATE_LIMITS),
     logLevel: e.LOG_LEVEL,
   };

@@ -44,13 +44,15 @@ export class RateLimits {
     }
   }
 
-  /** Count one request; refuse it with `rate_limited` when either budget for the minute is spent. */
+  /**
+   * Count one request; refuse it with `rate_limited` when either budget for the minute is spent. The voter's
+   * budget is taken first: a request its voter may not make costs the address nothing, so one flooding
+   * client does not lock out everyone who shares its address (a household, an office behind one NAT).
+   */
   async take(name: RateLimitName, voterId: string, address: string): Promise<void> {
     try {
-      await Promise.all([
-        this.limiters.get(`${name}:voter`)!.consume(voterId),
-        this.limiters.get(`${name}:address`)!.consume(address),
-      ]);
+      await this.limiters.get(`${name}:voter`)!.consume(voterId);
+      await this.limiters.get(`${name}:address`)!.consume(address);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
         const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
