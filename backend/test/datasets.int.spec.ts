@@ -176,10 +176,13 @@ describe('data sets: exported, read back by independent readers, re-imported', (
     expect(String(jsonl.rows[0]!['execution_output_A'])).toContain('0, 1, 1, 2, 3');
   });
 
-  it('judgements: every verdict of the judge service, read back by all three readers, matches the database', async () => {
-    const stored = await dataSource.getRepository(JudgementEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    // Every finished battle, voted or not, is judged by the default execution judge, once.
-    expect(stored).toHaveLength(4);
+  it('judgements: every verdict of the judge service on a voted battle, read back by all three readers, matches the database', async () => {
+    const judged = await dataSource.getRepository(JudgementEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    // Every finished battle, voted or not, is judged by the default execution judge, once; the verdict of the
+    // battle still open for its vote is not exported.
+    expect(judged).toHaveLength(4);
+    const stored = judged.filter((j) => votes.some((v) => v.battleId === j.battleId));
+    expect(stored).toHaveLength(3);
     const jsonl = pandas('jsonl', files['judgements.jsonl']!);
     const csv = pandas('csv', files['judgements.csv']!);
     const parquet = await duckdb(files['judgements.parquet']!);

@@ -11,13 +11,29 @@ export const DATASET_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
 export const DatasetFormat = z.enum(DATASET_FORMATS);
 export type DatasetFormat = z.infer<typeof DatasetFormat>;
 
-const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-25T00:00:00Z' });
+/**
+ * A time PostgreSQL takes as a `timestamptz`: zod's ISO 8601 format checks the calendar (no 30 February) but
+ * lets through year 0000 (PostgreSQL has no year 0) and offsets past ±15:59 (PostgreSQL's limit).
+ */
+const isoTime = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-11-25T00:00:00Z' })
+  .max(40)
+  .regex(/^(?!0000)\d{4}-.*(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)$/, 'must be a time from year 1 on, offset within ±15:59');
+
+/** A filter compared with stored text: no control characters (PostgreSQL's text cannot even hold NUL). */
+const filterText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^\P{Cc}+$/u, 'must not contain control characters');
 
 export const DatasetQuery = z.strictObject({
   since: isoTime.optional(),
   until: isoTime.optional(),
-  category: z.string().trim().min(1).max(64).optional(),
-  environment: z.string().trim().min(1).max(32).optional(),
+  category: filterText(64).optional(),
+  environment: filterText(32).optional(),
 });
 export type DatasetQuery = z.infer<typeof DatasetQuery>;
 

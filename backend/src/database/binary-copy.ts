@@ -192,7 +192,6 @@ class BinaryCopyQuery implements Submittable {
   private data: Buffer;
   private readonly index: Pick<CopyMemory, 'offsets' | 'lengths'>;
   private length = 0;
-  private error: Error | undefined;
   readonly done: Promise<BinaryRows>;
   private settle!: { resolve: (rows: BinaryRows) => void; reject: (error: Error) => void };
 
@@ -219,12 +218,16 @@ class BinaryCopyQuery implements Submittable {
     this.length += chunk.copy(this.data, this.length);
   }
 
+  /**
+   * The driver hands a query its error (PostgreSQL's, or the connection's) and forgets it: the query never
+   * hears the ReadyForQuery that follows, if any. So the error settles the COPY at once, and whoever holds the
+   * client can give it back (the client goes on with its queue once PostgreSQL is ready).
+   */
   handleError(error: Error): void {
-    this.error ??= error;
+    this.settle.reject(error);
   }
 
   handleReadyForQuery(): void {
-    if (this.error) return this.settle.reject(this.error);
     try {
       this.settle.resolve(parseBinaryCopy(this.data, this.length, this.index));
     } catch (error) {

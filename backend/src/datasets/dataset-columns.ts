@@ -136,10 +136,11 @@ export async function fieldTransforms(
   return transforms;
 }
 
-/** The number of each category of the voted battles: its place in their categories in order. */
+/** The number of each category of the exported (voted, revealed) battles: its place in their categories in order. */
 async function categoryIds(dataSource: DataSource): Promise<Map<string, number>> {
   const rows = await dataSource.query<{ category: string }[]>(
-    `SELECT DISTINCT b.category FROM battles b JOIN votes v ON v.battle_id = b.id WHERE b.category IS NOT NULL ORDER BY b.category`,
+    `SELECT DISTINCT b.category FROM battles b JOIN votes v ON v.battle_id = b.id
+      WHERE b.status = 'revealed' AND b.category IS NOT NULL ORDER BY b.category`,
   );
   return new Map(rows.map((r, i) => [r.category, i]));
 }

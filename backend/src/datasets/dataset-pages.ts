@@ -47,8 +47,8 @@ interface PageRange {
 
 /**
  * The WHERE clause of one page: its keyset range over the rows in `alias` (votes or judgements), the time
- * window on the same column, and category and environment on the battle `b`. COPY takes no parameters:
- * values are escaped literals.
+ * window on the same column, and category and environment on the battle `b` (see `battleJoin`). COPY takes
+ * no parameters: values are escaped literals.
  */
 function pageFilter(query: DatasetQuery, alias: 'v' | 'j', range: PageRange): string {
   const where: string[] = [];
@@ -109,11 +109,13 @@ async function copyPage(dataSource: DataSource, sql: string, memory: PageMemory)
 /** Head fields of a vote page's rows before the data set's columns. */
 const VOTE_HEAD = ['v.created_at', 'v.id', 'v.battle_id', 'p.battle_id IS NOT NULL'];
 
-/** The battle is joined only for the filters on it: the columns come from the votes and export parts. */
-function battleJoin(query: DatasetQuery, alias: 'v' | 'j'): string {
-  return query.category !== undefined || query.environment !== undefined
-    ? ` JOIN battles b ON b.id = ${alias}.battle_id`
-    : '';
+/**
+ * Rows of revealed battles only: a verdict of a battle still open (a judge's, or a session participant's
+ * vote, whose row names the models) would tell whoever downloads it what no voter may know before voting.
+ * The battle `b` also serves the filters on it; the columns come from the votes, judgements and export parts.
+ */
+function battleJoin(alias: 'v' | 'j'): string {
+  return ` JOIN battles b ON b.id = ${alias}.battle_id AND b.status = 'revealed'`;
 }
 const JUDGEMENT_HEAD = ['j.created_at', 'j.id'];
 
@@ -134,7 +136,7 @@ async function votePage(
   const rows = await copyPage(
     dataSource,
     `SELECT ${[...VOTE_HEAD, ...columns.map((c) => c.sql)].join(', ')}
-       FROM votes v${battleJoin(query, 'v')}
+       FROM votes v${battleJoin('v')}
        LEFT JOIN export_parts p ON p.battle_id = v.battle_id
       ${pageFilter(query, 'v', range)}
       ORDER BY v.created_at, v.id
@@ -175,7 +177,7 @@ function judgementPage(
   return copyPage(
     dataSource,
     `SELECT ${[...JUDGEMENT_HEAD, ...sqlColumns('judgements').map((c) => c.sql)].join(', ')}
-       FROM judgements j${battleJoin(query, 'j')}
+       FROM judgements j${battleJoin('j')}
       ${pageFilter(query, 'j', range)}
       ORDER BY j.created_at, j.id
       LIMIT ${range.limit}`,
@@ -198,7 +200,7 @@ async function pageBounds(
   const rows = await dataSource.query<{ at: string; id: string }[]>(
     `SELECT created_at::text AS at, id FROM (
        SELECT ${alias}.created_at, ${alias}.id, row_number() OVER (ORDER BY ${alias}.created_at, ${alias}.id) AS n
-         FROM ${table}${battleJoin(query, alias)} ${pageFilter(query, alias, { limit: size })}) s
+         FROM ${table}${battleJoin(alias)} ${pageFilter(query, alias, { limit: size })}) s
       WHERE n % ${size} = 0 ORDER BY n`,
   );
   return rows.map((r) => ({ at: r.at, id: r.id }));
@@ -211,7 +213,7 @@ const READ_AHEAD = 2;
  * The rows of a data set, a page at a time, each page one binary COPY: the first page and the page bounds
  * are read at once, then pages by keyset range, `READ_AHEAD` of them read while one is written, then pages
  * from the last bound on (rows added meanwhile) — memory stays flat whatever the size.
- * Battles never voted on are not in `battles` or `bigcodereward`.
+ * Only revealed battles are in any data set (see `battleJoin`).
  */
 export async function* datasetPages(
   dataSource: DataSource,
@@ -296,13 +298,15 @@ export async function* datasetPages(
   }
 }
 
-/** How many rows a data set has and when its newest row was made. */
+/** How many rows a data set has (of revealed battles, as exported) and when its newest row was made. */
 export async function datasetCounts(
   dataSource: DataSource,
   name: DatasetName,
 ): Promise<{ rows: number; lastUpdate: string | null }> {
+  const alias = name === 'judgements' ? 'j' : 'v';
   const [row] = await dataSource.query<{ n: string; last: Date | null }[]>(
-    `SELECT count(*) AS n, max(created_at) AS last FROM ${name === 'judgements' ? 'judgements' : 'votes'}`,
+    `SELECT count(*) AS n, max(${alias}.created_at) AS last
+       FROM ${name === 'judgements' ? 'judgements' : 'votes'} ${alias}${battleJoin(alias)}`,
   );
   return { rows: Number(row?.n ?? 0), lastUpdate: row?.last ? new Date(row.last).toISOString() : null };
 }

@@ -55,6 +55,12 @@ export class DatasetsController {
         this.logger.info({ name, format }, 'download abandoned by the client');
         return;
       }
+      if (!res.headersSent) {
+        // Nothing sent yet (an export writes nothing before its first page is in): a plain error answer.
+        this.logger.error({ err: error, name, format }, 'export failed');
+        res.removeHeader('content-disposition');
+        throw new ArenaError('internal', 'the data set could not be exported; try again later');
+      }
       // Headers are gone: the only honest signal left is a broken download.
       this.logger.error({ err: error, name, format }, 'export failed mid-stream');
       res.destroy(error instanceof Error ? error : new Error(String(error)));

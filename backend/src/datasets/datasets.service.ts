@@ -12,7 +12,7 @@ import {
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
-import { datasetCounts, datasetPages } from './dataset-pages.js';
+import { datasetCounts, datasetPages, type DatasetPage } from './dataset-pages.js';
 import { writeDataset } from './dataset-writers.js';
 import { voterSalt } from './voter-hash.js';
 
@@ -23,6 +23,20 @@ const PURPOSE: Record<DatasetName, string> = {
     'One row per human vote, in the bigcode/bigcodereward schema, for evaluating reward models and LLM judges.',
   judgements: 'One row per verdict of a judge (LLM-as-judge or execution-grounded) on a battle.',
 };
+
+/**
+ * The pages, once the first is in: nothing is written (not even Parquet's leading magic bytes) before the
+ * export's first query has answered, so a failing query can still be answered with an error instead of a
+ * download broken off.
+ */
+async function afterFirstPage(pages: AsyncGenerator<DatasetPage>): Promise<AsyncGenerator<DatasetPage>> {
+  const first = await pages.next();
+  return (async function* () {
+    if (first.done) return;
+    yield first.value;
+    yield* pages;
+  })();
+}
 
 /** Streams the arena's data sets (never built whole in memory) and writes their cards. */
 @Injectable()
@@ -47,7 +61,8 @@ export class DatasetsService {
   async export(name: DatasetName, format: DatasetFormat, query: DatasetQuery, out: Writable): Promise<number> {
     const started = performance.now();
     const salt = await voterSalt(this.dataSource, this.config.voterSalt);
-    const rows = await writeDataset(name, format, datasetPages(this.dataSource, name, query, salt), out);
+    const pages = await afterFirstPage(datasetPages(this.dataSource, name, query, salt));
+    const rows = await writeDataset(name, format, pages, out);
     this.logger.info({ name, format, query, rows, ms: Math.round(performance.now() - started) }, 'data set exported');
     return rows;
   }
@@ -78,8 +93,8 @@ ${PURPOSE[name]}
 
 People typed programming requests into a self-hosted arena. Two anonymous models answered side by side; the
 code in each answer was extracted and run in a sandbox, and the output shown to the person, who voted for one
-side, a tie, or both bad — and only then learned which models they saw. Battles that were never voted on are not
-included. ${name === 'judgements' ? 'Judgements are made by the arena’s judge service after a battle ends; no voter ever sees one before voting.' : ''}
+side, a tie, or both bad — and only then learned which models they saw. Only revealed battles are included: not
+those never voted on, nor a voting session's battle before its host closes the vote. ${name === 'judgements' ? 'Judgements are made by the arena’s judge service once a battle’s answers are in, and exported once the battle is revealed; no voter ever sees one before voting.' : ''}
 
 ## Privacy
 
