@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ArenaError, SIDES, type PreviewLogInput } from '@arena/contracts';
+import { appendRunOutput, ArenaError, SIDES, type PreviewLogInput } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
@@ -67,7 +67,7 @@ export class PreviewLogsService {
       ['stderr', stderr],
     ] as const) {
       if (!data) continue;
-      run.output += data;
+      appendRunOutput(run, stream, data);
       run.seq += 1;
       this.emitter.toBattle(live.id, 'run:output', {
         battleId: live.id,

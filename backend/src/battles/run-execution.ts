@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { RunState, Side } from '@arena/contracts';
+import { appendRunOutput, type RunState, type Side } from '@arena/contracts';
 import { SandboxRegistry, type OutputChunk } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
@@ -75,7 +75,7 @@ export class RunExecution {
       persistMs: STREAM_PERSIST_MS,
       send: (chunks) => {
         for (const chunk of mergeChunks(chunks)) {
-          run.output += chunk.data;
+          appendRunOutput(run, chunk.stream, chunk.data);
           run.seq += 1;
           if (chunk.stream === 'stdout') stdout += chunk.data;
           else stderr += chunk.data;
