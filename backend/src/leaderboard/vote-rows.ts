@@ -43,15 +43,17 @@ const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =
 /** The answer's own run: a re-run from the UI (possibly edited code) says nothing about the model. */
 const ANSWER_RUN = "AND x.origin = 'answer' AND x.status IS NOT NULL ORDER BY x.created_at";
 
-/** Where reading stopped: the last vote's time as PostgreSQL text (microseconds kept) and its id. */
+/** Where reading stopped: the last vote's battle's reveal time as PostgreSQL text (microseconds kept) and its id. */
 export interface VoteCursor {
   createdAt: string;
   id: string;
 }
 
 /**
- * Votes with their battles, in vote order (what online Elo and the hygiene rules need): all of them, or
- * only those after `since`. Returns the cursor of the last one.
+ * Votes of revealed battles, in the order they came to count (the battle's reveal, then the vote): all of
+ * them, or only those after `since`. A session participant's vote counts once the host closes the battle's
+ * vote, which can be minutes after it was cast: reading by reveal time, an incremental read does not pass
+ * over it. Returns the cursor of the last one.
  */
 export async function loadVoteRows(
   dataSource: DataSource,
@@ -59,7 +61,7 @@ export async function loadVoteRows(
 ): Promise<VoteRow[] & { cursor?: VoteCursor }> {
   const rows = await dataSource.query<(RawVote & { vote_id: string; cursor_at: string })[]>(
     `
-    SELECT v.id AS vote_id, v.created_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.session_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
+    SELECT v.id AS vote_id, b.revealed_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.session_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
       (SELECT t.prompt FROM turns t WHERE t.battle_id = b.id AND t.turn = 0) AS prompt,
       (SELECT count(*)::int FROM turns t WHERE t.battle_id = b.id) AS turns,
       ${side('text', 'side_messages', 'a')} AS answer_a,
@@ -71,8 +73,9 @@ export async function loadVoteRows(
       ${side('status', 'executions', 'a', ANSWER_RUN)} AS status_a,
       ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b
     FROM votes v JOIN battles b ON b.id = v.battle_id
-    ${since ? 'WHERE (v.created_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
-    ORDER BY v.created_at, v.id`,
+    WHERE b.status = 'revealed'
+    ${since ? 'AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
+    ORDER BY b.revealed_at, v.id`,
     since ? [since.createdAt, since.id] : [],
   );
   const out: VoteRow[] & { cursor?: VoteCursor } = rows.map((r) => ({
