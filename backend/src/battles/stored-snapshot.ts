@@ -3,6 +3,18 @@ import type { BattlesRepository } from './battles.repository.js';
 import type { BattleEntity } from './entities/index.js';
 import { emptySide } from './live-battle.js';
 
+/**
+ * Where stderr sits in a stored run's output. The database keeps each stream whole beside the interleaved
+ * output, so the ranges are known when stderr came all after stdout or all before it (a crash's trace, a
+ * compile error); an interleaved run has none, and its output is shown as one stream.
+ */
+export function storedStderrRanges(output: string, stdout: string, stderr: string): [number, number][] | undefined {
+  if (!stderr) return undefined;
+  if (output === stdout + stderr) return [[stdout.length, output.length]];
+  if (output === stderr + stdout) return [[0, stderr.length]];
+  return undefined;
+}
+
 /** A battle's snapshot as the database holds it (no process holds it in memory any more). */
 export async function storedSnapshot(
   battle: BattleEntity,
@@ -27,17 +39,21 @@ export async function storedSnapshot(
     }
     state.runs = executions
       .filter((e) => e.turn === turn && e.side === s)
-      .map((e) => ({
-        runId: e.id,
-        environment: e.environment,
-        output: e.output,
-        seq: -1,
-        ...(e.status ? { status: e.status } : {}),
-        ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
-        ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
-        ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
-        ...(e.origin === 'rerun' ? { rerun: { edited: e.code !== code?.code, stdin: e.stdin !== null } } : {}),
-      }));
+      .map((e) => {
+        const stderr = storedStderrRanges(e.output, e.stdout, e.stderr);
+        return {
+          runId: e.id,
+          environment: e.environment,
+          output: e.output,
+          ...(stderr ? { stderr } : {}),
+          seq: -1,
+          ...(e.status ? { status: e.status } : {}),
+          ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
+          ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
+          ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
+          ...(e.origin === 'rerun' ? { rerun: { edited: e.code !== code?.code, stdin: e.stdin !== null } } : {}),
+        };
+      });
     return state;
   };
   const snapshot: BattleSnapshot = {
