@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module.js';
 import type { ArenaConfig } from './config/config.js';
 import { NestPinoLogger, configureLogging, createLogger } from './logging/logger.js';
@@ -36,6 +37,15 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
   const uiDir = config.uiDir ?? DEFAULT_UI_DIR;
   if (existsSync(path.join(uiDir, 'index.html'))) {
     app.useStaticAssets(uiDir, { extensions: ['html'], index: 'index.html', maxAge: '1h' });
+    // A page the UI does not have gets the UI's own 404 page (with a way back), not Express's "Cannot GET".
+    // It runs before Nest's routes, so the API and the metrics are left to answer for themselves.
+    const notFoundPage = path.join(uiDir, '404.html');
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const page =
+        (req.method === 'GET' || req.method === 'HEAD') && !/^\/(api|metrics|socket\.io)(\/|$)/.test(req.path);
+      if (page && req.accepts('html') && existsSync(notFoundPage)) res.status(404).sendFile(notFoundPage);
+      else next();
+    });
   } else {
     logger.warn({ uiDir }, 'no built UI found; serving the API only (run `npm run build`)');
   }
