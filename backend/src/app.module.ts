@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { SandboxRegistry } from '@arena/sandboxes';
 import { AbandonedBattles } from './battles/abandoned-battles.js';
 import { AnswerGeneration } from './battles/answer-generation.js';
@@ -32,6 +32,8 @@ import { AutoArenaController } from './judges/autoarena.controller.js';
 import { JudgeService } from './judges/judge.service.js';
 import { RewardController } from './judges/reward.controller.js';
 import { RewardService } from './judges/reward.service.js';
+import { OpaqueOriginGuard } from './common/opaque-origins.js';
+import { RunPreviewsController } from './battles/run-previews.controller.js';
 import { SandboxAssetsController } from './sandboxes/sandbox-assets.controller.js';
 import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
@@ -93,12 +95,14 @@ export class AppModule {
         MetricsController,
         DatasetsController,
         SandboxAssetsController,
+        RunPreviewsController,
         RewardController,
         AutoArenaController,
         SessionsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
+        { provide: APP_GUARD, useClass: OpaqueOriginGuard },
         { provide: RANDOM, useValue: options.random ?? Math.random },
         {
           provide: SandboxRegistry,

@@ -1,3 +1,5 @@
+import { ARENA_NAMESPACE, PROTOCOL_VERSION } from '@arena/contracts';
+import { io } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionEntity } from '../src/battles/entities/index.js';
@@ -8,6 +10,7 @@ import {
   waitForFrame,
   type RecordedFrame,
   type TestArena,
+  type TestSocket,
 } from './support/test-arena.js';
 
 describe('web previews in a battle', () => {
@@ -86,7 +89,45 @@ describe('web previews in a battle', () => {
 
     const bad = await creator.socket.emitWithAck('preview:log', { battleId, runId, entries: [] });
     expect(bad.ok ? 'ok' : bad.error.code).toBe('invalid_input');
+
+    // The page is served by the arena with its policy in the response's headers: no connection, nothing
+    // loaded from elsewhere, an opaque origin whatever frames it.
+    const page = await fetch(`${arena.url}/api/runs/${runId}/preview`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe(preview.html);
+    const policy = page.headers.get('content-security-policy') ?? '';
+    for (const directive of [
+      "connect-src 'none'",
+      "default-src 'none'",
+      'img-src data: blob:',
+      'sandbox allow-scripts',
+    ])
+      expect(policy).toContain(directive);
+    expect(policy).not.toMatch(/(img|font|style)-src[^;]*\bhttps?:/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await fetch(`${arena.url}/api/runs/00000000-0000-4000-8000-000000000000/preview`)).status).toBe(404);
+    expect((await fetch(`${arena.url}/api/runs/not-a-run/preview`)).status).toBe(400);
     creator.socket.disconnect();
     spectator.socket.disconnect();
+  });
+
+  it('refuses the API and sockets to sandboxed pages (Origin: null)', async () => {
+    const models = await fetch(`${arena.url}/api/models`, { headers: { origin: 'null' } });
+    expect(models.status).toBe(403);
+    expect(((await models.json()) as { error: { code: string } }).error.code).toBe('not_allowed');
+    expect((await fetch(`${arena.url}/api/models`, { headers: { origin: 'https://arena.example' } })).status).toBe(200);
+    const socket: TestSocket = io(`${arena.url}${ARENA_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: { protocol: PROTOCOL_VERSION },
+      extraHeaders: { origin: 'null' },
+      forceNew: true,
+      reconnection: false,
+    });
+    const refused = await new Promise<string>((resolve) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', (err) => resolve(`refused: ${err.message}`));
+    });
+    socket.disconnect();
+    expect(refused).toMatch(/^refused/);
   });
 });

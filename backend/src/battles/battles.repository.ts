@@ -131,6 +131,14 @@ export class BattlesRepository {
       await this.manager.insert(SideMessageEntity, answers.slice(i, i + 1000));
   }
 
+  /** A web run's preview page, or null when the run has none (or does not exist). */
+  async previewOf(runId: string): Promise<string | null> {
+    const run = await this.manager
+      .getRepository(ExecutionEntity)
+      .findOne({ where: { id: runId }, select: { preview: true } });
+    return run?.preview ?? null;
+  }
+
   findById(id: string): Promise<BattleEntity | null> {
     return this.manager.getRepository(BattleEntity).findOneBy({ id });
   }

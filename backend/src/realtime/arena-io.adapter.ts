@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { fromOpaqueOrigin } from '../common/opaque-origins.js';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
@@ -24,6 +25,9 @@ export class ArenaIoAdapter extends IoAdapter {
     const server = super.createIOServer(port, {
       ...options,
       connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
+      // No socket from a sandboxed page (a web preview): it would act as a voter of the page's choosing.
+      allowRequest: (request, callback) =>
+        fromOpaqueOrigin(request.headers) ? callback('sandboxed pages may not connect', false) : callback(null, true),
     } as ServerOptions);
     if (this.redis) {
       server.adapter(
