@@ -39,6 +39,11 @@ export interface DockerRunnerOptions {
   openFiles?: number;
   /** A warm container older than this is replaced rather than used. */
   maxIdleMs?: number;
+  /**
+   * How often the engines are swept for containers no live process holds (see `WarmPool.sweepOrphans`);
+   * they are swept once when the runner starts too. Default one minute; 0 sweeps only at start.
+   */
+  sweepEveryMs?: number;
   log?: DockerLog;
 }
 
@@ -79,6 +84,7 @@ export class DockerRunner implements Runner {
   readonly owner = randomUUID();
   private closed = false;
   private ready?: Promise<boolean>;
+  private sweeper?: NodeJS.Timeout;
 
   constructor(private readonly options: DockerRunnerOptions = {}) {
     this.image = options.image ?? 'arena-sandbox:latest';
@@ -111,9 +117,10 @@ export class DockerRunner implements Runner {
 
   /** Whether any host answers and has the image; hosts that do are warmed. Safe to call repeatedly. */
   start(): Promise<boolean> {
-    this.ready ??= Promise.all(this.hosts.map((host) => this.startHost(host))).then(() =>
-      this.hosts.some((host) => host.available),
-    );
+    this.ready ??= Promise.all(this.hosts.map((host) => this.startHost(host))).then(() => {
+      this.sweepPeriodically();
+      return this.hosts.some((host) => host.available);
+    });
     return this.ready;
   }
 
@@ -142,12 +149,29 @@ export class DockerRunner implements Runner {
       return;
     }
     host.available = true;
-    await host.pool.sweepOrphans();
+    // What a killed arena process left on this engine goes before this runner adds its own.
+    await this.sweep(host);
     host.pool.refill();
     host.manifest = await this.readManifest(host).catch((error: unknown) => {
       this.options.log?.('warn', { host: host.config.name, err: String(error) }, 'could not read the image manifest');
       return undefined;
     });
+  }
+
+  private async sweep(host: Host): Promise<void> {
+    await host.pool.sweepOrphans().catch((error: unknown) => {
+      this.options.log?.('warn', { host: host.config.name, err: String(error) }, 'could not sweep orphaned containers');
+    });
+  }
+
+  /** Containers of an arena process that died while this one runs (several processes share the engine). */
+  private sweepPeriodically(): void {
+    const everyMs = this.options.sweepEveryMs ?? 60_000;
+    if (everyMs <= 0 || this.closed) return;
+    this.sweeper = setInterval(() => {
+      for (const host of this.hosts) if (host.available) void this.sweep(host);
+    }, everyMs);
+    this.sweeper.unref();
   }
 
   private async readManifest(host: Host): Promise<PackageManifest> {
@@ -260,6 +284,7 @@ export class DockerRunner implements Runner {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.sweeper);
     for (const host of this.hosts) host.pool.stop();
     await this.ready?.catch(() => undefined);
     for (const host of this.hosts) await host.pool.drain();

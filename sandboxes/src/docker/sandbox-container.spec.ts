@@ -54,6 +54,14 @@ describe('orphaned sandbox containers', () => {
     expect(isOrphan({ State: 'exited', Labels: created(60_000) }, now, maxIdleMs)).toBe(false);
   });
 
+  it('a fresh one is an orphan at once when its owner process is dead, never when it is alive', () => {
+    const fresh = created(1_000);
+    expect(isOrphan({ State: 'running', Labels: fresh }, now, maxIdleMs, () => 'dead')).toBe(true);
+    expect(isOrphan({ State: 'created', Labels: fresh }, now, maxIdleMs, () => 'dead')).toBe(true);
+    expect(isOrphan({ State: 'running', Labels: fresh }, now, maxIdleMs, () => 'alive')).toBe(false);
+    expect(isOrphan({ State: 'running', Labels: fresh }, now, maxIdleMs, () => 'unknown')).toBe(false);
+  });
+
   it('one without a creation label is an orphan', () => {
     expect(isOrphan({ State: 'running', Labels: {} }, now, maxIdleMs)).toBe(true);
   });

@@ -1,9 +1,13 @@
 import type Docker from 'dockerode';
+import { ownerLiveness, ownerProcessLabels, type OwnerLiveness } from './owner-process.js';
 import { SANDBOX_ENV } from './recipes.js';
 
 /** The unprivileged user every program runs as. */
 export const SANDBOX_USER = '1000:1000';
-/** Marks every sandbox container; `arena.created` and `arena.owner` say when and by which runner. */
+/**
+ * Marks every sandbox container; `arena.created` and `arena.owner` say when and by which runner, the
+ * `arena.owner.*` labels which process runs that runner (see `owner-process`).
+ */
 export const SANDBOX_LABEL = 'arena.sandbox';
 /** A stopped sandbox container younger than this may still belong to a live runner. */
 const STOPPED_GRACE_MS = 5 * 60_000;
@@ -49,7 +53,12 @@ export function sandboxContainerSpec(
     AttachStderr: false,
     NetworkDisabled: true,
     StopSignal: 'SIGKILL',
-    Labels: { [SANDBOX_LABEL]: '1', 'arena.created': String(Date.now()), 'arena.owner': owner },
+    Labels: {
+      [SANDBOX_LABEL]: '1',
+      'arena.created': String(Date.now()),
+      'arena.owner': owner,
+      ...ownerProcessLabels(),
+    },
     HostConfig: {
       NetworkMode: 'none',
       ReadonlyRootfs: true,
@@ -79,16 +88,20 @@ export function sandboxContainerSpec(
 }
 
 /**
- * Whether a labelled container is one another arena process left behind when it died. Several processes
- * may share an engine, so a container is an orphan only by age: a running one older than any warm
- * container may be (twice `maxIdleMs`), a stopped one older than the moments another runner may hold it
- * so (just created and not yet started, or just finished and being removed).
+ * Whether a labelled container is one another arena process left behind when it died. One whose owner
+ * process is on this machine and gone (see `owner-process`) is, at once, whatever its state. Otherwise
+ * (the owner is alive, on another machine, or unnamed) several processes may share the engine, so it is an
+ * orphan only by age: a running one older than any warm container may be (twice `maxIdleMs`), a stopped one
+ * older than the moments another runner may hold it so (just created and not yet started, or just finished
+ * and being removed).
  */
 export function isOrphan(
   container: Pick<Docker.ContainerInfo, 'State' | 'Labels'>,
   now: number,
   maxIdleMs: number,
+  liveness: (labels: Record<string, string>) => OwnerLiveness = ownerLiveness,
 ): boolean {
+  if (liveness(container.Labels) === 'dead') return true;
   const created = Number(container.Labels['arena.created'] ?? 0);
   return container.State === 'running' ? created < now - 2 * maxIdleMs : created < now - STOPPED_GRACE_MS;
 }

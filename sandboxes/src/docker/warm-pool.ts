@@ -72,14 +72,23 @@ export class WarmPool {
     this.removals.add(removal);
   }
 
-  /** Remove the sandbox containers on this engine that no live runner may hold (see `isOrphan`). */
-  async sweepOrphans(): Promise<void> {
+  /**
+   * Remove the sandbox containers on this engine that no live runner may hold (see `isOrphan`): those of a
+   * dead process on this machine at once, the others by age. Returns how many it removes (in the background).
+   */
+  async sweepOrphans(): Promise<number> {
     const now = Date.now();
     const { docker } = this.options;
     const containers = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL] } });
-    for (const info of containers) {
-      if (isOrphan(info, now, this.options.maxIdleMs)) this.remove(docker.getContainer(info.Id));
-    }
+    const orphans = containers.filter((info) => isOrphan(info, now, this.options.maxIdleMs));
+    for (const info of orphans) this.remove(docker.getContainer(info.Id));
+    if (orphans.length > 0)
+      this.options.log?.(
+        'info',
+        { host: this.options.host, containers: orphans.length },
+        'removing sandbox containers that no live arena process holds',
+      );
+    return orphans.length;
   }
 
   /** Keep `size` ready containers, started a few at a time. Called only for an engine that answered. */
