@@ -4,6 +4,7 @@ import type {
   BattleListItem,
   BattleSnapshot,
   DatasetSummary,
+  ErrorCode,
   LeaderboardQuery,
   LeaderboardResponse,
   MatrixResponse,
@@ -11,6 +12,7 @@ import type {
   SamplePrompt,
   SessionSummary,
 } from '@arena/contracts';
+import { ArenaRequestError } from './errors';
 
 /** Where the backend is: the page's own origin in production, or NEXT_PUBLIC_ARENA_URL in development. */
 export function backendUrl(): string {
@@ -20,8 +22,10 @@ export function backendUrl(): string {
 async function get<T>(path: string): Promise<T> {
   const response = await fetch(`${backendUrl()}/api${path}`, { cache: 'no-store' });
   if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+    const body = (await response.json().catch(() => null)) as {
+      error?: { code?: ErrorCode; message?: string };
+    } | null;
+    throw new ArenaRequestError(body?.error?.code, body?.error?.message ?? `HTTP ${response.status}`);
   }
   return (await response.json()) as T;
 }

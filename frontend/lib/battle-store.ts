@@ -5,10 +5,12 @@ import {
   newBattleSnapshot,
   type BattleEvent,
   type BattleSnapshot,
+  type ErrorCode,
   type ModelRef,
   type Winner,
 } from '@arena/contracts';
 import { api } from './api';
+import { ArenaRequestError, errorCodeOf } from './errors';
 import type { ArenaSocket } from './socket';
 
 const MAX_BUFFERED = 10_000;
@@ -26,6 +28,8 @@ export class BattleStore {
   private readonly detachers: (() => void)[] = [];
   private resyncing = false;
   error: string | undefined;
+  /** What kind of error `error` is (`not_found` for a battle that is not there), when the server said. */
+  errorCode: ErrorCode | undefined;
 
   constructor(private readonly socket: ArenaSocket) {}
 
@@ -79,7 +83,7 @@ export class BattleStore {
   async create(prompt: string, category?: string): Promise<string> {
     this.attach();
     const ack = await this.socket.emitWithAck('battle:create', { prompt, ...(category ? { category } : {}) });
-    if (!ack.ok) throw new Error(ack.error.message);
+    if (!ack.ok) throw new ArenaRequestError(ack.error.code, ack.error.message);
     this.battleId = ack.battleId;
     this.load(newBattleSnapshot(ack.battleId, prompt));
     return ack.battleId;
@@ -102,6 +106,7 @@ export class BattleStore {
     }
     if (!ack.ok) {
       this.error = ack.error.message;
+      this.errorCode = ack.error.code;
       this.changed();
       return;
     }
@@ -139,6 +144,7 @@ export class BattleStore {
       this.load(await api.battle(this.battleId));
     } catch (error) {
       this.error = error instanceof Error ? error.message : String(error);
+      this.errorCode = errorCodeOf(error);
       this.changed();
     } finally {
       this.resyncing = false;
@@ -149,14 +155,14 @@ export class BattleStore {
   async followup(prompt: string): Promise<number> {
     if (!this.battleId) throw new Error('no battle');
     const ack = await this.socket.emitWithAck('battle:followup', { battleId: this.battleId, prompt });
-    if (!ack.ok) throw new Error(ack.error.message);
+    if (!ack.ok) throw new ArenaRequestError(ack.error.code, ack.error.message);
     return ack.turn;
   }
 
   async vote(winner: Winner): Promise<{ a: ModelRef; b: ModelRef }> {
     if (!this.battleId) throw new Error('no battle');
     const ack = await this.socket.emitWithAck('battle:vote', { battleId: this.battleId, winner });
-    if (!ack.ok) throw new Error(ack.error.message);
+    if (!ack.ok) throw new ArenaRequestError(ack.error.code, ack.error.message);
     return ack.models;
   }
 }

@@ -1,12 +1,14 @@
 'use client';
 import type {
   BattleRevealed,
+  ErrorCode,
   SessionBattle,
   SessionSnapshot,
   SessionTallyEvent,
   SessionUpdateEvent,
 } from '@arena/contracts';
 import { useEffect, useRef, useState } from 'react';
+import { errorCodeOf } from './errors';
 import { arenaSocket } from './socket';
 
 const HOST_KEYS = 'arena.hostKeys';
@@ -38,9 +40,16 @@ function withBattle(
  */
 export function useSessionFeed<S extends SessionSnapshot>(
   enter: (() => Promise<S>) | undefined,
-): { snapshot: S | undefined; error: string | undefined; removed: boolean; refresh: () => void } {
+): {
+  snapshot: S | undefined;
+  error: string | undefined;
+  errorCode: ErrorCode | undefined;
+  removed: boolean;
+  refresh: () => void;
+} {
   const [snapshot, setSnapshot] = useState<S>();
   const [error, setError] = useState<string>();
+  const [errorCode, setErrorCode] = useState<ErrorCode>();
   const [removed, setRemoved] = useState(false);
   const enterRef = useRef(enter);
   enterRef.current = enter;
@@ -58,11 +67,15 @@ export function useSessionFeed<S extends SessionSnapshot>(
           if (live) {
             setSnapshot(s);
             setError(undefined);
+            setErrorCode(undefined);
           }
         },
         (e: unknown) => {
           // A lost connection is not an answer: entering is tried again when it is back.
-          if (live && socket.connected) setError(e instanceof Error ? e.message : String(e));
+          if (live && socket.connected) {
+            setError(e instanceof Error ? e.message : String(e));
+            setErrorCode(errorCodeOf(e));
+          }
         },
       );
     };
@@ -111,5 +124,5 @@ export function useSessionFeed<S extends SessionSnapshot>(
     };
   }, [round, enter === undefined]);
 
-  return { snapshot, error, removed, refresh: () => setRound((r) => r + 1) };
+  return { snapshot, error, errorCode, removed, refresh: () => setRound((r) => r + 1) };
 }
