@@ -1,6 +1,7 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { actionMessage } from '../../lib/errors';
 import { arenaSocket } from '../../lib/socket';
 import { saveHostKey } from '../../lib/use-session';
 
@@ -22,7 +23,7 @@ export default function SessionsPage() {
     setError(undefined);
     const ack = await arenaSocket().emitWithAck('session:create', { title });
     setBusy(false);
-    if (!ack.ok) return setError(ack.error.message);
+    if (!ack.ok) return setError(actionMessage(ack.error));
     saveHostKey(ack.sessionId, ack.hostKey);
     router.push(`/session/host/?id=${ack.sessionId}`);
   };
@@ -34,7 +35,7 @@ export default function SessionsPage() {
 
   return (
     <div className="page session-start">
-      <h2>Community voting sessions</h2>
+      <h1 className="page-title">Community voting sessions</h1>
       <p className="muted">
         A room votes together: the host puts two anonymous models on the big screen, everyone votes from their phone,
         and the host reveals the models with the room&apos;s tally.
@@ -42,48 +43,61 @@ export default function SessionsPage() {
       {error ? <div className="error banner">{error}</div> : null}
       <div className="session-forms">
         <form
-          className="card"
+          className="card form-card"
           onSubmit={(e) => {
             e.preventDefault();
             void host();
           }}
         >
-          <h3>Host a session</h3>
-          <input
-            data-testid="session-title"
-            placeholder="Title, e.g. Friday meetup"
-            value={title}
-            maxLength={120}
-            onChange={(e) => setTitle(e.target.value)}
-          />
-          <button data-testid="session-create" disabled={busy || !title.trim()}>
+          <h2>Host a session</h2>
+          <p className="muted">You get a join code and a QR code to show the room.</p>
+          <label className="field">
+            <span>Session title</span>
+            <input
+              data-testid="session-title"
+              placeholder="e.g. Friday meetup"
+              value={title}
+              maxLength={120}
+              onChange={(e) => setTitle(e.target.value)}
+            />
+          </label>
+          <button className="primary" data-testid="session-create" disabled={busy || !title.trim()}>
             Start a session
           </button>
         </form>
         <form
-          className="card"
+          className="card form-card"
           onSubmit={(e) => {
             e.preventDefault();
             join();
           }}
         >
-          <h3>Join a session</h3>
-          <input
-            data-testid="join-code"
-            placeholder="Join code"
-            value={code}
-            maxLength={6}
-            autoCapitalize="characters"
-            onChange={(e) => setCode(e.target.value)}
-          />
-          <input
-            data-testid="join-nickname"
-            placeholder="Your nickname"
-            value={nickname}
-            maxLength={32}
-            onChange={(e) => setNickname(e.target.value)}
-          />
-          <button data-testid="join-submit" disabled={code.trim().length !== 6 || !nickname.trim()}>
+          <h2>Join a session</h2>
+          <p className="muted">The host shows the six-letter code on the big screen.</p>
+          <label className="field">
+            <span>Join code</span>
+            <input
+              data-testid="join-code"
+              placeholder="K7QM2X"
+              value={code}
+              maxLength={6}
+              autoCapitalize="characters"
+              autoComplete="off"
+              className="code-field"
+              onChange={(e) => setCode(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>Your nickname</span>
+            <input
+              data-testid="join-nickname"
+              placeholder="shown to the host only"
+              value={nickname}
+              maxLength={32}
+              onChange={(e) => setNickname(e.target.value)}
+            />
+          </label>
+          <button className="primary" data-testid="join-submit" disabled={code.trim().length !== 6 || !nickname.trim()}>
             Join
           </button>
         </form>

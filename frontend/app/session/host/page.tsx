@@ -1,11 +1,13 @@
 'use client';
-import { MAX_PROMPT_CHARS, type SessionHostView } from '@arena/contracts';
+import { MAX_PROMPT_CHARS, type ErrorCode, type SessionHostView } from '@arena/contracts';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import QRCode from 'qrcode';
 import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { BattleView } from '../../../components/BattleView';
+import { Problem } from '../../../components/Problem';
 import { TallyChart } from '../../../components/TallyChart';
+import { ArenaRequestError, actionMessage } from '../../../lib/errors';
 import { arenaSocket, battleMaxTurns } from '../../../lib/socket';
 import { useWatchedBattle } from '../../../lib/use-battle';
 import { loadHostKey, saveHostKey, useSessionFeed } from '../../../lib/use-session';
@@ -34,13 +36,13 @@ function Host() {
       sessionId && hostKey
         ? async (): Promise<SessionHostView> => {
             const ack = await arenaSocket().emitWithAck('session:host', { sessionId, hostKey });
-            if (!ack.ok) throw new Error(ack.error.message);
+            if (!ack.ok) throw new ArenaRequestError(ack.error.code, ack.error.message);
             return ack.snapshot;
           }
         : undefined,
     [sessionId, hostKey],
   );
-  const { snapshot, error, refresh } = useSessionFeed(enter);
+  const { snapshot, error, errorCode, refresh } = useSessionFeed(enter);
   const battleStore = useWatchedBattle(snapshot?.currentBattleId);
   const battle = battleStore?.state;
   const current = snapshot?.battles.find((b) => b.battleId === snapshot.currentBattleId);
@@ -56,25 +58,41 @@ function Host() {
     void QRCode.toString(joinUrl(snapshot.joinCode), { type: 'svg', margin: 1 }).then(setQr);
   }, [snapshot?.joinCode]);
 
-  const act = useCallback(async (fn: () => Promise<{ ok: boolean; error?: { message: string } }>) => {
+  const act = useCallback(async (fn: () => Promise<{ ok: boolean; error?: { code: ErrorCode; message: string } }>) => {
     setBusy(true);
     setActionError(undefined);
     try {
       const ack = await fn();
-      if (!ack.ok) setActionError(ack.error?.message ?? 'refused');
+      if (!ack.ok) setActionError(ack.error ? actionMessage(ack.error) : 'refused');
     } finally {
       setBusy(false);
     }
   }, []);
 
-  if (!sessionId) return <div className="muted">No session given.</div>;
+  const away = [
+    { href: '/session/', label: 'Host a new session' },
+    { href: '/', label: 'Start a battle' },
+  ];
+  if (!sessionId) return <Problem title="No session given" links={away} />;
   if (!hostKey)
     return (
-      <div className="error banner">
-        This device does not hold the host key of this session. Open the host link from the device that created it.
-      </div>
+      <Problem title="This device is not the host of this session" links={away}>
+        <p className="muted">
+          Only the device that created a session holds its host key. Open the host link (under “manage participants” on
+          the host&apos;s screen) to host from here.
+        </p>
+      </Problem>
     );
-  if (error) return <div className="error banner">{error}</div>;
+  if (error)
+    return errorCode === 'not_found' || errorCode === 'invalid_input' ? (
+      <Problem title="There is no session at this address" links={away}>
+        <p className="muted">The link may be incomplete, or the session was never started on this arena.</p>
+      </Problem>
+    ) : (
+      <Problem title="This session cannot be hosted from here" links={away}>
+        <p className="muted">{actionMessage(new ArenaRequestError(errorCode, error))}</p>
+      </Problem>
+    );
   if (!snapshot) return <div className="muted">Connecting…</div>;
 
   // Live status comes with the battle's frames; the session snapshot has it as of the last session event.
@@ -95,7 +113,9 @@ function Host() {
     <div className="projector" data-testid="host-view">
       <div className="projector-head">
         <div>
-          <h2 data-testid="session-title-shown">{snapshot.title}</h2>
+          <h1 className="page-title" data-testid="session-title-shown">
+            {snapshot.title}
+          </h1>
           <div className="muted">
             <span data-testid="participants">{snapshot.participants}</span> joined ·{' '}
             <Link href={`/session/summary/?id=${sessionId}`}>summary</Link> ·{' '}
@@ -155,16 +175,27 @@ function Host() {
             void start(false);
           }}
         >
+          <label className="sr-only" htmlFor="host-prompt">
+            Programming request for both models
+          </label>
           <input
+            id="host-prompt"
             data-testid="host-prompt"
             placeholder="Type a programming request for both models…"
             value={prompt}
+            maxLength={MAX_PROMPT_CHARS}
             onChange={(e) => setPrompt(e.target.value)}
           />
-          <button data-testid="host-start" disabled={busy || !prompt.trim()}>
+          <button className="primary" data-testid="host-start" disabled={busy || !prompt.trim()}>
             Start battle
           </button>
-          <button type="button" data-testid="host-sample" disabled={busy} onClick={() => void start(true)}>
+          <button
+            type="button"
+            className="secondary"
+            data-testid="host-sample"
+            disabled={busy}
+            onClick={() => void start(true)}
+          >
             Sample a prompt
           </button>
         </form>
@@ -187,14 +218,18 @@ function Host() {
             });
           }}
         >
+          <label className="sr-only" htmlFor="host-followup">
+            Follow-up request for both models
+          </label>
           <input
+            id="host-followup"
             data-testid="host-followup"
             placeholder="Ask both models for a change before the vote…"
             value={followupText}
             maxLength={MAX_PROMPT_CHARS}
             onChange={(e) => setFollowupText(e.target.value)}
           />
-          <button data-testid="host-send-followup" disabled={busy || !followupText.trim()}>
+          <button className="primary" data-testid="host-send-followup" disabled={busy || !followupText.trim()}>
             Send follow-up
           </button>
         </form>

@@ -1,9 +1,13 @@
 'use client';
 import type { SessionSnapshot, Winner } from '@arena/contracts';
-import { useSearchParams } from 'next/navigation';
+import type { ReactNode } from 'react';
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, useMemo, useState } from 'react';
 import { BattleStatusLine, BattleView } from '../../../components/BattleView';
+import { Problem } from '../../../components/Problem';
 import { TallyChart } from '../../../components/TallyChart';
+import { ArenaRequestError, actionMessage } from '../../../lib/errors';
 import { arenaSocket } from '../../../lib/socket';
 import { useWatchedBattle } from '../../../lib/use-battle';
 import { useSessionFeed } from '../../../lib/use-session';
@@ -15,6 +19,45 @@ const CHOICES: { winner: Winner; label: string }[] = [
   { winner: 'tie', label: 'Tie' },
   { winner: 'tie (bothbad)', label: 'Both are bad' },
 ];
+
+/** A wrong or missing join code is not a dead end: type it again here. */
+function CodeForm({ code, title, children }: { code: string; title: string; children?: ReactNode }) {
+  const router = useRouter();
+  const [draft, setDraft] = useState(code);
+  return (
+    <div className="problem" data-testid="problem">
+      <h1>{title}</h1>
+      {children}
+      <form
+        className="code-again"
+        onSubmit={(e) => {
+          e.preventDefault();
+          router.push(`/session/play/?code=${encodeURIComponent(draft.trim().toUpperCase())}`);
+        }}
+      >
+        <label className="field">
+          <span>Join code</span>
+          <input
+            data-testid="play-code"
+            value={draft}
+            maxLength={6}
+            autoCapitalize="characters"
+            autoComplete="off"
+            className="code-field"
+            onChange={(e) => setDraft(e.target.value)}
+          />
+        </label>
+        <button className="primary" disabled={draft.trim().length !== 6}>
+          Join
+        </button>
+      </form>
+      <p className="problem-links">
+        <Link href="/session/">Host or join a session</Link>
+        <Link href="/">Start a battle of your own</Link>
+      </p>
+    </div>
+  );
+}
 
 /** A participant's phone: the current battle, four big vote buttons, then the reveal. */
 function Play() {
@@ -28,13 +71,13 @@ function Play() {
       code && nickname
         ? async (): Promise<SessionSnapshot> => {
             const ack = await arenaSocket().emitWithAck('session:join', { joinCode: code, nickname });
-            if (!ack.ok) throw new Error(ack.error.message);
+            if (!ack.ok) throw new ArenaRequestError(ack.error.code, ack.error.message);
             return ack.snapshot;
           }
         : undefined,
     [code, nickname],
   );
-  const { snapshot, error, removed } = useSessionFeed(enter);
+  const { snapshot, error, errorCode, removed } = useSessionFeed(enter);
   const store = useWatchedBattle(snapshot?.currentBattleId);
   const battle = store?.state;
   const current = snapshot?.battles.find((b) => b.battleId === snapshot.currentBattleId);
@@ -43,32 +86,50 @@ function Play() {
   const [busy, setBusy] = useState(false);
   const [showAnswers, setShowAnswers] = useState(false);
 
-  if (!code) return <div className="muted">No join code given.</div>;
+  if (!code) return <CodeForm code="" title="Join a session" />;
   if (!nickname)
     return (
       <form
-        className="card phone-join"
+        className="card form-card phone-join"
         onSubmit={(e) => {
           e.preventDefault();
           window.localStorage.setItem(NICKNAME_KEY, draft.trim());
           setNickname(draft.trim());
         }}
       >
-        <h3>Join session {code}</h3>
-        <input
-          data-testid="play-nickname"
-          placeholder="Your nickname"
-          value={draft}
-          maxLength={32}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        <button data-testid="play-join" disabled={!draft.trim()}>
+        <h1 className="page-title">Join session {code}</h1>
+        <label className="field">
+          <span>Your nickname</span>
+          <input
+            data-testid="play-nickname"
+            placeholder="shown to the host only"
+            value={draft}
+            maxLength={32}
+            onChange={(e) => setDraft(e.target.value)}
+          />
+        </label>
+        <button className="primary" data-testid="play-join" disabled={!draft.trim()}>
           Join
         </button>
       </form>
     );
-  if (removed) return <div className="error banner">The host removed you from this session.</div>;
-  if (error) return <div className="error banner">{error}</div>;
+  if (removed)
+    return (
+      <Problem
+        title="The host removed you from this session"
+        links={[{ href: '/', label: 'Start a battle of your own' }]}
+      />
+    );
+  if (error)
+    return errorCode === 'not_found' || errorCode === 'invalid_input' ? (
+      <CodeForm code={code} title={`No session with the code ${code}`}>
+        <p className="muted">Check the code on the host&apos;s screen and type it again.</p>
+      </CodeForm>
+    ) : (
+      <CodeForm code={code} title="Could not join this session">
+        <p className="muted">{actionMessage(new ArenaRequestError(errorCode, error))}</p>
+      </CodeForm>
+    );
   if (!snapshot) return <div className="muted">Joining…</div>;
 
   const myVote = current ? (mine[current.battleId] ?? snapshot.myVotes?.[current.battleId]) : undefined;
@@ -83,13 +144,13 @@ function Play() {
     });
     setBusy(false);
     if (ack.ok || ack.error.code === 'already_voted') setMine((m) => ({ ...m, [current.battleId]: winner }));
-    if (!ack.ok && ack.error.code !== 'already_voted') setVoteError(ack.error.message);
+    if (!ack.ok && ack.error.code !== 'already_voted') setVoteError(actionMessage(ack.error));
   };
 
   return (
     <div className="phone" data-testid="participant-view">
       <div className="phone-head">
-        <strong>{snapshot.title}</strong>
+        <h1 className="phone-title">{snapshot.title}</h1>
         <span className="muted">
           {nickname} · {snapshot.participants} here
         </span>
@@ -141,7 +202,8 @@ function Play() {
             </div>
           ) : null}
           {voteError ? <div className="error banner">{voteError}</div> : null}
-          <TallyChart tally={current.tally} />
+          {/* The room's tally only after this phone's own vote (or the reveal): no herding. */}
+          {myVote || current.models ? <TallyChart tally={current.tally} /> : null}
           <button className="link" onClick={() => setShowAnswers((s) => !s)}>
             {showAnswers ? 'Hide' : 'Show'} the answers
           </button>
