@@ -5,7 +5,7 @@ import './globals.css';
 import { Header } from '../components/Header';
 
 export const metadata: Metadata = {
-  title: 'the arena',
+  title: { default: 'the arena · which model writes better code?', template: '%s · the arena' },
   description: 'Two anonymous models answer your programming request; their code runs; you vote.',
 };
 

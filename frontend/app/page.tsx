@@ -7,8 +7,26 @@ import { BattleView } from '../components/BattleView';
 import { VoteBar } from '../components/VoteBar';
 import { api } from '../lib/api';
 import { BattleStore } from '../lib/battle-store';
+import { actionMessage } from '../lib/errors';
 import { arenaSocket, battleMaxTurns } from '../lib/socket';
 import { useStore } from '../lib/use-battle';
+
+/** How much of the prompt limit is used; near the limit, how much is left and that the box stops there. */
+function PromptCount({ length }: { length: number }) {
+  const left = MAX_PROMPT_CHARS - length;
+  if (length === 0) return <span className="muted keyboard-only">Ctrl+Enter to start</span>;
+  if (left > MAX_PROMPT_CHARS * 0.1)
+    return (
+      <span className="muted">
+        {length.toLocaleString('en')} / {MAX_PROMPT_CHARS.toLocaleString('en')} characters
+      </span>
+    );
+  return (
+    <span className="prompt-limit" data-testid="prompt-limit" role="status">
+      {left.toLocaleString('en')} characters left · a prompt stops at {MAX_PROMPT_CHARS.toLocaleString('en')} characters
+    </span>
+  );
+}
 
 export default function ArenaPage() {
   const [prompt, setPrompt] = useState('');
@@ -36,7 +54,7 @@ export default function ArenaPage() {
       setStore(next);
     } catch (e) {
       next.detach();
-      setError(e instanceof Error ? e.message : String(e));
+      setError(actionMessage(e));
     } finally {
       setBusy(false);
     }
@@ -48,7 +66,7 @@ export default function ArenaPage() {
     try {
       await store.vote(winner);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(actionMessage(e));
     } finally {
       setBusy(false);
     }
@@ -62,7 +80,7 @@ export default function ArenaPage() {
       await store.followup(next.trim());
       setNext('');
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(actionMessage(e));
     } finally {
       setBusy(false);
     }
@@ -72,6 +90,7 @@ export default function ArenaPage() {
   if (store && snapshot) {
     return (
       <div className="page">
+        <h1 className="sr-only">Your battle</h1>
         <BattleView snapshot={snapshot} canRun />
         {error ? <div className="error banner">{error}</div> : null}
         <VoteBar status={snapshot.status} busy={busy} onVote={(w) => void vote(w)} />
@@ -84,7 +103,11 @@ export default function ArenaPage() {
               if (next.trim()) void followup();
             }}
           >
+            <label className="sr-only" htmlFor="followup-input">
+              Follow-up request for both models
+            </label>
             <textarea
+              id="followup-input"
               data-testid="followup-input"
               value={next}
               maxLength={MAX_PROMPT_CHARS}
@@ -142,7 +165,11 @@ export default function ArenaPage() {
           if (prompt.trim()) void start();
         }}
       >
+        <label className="prompt-label-text" htmlFor="prompt-input">
+          Your programming request
+        </label>
         <textarea
+          id="prompt-input"
           data-testid="prompt-input"
           value={prompt}
           maxLength={MAX_PROMPT_CHARS}
@@ -154,9 +181,7 @@ export default function ArenaPage() {
           rows={4}
         />
         <div className="form-row">
-          <span className="muted">
-            {prompt.length > 0 ? `${prompt.length} / ${MAX_PROMPT_CHARS}` : 'Ctrl+Enter to start'}
-          </span>
+          <PromptCount length={prompt.length} />
           <button className="primary" type="submit" disabled={!prompt.trim() || busy} data-testid="start-battle">
             {busy ? 'Starting…' : 'Start battle ⚔'}
           </button>

@@ -5,16 +5,19 @@ import { usePathname } from 'next/navigation';
 export function Header() {
   const path = usePathname();
   const link = (href: string, label: string) => (
-    <Link href={href} className={path === href ? 'nav-active' : ''}>
+    <Link href={href} className={path === href ? 'nav-active' : ''} aria-current={path === href ? 'page' : undefined}>
       {label}
     </Link>
   );
   return (
     <header className="top">
       <Link href="/" className="brand">
-        <span className="brand-mark">⚔</span> the arena
+        <span className="brand-mark" aria-hidden="true">
+          ⚔
+        </span>{' '}
+        the arena
       </Link>
-      <nav>
+      <nav aria-label="Main">
         {link('/', 'Battle')}
         {link('/watch/', 'Watch live')}
         {link('/session/', 'Sessions')}

@@ -38,15 +38,15 @@ export function RunPreview({ battleId, run }: { battleId: string; run: RunState 
     };
   }, [battleId, run.runId]);
   if (!run.preview) return null;
-  const html = run.preview.html.replaceAll('src="/api/sandbox/assets/', `src="${backendUrl()}/api/sandbox/assets/`);
+  // Served by the arena with its policy in the response header (a policy inside the page can be escaped).
   return (
     <iframe
       ref={frame}
-      className="preview"
+      className="run-preview"
       title="Preview of the answer's page"
       sandbox="allow-scripts"
       referrerPolicy="no-referrer"
-      srcDoc={html}
+      src={`${backendUrl()}/api/runs/${encodeURIComponent(run.runId)}/preview`}
       data-testid="run-preview"
     />
   );

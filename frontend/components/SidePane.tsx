@@ -1,5 +1,13 @@
 'use client';
-import type { BattleSnapshot, ModelRef, RunState, Side, SideState } from '@arena/contracts';
+import {
+  runOutputParts,
+  type BattleSnapshot,
+  type ModelRef,
+  type RunState,
+  type Side,
+  type SideState,
+} from '@arena/contracts';
+import { formatElapsed, useNow } from '../lib/use-now';
 import { Markdown } from './Markdown';
 import { CodeEditor, RunPreview } from './RunTools';
 
@@ -29,6 +37,39 @@ function runOrigin(run: RunState): string {
   return `re-run by the battle’s starter · ${changes.join(' · ')}`;
 }
 
+/** When this tab first saw each run: a run's frames carry no start time, and a counter needs one. */
+const firstSeen = new Map<string, number>();
+
+/** How long a run without a status has been going, so that a long run does not look frozen. */
+function RunElapsed({ runId }: { runId: string }) {
+  const now = useNow(true);
+  if (!firstSeen.has(runId)) firstSeen.set(runId, Date.now());
+  return (
+    <span className="muted run-elapsed" data-testid="run-elapsed">
+      {formatElapsed(now - (firstSeen.get(runId) ?? now))}
+    </span>
+  );
+}
+
+/** stdout as it came; stderr's parts drawn apart (and labelled for screen readers). */
+function ConsoleText({ run }: { run: RunState }) {
+  if (!run.output) return <>{run.status ? '(no output)' : ''}</>;
+  return (
+    <>
+      {runOutputParts(run).map((part, i) =>
+        part.stream === 'stderr' ? (
+          <span key={i} className="stderr" data-testid="stderr">
+            <span className="sr-only">stderr: </span>
+            {part.text}
+          </span>
+        ) : (
+          <span key={i}>{part.text}</span>
+        ),
+      )}
+    </>
+  );
+}
+
 function RunOutput({ run, battleId }: { run: RunState; battleId: string }) {
   const status = run.status;
   return (
@@ -37,6 +78,7 @@ function RunOutput({ run, battleId }: { run: RunState; battleId: string }) {
         <span className={`pill run-${status ?? 'running'}`}>
           {status === 'ok' && run.preview ? 'preview ready' : status ? RUN_LABEL[status] : 'running…'}
         </span>
+        {status ? null : <RunElapsed runId={run.runId} />}
         {run.durationMs !== undefined ? <span className="muted">{run.durationMs} ms</span> : null}
         {run.exitCode !== undefined ? <span className="muted">exit {run.exitCode}</span> : null}
         <span className="muted run-origin" data-testid="run-origin">
@@ -44,7 +86,14 @@ function RunOutput({ run, battleId }: { run: RunState; battleId: string }) {
         </span>
       </div>
       {run.preview ? <RunPreview battleId={battleId} run={run} /> : null}
-      <pre className="console">{run.output || (status ? '(no output)' : '')}</pre>
+      <pre className="console" tabIndex={0} aria-label="Program output">
+        <ConsoleText run={run} />
+      </pre>
+      {run.stderr?.length ? (
+        <div className="console-legend muted">
+          <span className="stderr-swatch" aria-hidden="true" /> stderr
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -56,9 +105,12 @@ export function SidePane({
   model,
   outcome,
   editable,
+  turnDone,
 }: {
   battleId: string;
   editable: boolean;
+  /** The turn has finished (both sides answered and ran): only then is a missing code block final. */
+  turnDone: boolean;
   label: 'A' | 'B';
   side: SideState;
   model: ModelRef | undefined;
@@ -82,7 +134,8 @@ export function SidePane({
           {outcome ? outcomeLabel(outcome) : activity}
         </span>
       </header>
-      <div className="pane-body">
+      {/* It scrolls: focusable, and named, so that a keyboard can scroll it and a screen reader can find it. */}
+      <div className="pane-body" tabIndex={0} role="region" aria-label={`Model ${label}'s answer`}>
         {side.text ? <Markdown text={side.text} /> : <div className="placeholder">Waiting for the first tokens…</div>}
         {side.error ? <div className="error">⚠ {side.error}</div> : null}
       </div>
@@ -99,7 +152,7 @@ export function SidePane({
           ))}
           {editable ? <CodeEditor battleId={battleId} side={label.toLowerCase() as Side} code={side.code} /> : null}
         </div>
-      ) : side.finished && side.finishReason !== 'error' ? (
+      ) : turnDone && side.finished && side.finishReason !== 'error' ? (
         <div className="pane-run muted">No code block in this answer.</div>
       ) : null}
     </section>

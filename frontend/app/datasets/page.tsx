@@ -1,6 +1,7 @@
 'use client';
 import { DATASET_FORMATS, type DatasetSummary } from '@arena/contracts';
 import { useEffect, useState } from 'react';
+import { Markdown } from '../../components/Markdown';
 import { api, backendUrl } from '../../lib/api';
 
 const ABOUT: Record<DatasetSummary['name'], string> = {
@@ -14,6 +15,39 @@ function origin(): string {
   return base || (typeof window === 'undefined' ? '' : window.location.origin);
 }
 
+/** A data set's card (its README.md: schema, columns, how it was made), fetched and rendered on demand. */
+function DatasetCard({ name }: { name: DatasetSummary['name'] }) {
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState<string>();
+  const [error, setError] = useState<string>();
+  const url = `${backendUrl()}/api/datasets/${name}/README.md`;
+  useEffect(() => {
+    if (!open || text !== undefined) return;
+    fetch(url, { cache: 'no-store' })
+      .then(async (r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+      // The card opens with YAML front matter for the Hugging Face Hub: metadata, not reading.
+      .then((t) => setText(t.replace(/^---\n[\s\S]*?\n---\n/, '')))
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [open, text, url]);
+  return (
+    <>
+      <button className="link-button" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        {open ? 'Hide the data-set card' : 'Read the data-set card'}
+      </button>
+      <a className="muted" href={url} target="_blank" rel="noreferrer">
+        README.md ↗
+      </a>
+      {open ? (
+        <div className="dataset-card" data-testid="dataset-card">
+          {error ? <div className="error">The card could not be loaded ({error}).</div> : null}
+          {text === undefined && !error ? <div className="muted">Loading…</div> : null}
+          {text !== undefined ? <Markdown text={text} nested /> : null}
+        </div>
+      ) : null}
+    </>
+  );
+}
+
 export default function DatasetsPage() {
   const [datasets, setDatasets] = useState<DatasetSummary[]>();
   const [error, setError] = useState<string>();
@@ -22,7 +56,7 @@ export default function DatasetsPage() {
   }, []);
   return (
     <div className="page datasets">
-      <h2>Data sets</h2>
+      <h1 className="page-title">Data sets</h1>
       <p className="muted">
         Everything the arena records — prompts, both conversations, extracted code, every execution, every vote — as
         files you load with pandas, DuckDB or Hugging Face datasets. Exports are streamed from the database; voters
@@ -34,7 +68,7 @@ export default function DatasetsPage() {
         {datasets?.map((d) => (
           <section key={d.name} className="dataset" data-testid={`dataset-${d.name}`}>
             <header>
-              <h3>{d.name}</h3>
+              <h2>{d.name}</h2>
               <span className="muted">
                 <span data-testid="dataset-rows">{d.rows.toLocaleString()}</span> rows · schema {d.schemaVersion}
                 {d.lastUpdate ? ` · updated ${new Date(d.lastUpdate).toLocaleString()}` : ''}
@@ -47,17 +81,12 @@ export default function DatasetsPage() {
                   {format.toUpperCase()}
                 </a>
               ))}
-              <a
-                className="muted"
-                href={`${backendUrl()}/api/datasets/${d.name}/README.md`}
-                target="_blank"
-                rel="noreferrer"
-              >
-                data-set card
-              </a>
             </div>
             <pre className="snippet">{`import pandas as pd
 df = pd.read_json("${origin()}/api/datasets/${d.name}.jsonl", lines=True)`}</pre>
+            <div className="card-toggle">
+              <DatasetCard name={d.name} />
+            </div>
           </section>
         ))}
       </div>

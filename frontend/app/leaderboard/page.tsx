@@ -2,46 +2,65 @@
 import type { LeaderboardQuery, LeaderboardResponse, MatrixResponse } from '@arena/contracts';
 import { useEffect, useState } from 'react';
 import { api, backendUrl, queryString } from '../../lib/api';
+import { fitLabel, niceTicks, useWidth } from '../../lib/use-width';
 
+/**
+ * Ratings with their 95% intervals. The axis is drawn around the ratings, not the widest interval: with few
+ * votes an interval can span thousands of points, and would squeeze every rating into one spot. Intervals
+ * that leave the axis end in an arrow.
+ */
 function RatingChart({ board }: { board: LeaderboardResponse }) {
+  const [box, width] = useWidth<HTMLDivElement>(640);
   const rows = board.rows;
   if (rows.length === 0) return null;
-  const lo = Math.min(...rows.map((r) => r.ciLow));
-  const hi = Math.max(...rows.map((r) => r.ciHigh));
-  const pad = Math.max(10, (hi - lo) * 0.05);
-  const [min, max] = [lo - pad, hi + pad];
-  const width = 720;
-  const left = 190;
-  const rowHeight = 26;
-  const x = (v: number): number => left + ((v - min) / (max - min)) * (width - left - 20);
-  const ticks = Array.from({ length: 5 }, (_, i) => min + ((max - min) * i) / 4);
+  const ratings = rows.map((r) => r.rating);
+  const [lo, hi] = [Math.min(...ratings), Math.max(...ratings)];
+  const pad = Math.max(100, (hi - lo) * 0.25);
+  const min = Math.max(Math.min(...rows.map((r) => r.ciLow)) - 10, lo - pad);
+  const max = Math.min(Math.max(...rows.map((r) => r.ciHigh)) + 10, hi + pad);
+  const left = Math.min(190, Math.round(width * 0.38));
+  const right = width - 24;
+  const rowHeight = 28;
+  const x = (v: number): number => left + ((Math.min(max, Math.max(min, v)) - min) / (max - min)) * (right - left);
+  const ticks = niceTicks(min, max, width < 500 ? 4 : 6);
+  const height = rows.length * rowHeight + 30;
   return (
-    <svg
-      className="chart"
-      viewBox={`0 0 ${width} ${rows.length * rowHeight + 30}`}
-      role="img"
-      aria-label="ratings with 95% intervals"
-    >
-      {ticks.map((t) => (
-        <g key={t}>
-          <line x1={x(t)} x2={x(t)} y1={0} y2={rows.length * rowHeight} className="grid" />
-          <text x={x(t)} y={rows.length * rowHeight + 18} className="tick" textAnchor="middle">
-            {t.toFixed(0)}
-          </text>
-        </g>
-      ))}
-      {rows.map((r, i) => (
-        <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
-          <text x={left - 10} y={4} textAnchor="end" className="label">
-            {r.name.length > 26 ? `${r.name.slice(0, 25)}…` : r.name}
-          </text>
-          <line x1={x(r.ciLow)} x2={x(r.ciHigh)} y1={0} y2={0} className={r.provisional ? 'ci provisional' : 'ci'} />
-          <circle cx={x(r.rating)} cy={0} r={5} className="point">
-            <title>{`${r.name}: ${r.rating.toFixed(1)} [${r.ciLow.toFixed(1)}, ${r.ciHigh.toFixed(1)}]`}</title>
-          </circle>
-        </g>
-      ))}
-    </svg>
+    <div ref={box} className="chart-box">
+      <svg
+        className="chart"
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label="ratings with 95% intervals"
+      >
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={x(t)} x2={x(t)} y1={0} y2={rows.length * rowHeight} className="grid" />
+            <text x={x(t)} y={rows.length * rowHeight + 18} className="tick" textAnchor="middle">
+              {t.toFixed(0)}
+            </text>
+          </g>
+        ))}
+        {rows.map((r, i) => (
+          <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
+            <text x={left - 10} y={4} textAnchor="end" className="label">
+              {fitLabel(r.name, left - 14)}
+            </text>
+            <line x1={x(r.ciLow)} x2={x(r.ciHigh)} y1={0} y2={0} className={r.provisional ? 'ci provisional' : 'ci'} />
+            {r.ciLow < min ? (
+              <path d={`M ${x(min) + 6} -5 L ${x(min)} 0 L ${x(min) + 6} 5`} className="ci-arrow" />
+            ) : null}
+            {r.ciHigh > max ? (
+              <path d={`M ${x(max) - 6} -5 L ${x(max)} 0 L ${x(max) - 6} 5`} className="ci-arrow" />
+            ) : null}
+            <circle cx={x(r.rating)} cy={0} r={5} className="point">
+              <title>{`${r.name}: ${r.rating.toFixed(1)} [${r.ciLow.toFixed(1)}, ${r.ciHigh.toFixed(1)}]${r.provisional ? ' (provisional)' : ''}`}</title>
+            </circle>
+          </g>
+        ))}
+      </svg>
+    </div>
   );
 }
 
@@ -52,7 +71,7 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
   const left = 170;
   const top = 120;
   const color = (v: number | null): string => {
-    if (v === null) return '#1c2330';
+    if (v === null) return 'var(--panel-2)';
     const hue = v >= 0.5 ? 160 : 0;
     const strength = Math.abs(v - 0.5) * 2;
     return `hsla(${hue}, 65%, ${55 - strength * 15}%, ${0.15 + strength * 0.85})`;
@@ -64,6 +83,8 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
   return (
     <svg
       className="heatmap"
+      width={left + n * cell + 110}
+      height={top + n * cell + 10}
       viewBox={`0 0 ${left + n * cell + 110} ${top + n * cell + 10}`}
       role="img"
       aria-label="pairwise win rates"
@@ -80,7 +101,14 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
           </text>
           {matrix.values[i]!.map((v, j) => (
             <g key={j}>
-              <rect x={left + j * cell} y={top + i * cell} width={cell - 2} height={cell - 2} rx={3} fill={color(v)}>
+              <rect
+                x={left + j * cell}
+                y={top + i * cell}
+                width={cell - 2}
+                height={cell - 2}
+                rx={3}
+                style={{ fill: color(v) }}
+              >
                 <title>
                   {v === null
                     ? 'no decided battles'
@@ -106,6 +134,7 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
 }
 
 const ANY = '';
+const plural = (n: number, word: string): string => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
 
 export default function LeaderboardPage() {
   const [query, setQuery] = useState<LeaderboardQuery>({});
@@ -158,7 +187,7 @@ export default function LeaderboardPage() {
     <div className="page leaderboard">
       <div className="lb-head">
         <div>
-          <h2>Leaderboard</h2>
+          <h1 className="page-title">Leaderboard</h1>
           <p className="muted">
             Bradley-Terry ratings from human votes (Elo scale, mean 1000) with 95%{' '}
             {board?.interval === 'sandwich' ? 'sandwich' : 'bootstrap'} intervals. Rank is 1 + the number of models that
@@ -220,12 +249,15 @@ export default function LeaderboardPage() {
           </select>
         </label>
       </div>
+      <p className="muted filter-note" data-testid="language-note">
+        The language filter keeps battles where either side wrote in that language.
+      </p>
       {error ? <div className="error banner">{error}</div> : null}
       {board ? (
         <>
           <div className="muted stats" data-testid="lb-stats">
-            {board.battles.toLocaleString()} battles · {board.hygiene.input.toLocaleString()} votes, {removed} removed
-            by the cleaning rules (not anonymous {board.hygiene.removed.notAnonymous}, identity revealed{' '}
+            {plural(board.battles, 'battle')} · {plural(board.hygiene.input, 'vote')}, {removed} removed by the cleaning
+            rules (not anonymous {board.hygiene.removed.notAnonymous}, identity revealed{' '}
             {board.hygiene.removed.identityRevealed}, over the daily cap {board.hygiene.removed.voterDailyCap},
             duplicate prompts {board.hygiene.removed.duplicatePrompt}) · updated{' '}
             {new Date(board.updatedAt).toLocaleTimeString()}
@@ -239,48 +271,64 @@ export default function LeaderboardPage() {
             <div className="muted empty">No votes yet. Vote in a few battles and the models show up here.</div>
           ) : (
             <>
-              <table className="lb-table" data-testid="leaderboard-table">
-                <thead>
-                  <tr>
-                    <th>Rank (UB)</th>
-                    <th>Model</th>
-                    <th>Rating</th>
-                    <th>95% interval</th>
-                    <th>Battles</th>
-                    <th>Win rate</th>
-                    <th title="online Elo, K = 4, in vote order">Online Elo</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {board.rows.map((r) => (
-                    <tr key={r.model} data-testid="leaderboard-row">
-                      <td>{r.rank}</td>
-                      <td>
-                        {r.name}
-                        {r.provisional ? (
-                          <span className="pill provisional-pill" title={`fewer than ${board.minBattles} battles`}>
-                            provisional
-                          </span>
-                        ) : null}
-                      </td>
-                      <td className="num">{r.rating.toFixed(0)}</td>
-                      <td className="num muted">
-                        {r.ciLow.toFixed(0)} – {r.ciHigh.toFixed(0)}
-                      </td>
-                      <td className="num">{r.battles}</td>
-                      <td className="num">{r.winRate === null ? '–' : `${(r.winRate * 100).toFixed(1)}%`}</td>
-                      <td className="num muted">{r.elo.toFixed(0)}</td>
+              <div className="table-scroll">
+                <table className="lb-table" data-testid="leaderboard-table">
+                  <thead>
+                    <tr>
+                      <th>Rank (UB)</th>
+                      <th>Model</th>
+                      <th>Rating</th>
+                      <th>95% interval</th>
+                      <th>Battles</th>
+                      <th>Win rate</th>
+                      <th title="online Elo, K = 4, in vote order">Online Elo</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {board.rows.map((r) => (
+                      <tr
+                        key={r.model}
+                        data-testid="leaderboard-row"
+                        className={r.provisional ? 'provisional-row' : undefined}
+                      >
+                        <td className="num">{r.rank}</td>
+                        <td>
+                          {r.name}
+                          {r.provisional ? (
+                            <span
+                              className="pill provisional-pill"
+                              data-testid="provisional"
+                              title={`fewer than ${board.minBattles} battles: the rating can still move a lot`}
+                            >
+                              provisional
+                            </span>
+                          ) : null}
+                        </td>
+                        <td className="num">{r.rating.toFixed(0)}</td>
+                        <td className="num muted" title={`${r.ciLow.toFixed(0)} – ${r.ciHigh.toFixed(0)}`}>
+                          {r.provisional ? 'too few votes' : `${r.ciLow.toFixed(0)} – ${r.ciHigh.toFixed(0)}`}
+                        </td>
+                        <td className="num">{r.battles}</td>
+                        <td className="num">{r.winRate === null ? '–' : `${(r.winRate * 100).toFixed(1)}%`}</td>
+                        <td className="num muted">{r.elo.toFixed(0)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {board.rows.some((r) => r.provisional) ? (
+                <p className="muted provisional-note">
+                  <span className="pill provisional-pill">provisional</span> fewer than {board.minBattles} battles: the
+                  rating can still move a lot, and its interval is too wide to mean much yet.
+                </p>
+              ) : null}
               <div className="lb-charts">
                 <section>
-                  <h3>Ratings with 95% intervals</h3>
+                  <h2>Ratings with 95% intervals</h2>
                   <RatingChart board={board} />
                 </section>
                 <section>
-                  <h3>Win rate of row over column (ties excluded)</h3>
+                  <h2>Win rate of row over column (ties excluded)</h2>
                   {matrix ? <Heatmap matrix={matrix} names={names} /> : null}
                 </section>
               </div>

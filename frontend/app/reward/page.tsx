@@ -2,6 +2,7 @@
 import type { AgreementResponse, AutoArenaRun } from '@arena/contracts';
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api';
+import { fitLabel, useWidth } from '../../lib/use-width';
 
 type JudgeRow = AgreementResponse['judges'][number];
 
@@ -9,55 +10,64 @@ const pct = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)}%`;
 const num = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
-const label = (j: JudgeRow): string => `${j.judge} · ${j.mode === 'with_execution' ? 'with execution' : 'without'}`;
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** A judge and what it sees: `execution judge · sees run results`, `llm judge · code only`. */
+const label = (j: JudgeRow): string =>
+  `${j.judge} judge · ${j.mode === 'with_execution' ? 'sees run results' : 'code only, no run results'}`;
 
 /** Four-class accuracy of each judge and mode, with its bootstrap 95% interval. */
 function AccuracyChart({ judges }: { judges: JudgeRow[] }) {
-  const width = 720;
-  const left = 250;
+  const [box, width] = useWidth<HTMLDivElement>(720);
+  const left = Math.min(280, Math.round(width * 0.42));
   const rowHeight = 28;
   const x = (v: number): number => left + v * (width - left - 30);
+  const height = judges.length * rowHeight + 30;
   return (
-    <svg
-      className="chart"
-      viewBox={`0 0 ${width} ${judges.length * rowHeight + 30}`}
-      role="img"
-      aria-label="agreement with human votes"
-    >
-      {[0, 0.25, 0.5, 0.75, 1].map((t) => (
-        <g key={t}>
-          <line x1={x(t)} x2={x(t)} y1={0} y2={judges.length * rowHeight} className="grid" />
-          <text x={x(t)} y={judges.length * rowHeight + 18} className="tick" textAnchor="middle">
-            {t * 100}%
-          </text>
-        </g>
-      ))}
-      {judges.map((j, i) => (
-        <g key={label(j)} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
-          <text x={left - 10} y={4} textAnchor="end" className="label">
-            {label(j)}
-          </text>
-          <rect
-            x={x(0)}
-            y={-8}
-            width={x(j.fourClass.accuracy) - x(0)}
-            height={16}
-            rx={3}
-            className={j.mode === 'with_execution' ? 'bar-exec' : 'bar-blind'}
-          />
-          {Number.isFinite(j.intervals.fourClassAccuracy.low) ? (
-            <line
-              x1={x(j.intervals.fourClassAccuracy.low)}
-              x2={x(j.intervals.fourClassAccuracy.high)}
-              y1={0}
-              y2={0}
-              className="ci"
+    <div ref={box} className="chart-box chart-limit">
+      <svg
+        className="chart"
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label="agreement with human votes"
+      >
+        {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+          <g key={t}>
+            <line x1={x(t)} x2={x(t)} y1={0} y2={judges.length * rowHeight} className="grid" />
+            <text x={x(t)} y={judges.length * rowHeight + 18} className="tick" textAnchor="middle">
+              {t * 100}%
+            </text>
+          </g>
+        ))}
+        {judges.map((j, i) => (
+          <g key={label(j)} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
+            <text x={left - 10} y={4} textAnchor="end" className="label">
+              {fitLabel(label(j), left - 14)}
+            </text>
+            <rect
+              x={x(0)}
+              y={-8}
+              width={x(j.fourClass.accuracy) - x(0)}
+              height={16}
+              rx={3}
+              className={j.mode === 'with_execution' ? 'bar-exec' : 'bar-blind'}
             />
-          ) : null}
-          <title>{`${label(j)}: ${pct(j.fourClass.accuracy)} [${pct(j.intervals.fourClassAccuracy.low)}, ${pct(j.intervals.fourClassAccuracy.high)}]`}</title>
-        </g>
-      ))}
-    </svg>
+            {Number.isFinite(j.intervals.fourClassAccuracy.low) ? (
+              <line
+                x1={x(j.intervals.fourClassAccuracy.low)}
+                x2={x(j.intervals.fourClassAccuracy.high)}
+                y1={0}
+                y2={0}
+                className="ci"
+              />
+            ) : null}
+            <title>{`${label(j)}: ${pct(j.fourClass.accuracy)} [${pct(j.intervals.fourClassAccuracy.low)}, ${pct(j.intervals.fourClassAccuracy.high)}]`}</title>
+          </g>
+        ))}
+      </svg>
+    </div>
   );
 }
 
@@ -79,7 +89,7 @@ function Confusion({ judge }: { judge: JudgeRow }) {
           <tr key={labels[i]}>
             <th>{labels[i]}</th>
             {row.map((v, j) => (
-              <td key={j} style={{ background: `rgba(124, 92, 255, ${(v / max) * 0.8})` }}>
+              <td key={j} style={{ background: `rgba(124, 92, 255, ${(v / max) * 0.45})` }}>
                 {v}
               </td>
             ))}
@@ -93,10 +103,11 @@ function Confusion({ judge }: { judge: JudgeRow }) {
 /** One AutoCodeArena run: win rates against the baseline with 5–95% intervals, overall and per category. */
 function AutoArenaRunView({ run }: { run: AutoArenaRun }) {
   const categories = Object.keys(run.byCategory);
-  const width = 720;
-  const left = 250;
+  const [box, width] = useWidth<HTMLDivElement>(720);
+  const left = Math.min(250, Math.round(width * 0.38));
   const rowHeight = 28;
   const x = (v: number): number => left + v * (width - left - 30);
+  const height = run.overall.length * rowHeight + 30;
   return (
     <div className="autoarena-run" data-testid="autoarena-run">
       <h3>
@@ -105,57 +116,63 @@ function AutoArenaRunView({ run }: { run: AutoArenaRun }) {
           · {run.prompts} prompts against {run.baseline}
         </span>
       </h3>
-      <svg
-        className="chart"
-        viewBox={`0 0 ${width} ${run.overall.length * rowHeight + 30}`}
-        role="img"
-        aria-label="win rates"
-      >
-        {[0, 0.25, 0.5, 0.75, 1].map((t) => (
-          <g key={t}>
-            <line x1={x(t)} x2={x(t)} y1={0} y2={run.overall.length * rowHeight} className="grid" />
-            <text x={x(t)} y={run.overall.length * rowHeight + 18} className="tick" textAnchor="middle">
-              {t * 100}%
-            </text>
-          </g>
-        ))}
-        {run.overall.map((r, i) => (
-          <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
-            <text x={left - 10} y={4} textAnchor="end" className="label">
-              {r.model}
-            </text>
-            <rect x={x(0)} y={-8} width={x(r.winRate) - x(0)} height={16} rx={3} className="bar-blind" />
-            <line x1={x(r.low)} x2={x(r.high)} y1={0} y2={0} className="ci" />
-          </g>
-        ))}
-      </svg>
-      <table className="lb-table">
-        <thead>
-          <tr>
-            <th>model</th>
-            <th>overall [5–95%]</th>
-            {categories.map((c) => (
-              <th key={c}>{c.replaceAll('_', ' ')}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {run.overall.map((r) => (
-            <tr key={r.model}>
-              <td>{r.model}</td>
-              <td>
-                {pct(r.winRate)}{' '}
-                <span className="muted">
-                  [{pct(r.low)}, {pct(r.high)}]
-                </span>
-              </td>
+      <div ref={box} className="chart-box chart-limit">
+        <svg
+          className="chart"
+          width={width}
+          height={height}
+          viewBox={`0 0 ${width} ${height}`}
+          role="img"
+          aria-label="win rates"
+        >
+          {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+            <g key={t}>
+              <line x1={x(t)} x2={x(t)} y1={0} y2={run.overall.length * rowHeight} className="grid" />
+              <text x={x(t)} y={run.overall.length * rowHeight + 18} className="tick" textAnchor="middle">
+                {t * 100}%
+              </text>
+            </g>
+          ))}
+          {run.overall.map((r, i) => (
+            <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
+              <text x={left - 10} y={4} textAnchor="end" className="label">
+                {fitLabel(r.model, left - 14)}
+              </text>
+              <rect x={x(0)} y={-8} width={x(r.winRate) - x(0)} height={16} rx={3} className="bar-blind" />
+              <line x1={x(r.low)} x2={x(r.high)} y1={0} y2={0} className="ci" />
+            </g>
+          ))}
+        </svg>
+      </div>
+      <div className="table-scroll">
+        <table className="lb-table">
+          <thead>
+            <tr>
+              <th>model</th>
+              <th>overall [5–95%]</th>
               {categories.map((c) => (
-                <td key={c}>{pct(run.byCategory[c]?.find((x) => x.model === r.model)?.winRate)}</td>
+                <th key={c}>{c.replaceAll('_', ' ')}</th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {run.overall.map((r) => (
+              <tr key={r.model}>
+                <td>{r.model}</td>
+                <td>
+                  {pct(r.winRate)}{' '}
+                  <span className="muted">
+                    [{pct(r.low)}, {pct(r.high)}]
+                  </span>
+                </td>
+                {categories.map((c) => (
+                  <td key={c}>{pct(run.byCategory[c]?.find((x) => x.model === r.model)?.winRate)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
@@ -188,13 +205,13 @@ export default function RewardPage() {
 
   return (
     <div className="page reward">
-      <h2>Judges against human votes</h2>
+      <h1 className="page-title">Judges against human votes</h1>
       <p className="muted">
         BigCodeReward agreement: every finished battle is judged in the background (LLM judges see it in both orders,
         with and without the execution results); the verdicts are compared with the votes people cast. No voter ever
         sees a verdict before voting.
       </p>
-      {error ? <div className="banner">{error}</div> : null}
+      {error ? <div className="error banner">{error}</div> : null}
       {report && report.judges.length === 0 ? (
         <p className="muted" data-testid="reward-empty">
           No judged battle has a vote yet.
@@ -202,83 +219,92 @@ export default function RewardPage() {
       ) : null}
       {report && report.judges.length > 0 ? (
         <>
+          <h2>Four-class accuracy against the human vote</h2>
           <AccuracyChart judges={report.judges} />
-          <table className="lb-table" data-testid="reward-table">
-            <thead>
-              <tr>
-                <th>judge</th>
-                <th>n</th>
-                <th>4-class accuracy [95%]</th>
-                <th>macro-F1</th>
-                <th>κ</th>
-                <th>MCC</th>
-                <th>3-class accuracy</th>
-                <th>position bias</th>
-                <th>board ρ / τ</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.judges.map((j) => (
-                <tr key={label(j)} data-testid="reward-row">
-                  <td>{label(j)}</td>
-                  <td>{j.n}</td>
-                  <td>
-                    {pct(j.fourClass.accuracy)}{' '}
-                    <span className="muted">
-                      [{pct(j.intervals.fourClassAccuracy.low)}, {pct(j.intervals.fourClassAccuracy.high)}]
-                    </span>
-                  </td>
-                  <td>{num(j.fourClass.macroF1)}</td>
-                  <td>{num(j.fourClass.kappa)}</td>
-                  <td>{num(j.fourClass.mcc)}</td>
-                  <td>{pct(j.threeClass.accuracy)}</td>
-                  <td>{j.positionBias.n ? `${pct(j.positionBias.rate)} of ${j.positionBias.n}` : '–'}</td>
-                  <td>
-                    {num(j.leaderboard.spearman)} / {num(j.leaderboard.kendall)}
-                  </td>
+          <div className="table-scroll">
+            <table className="lb-table" data-testid="reward-table">
+              <thead>
+                <tr>
+                  <th>judge</th>
+                  <th title="battles judged that have a human vote">battles</th>
+                  <th>4-class accuracy [95%]</th>
+                  <th>macro-F1</th>
+                  <th className="symbol" title="Cohen's kappa: agreement beyond chance">
+                    κ
+                  </th>
+                  <th>MCC</th>
+                  <th>3-class accuracy</th>
+                  <th>position bias</th>
+                  <th title="Spearman's ρ and Kendall's τ between the judge's leaderboard and the humans'">
+                    board <span className="symbol">ρ / τ</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.judges.map((j) => (
+                  <tr key={label(j)} data-testid="reward-row">
+                    <td>{label(j)}</td>
+                    <td>{j.n}</td>
+                    <td>
+                      {pct(j.fourClass.accuracy)}{' '}
+                      <span className="muted">
+                        [{pct(j.intervals.fourClassAccuracy.low)}, {pct(j.intervals.fourClassAccuracy.high)}]
+                      </span>
+                    </td>
+                    <td>{num(j.fourClass.macroF1)}</td>
+                    <td>{num(j.fourClass.kappa)}</td>
+                    <td>{num(j.fourClass.mcc)}</td>
+                    <td>{pct(j.threeClass.accuracy)}</td>
+                    <td>{j.positionBias.n ? `${pct(j.positionBias.rate)} of ${j.positionBias.n}` : '–'}</td>
+                    <td>
+                      {num(j.leaderboard.spearman)} / {num(j.leaderboard.kendall)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {report.executionDelta.length ? (
             <>
-              <h3>What seeing the execution results changes</h3>
-              <table className="lb-table" data-testid="reward-delta">
-                <thead>
-                  <tr>
-                    <th>judge</th>
-                    <th>battles</th>
-                    <th>Δ 4-class accuracy</th>
-                    <th>Δ 3-class accuracy</th>
-                    <th>Δ macro-F1</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.executionDelta.map((d) => (
-                    <tr key={d.judge}>
-                      <td>{d.judge}</td>
-                      <td>{d.n}</td>
-                      <td>{pct(d.fourClassAccuracy)}</td>
-                      <td>{pct(d.threeClassAccuracy)}</td>
-                      <td>{num(d.fourClassMacroF1)}</td>
+              <h2>What seeing the execution results changes</h2>
+              <div className="table-scroll">
+                <table className="lb-table" data-testid="reward-delta">
+                  <thead>
+                    <tr>
+                      <th>judge</th>
+                      <th>battles</th>
+                      <th>Δ 4-class accuracy</th>
+                      <th>Δ 3-class accuracy</th>
+                      <th>Δ macro-F1</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {report.executionDelta.map((d) => (
+                      <tr key={d.judge}>
+                        <td>{d.judge}</td>
+                        <td>{d.n}</td>
+                        <td>{pct(d.fourClassAccuracy)}</td>
+                        <td>{pct(d.threeClassAccuracy)}</td>
+                        <td>{num(d.fourClassMacroF1)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </>
           ) : null}
-          <h3>Confusion matrices (4-class)</h3>
+          <h2>Confusion matrices (4-class)</h2>
           <div className="confusions">
             {report.judges.map((j) => (
-              <div key={label(j)}>
+              <div key={label(j)} className="table-scroll">
                 <div className="muted">{label(j)}</div>
                 <Confusion judge={j} />
               </div>
             ))}
           </div>
           <p className="muted">
-            Left out: {report.leftOut.votesWithoutJudgement} votes not judged yet,{' '}
-            {report.leftOut.judgementsWithoutVote} judged battles without a vote.
+            Left out: {count(report.leftOut.votesWithoutJudgement, 'vote')} not judged yet,{' '}
+            {count(report.leftOut.judgementsWithoutVote, 'judged battle')} without a vote.
           </p>
         </>
       ) : null}

@@ -12,8 +12,8 @@ function BattleList({ items, empty }: { items: BattleListItem[]; empty: string }
         <li key={b.battleId}>
           <Link href={`/battle/?id=${b.battleId}`} data-testid="live-battle">
             <span className={`dot dot-${b.status}`} />
-            <span className="preview">{b.promptPreview}</span>
-            <span className="muted">
+            <span className="battle-preview">{b.promptPreview}</span>
+            <span className="muted battle-meta">
               {b.status} · {b.spectators} watching · {new Date(b.createdAt).toLocaleTimeString()}
             </span>
           </Link>
@@ -50,7 +50,7 @@ export default function WatchPage() {
   }, []);
   return (
     <div className="page">
-      <h2>Live battles</h2>
+      <h1 className="page-title">Live battles</h1>
       {error ? <div className="error banner">{error}</div> : null}
       <BattleList items={live} empty="No battle is running right now. Start one!" />
       <h2>Recent battles</h2>
