@@ -127,7 +127,7 @@ describe('a battle in the browser', () => {
     expect(text).toContain('provisional');
     expect(await page.locator('svg.chart circle').count()).toBe(2);
     expect(await page.locator('svg.heatmap rect').count()).toBe(4);
-    expect(await page.getByTestId('lb-stats').textContent()).toMatch(/^1 battles/);
+    expect(await page.getByTestId('lb-stats').textContent()).toMatch(/^1 battle ·/);
     await page.getByTestId('filter-bothRan').selectOption('false');
     await expect.poll(() => page.getByTestId('leaderboard-row').count()).toBe(0);
     await page.getByTestId('filter-bothRan').selectOption('true');
@@ -144,7 +144,7 @@ describe('a battle in the browser', () => {
     await page.goto(`${arena.url}/reward/`);
     const row = page.getByTestId('reward-row').first();
     await row.waitFor({ timeout: 15_000 });
-    expect(await row.textContent()).toMatch(/^execution · with execution1/);
+    expect(await row.textContent()).toMatch(/^execution judge · sees run results1/);
     expect(await page.locator('svg.chart rect').count()).toBe(1 + 2);
     const run = page.getByTestId('autoarena-run');
     await run.waitFor();

@@ -7,15 +7,16 @@ export const ARTIFACTS = path.join(REPO_ROOT, 'e2e/artifacts');
 
 /**
  * A page in a fresh browser context (its own storage, so its own voter) whose uncaught errors are
- * collected in `errors` under the name `who`.
+ * collected in `errors` under the name `who`. `colorScheme` is the system setting the page sees.
  */
 export async function openPage(
   browser: Browser,
   errors: string[],
   who: string,
   viewport: { width: number; height: number },
+  options: { colorScheme?: 'dark' | 'light' } = {},
 ): Promise<Page> {
-  const page = await (await browser.newContext({ viewport })).newPage();
+  const page = await (await browser.newContext({ viewport, ...options })).newPage();
   page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
   return page;
 }
