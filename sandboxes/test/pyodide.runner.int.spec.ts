@@ -88,6 +88,34 @@ describe('Pyodide: contained', () => {
     expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(20_000);
   });
 
+  it('output printed before a kill is kept', async () => {
+    const timeout = await run({
+      code: 'import sys\nprint("started")\nsys.stderr.write("warming up\\n")\nwhile True: pass',
+      limits: { wallMs: 1_500 },
+    });
+    expect(timeout.status).toBe('timeout');
+    expect(timeout.stdout).toBe('started\n');
+    expect(timeout.stderr).toBe('warming up\n');
+    const memory = await run({
+      code: 'print("before")\na = []\nwhile True: a.append(bytearray(10_000_000))',
+      limits: { memoryMb: 64 },
+    });
+    expect(memory.status).toBe('memory_limit');
+    expect(memory.stdout).toBe('before\n');
+  });
+
+  it('os._exit ends the run with its exit code: 0 is ok, anything else a runtime error', async () => {
+    const clean = await run({ code: 'import os\nprint("bye", flush=True)\nos._exit(0)\nprint("not reached")' });
+    expect(clean.status, clean.stderr).toBe('ok');
+    expect(clean.exitCode).toBe(0);
+    expect(clean.stdout).toBe('bye\n');
+    expect(clean.stderr).toBe('');
+    const failed = await run({ code: 'import os\nos._exit(3)' });
+    expect(failed.status, failed.stderr).toBe('runtime_error');
+    expect(failed.exitCode).toBe(3);
+    expect(failed.stderr).toBe('');
+  });
+
   it('an install block names what the standard library lacks', async () => {
     const result = await run({ code: 'import numpy', installCommand: 'pip install numpy' });
     expect(result.status).toBe('unsupported');

@@ -1,11 +1,12 @@
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { fork, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environment, RunStatus } from '@arena/contracts';
 import { runEnding } from '../result.js';
 import { OutputGate } from '../output.js';
+import { readRssBytes } from '../process-usage.js';
+import { OutputFrameReader } from './output-frames.js';
 import {
   DEFAULT_LIMITS,
   resolveLimits,
@@ -26,9 +27,7 @@ export interface PyodideRunnerOptions {
 }
 
 type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'out'; stream: 'stdout' | 'stderr'; data: Uint8Array }
-  | { type: 'done'; status: RunStatus; exitCode: number; cpuMs: number; message?: string };
+  { type: 'ready' } | { type: 'done'; status: RunStatus; exitCode: number; cpuMs: number; message?: string };
 
 interface Spare {
   child: ChildProcess;
@@ -40,6 +39,8 @@ interface Spare {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workerFile = path.join(here, import.meta.url.endsWith('.ts') ? 'worker.ts' : 'worker.js');
 const MEMORY_POLL_MS = 25;
+/** stderr for the worker's own failures, IPC for control, fd 4 for the program's output (`output-frames`). */
+const WORKER_STDIO: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'];
 
 function pyodideDir(): string {
   return path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
@@ -102,13 +103,13 @@ export class PyodideRunner implements Runner {
           execPath: 'unshare',
           execArgv: ['-rn', node, ...nodeArgs],
           env: {},
-          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+          stdio: WORKER_STDIO,
           serialization: 'advanced',
         })
       : fork(workerFile, [], {
           execArgv: nodeArgs,
           env: {},
-          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+          stdio: WORKER_STDIO,
           serialization: 'advanced',
         });
     this.live.add(child);
@@ -121,8 +122,8 @@ export class PyodideRunner implements Runner {
       const onMessage = (message: WorkerMessage): void => {
         if (message.type !== 'ready') return;
         child.off('message', onMessage);
-        void rss(child.pid).then((bytes) => {
-          spare.baselineBytes = bytes;
+        void readRssBytes(child.pid).then((bytes) => {
+          spare.baselineBytes = bytes ?? 0;
           resolve(true);
         });
       };
@@ -169,7 +170,7 @@ export class PyodideRunner implements Runner {
     const gate = new OutputGate(limits.outputBytes, options.onOutput, () => kill('output_limit'));
     const limitBytes = limits.memoryMb * 1024 * 1024;
     const memory = setInterval(() => {
-      void rss(child.pid).then((bytes) => {
+      void readRssBytes(child.pid).then((bytes = 0) => {
         const used = Math.max(0, bytes - spare.baselineBytes);
         peak = Math.max(peak, used);
         if (used > limitBytes) kill('memory_limit');
@@ -178,10 +179,17 @@ export class PyodideRunner implements Runner {
     const wall = setTimeout(() => kill('timeout'), limits.wallMs);
     const onAbort = (): void => kill('cancelled');
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const frames = new OutputFrameReader((stream, data) => gate.writeBytes(stream, data));
+    const output = child.stdio[4];
+    // Everything the program wrote is read before the run ends, also when it was killed at a limit.
+    const outputRead = new Promise<void>((resolve) => {
+      if (!output) return resolve();
+      output.on('data', (chunk: Buffer) => frames.push(chunk));
+      output.once('close', () => resolve());
+    });
     const done = await new Promise<Extract<WorkerMessage, { type: 'done' }> | undefined>((resolve) => {
       child.on('message', (message: WorkerMessage) => {
-        if (message.type === 'out') gate.writeBytes(message.stream, Buffer.from(message.data));
-        else if (message.type === 'done') resolve(message);
+        if (message.type === 'done') resolve(message);
       });
       child.once('exit', () => resolve(undefined));
       child.send({ type: 'run', code: request.code, stdin: request.stdin ?? '' });
@@ -194,6 +202,7 @@ export class PyodideRunner implements Runner {
       setTimeout(() => child.kill('SIGKILL'), 1_000).unref();
       await exited;
     }
+    await outputRead;
     gate.end();
     const base = { ...(peak ? { peakMemoryBytes: peak } : {}) };
     if (killedFor === 'timeout')
@@ -230,16 +239,5 @@ export class PyodideRunner implements Runner {
       ),
     );
     this.spares.length = 0;
-  }
-}
-
-async function rss(pid: number | undefined): Promise<number> {
-  if (!pid) return 0;
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : 0;
-  } catch {
-    return 0;
   }
 }

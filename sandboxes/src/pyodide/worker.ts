@@ -27,22 +27,21 @@ const binding = legacy.binding.bind(host);
 legacy.binding = (name: string) => (name === 'constants' ? { fs: fs.constants, os: os.constants } : binding(name));
 
 const { loadPyodide } = await import('pyodide');
-let stdoutBuffer: Uint8Array[] = [];
-let stderrBuffer: Uint8Array[] = [];
-let pendingBytes = 0;
-const FLUSH_BYTES = 16 * 1024;
-const flush = (): void => {
-  if (stdoutBuffer.length) send({ type: 'out', stream: 'stdout', data: Buffer.concat(stdoutBuffer) });
-  if (stderrBuffer.length) send({ type: 'out', stream: 'stderr', data: Buffer.concat(stderrBuffer) });
-  stdoutBuffer = [];
-  stderrBuffer = [];
-  pendingBytes = 0;
-};
+
+/**
+ * The program's output leaves at once, in order, as frames on fd 4 (a blocking pipe the runner reads:
+ * stream byte 1 stdout / 2 stderr, uint32 LE length, the bytes). The program runs on this thread and never
+ * yields to the event loop, so output kept in a buffer, or queued behind a full IPC channel, would be lost
+ * when the runner kills the process at a limit; a blocking write instead waits for the runner to read.
+ */
+const OUTPUT_FD = 4;
 const writer = (target: 'stdout' | 'stderr') => ({
   write: (bytes: Uint8Array): number => {
-    (target === 'stdout' ? stdoutBuffer : stderrBuffer).push(Uint8Array.from(bytes));
-    pendingBytes += bytes.length;
-    if (pendingBytes >= FLUSH_BYTES) flush();
+    const frame = Buffer.allocUnsafe(5 + bytes.length);
+    frame[0] = target === 'stdout' ? 1 : 2;
+    frame.writeUInt32LE(bytes.length, 1);
+    frame.set(bytes, 5);
+    for (let at = 0; at < frame.length;) at += fs.writeSync(OUTPUT_FD, frame, at);
     return bytes.length;
   },
 });
@@ -88,6 +87,10 @@ for (const name of [
     reachable[name] = undefined;
   }
 }
+// Emscripten's exit (`os._exit`) sets `process.exitCode` and then throws its ExitStatus: without a
+// `process` that throw becomes a ReferenceError, a fatal error with a C stack dump. A stand-in holding
+// nothing of the host lets the exit be seen as one.
+reachable.process = { exitCode: undefined, version: host.version };
 
 const DRIVER = `
 import sys, traceback
@@ -130,6 +133,13 @@ const run = pyodide.globals.get('_arena_run') as (source: string) => {
   destroy: () => void;
 };
 
+/** The exit code of Emscripten's ExitStatus ("Program terminated with exit(n)"), which `os._exit` throws. */
+function exitStatus(error: unknown): number | undefined {
+  if (!(error instanceof Error) || error.name !== 'Exit') return undefined;
+  const { status } = error as Error & { status?: unknown };
+  return typeof status === 'number' ? status : undefined;
+}
+
 host.once('message', (job: Job) => {
   let rest = job.stdin;
   pyodide.setStdin({
@@ -149,10 +159,16 @@ host.once('message', (job: Job) => {
     [status, exitCode] = result.toJs();
     result.destroy();
   } catch (error) {
-    message = error instanceof Error ? error.message.split('\n').slice(-3).join('\n') : String(error);
-    status = /memory|Maximum call stack/i.test(message) ? 'memory_limit' : 'runtime_error';
+    const exited = exitStatus(error);
+    if (exited !== undefined) {
+      // `os._exit(n)`: the interpreter ended the program itself, with its own exit code.
+      status = exited === 0 ? 'ok' : 'runtime_error';
+      exitCode = exited;
+    } else {
+      message = error instanceof Error ? error.message.split('\n').slice(-3).join('\n') : String(error);
+      status = /memory|Maximum call stack/i.test(message) ? 'memory_limit' : 'runtime_error';
+    }
   }
-  flush();
   send({ type: 'done', status, exitCode, cpuMs: performance.now() - started, message }, () => exit(0));
 });
 send({ type: 'ready' });
