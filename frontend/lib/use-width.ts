@@ -37,3 +37,29 @@ export function fitLabel(text: string, px: number): string {
   const chars = Math.max(4, Math.floor(px / 7));
   return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
 }
+
+export interface RowLayout {
+  narrow: boolean;
+  /** Where the plot starts. */
+  left: number;
+  rowHeight: number;
+  /** The rows' height, above the axis. */
+  plotHeight: number;
+  height: number;
+  /** The y of row i's bar. */
+  rowY: (i: number) => number;
+}
+
+/** A row chart's geometry: labels left of the bars in a wide box, above them in a narrow one (a phone). */
+export function rowLayout(width: number, rows: number, wideLeft: number): RowLayout {
+  const narrow = width < 520;
+  const rowHeight = narrow ? 44 : 28;
+  return {
+    narrow,
+    left: narrow ? 12 : Math.min(wideLeft, Math.round(width * 0.4)),
+    rowHeight,
+    plotHeight: rows * rowHeight,
+    height: rows * rowHeight + 30,
+    rowY: (i) => (narrow ? i * rowHeight + 30 : i * rowHeight + rowHeight / 2),
+  };
+}

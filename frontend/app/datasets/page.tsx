@@ -70,7 +70,8 @@ export default function DatasetsPage() {
             <header>
               <h2>{d.name}</h2>
               <span className="muted">
-                <span data-testid="dataset-rows">{d.rows.toLocaleString()}</span> rows · schema {d.schemaVersion}
+                <span data-testid="dataset-rows">{d.rows.toLocaleString()}</span> {d.rows === 1 ? 'row' : 'rows'} ·
+                schema {d.schemaVersion}
                 {d.lastUpdate ? ` · updated ${new Date(d.lastUpdate).toLocaleString()}` : ''}
               </span>
             </header>

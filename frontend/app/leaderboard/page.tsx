@@ -2,7 +2,8 @@
 import type { LeaderboardQuery, LeaderboardResponse, MatrixResponse } from '@arena/contracts';
 import { useEffect, useState } from 'react';
 import { api, backendUrl, queryString } from '../../lib/api';
-import { fitLabel, niceTicks, useWidth } from '../../lib/use-width';
+import { RowLabel } from '../../components/RowLabel';
+import { niceTicks, rowLayout, useWidth } from '../../lib/use-width';
 
 /**
  * Ratings with their 95% intervals. The axis is drawn around the ratings, not the widest interval: with few
@@ -18,12 +19,11 @@ function RatingChart({ board }: { board: LeaderboardResponse }) {
   const pad = Math.max(100, (hi - lo) * 0.25);
   const min = Math.max(Math.min(...rows.map((r) => r.ciLow)) - 10, lo - pad);
   const max = Math.min(Math.max(...rows.map((r) => r.ciHigh)) + 10, hi + pad);
-  const left = Math.min(190, Math.round(width * 0.38));
+  const layout = rowLayout(width, rows.length, 190);
+  const { left, height, plotHeight } = layout;
   const right = width - 24;
-  const rowHeight = 28;
   const x = (v: number): number => left + ((Math.min(max, Math.max(min, v)) - min) / (max - min)) * (right - left);
   const ticks = niceTicks(min, max, width < 500 ? 4 : 6);
-  const height = rows.length * rowHeight + 30;
   return (
     <div ref={box} className="chart-box">
       <svg
@@ -36,17 +36,15 @@ function RatingChart({ board }: { board: LeaderboardResponse }) {
       >
         {ticks.map((t) => (
           <g key={t}>
-            <line x1={x(t)} x2={x(t)} y1={0} y2={rows.length * rowHeight} className="grid" />
-            <text x={x(t)} y={rows.length * rowHeight + 18} className="tick" textAnchor="middle">
+            <line x1={x(t)} x2={x(t)} y1={0} y2={plotHeight} className="grid" />
+            <text x={x(t)} y={plotHeight + 18} className="tick" textAnchor="middle">
               {t.toFixed(0)}
             </text>
           </g>
         ))}
         {rows.map((r, i) => (
-          <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
-            <text x={left - 10} y={4} textAnchor="end" className="label">
-              {fitLabel(r.name, left - 14)}
-            </text>
+          <g key={r.model} transform={`translate(0, ${layout.rowY(i)})`}>
+            <RowLabel layout={layout} width={width} text={r.name} />
             <line x1={x(r.ciLow)} x2={x(r.ciHigh)} y1={0} y2={0} className={r.provisional ? 'ci provisional' : 'ci'} />
             {r.ciLow < min ? (
               <path d={`M ${x(min) + 6} -5 L ${x(min)} 0 L ${x(min) + 6} 5`} className="ci-arrow" />

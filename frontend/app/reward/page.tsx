@@ -2,7 +2,8 @@
 import type { AgreementResponse, AutoArenaRun } from '@arena/contracts';
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api';
-import { fitLabel, useWidth } from '../../lib/use-width';
+import { RowLabel } from '../../components/RowLabel';
+import { rowLayout, useWidth } from '../../lib/use-width';
 
 type JudgeRow = AgreementResponse['judges'][number];
 
@@ -19,10 +20,9 @@ const label = (j: JudgeRow): string =>
 /** Four-class accuracy of each judge and mode, with its bootstrap 95% interval. */
 function AccuracyChart({ judges }: { judges: JudgeRow[] }) {
   const [box, width] = useWidth<HTMLDivElement>(720);
-  const left = Math.min(280, Math.round(width * 0.42));
-  const rowHeight = 28;
+  const layout = rowLayout(width, judges.length, 280);
+  const { left, height, plotHeight } = layout;
   const x = (v: number): number => left + v * (width - left - 30);
-  const height = judges.length * rowHeight + 30;
   return (
     <div ref={box} className="chart-box chart-limit">
       <svg
@@ -35,17 +35,15 @@ function AccuracyChart({ judges }: { judges: JudgeRow[] }) {
       >
         {[0, 0.25, 0.5, 0.75, 1].map((t) => (
           <g key={t}>
-            <line x1={x(t)} x2={x(t)} y1={0} y2={judges.length * rowHeight} className="grid" />
-            <text x={x(t)} y={judges.length * rowHeight + 18} className="tick" textAnchor="middle">
+            <line x1={x(t)} x2={x(t)} y1={0} y2={plotHeight} className="grid" />
+            <text x={x(t)} y={plotHeight + 18} className="tick" textAnchor="middle">
               {t * 100}%
             </text>
           </g>
         ))}
         {judges.map((j, i) => (
-          <g key={label(j)} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
-            <text x={left - 10} y={4} textAnchor="end" className="label">
-              {fitLabel(label(j), left - 14)}
-            </text>
+          <g key={label(j)} transform={`translate(0, ${layout.rowY(i)})`}>
+            <RowLabel layout={layout} width={width} text={label(j)} />
             <rect
               x={x(0)}
               y={-8}
@@ -104,10 +102,9 @@ function Confusion({ judge }: { judge: JudgeRow }) {
 function AutoArenaRunView({ run }: { run: AutoArenaRun }) {
   const categories = Object.keys(run.byCategory);
   const [box, width] = useWidth<HTMLDivElement>(720);
-  const left = Math.min(250, Math.round(width * 0.38));
-  const rowHeight = 28;
+  const layout = rowLayout(width, run.overall.length, 250);
+  const { left, height, plotHeight } = layout;
   const x = (v: number): number => left + v * (width - left - 30);
-  const height = run.overall.length * rowHeight + 30;
   return (
     <div className="autoarena-run" data-testid="autoarena-run">
       <h3>
@@ -127,17 +124,15 @@ function AutoArenaRunView({ run }: { run: AutoArenaRun }) {
         >
           {[0, 0.25, 0.5, 0.75, 1].map((t) => (
             <g key={t}>
-              <line x1={x(t)} x2={x(t)} y1={0} y2={run.overall.length * rowHeight} className="grid" />
-              <text x={x(t)} y={run.overall.length * rowHeight + 18} className="tick" textAnchor="middle">
+              <line x1={x(t)} x2={x(t)} y1={0} y2={plotHeight} className="grid" />
+              <text x={x(t)} y={plotHeight + 18} className="tick" textAnchor="middle">
                 {t * 100}%
               </text>
             </g>
           ))}
           {run.overall.map((r, i) => (
-            <g key={r.model} transform={`translate(0, ${i * rowHeight + rowHeight / 2})`}>
-              <text x={left - 10} y={4} textAnchor="end" className="label">
-                {fitLabel(r.model, left - 14)}
-              </text>
+            <g key={r.model} transform={`translate(0, ${layout.rowY(i)})`}>
+              <RowLabel layout={layout} width={width} text={r.model} />
               <rect x={x(0)} y={-8} width={x(r.winRate) - x(0)} height={16} rx={3} className="bar-blind" />
               <line x1={x(r.low)} x2={x(r.high)} y1={0} y2={0} className="ci" />
             </g>

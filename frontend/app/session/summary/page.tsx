@@ -19,6 +19,8 @@ const VERDICT: Record<Winner, string> = {
   'tie (bothbad)': 'both are bad',
 };
 
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** Standard competition ranking: models with the same score share a rank (1, 1, 3). */
 function sharedRanks(scores: number[]): number[] {
   return scores.map((score) => 1 + scores.filter((other) => other > score + 1e-9).length);
@@ -51,8 +53,8 @@ function Summary() {
     <div data-testid="session-summary">
       <h1 className="page-title">{summary.title}</h1>
       <div className="muted">
-        {new Date(summary.createdAt).toLocaleString()} · {summary.participants} participants · {summary.battles.length}{' '}
-        battles
+        {new Date(summary.createdAt).toLocaleString()} · {count(summary.participants, 'participant')} ·{' '}
+        {count(summary.battles.length, 'battle')}
       </div>
       <h2>Session leaderboard</h2>
       {summary.leaderboard.length === 0 ? (
