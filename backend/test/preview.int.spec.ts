@@ -116,6 +116,8 @@ describe('web previews in a battle', () => {
     expect(models.status).toBe(403);
     expect(((await models.json()) as { error: { code: string } }).error.code).toBe('not_allowed');
     expect((await fetch(`${arena.url}/api/models`, { headers: { origin: 'https://arena.example' } })).status).toBe(200);
+    // The vendor bundles a preview loads stay open to it (Chromium sends Origin: null for them).
+    expect((await fetch(`${arena.url}/api/sandbox/assets/react.js`, { headers: { origin: 'null' } })).status).toBe(200);
     const socket: TestSocket = io(`${arena.url}${ARENA_NAMESPACE}`, {
       transports: ['websocket'],
       auth: { protocol: PROTOCOL_VERSION },

@@ -72,4 +72,44 @@ describe('web previews and edited re-runs in the browser', () => {
     await voter.screenshot({ path: path.join(ARTIFACTS, 'battle-preview.png') });
     expect(errors).toEqual([]);
   });
+
+  it('contains a hostile preview: no request to the arena or anywhere, whatever its markup', async () => {
+    const voter = await openPage(browser, errors, 'hostile', { width: 1440, height: 1100 });
+    await voter.goto(arena.url);
+    await voter.getByTestId('prompt-input').fill('Show a greeting');
+    await voter.getByTestId('start-battle').click();
+    await voter.locator('[data-testid="battle-status"][data-status="voting"]').waitFor({ timeout: 60_000 });
+    const reactPane = voter.locator('[data-testid^="pane-"]', { has: voter.getByTestId('run-preview') });
+    const side = (await reactPane.getAttribute('data-testid'))!.replace('pane-', '');
+    const origin = new URL(arena.url);
+    // The page tries the arena's API, its socket and an outside image; it reports what got through.
+    const hostile = `import { useEffect, useState } from 'react';
+export default function App() {
+  const [result, setResult] = useState('probing');
+  useEffect(() => {
+    const seen = [];
+    const done = () => seen.length === 3 && setResult(seen.sort().join(', '));
+    fetch('${arena.url}/api/models').then(() => seen.push('fetch: leaked'), () => seen.push('fetch: blocked')).finally(done);
+    try {
+      const ws = new WebSocket('ws://${origin.host}/socket.io/?EIO=4&transport=websocket');
+      ws.onopen = () => { seen.push('ws: leaked'); done(); };
+      ws.onerror = () => { seen.push('ws: blocked'); done(); };
+    } catch (e) { seen.push('ws: blocked'); done(); }
+    const img = new Image();
+    img.onload = () => { seen.push('img: leaked'); done(); };
+    img.onerror = () => { seen.push('img: blocked'); done(); };
+    img.src = '${arena.url}/icon.svg';
+  }, []);
+  return <p data-testid="probe">{result}</p>;
+}`;
+    await reactPane.getByTestId(`edit-${side}`).click();
+    await reactPane.getByTestId(`code-${side}`).fill(hostile);
+    await reactPane.getByTestId(`run-${side}`).click();
+    const frame = voter.frameLocator('[data-testid="run-preview"] >> nth=-1');
+    await expect
+      .poll(() => frame.getByTestId('probe').textContent(), { timeout: 20_000 })
+      .toBe('fetch: blocked, img: blocked, ws: blocked');
+    // The page's own console reports the refusals; nothing else went wrong in the arena's page.
+    expect(errors.filter((e) => !/Content Security Policy|Failed to fetch|WebSocket/i.test(e))).toEqual([]);
+  });
 });

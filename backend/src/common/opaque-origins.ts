@@ -1,4 +1,5 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { ArenaError } from '@arena/contracts';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -11,14 +12,22 @@ export function fromOpaqueOrigin(headers: IncomingHttpHeaders): boolean {
   return headers.origin === 'null';
 }
 
-/** Refuses every REST request from an opaque origin with `not_allowed` (403). */
+const OPEN_TO_SANDBOXED_PAGES = 'arena:open-to-sandboxed-pages';
+
+/** Marks a controller whose GETs previews load (the vendor bundles): public files, no data, no action. */
+export const OpenToSandboxedPages = (): ClassDecorator => SetMetadata(OPEN_TO_SANDBOXED_PAGES, true);
+
+/** Refuses REST requests from an opaque origin with `not_allowed` (403), except to `@OpenToSandboxedPages`. */
 @Injectable()
 export class OpaqueOriginGuard implements CanActivate {
+  constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
+
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<{ headers: IncomingHttpHeaders }>();
-    if (fromOpaqueOrigin(request.headers))
-      throw new ArenaError('not_allowed', 'the arena’s API is not open to sandboxed pages (Origin: null)');
-    return true;
+    const request = context.switchToHttp().getRequest<{ headers: IncomingHttpHeaders; method: string }>();
+    if (!fromOpaqueOrigin(request.headers)) return true;
+    const open = this.reflector.get<boolean | undefined>(OPEN_TO_SANDBOXED_PAGES, context.getClass());
+    if (open && request.method === 'GET') return true;
+    throw new ArenaError('not_allowed', 'the arena’s API is not open to sandboxed pages (Origin: null)');
   }
 }

@@ -2,12 +2,14 @@ import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ArenaError } from '@arena/contracts';
 import { VENDOR_LIBRARIES, vendorBundle, vendorVersion, type VendorLibrary } from '@arena/sandboxes';
 import type { Response } from 'express';
+import { OpenToSandboxedPages } from '../common/opaque-origins.js';
 
 /**
  * The libraries web previews run on (React, Vue, Mermaid), bundled from the locally installed packages
  * and served by the arena itself: previews work offline and the browser caches each library once.
  */
 @Controller('sandbox/assets')
+@OpenToSandboxedPages()
 export class SandboxAssetsController {
   @Get(':file')
   async asset(@Param('file') file: string, @Res() res: Response): Promise<void> {
