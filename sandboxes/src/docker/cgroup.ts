@@ -3,8 +3,12 @@ import { readFile } from 'node:fs/promises';
 export interface CgroupUsage {
   cpuMs?: number;
   peakMemoryBytes?: number;
-  /** Times the memory limit was hit (cgroup v1 `failcnt`, v2 `memory.events` oom_kill). */
-  memoryLimitHits?: number;
+  /**
+   * Processes the kernel's OOM killer ended in the container (v1 `memory.oom_control` oom_kill, kernel
+   * 4.13 and later; v2 `memory.events` oom_kill). Not `failcnt`: that counts every time usage touched the
+   * limit, which page cache does without anyone being killed.
+   */
+  oomKills?: number;
 }
 
 async function readNumber(file: string): Promise<number | undefined> {
@@ -32,7 +36,7 @@ async function readKeyed(file: string): Promise<Map<string, number> | undefined>
 }
 
 /**
- * A local container's CPU time and peak memory straight from its cgroup (v1 `docker/<id>` or v2
+ * A local container's CPU time, peak memory and OOM kills straight from its cgroup (v1 `docker/<id>` or v2
  * `system.slice/docker-<id>.scope`): the engine's stats call waits a second for a CPU sample, this
  * costs a few file reads. Undefined fields when the engine is remote or the layout unknown.
  */
@@ -40,11 +44,11 @@ export async function readCgroupUsage(containerId: string, root = '/sys/fs/cgrou
   const v1 = await readNumber(`${root}/memory/docker/${containerId}/memory.max_usage_in_bytes`);
   if (v1 !== undefined) {
     const cpuNs = await readNumber(`${root}/cpuacct/docker/${containerId}/cpuacct.usage`);
-    const failcnt = await readNumber(`${root}/memory/docker/${containerId}/memory.failcnt`);
+    const kills = (await readKeyed(`${root}/memory/docker/${containerId}/memory.oom_control`))?.get('oom_kill');
     return {
       peakMemoryBytes: v1,
       ...(cpuNs !== undefined ? { cpuMs: Math.round(cpuNs / 1e6) } : {}),
-      ...(failcnt !== undefined ? { memoryLimitHits: failcnt } : {}),
+      ...(kills !== undefined ? { oomKills: kills } : {}),
     };
   }
   const dir = `${root}/system.slice/docker-${containerId}.scope`;
@@ -56,6 +60,6 @@ export async function readCgroupUsage(containerId: string, root = '/sys/fs/cgrou
   const micros = cpu?.get('usage_usec');
   if (micros !== undefined) usage.cpuMs = Math.round(micros / 1000);
   const kills = events?.get('oom_kill');
-  if (kills !== undefined) usage.memoryLimitHits = kills;
+  if (kills !== undefined) usage.oomKills = kills;
   return usage;
 }

@@ -269,7 +269,6 @@ export class DockerRunner implements Runner {
         recipe,
         words,
         limits,
-        memoryMb,
         deadline,
         gate,
         gateKill,

@@ -4,7 +4,7 @@ import type { OutputGate } from '../output.js';
 import type { RunLimits } from '../types.js';
 import { readCgroupUsage } from './cgroup.js';
 import { DockerDemuxer, MarkerSplitter } from './demux.js';
-import { EXIT_SIGKILL, type Outcome } from './exit-status.js';
+import { cpuLimitSeconds, EXIT_SIGKILL, EXIT_SIGXCPU, type Outcome } from './exit-status.js';
 import { SANDBOX_ENV, type Recipe } from './recipes.js';
 import { SANDBOX_USER } from './sandbox-container.js';
 import { driverCommand } from './shell-driver.js';
@@ -21,8 +21,6 @@ export interface ContainerRun {
   /** The files, encoded (`encodeFiles`). */
   words: string[];
   limits: RunLimits;
-  /** The container's memory limit: the run's, raised to the recipe's minimum. */
-  memoryMb: number;
   /** When the wall-clock budget runs out (`performance.now()` time). */
   deadline: number;
   gate: OutputGate;
@@ -40,16 +38,16 @@ export interface ContainerRun {
  * kill, and for a local engine the CPU time and peak memory. The caller removes the container afterwards.
  */
 export async function runInContainer(run: ContainerRun): Promise<Outcome> {
-  const { warm, recipe, words, limits, memoryMb, deadline, gate, gateKill, signal } = run;
+  const { warm, recipe, words, limits, deadline, gate, gateKill, signal } = run;
   const { container } = warm;
   const marker = `\u0001arena-${randomBytes(12).toString('hex')}\u0002`;
-  const outcome: Outcome = { compiled: false, oomKilled: false };
+  const outcome: Outcome = { compiled: false };
   let stream: Duplex | undefined;
   let poll: NodeJS.Timeout | undefined;
   let wall: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
-    const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
+    const cpuSeconds = cpuLimitSeconds(limits);
     const armed = recipe.armed ? warm.armed : undefined;
     // A run of another language closes the waiting driver's stdin: it exits without a trace.
     if (!armed) warm.armed?.stream.end();
@@ -70,9 +68,12 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     const splitter = new MarkerSplitter(Buffer.from(marker), limits.outputBytes, (data) => {
       gate.writeBytes('stderr', data);
     });
+    // The container's CPU time when the program started: what it used after is what its `ulimit -t` counts.
+    let cpuAtMarker: Promise<number | undefined> | undefined;
     const demux = new DockerDemuxer((which, data) => {
       if (which === 'stdout') gate.writeBytes('stdout', data);
       else splitter.push(data);
+      if (splitter.seen && run.local) cpuAtMarker ??= readCgroupUsage(container.id).then((usage) => usage.cpuMs);
     });
     let finished = false;
     await new Promise<void>((resolve) => {
@@ -122,18 +123,7 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     if (!outcome.killedFor) {
       const info = await exec.inspect();
       if (typeof info.ExitCode === 'number') outcome.exitCode = info.ExitCode;
-      if (outcome.exitCode === EXIT_SIGKILL) {
-        const state = await container.inspect().catch(() => undefined);
-        outcome.oomKilled = state?.State.OOMKilled === true;
-      }
-      if (run.local) {
-        const usage = await readCgroupUsage(container.id);
-        if (usage.cpuMs !== undefined) outcome.cpuMs = usage.cpuMs;
-        if (usage.peakMemoryBytes !== undefined) outcome.peakMemoryBytes = usage.peakMemoryBytes;
-        const nearLimit = (usage.peakMemoryBytes ?? 0) >= memoryMb * 1024 * 1024 * 0.95;
-        if (outcome.exitCode === EXIT_SIGKILL && ((usage.memoryLimitHits ?? 0) > 0 || nearLimit))
-          outcome.oomKilled = true;
-      }
+      await readEvidence(run, outcome, cpuAtMarker);
     }
     return outcome;
   } finally {
@@ -141,5 +131,39 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     clearTimeout(wall);
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     stream?.destroy();
+  }
+}
+
+/**
+ * What the kernel and the engine say about how the run ended. A local engine's cgroup gives the OOM-kill
+ * count and the CPU time (the program's own share too); a remote engine is asked only when the exit code
+ * is one a limit would give: whether it saw an OOM kill (a `false` is no evidence: Docker 20.10 sets it
+ * only for the container's main process), and the container's CPU time.
+ */
+async function readEvidence(
+  run: ContainerRun,
+  outcome: Outcome,
+  cpuAtMarker: Promise<number | undefined> | undefined,
+): Promise<void> {
+  const { container } = run.warm;
+  const { exitCode } = outcome;
+  if (run.local) {
+    const usage = await readCgroupUsage(container.id);
+    if (usage.cpuMs !== undefined) outcome.cpuMs = usage.cpuMs;
+    if (usage.peakMemoryBytes !== undefined) outcome.peakMemoryBytes = usage.peakMemoryBytes;
+    if (usage.oomKills !== undefined) outcome.oomKilled = usage.oomKills > 0;
+    const atStart = await cpuAtMarker;
+    if (usage.cpuMs !== undefined && atStart !== undefined) outcome.programCpuMs = usage.cpuMs - atStart;
+    if (outcome.oomKilled !== undefined) return;
+  }
+  if (exitCode !== EXIT_SIGKILL && exitCode !== EXIT_SIGXCPU) return;
+  if (outcome.oomKilled === undefined) {
+    const state = await container.inspect().catch(() => undefined);
+    if (state?.State.OOMKilled === true) outcome.oomKilled = true;
+  }
+  if (outcome.cpuMs === undefined) {
+    const stats = await container.stats({ stream: false, 'one-shot': true }).catch(() => undefined);
+    const cpuNs = stats?.cpu_stats.cpu_usage.total_usage;
+    if (typeof cpuNs === 'number' && cpuNs > 0) outcome.cpuMs = Math.round(cpuNs / 1e6);
   }
 }

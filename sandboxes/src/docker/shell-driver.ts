@@ -27,8 +27,8 @@ if [ -n "$compile" ]; then
   ( eval "$compile" ) </dev/null 1>&2 || exit $?
 fi
 printf '%s' "$marker" >&2
-ulimit -H -t $((cpu + 1)) 2>/dev/null
 ulimit -S -t "$cpu" 2>/dev/null
+ulimit -H -t $((cpu + 1)) 2>/dev/null
 if [ -f .stdin ]; then exec < .stdin; else exec < /dev/null; fi
 eval "exec $run"
 `;
