@@ -22,6 +22,9 @@ export interface NewBattle {
   messageIds: Record<Side, string>;
 }
 
+/** A battle a process is working on: generating its answers or running their code. */
+const OPEN: BattleStatus[] = ['generating', 'running'];
+
 /** A user turn of a battle: its prompt, and the ids of the turn row and of both sides' answers. */
 export type NewTurn = Pick<NewBattle, 'id' | 'prompt' | 'models' | 'turnId' | 'messageIds'> & { turn: number };
 
@@ -149,17 +152,86 @@ export class BattlesRepository {
 
   /**
    * Battles still `generating` or `running` although created longer ago than `olderThanMs` (a process died
-   * under them) become `failed`; returns how many.
+   * under them), but for those in `except`, become `failed`; returns how many.
    */
-  async failAbandoned(olderThanMs: number): Promise<number> {
-    const result = await this.manager
+  async failAbandoned(olderThanMs: number, except: string[] = []): Promise<number> {
+    const query = this.manager
       .createQueryBuilder()
       .update(BattleEntity)
       .set({ status: 'failed' })
-      .where('status IN (:...open)', { open: ['generating', 'running'] })
-      .andWhere("created_at < now() - (:ms::int * interval '1 millisecond')", { ms: olderThanMs })
-      .execute();
+      .where('status IN (:...open)', { open: OPEN })
+      .andWhere("created_at < now() - (:ms::int * interval '1 millisecond')", { ms: olderThanMs });
+    if (except.length > 0) query.andWhere('id NOT IN (:...except)', { except });
+    const result = await query.execute();
     return result.affected ?? 0;
+  }
+
+  /** Battles `generating` or `running` created longer ago than `olderThanMs` (0: all of them), oldest first. */
+  async openBattles(olderThanMs: number): Promise<string[]> {
+    const rows = await this.manager
+      .getRepository(BattleEntity)
+      .createQueryBuilder('b')
+      .select('b.id', 'id')
+      .where('b.status IN (:...open)', { open: OPEN })
+      .andWhere("b.created_at <= now() - (:ms::int * interval '1 millisecond')", { ms: olderThanMs })
+      .orderBy('b.created_at')
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Settle a battle still `generating` or `running` that no process runs any more (its process died): every
+   * answer that had not ended keeps the text written so far and ends `error` with `notes.answer`; every run
+   * that had not ended keeps its output and ends `internal_error` with `notes.run`; the battle is open for its
+   * vote when its latest turn has text on either side, or is a follow-up (the earlier turns are there to vote
+   * on, as when both sides of a follow-up fail), else `failed`. One transaction, with the battle row locked, so
+   * of two processes settling it one does. Returns what it became, or undefined when it was no longer open.
+   */
+  async settleStopped(
+    id: string,
+    notes: { answer: string; run: string; detail: string },
+  ): Promise<{ status: 'voting' | 'failed'; turn: number; runs: number } | undefined> {
+    return this.manager.transaction(async (tx) => {
+      const battle = await tx
+        .getRepository(BattleEntity)
+        .createQueryBuilder('b')
+        .setLock('pessimistic_write')
+        .where('b.id = :id AND b.status IN (:...open)', { id, open: OPEN })
+        .getOne();
+      if (!battle) return undefined;
+      await tx
+        .createQueryBuilder()
+        .update(SideMessageEntity)
+        .set({ finishReason: 'error', error: notes.answer, errorDetail: notes.detail })
+        .where('battle_id = :id AND finish_reason IS NULL', { id })
+        .execute();
+      const note = `\n[internal_error] ${notes.run}\n`;
+      const runs = await tx
+        .createQueryBuilder()
+        .update(ExecutionEntity)
+        .set({
+          status: 'internal_error',
+          message: notes.run,
+          output: () => 'output || :note',
+          stderr: () => 'stderr || :note',
+          finishedAt: () => 'now()',
+        })
+        .where('battle_id = :id AND status IS NULL', { id })
+        .setParameters({ note })
+        .execute();
+      const answers = await tx
+        .getRepository(SideMessageEntity)
+        .createQueryBuilder('m')
+        .select('m.turn', 'turn')
+        .addSelect("m.text <> ''", 'written')
+        .where('m.battle_id = :id', { id })
+        .getRawMany<{ turn: number; written: boolean }>();
+      const turn = Math.max(0, ...answers.map((a) => Number(a.turn)));
+      const written = answers.some((a) => Number(a.turn) === turn && a.written);
+      const status = written || turn > 0 ? 'voting' : 'failed';
+      await tx.getRepository(BattleEntity).update({ id }, { status });
+      return { status, turn, runs: runs.affected ?? 0 };
+    });
   }
 
   /**
