@@ -334,6 +334,10 @@ describe('every page, on every screen size, in both themes', () => {
     const card = page.getByTestId('dataset-battles').getByTestId('dataset-card');
     await card.locator('h3, h4').first().waitFor();
     expect(await card.textContent()).not.toContain('## ');
+    // Its schema is a table, not lines of pipes.
+    expect(await card.locator('table').count()).toBeGreaterThan(0);
+    expect(await card.textContent()).not.toContain('| --- |');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'tour-datasets-card-phone-dark.png'), fullPage: true });
   });
 
   it('home: a counter near the prompt limit; a running program shows its elapsed time; votes by keyboard', async () => {
@@ -356,9 +360,14 @@ describe('every page, on every screen size, in both themes', () => {
     await page.getByTestId('run-elapsed').first().waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('run-elapsed').first().textContent()).toMatch(/\d+ s/);
     expect(await page.getByTestId('battle-elapsed').textContent()).toMatch(/\d/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'tour-home-running-desktop-dark.png'), fullPage: true });
     await page.locator('[data-testid="battle-status"][data-status="voting"]').waitFor({ timeout: 90_000 });
     expect(await page.getByTestId('vote-bar').textContent()).toMatch(/keys? 1/i);
     expect(await page.evaluate(() => (window as unknown as { sawNoCode: boolean }).sawNoCode)).toBe(false);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'tour-home-voting-desktop-dark.png') });
+    await page.setViewportSize(SIZES.phone);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'tour-home-voting-phone-dark.png'), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(SIZES.phone.width);
     await page.keyboard.press('3');
     await page.getByTestId('model-a').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('pane-a').locator('.pill').first().textContent()).toBe('tie');

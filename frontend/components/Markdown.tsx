@@ -2,6 +2,7 @@
 import { memo } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
+import remarkGfm from 'remark-gfm';
 
 /** A code block scrolls sideways: it takes the focus so that a keyboard can scroll it too. */
 const pre: Components['pre'] = ({ children }) => <pre tabIndex={0}>{children}</pre>;
@@ -15,11 +16,18 @@ const NESTED: Components = {
   h4: ({ children }) => <h6>{children}</h6>,
 };
 
-/** Model output as markdown with highlighted code. Raw HTML in answers is not rendered (react-markdown's default). */
+/**
+ * Model output (and data-set cards) as GitHub-flavoured markdown — tables, task lists — with highlighted code.
+ * Raw HTML in answers is not rendered (react-markdown's default).
+ */
 export const Markdown = memo(function Markdown({ text, nested = false }: { text: string; nested?: boolean }) {
   return (
     <div className="markdown">
-      <ReactMarkdown rehypePlugins={[[rehypeHighlight, { detect: false }]]} components={nested ? NESTED : { pre }}>
+      <ReactMarkdown
+        remarkPlugins={[remarkGfm]}
+        rehypePlugins={[[rehypeHighlight, { detect: false }]]}
+        components={nested ? NESTED : { pre }}
+      >
         {text}
       </ReactMarkdown>
     </div>
