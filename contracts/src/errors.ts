@@ -25,8 +25,10 @@ export class ArenaError extends Error {
     this.name = 'ArenaError';
   }
 
+  /** The error as sent to clients: a message that quotes an input never echoes more than 300 characters of it. */
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message };
+    const message = this.message.length > 300 ? `${this.message.slice(0, 300)}…` : this.message;
+    return { code: this.code, message };
   }
 }
 
