@@ -9,3 +9,4 @@ export * from './leaderboard.js';
 export * from './datasets.js';
 export * from './reward.js';
 export * from './session.js';
+export * from './admin.js';

@@ -105,6 +105,8 @@ export interface SessionSnapshot {
   myVotes?: Record<string, Winner>;
   /** The caller's participant id, when the caller is a participant. */
   participantId?: string;
+  /** Set once an operator ended the session: nobody joins, starts a battle or votes any more. */
+  endedAt?: string;
 }
 
 /** What the host (and only the host) sees: who is in the room, so it can remove someone. */

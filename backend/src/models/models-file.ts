@@ -1,51 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ApiKeyEnv, ConfigId, ModelSpec } from '@arena/contracts';
 import { z } from 'zod';
 
-const DemoStyle = z.enum(['javascript', 'typescript', 'python', 'react', 'sloppy']);
-
-/** An id of a model or a judge, as kept in the database and the data sets. */
-export const ConfigId = z.string().regex(/^[\w.:/-]{1,128}$/, 'id: letters, digits and . _ : / - only, at most 128');
-/** The name of the environment variable that holds an API key (the key itself is never configured). */
-export const ApiKeyEnv = z.string().regex(/^[A-Z_][A-Z0-9_]*$/);
-
-export const ModelSpec = z
-  .strictObject({
-    id: ConfigId,
-    name: z.string().min(1).max(200),
-    provider: z.enum(['openai', 'anthropic', 'replay', 'demo']),
-    model: z.string().min(1).optional(),
-    baseUrl: z.url().optional(),
-    apiKeyEnv: ApiKeyEnv.optional(),
-    weight: z.number().positive().default(1),
-    answersFile: z.string().min(1).optional(),
-    questionsFile: z.string().min(1).optional(),
-    tokensPerSecond: z.number().positive().max(100_000).optional(),
-    style: DemoStyle.optional(),
-    /**
-     * The model's context window in tokens: a follow-up whose conversation would not fit (estimated at four
-     * characters a token, with room left for the answer) ends that side with a neutral error instead.
-     */
-    contextTokens: z.number().int().positive().optional(),
-  })
-  .superRefine((spec, ctx) => {
-    const need = (field: keyof typeof spec, why: string): void => {
-      if (spec[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required: ${why}` });
-    };
-    if (spec.provider === 'anthropic') need('model', 'an anthropic model needs the model name');
-    if (spec.provider === 'openai') {
-      need('model', 'an openai model needs the remote model name');
-      need('baseUrl', 'an openai model needs the endpoint URL');
-    }
-    if (spec.provider === 'replay') {
-      need('answersFile', 'a replay model needs its model_answer JSONL file');
-      need('questionsFile', 'a replay model needs the matching question.jsonl');
-    }
-    if (spec.provider === 'demo')
-      need('style', 'a demo model needs a style (javascript, typescript, python, react, sloppy)');
-  });
-export type ModelSpec = z.infer<typeof ModelSpec>;
+// The entry schema is the contract's: `POST /api/admin/models` takes the same entries.
+export { ApiKeyEnv, ConfigId, ModelSpec };
 
 export const ModelsFile = z
   .array(ModelSpec)

@@ -6,6 +6,7 @@ import { JudgementsAndRunOrigin1795651689111 } from './1795651689111-JudgementsA
 import { Sessions1795661900915 } from './1795661900915-Sessions.js';
 import { ExportParts1795665851448 } from './1795665851448-ExportParts.js';
 import { ExportPartsBattle1795680000000 } from './1795680000000-ExportPartsBattle.js';
+import { Administration1795962989595 } from './1795962989595-Administration.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Sessions1795661900915,
   ExportParts1795665851448,
   ExportPartsBattle1795680000000,
+  Administration1795962989595,
 ];
