@@ -87,6 +87,16 @@ describe('IsolatedVmRunner', () => {
     expect(result.message).toMatch(/CPU/);
   });
 
+  it('the CPU limit counts CPU time, not time spent waiting: a program asleep past it still ends ok', async () => {
+    const { result, stdout } = await run({
+      environment: 'javascript',
+      code: 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);\nconsole.log("woke");',
+      limits: { cpuMs: 300, wallMs: 3_000 },
+    });
+    expect(result.status, result.message).toBe('ok');
+    expect(stdout).toBe('woke\n');
+  });
+
   it('ends an endless interval at the wall-clock limit', async () => {
     const { result } = await run({
       environment: 'javascript',

@@ -150,9 +150,9 @@ class Run {
   private fire: ivm.Reference<(id: number) => boolean> | undefined;
   private context: ivm.Context | undefined;
   private readonly msg: WorkerRunMessage;
-  private cpuCharged = 0;
-  private budgetIsCpu = false;
-  /** The isolate's CPU time when the run was stopped (it cannot be read once the isolate is disposed). */
+  /** This process's CPU time before the run: it runs one program at a time, so what it uses after is the run's. */
+  private readonly cpuAtStart = process.cpuUsage();
+  /** The run's CPU time when it was stopped. */
   private cpuAtStop: number | undefined;
   /** The worker process's RSS before the run: memory isolated-vm does not count shows as growth above it. */
   private readonly rssAtStart = process.memoryUsage.rss();
@@ -173,12 +173,14 @@ class Run {
     return Number(process.hrtime.bigint() - this.started) / 1e6;
   }
 
+  /**
+   * The run's CPU time as the kernel counts it for this process (the isolate's thread, V8's helper threads,
+   * the little this loop adds). Not isolated-vm's `cpuTime`: during a call into the isolate that counts wall
+   * time, so a program waiting for a busy machine's CPU, or asleep in `Atomics.wait`, was over its CPU limit.
+   */
   private cpuMs(): number {
-    try {
-      return Number(this.isolate.cpuTime) / 1e6;
-    } catch {
-      return 0;
-    }
+    const used = process.cpuUsage(this.cpuAtStart);
+    return (used.user + used.system) / 1000;
   }
 
   /** End the run with a status at the first limit hit; disposing the isolate interrupts any running code. */
@@ -259,7 +261,7 @@ class Run {
     if (this.ended || !this.fire) return;
     try {
       const fire = this.fire;
-      await this.charged((timeout) => fire.apply(undefined, [id], { timeout }));
+      await fire.apply(undefined, [id], { timeout: this.remainingWall() });
     } catch (error) {
       this.fail(error);
     }
@@ -268,26 +270,6 @@ class Run {
 
   private remainingWall(): number {
     return Math.max(1, Math.floor(this.msg.limits.wallMs - this.elapsedMs()));
-  }
-
-  /**
-   * isolated-vm's cpuTime only moves when the isolate yields, so a synchronous loop is bounded by
-   * giving each call into the isolate the smaller of the wall and the CPU budgets as its time-out,
-   * charging the call's duration to the CPU budget (an upper bound of the CPU it used).
-   */
-  private callBudget(): number {
-    const cpuLeft = this.msg.limits.cpuMs - this.cpuCharged;
-    this.budgetIsCpu = cpuLeft < this.remainingWall();
-    return Math.max(1, Math.floor(Math.min(cpuLeft, this.remainingWall())));
-  }
-
-  private async charged<T>(call: (timeout: number) => Promise<T>): Promise<T> {
-    const start = performance.now();
-    try {
-      return await call(this.callBudget());
-    } finally {
-      this.cpuCharged += performance.now() - start;
-    }
   }
 
   private memoryExceeded(): void {
@@ -301,12 +283,7 @@ class Run {
       return;
     }
     if (/Script execution timed out/.test(String(error))) {
-      this.stop(
-        'timeout',
-        this.budgetIsCpu
-          ? `CPU time limit of ${this.msg.limits.cpuMs} ms exceeded`
-          : `wall-clock limit of ${this.msg.limits.wallMs} ms exceeded`,
-      );
+      this.stop('timeout', `wall-clock limit of ${this.msg.limits.wallMs} ms exceeded`);
       return;
     }
     this.emit('stderr', `Uncaught ${describeError(error)}\n`);
@@ -315,8 +292,9 @@ class Run {
 
   /**
    * Runs on this process's own event loop, which the program never blocks (isolated-vm runs it on a thread
-   * of its own): so a program stuck where isolated-vm's time-out does not reach (an endless
-   * `Error.prepareStackTrace` called while its error is copied out) is still stopped here, at the limits.
+   * of its own): the CPU limit is enforced here (calls into the isolate get the wall-clock budget as their
+   * time-out), and a program stuck where isolated-vm's time-out does not reach (an endless
+   * `Error.prepareStackTrace` called while its error is copied out) is stopped here too.
    */
   private watch(): NodeJS.Timeout {
     return setInterval(() => {
@@ -381,15 +359,17 @@ class Run {
             `Cannot import '${specifier}': JavaScript here runs without Node.js or npm packages (plain ECMAScript only)`,
           );
         });
-        await this.charged((timeout) => module.evaluate({ timeout }));
+        await module.evaluate({ timeout: this.remainingWall() });
       } else {
         const script = await this.isolate.compileScript(this.msg.code, { filename: 'main.js' });
         compiled = true;
         // The completion value is not the program's output: it stays in the isolate (a reference, released),
         // so an object there cannot fail the run. A promise is still awaited, so its rejection is reported.
-        const completion = await this.charged((timeout) =>
-          script.run(context, { timeout, promise: true, reference: true }),
-        );
+        const completion = await script.run(context, {
+          timeout: this.remainingWall(),
+          promise: true,
+          reference: true,
+        });
         completion.release();
       }
       await this.idle();
@@ -405,10 +385,7 @@ class Run {
     }
     this.flush();
     await this.sampleMemory();
-    const cpuMs = Math.max(
-      this.cpuAtStop ?? this.cpuMs(),
-      this.ended?.status === 'timeout' && this.budgetIsCpu ? this.cpuCharged : 0,
-    );
+    const cpuMs = this.cpuAtStop ?? this.cpuMs();
     const outcome = this.ended ?? { status: 'ok' as const };
     this.stop(outcome.status);
     this.fire?.release();
