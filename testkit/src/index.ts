@@ -94,6 +94,7 @@ export async function startArenaProcess(
       ARENA_MODELS_FILE: modelsFile,
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',
+      ARENA_SHUTDOWN_GRACE_MS: '2000',
       ...env,
     },
     url: `http://127.0.0.1:${port}`,

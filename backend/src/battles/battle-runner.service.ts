@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ArenaError, SIDES, type BattleCreateInput, type RunRequestInput, type Side } from '@arena/contracts';
 import { extractCode } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
@@ -21,9 +27,10 @@ import { RunExecution, type RunRequest } from './run-execution.js';
  * battle (judgements, export parts, metrics) it learns from domain events, not from calls made here.
  */
 @Injectable()
-export class BattleRunnerService implements OnModuleInit, OnApplicationShutdown {
+export class BattleRunnerService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = createLogger(BattleRunnerService.name);
   private readonly running = new Set<Promise<void>>();
+  private draining = false;
 
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
@@ -59,6 +66,7 @@ export class BattleRunnerService implements OnModuleInit, OnApplicationShutdown 
 
   /** Persist a new battle between two drawn models; it is durable before anyone hears of it. */
   async create(voterId: string, input: BattleCreateInput, sessionId: string | null = null): Promise<LiveBattle> {
+    this.refuseWhileDraining();
     const [a, b] = this.models.pickPair();
     const id = randomUUID();
     const createdAt = new Date();
@@ -107,6 +115,7 @@ export class BattleRunnerService implements OnModuleInit, OnApplicationShutdown 
     prompt: string,
     by: { voterId: string } | { sessionId: string },
   ): Promise<{ turn: number; played: Promise<void> }> {
+    this.refuseWhileDraining();
     const live = this.registry.get(battleId);
     if (!live) {
       // Another process may run it (this socket reached a different one behind the balancer).
@@ -241,6 +250,7 @@ export class BattleRunnerService implements OnModuleInit, OnApplicationShutdown 
    * web previews, as a script in every viewer's browser. Everyone else may copy the code.
    */
   rerun(voterId: string, input: RunRequestInput): { runId: string } {
+    this.refuseWhileDraining();
     const live = this.registry.get(input.battleId);
     if (!live) throw new ArenaError('not_found', 'that battle is not live any more; its code can no longer be re-run');
     if (live.creatorVoterId !== voterId)
@@ -277,6 +287,29 @@ export class BattleRunnerService implements OnModuleInit, OnApplicationShutdown 
   /** Resolves when every battle and re-run started so far has finished (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * A graceful stop (SIGTERM): new battles, follow-ups and runs are refused at once (`unavailable`: the
+   * client's retry reaches another process behind the balancer), and the ones in progress run on for up to
+   * `ARENA_SHUTDOWN_GRACE_MS`. Then the sockets close (their clients reconnect, elsewhere) and whatever is
+   * still running is stopped.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    if (this.running.size === 0) return;
+    this.logger.info({ battles: this.running.size, graceMs: this.config.shutdownGraceMs }, 'draining before stop');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.idle(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private refuseWhileDraining(): void {
+    if (this.draining)
+      throw new ArenaError('unavailable', 'this server is restarting; start again in a moment and another will answer');
   }
 
   async onApplicationShutdown(): Promise<void> {

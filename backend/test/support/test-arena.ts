@@ -109,6 +109,8 @@ export async function startTestArena(options: TestArenaOptions): Promise<TestAre
     ARENA_RUN_CPU_MS: '1000',
     ARENA_RUN_WALL_MS: '3000',
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    // Tests stop arenas with battles in flight: no drain unless a test asks for one.
+    ARENA_SHUTDOWN_GRACE_MS: '0',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
