@@ -97,7 +97,7 @@ describe('every page, on every screen size, in both themes', () => {
     arena = await startArenaProcess(MODELS, { ARENA_PYODIDE: 'off' });
     browser = await launchChromium();
 
-    // A battle from the home page, voted with the keyboard.
+    // A battle from the home page.
     const voter = await visitor('voter', SIZES.desktop);
     await voter.goto(arena.url);
     await voter.getByTestId('prompt-input').fill(LONG_PROMPT);
@@ -105,6 +105,9 @@ describe('every page, on every screen size, in both themes', () => {
     await voter.locator('[data-testid="battle-status"][data-status="voting"]').waitFor({ timeout: 60_000 });
     const href = (await voter.getByTestId('share-link').getAttribute('href')) ?? '';
     tour.battleId = new URL(href, arena.url).searchParams.get('id') ?? '';
+    // One decisive vote: with so few, the ratings' intervals are thousands of points wide.
+    await voter.getByTestId('vote-model_a').click();
+    await voter.getByTestId('model-a').waitFor();
     await voter.close();
 
     // A voting session with one battle, one phone's vote (a tie) and the reveal.

@@ -23,24 +23,18 @@ export function errorMessageOf(error: unknown): string {
   return String(error);
 }
 
+/** Codes whose server message is not for a visitor: plain words instead. Other codes keep the server's. */
+const PLAIN: Partial<Record<ErrorCode, string>> = {
+  rate_limited: 'Too many requests in a short time. Wait a moment and try again.',
+  unavailable: 'The arena cannot do that right now. Try again in a moment.',
+  internal: 'Something went wrong on the server. Try again in a moment.',
+};
+
 /**
  * The words to show for a failed action (an Error or an ack's `{ code, message }`): the server's own for
  * what the visitor can fix, minus the schema paths zod puts in front (`prompt: …`); plain words otherwise.
  */
 export function actionMessage(error: unknown): string {
   const code = errorCodeOf(error);
-  switch (code) {
-    case 'rate_limited':
-      return 'Too many requests in a short time. Wait a moment and try again.';
-    case 'unavailable':
-      return 'The arena cannot do that right now. Try again in a moment.';
-    case 'internal':
-      return 'Something went wrong on the server. Try again in a moment.';
-    case 'invalid_input':
-    case 'not_found':
-    case 'already_voted':
-    case 'not_allowed':
-    case undefined:
-      return errorMessageOf(error).replace(/^[\w.]+: /, '');
-  }
+  return (code && PLAIN[code]) ?? errorMessageOf(error).replace(/^[\w.]+: /, '');
 }

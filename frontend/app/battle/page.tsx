@@ -37,7 +37,11 @@ function Spectate() {
     <>
       <h1 className="page-title">{snapshot.status === 'revealed' ? 'A revealed battle' : 'A live battle'}</h1>
       <div className="spectator-note" data-testid="spectator-note">
-        You are watching live. {snapshot.status === 'revealed' ? '' : 'The models are revealed after the vote.'}
+        {snapshot.status === 'revealed'
+          ? 'The vote is in: the models are revealed.'
+          : snapshot.status === 'failed'
+            ? 'This battle ended without answers to compare.'
+            : 'You are watching live. The models are revealed after the vote.'}
       </div>
       <BattleView snapshot={snapshot} />
     </>

@@ -68,6 +68,9 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
   const cell = Math.max(22, Math.min(48, Math.floor(560 / n)));
   const left = 170;
   const top = 120;
+  // Text on a strong cell takes the colour that reads on it (dark on green, white on red); on a faint one,
+  // the page's own text colour, since the cell is nearly the page's background.
+  const ink = (v: number): string => (Math.abs(v - 0.5) * 2 < 0.7 ? 'var(--text)' : v >= 0.5 ? '#10161f' : '#ffffff');
   const color = (v: number | null): string => {
     if (v === null) return 'var(--panel-2)';
     const hue = v >= 0.5 ? 160 : 0;
@@ -119,6 +122,7 @@ function Heatmap({ matrix, names }: { matrix: MatrixResponse; names: Map<string,
                   y={top + i * cell + cell / 2 + 4}
                   textAnchor="middle"
                   className="cell"
+                  style={{ fill: ink(v) }}
                 >
                   {Math.round(v * 100)}
                 </text>
