@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import type { BattleSnapshot, LeaderboardResponse } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureLogging } from '../src/logging/logger.js';
+import { captureLogs } from './support/captured-logs.js';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import {
   connectClient,
@@ -20,24 +19,16 @@ const NUL = '\u0000';
 
 describe.each(DATABASES)('NUL characters and other hostile text on %s', (database) => {
   let arena: TestArena;
-  const lines: string[] = [];
+  let lines: string[] = [];
+  let restoreLogs = (): void => undefined;
 
   beforeAll(async () => {
-    // Every line the server logs, at every level, is kept for the test to read.
-    configureLogging(
-      'debug',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString('utf8'));
-          done();
-        },
-      }),
-    );
+    ({ lines, restore: restoreLogs } = captureLogs());
     arena = await startTestArena({ database, env: { LOG_LEVEL: 'debug' } });
   });
   afterAll(async () => {
     await arena?.stop();
-    configureLogging(process.env['LOG_LEVEL'] ?? 'warn', process.stdout);
+    restoreLogs();
   });
 
   it('refuses NUL in every text a client sends, with a typed error; nothing is stored and nothing logged', async () => {

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import type { ClientEventName } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureLogging } from '../src/logging/logger.js';
+import { captureLogs } from './support/captured-logs.js';
 import { connectClient, startTestArena, type TestArena } from './support/test-arena.js';
 
 /**
@@ -83,18 +82,11 @@ function payloads(): unknown[] {
 
 describe('the hostile suite: every client event and REST route, malformed', () => {
   let arena: TestArena;
-  const lines: string[] = [];
+  let lines: string[] = [];
+  let restoreLogs = (): void => undefined;
 
   beforeAll(async () => {
-    configureLogging(
-      'debug',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString('utf8'));
-          done();
-        },
-      }),
-    );
+    ({ lines, restore: restoreLogs } = captureLogs());
     arena = await startTestArena({
       database: 'embedded',
       env: {
@@ -106,7 +98,7 @@ describe('the hostile suite: every client event and REST route, malformed', () =
   });
   afterAll(async () => {
     await arena?.stop();
-    configureLogging(process.env['LOG_LEVEL'] ?? 'warn', process.stdout);
+    restoreLogs();
   });
 
   const counts = async (): Promise<Record<string, number>> => {
