@@ -2,7 +2,7 @@ import { DATASET_COLUMNS, type BigCodeRewardRow, type DatasetName, type Winner }
 import type { DataSource } from 'typeorm';
 import { int4Bytes, type Wire } from '../database/binary-copy.js';
 import type { ExportParts } from './export-parts.js';
-import { hashVoter } from './voter-hash.js';
+import { hashVoter } from '../moderation/voter-hash.js';
 
 const HUMAN_VOTE: Record<Winner, BigCodeRewardRow['human_vote']> = {
   model_a: 'vote_model_A',

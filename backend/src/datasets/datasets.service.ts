@@ -14,7 +14,7 @@ import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { datasetCounts, datasetPages, type DatasetPage } from './dataset-pages.js';
 import { writeDataset } from './dataset-writers.js';
-import { voterSalt } from './voter-hash.js';
+import { voterSalt } from '../moderation/voter-hash.js';
 
 const PURPOSE: Record<DatasetName, string> = {
   battles:
