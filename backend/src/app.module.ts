@@ -1,6 +1,10 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { SandboxRegistry } from '@arena/sandboxes';
+import { AdminAuditInterceptor, AdminAuditLog } from './admin/admin-audit.js';
+import { AdminController } from './admin/admin.controller.js';
+import { AdminLoadService } from './admin/admin-load.service.js';
+import { AdminTokenGuard } from './admin/admin-token.guard.js';
 import { AbandonedBattles } from './battles/abandoned-battles.js';
 import { AnswerGeneration } from './battles/answer-generation.js';
 import { BattleRegistry } from './battles/battle-registry.js';
@@ -38,6 +42,7 @@ import { SandboxAssetsController } from './sandboxes/sandbox-assets.controller.j
 import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelsService, RANDOM } from './models/models.service.js';
+import { VoterBansService } from './moderation/voter-bans.service.js';
 import { SamplePromptsService } from './models/sample-prompts.service.js';
 import { ClusterBus } from './realtime/cluster-bus.js';
 import { RateLimits } from './realtime/rate-limits.js';
@@ -99,6 +104,7 @@ export class AppModule {
         RewardController,
         AutoArenaController,
         SessionsController,
+        AdminController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
@@ -153,6 +159,11 @@ export class AppModule {
         LeaderboardService,
         DatasetsService,
         ExportPartsListener,
+        VoterBansService,
+        AdminAuditLog,
+        AdminTokenGuard,
+        AdminAuditInterceptor,
+        AdminLoadService,
         BattlesGateway,
         SessionsGateway,
       ],

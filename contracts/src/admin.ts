@@ -137,7 +137,8 @@ export interface AdminLoad {
   arena: {
     battlesLastHour: number;
     votesLastHour: number;
-    openSessions: number;
+    /** Sessions created in the last 24 hours and not ended. */
+    sessionsLastDay: number;
     hiddenBattles: number;
     bannedVoters: number;
   };

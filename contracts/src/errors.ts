@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   'not_allowed',
   'unavailable',
   'internal',
+  /** REST only: an admin route without the right token (`Authorization: Bearer <ARENA_ADMIN_TOKEN>`). */
+  'unauthorized',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -52,6 +54,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 503;
     case 'internal':
       return 500;
+    case 'unauthorized':
+      return 401;
     default:
       return assertUnreachable(code);
   }

@@ -13,6 +13,7 @@ import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ModelsService, type ArenaModel } from '../models/models.service.js';
+import { VoterBansService } from '../moderation/voter-bans.service.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
 import { AnswerGeneration } from './answer-generation.js';
@@ -42,6 +43,7 @@ export class BattleRunnerService implements OnModuleInit, BeforeApplicationShutd
     @Inject(RunExecution) private readonly execution: RunExecution,
     @Inject(DomainEvents) private readonly events: DomainEvents,
     @Inject(ClusterBus) private readonly cluster: ClusterBus,
+    @Inject(VoterBansService) private readonly bans: VoterBansService,
   ) {}
 
   onModuleInit(): void {
@@ -67,6 +69,7 @@ export class BattleRunnerService implements OnModuleInit, BeforeApplicationShutd
   /** Persist a new battle between two drawn models; it is durable before anyone hears of it. */
   async create(voterId: string, input: BattleCreateInput, sessionId: string | null = null): Promise<LiveBattle> {
     this.refuseWhileDraining();
+    await this.bans.assertAllowed(voterId);
     const [a, b] = this.models.pickPair();
     const id = randomUUID();
     const createdAt = new Date();
@@ -125,6 +128,7 @@ export class BattleRunnerService implements OnModuleInit, BeforeApplicationShutd
       throw new ArenaError('not_found', 'that battle is not live any more; it cannot go on');
     }
     if ('voterId' in by) {
+      await this.bans.assertAllowed(by.voterId);
       if (live.sessionId)
         throw new ArenaError('not_allowed', 'this battle belongs to a voting session: its host sends follow-ups');
       if (live.creatorVoterId !== by.voterId)

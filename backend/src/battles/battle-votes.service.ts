@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ModelsService } from '../models/models.service.js';
+import { VoterBansService } from '../moderation/voter-bans.service.js';
 import { BattleRegistry } from './battle-registry.js';
 import { BattleRevealService } from './battle-reveal.service.js';
 import { BattlesRepository } from './battles.repository.js';
@@ -20,9 +21,11 @@ export class BattleVotesService {
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(BattleRevealService) private readonly reveal: BattleRevealService,
     @Inject(DomainEvents) private readonly events: DomainEvents,
+    @Inject(VoterBansService) private readonly bans: VoterBansService,
   ) {}
 
   async vote(voterId: string, battleId: string, winner: Winner): Promise<{ models: { a: ModelRef; b: ModelRef } }> {
+    await this.bans.assertAllowed(voterId);
     // Held in memory when this process runs it; otherwise (another process runs it, or it finished before a
     // restart) the stored row decides.
     const live = this.registry.get(battleId);

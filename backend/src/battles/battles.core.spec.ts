@@ -49,7 +49,9 @@ describe('battles, without sockets', () => {
         .filter((e, i, all) => e !== all[i - 1]);
       expect(order).toEqual(['gen:delta', 'gen:end', 'code:ready', 'run:start', 'run:output', 'run:end']);
     }
-    const mine = core.events.filter((e) => e.payload.battleId === live.id).map((e) => e.event);
+    const mine = core.events
+      .filter((e) => 'battleId' in e.payload && e.payload.battleId === live.id)
+      .map((e) => e.event);
     expect(mine.filter((e) => e === 'battle.created')).toHaveLength(1);
     expect(mine.filter((e) => e === 'generation.finished')).toHaveLength(2);
     expect(mine.filter((e) => e === 'run.finished')).toHaveLength(2);
@@ -79,7 +81,9 @@ describe('battles, without sockets', () => {
     expect(snapshot).toMatchObject({ status: 'revealed', models, winner: 'model_b' });
     const rows = await core.app.get(DataSource).getRepository(VoteEntity).findBy({ battleId: live.id });
     expect(rows.map((r) => [r.voterId, r.winner, r.sessionId])).toEqual([['voter-core-two', 'model_b', null]]);
-    const mine = core.events.filter((e) => e.payload.battleId === live.id).map((e) => e.event);
+    const mine = core.events
+      .filter((e) => 'battleId' in e.payload && e.payload.battleId === live.id)
+      .map((e) => e.event);
     expect(mine.slice(-2)).toEqual(['vote.committed', 'battle.revealed']);
   });
 

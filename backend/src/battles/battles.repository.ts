@@ -134,12 +134,37 @@ export class BattlesRepository {
       await this.manager.insert(SideMessageEntity, answers.slice(i, i + 1000));
   }
 
-  /** A web run's preview page, or null when the run has none (or does not exist). */
+  /** A web run's preview page, or null when the run has none (or does not exist, or its battle was hidden). */
   async previewOf(runId: string): Promise<string | null> {
     const run = await this.manager
       .getRepository(ExecutionEntity)
-      .findOne({ where: { id: runId }, select: { preview: true } });
+      .createQueryBuilder('e')
+      .innerJoin(BattleEntity, 'b', 'b.id = e.battle_id AND b.hidden_at IS NULL')
+      .select('e.preview', 'preview')
+      .where('e.id = :runId', { runId })
+      .getRawOne<{ preview: string | null }>();
     return run?.preview ?? null;
+  }
+
+  /**
+   * Hide a battle from every public view (an operator's decision); hiding again keeps the first time.
+   * Returns when it was hidden, or undefined when there is no such battle.
+   */
+  async hide(id: string): Promise<Date | undefined> {
+    const repo = this.manager.getRepository(BattleEntity);
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ hiddenAt: () => 'now()' })
+      .where('id = :id AND hidden_at IS NULL', { id })
+      .execute();
+    const row = await repo.findOne({ select: { id: true, hiddenAt: true }, where: { id } });
+    return row?.hiddenAt ?? undefined;
+  }
+
+  /** How many battles operators hid. */
+  hiddenCount(): Promise<number> {
+    return this.manager.getRepository(BattleEntity).createQueryBuilder('b').where('b.hidden_at IS NOT NULL').getCount();
   }
 
   findById(id: string): Promise<BattleEntity | null> {
@@ -284,7 +309,7 @@ export class BattlesRepository {
         'b.created_at AS created_at',
         't.prompt AS prompt',
       ])
-      .where('b.session_id = :sessionId', { sessionId })
+      .where('b.session_id = :sessionId AND b.hidden_at IS NULL', { sessionId })
       .orderBy('b.created_at')
       .addOrderBy('b.id')
       .getRawMany<{
@@ -307,13 +332,14 @@ export class BattlesRepository {
     }));
   }
 
-  /** The latest battles with their first prompts, newest first. */
+  /** The latest battles with their first prompts, newest first (hidden ones left out). */
   async recent(limit: number): Promise<{ id: string; createdAt: Date; status: BattleStatus; prompt: string }[]> {
     const rows = await this.manager
       .getRepository(BattleEntity)
       .createQueryBuilder('b')
       .innerJoin(TurnEntity, 't', 't.battle_id = b.id AND t.turn = 0')
       .select(['b.id AS id', 'b.created_at AS created_at', 'b.status AS status', 't.prompt AS prompt'])
+      .where('b.hidden_at IS NULL')
       .orderBy('b.created_at', 'DESC')
       .limit(limit)
       .getRawMany<{ id: string; created_at: Date; status: BattleStatus; prompt: string }>();

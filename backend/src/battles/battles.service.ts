@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ArenaError, type BattleListItem, type BattleListQuery, type BattleSnapshot } from '@arena/contracts';
 import { DataSource } from 'typeorm';
+import { DomainEvents } from '../events/domain-events.js';
 import { ModelsService } from '../models/models.service.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
@@ -29,6 +30,7 @@ export class BattlesService implements OnModuleInit {
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(ClusterBus) private readonly cluster: ClusterBus,
+    @Inject(DomainEvents) private readonly events: DomainEvents,
     @Inject(CLOCK) clock: Clock,
   ) {
     this.presence = new CoalescerMap<string, number>(
@@ -46,11 +48,33 @@ export class BattlesService implements OnModuleInit {
     this.cluster.on('arena:unwatch', ({ battleId, socketId }) => {
       if (this.holds(battleId)) this.unwatch(battleId, socketId);
     });
+    // Another process's operator hid a battle: this one may run it, and its caches may count it.
+    this.cluster.on('arena:battle-hidden', ({ battleId }) => {
+      const live = this.registry.get(battleId);
+      if (live) live.hidden = true;
+      void this.events.emit('battle.hidden', { battleId });
+    });
+  }
+
+  /**
+   * An operator hides a battle: gone from the lists, snapshots and watching (`not_found`, as for a battle that
+   * never was), and, through `battle.hidden`, from the leaderboard; the data sets filter it out. A live battle
+   * plays on for those already in its room. `not_found` for an unknown battle.
+   */
+  async hide(battleId: string): Promise<{ battleId: string; hiddenAt: Date }> {
+    const hiddenAt = await new BattlesRepository(this.dataSource.manager).hide(battleId);
+    if (!hiddenAt) throw new ArenaError('not_found', `no battle ${battleId}`);
+    const live = this.registry.get(battleId);
+    if (live) live.hidden = true;
+    this.cluster.tell('arena:battle-hidden', { battleId });
+    await this.events.emit('battle.hidden', { battleId });
+    return { battleId, hiddenAt };
   }
 
   /** From memory when this process runs the battle, from the process that runs it, else from the database. */
   async snapshot(battleId: string): Promise<BattleSnapshot> {
     const live = this.registry.get(battleId);
+    if (live?.hidden) throw new ArenaError('not_found', `no battle ${battleId}`);
     if (live) return live.snapshot();
     return (await this.cluster.watchRemote(battleId, '')) ?? this.snapshotFromDatabase(battleId);
   }
@@ -63,7 +87,7 @@ export class BattlesService implements OnModuleInit {
   /** Another process asks for a battle this one may run (see ClusterBus); `socketId` '' only reads. */
   watchLocal(battleId: string, socketId: string): BattleSnapshot | null {
     const live = this.registry.get(battleId);
-    if (!live) return null;
+    if (!live || live.hidden) return null;
     if (socketId && !live.spectators.has(socketId)) {
       live.spectators.add(socketId);
       this.announcePresence(live);
@@ -74,7 +98,7 @@ export class BattlesService implements OnModuleInit {
   private async snapshotFromDatabase(battleId: string): Promise<BattleSnapshot> {
     const repository = new BattlesRepository(this.dataSource.manager);
     const battle = await repository.findById(battleId);
-    if (!battle) throw new ArenaError('not_found', `no battle ${battleId}`);
+    if (!battle || battle.hiddenAt) throw new ArenaError('not_found', `no battle ${battleId}`);
     return storedSnapshot(battle, repository, (b) => this.models.modelsOf(b));
   }
 
@@ -82,7 +106,7 @@ export class BattlesService implements OnModuleInit {
     if (query.status === 'live') {
       return this.registry
         .all()
-        .filter((b) => LIVE.has(b.status))
+        .filter((b) => LIVE.has(b.status) && !b.hidden)
         .sort((x, y) => y.createdAt.getTime() - x.createdAt.getTime())
         .slice(0, query.limit)
         .map((b) => ({

@@ -19,6 +19,8 @@ export class LiveBattle {
   voteInFlight = false;
   /** A follow-up is being opened (between its checks and its turn's start). */
   followupInFlight = false;
+  /** An operator hid it: it plays on for those already in its room, but nobody else finds it. */
+  hidden = false;
 
   constructor(
     readonly id: string,

@@ -38,6 +38,12 @@ const EnvSchema = z.object({
   ARENA_IDENTITY_WORDS: z.string().optional(),
   ARENA_DATASET_LICENSE: z.string().min(1).max(64).default('cc-by-4.0'),
   ARENA_VOTER_SALT: z.string().min(16, 'ARENA_VOTER_SALT must be at least 16 characters').optional(),
+  ARENA_ADMIN_TOKEN: z
+    .string()
+    .min(16, 'ARENA_ADMIN_TOKEN must be at least 16 characters (unset: no admin API)')
+    .max(512, 'ARENA_ADMIN_TOKEN must be at most 512 characters')
+    .regex(/^[\x21-\x7e]+$/, 'ARENA_ADMIN_TOKEN is printable ASCII without spaces (it travels in a header)')
+    .optional(),
   ARENA_VOTER_DAILY_CAP: z.coerce.number().int().min(1).default(500),
   ARENA_MAX_VOTES_PER_PROMPT: z.coerce.number().int().min(1).default(100),
   ARENA_MIN_BATTLES: z.coerce.number().int().min(0).default(20),
@@ -101,6 +107,8 @@ export interface ArenaConfig {
   voterSalt: string | undefined;
   /** Licence named in the data-set cards. */
   datasetLicense: string;
+  /** Bearer token of `/api/admin/*`; unset, those routes answer 404 (there is no admin API). */
+  adminToken: string | undefined;
   /** Set: several processes serve one arena, fanning out through Redis (and rate limits are shared there). */
   redisUrl: string | undefined;
   /** Prefix of every Redis key and stream, so several arenas can share one Redis. */
@@ -117,7 +125,7 @@ export interface ArenaConfig {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
-export const RATE_LIMIT_NAMES = ['create', 'session', 'join', 'vote', 'run'] as const;
+export const RATE_LIMIT_NAMES = ['create', 'session', 'join', 'vote', 'run', 'admin'] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 /**
  * Defaults: a class behind one NAT address shares the per-address budget, so those are generous; the
@@ -129,6 +137,8 @@ const DEFAULT_RATE_LIMITS: ArenaConfig['rateLimits'] = {
   join: { perVoter: 20, perAddress: 600 },
   vote: { perVoter: 60, perAddress: 3_000 },
   run: { perVoter: 30, perAddress: 300 },
+  // Admin requests have no voter: only the address's budget applies (tokens are not guessed 60 at a time).
+  admin: { perVoter: 60, perAddress: 60 },
 };
 
 function parseRateLimits(text: string | undefined): ArenaConfig['rateLimits'] {
@@ -204,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     },
     voterSalt: e.ARENA_VOTER_SALT,
     datasetLicense: e.ARENA_DATASET_LICENSE,
+    adminToken: e.ARENA_ADMIN_TOKEN,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS },

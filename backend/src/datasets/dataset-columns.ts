@@ -2,6 +2,7 @@ import { DATASET_COLUMNS, type BigCodeRewardRow, type DatasetName, type Winner }
 import type { DataSource } from 'typeorm';
 import { int4Bytes, type Wire } from '../database/binary-copy.js';
 import type { ExportParts } from './export-parts.js';
+import { battleShown, voterCounted } from '../moderation/visibility.js';
 import { hashVoter } from '../moderation/voter-hash.js';
 
 const HUMAN_VOTE: Record<Winner, BigCodeRewardRow['human_vote']> = {
@@ -140,7 +141,8 @@ export async function fieldTransforms(
 async function categoryIds(dataSource: DataSource): Promise<Map<string, number>> {
   const rows = await dataSource.query<{ category: string }[]>(
     `SELECT DISTINCT b.category FROM battles b JOIN votes v ON v.battle_id = b.id
-      WHERE b.status = 'revealed' AND b.category IS NOT NULL ORDER BY b.category`,
+      WHERE b.status = 'revealed' AND ${battleShown('b')} AND ${voterCounted('v')} AND b.category IS NOT NULL
+      ORDER BY b.category`,
   );
   return new Map(rows.map((r, i) => [r.category, i]));
 }

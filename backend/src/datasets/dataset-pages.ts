@@ -9,6 +9,7 @@ import {
   type BinaryRows,
   type CopyMemory,
 } from '../database/binary-copy.js';
+import { battleShown, voterCounted } from '../moderation/visibility.js';
 import { fieldTransforms, sqlColumns } from './dataset-columns.js';
 import { buildExportPartsFor } from './export-parts.js';
 
@@ -112,10 +113,12 @@ const VOTE_HEAD = ['v.created_at', 'v.id', 'v.battle_id', 'p.battle_id IS NOT NU
 /**
  * Rows of revealed battles only: a verdict of a battle still open (a judge's, or a session participant's
  * vote, whose row names the models) would tell whoever downloads it what no voter may know before voting.
- * The battle `b` also serves the filters on it; the columns come from the votes, judgements and export parts.
+ * Nor a battle an operator hid, nor a banned voter's vote. The battle `b` also serves the filters on it; the
+ * columns come from the votes, judgements and export parts.
  */
 function battleJoin(alias: 'v' | 'j'): string {
-  return ` JOIN battles b ON b.id = ${alias}.battle_id AND b.status = 'revealed'`;
+  const shown = ` JOIN battles b ON b.id = ${alias}.battle_id AND b.status = 'revealed' AND ${battleShown('b')}`;
+  return alias === 'v' ? `${shown} AND ${voterCounted('v')}` : shown;
 }
 const JUDGEMENT_HEAD = ['j.created_at', 'j.id'];
 

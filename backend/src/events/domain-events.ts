@@ -45,6 +45,10 @@ export interface DomainEventMap {
     winner: Winner | null;
     sessionId: string | null;
   };
+  /** An operator hid the battle: whatever counted it (the leaderboard's cache) counts it no more. */
+  'battle.hidden': { battleId: string };
+  /** An operator banned a voter: whatever counted their votes counts them no more. */
+  'voter.banned': { voterHash: string };
 }
 
 export type DomainEventName = keyof DomainEventMap;

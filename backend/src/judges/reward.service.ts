@@ -11,6 +11,7 @@ import {
   type Verdict,
 } from '@arena/judge';
 import { DataSource } from 'typeorm';
+import { battleShown, voterCounted } from '../moderation/visibility.js';
 
 const HUMAN: Record<Winner, Verdict> = { model_a: 'A', model_b: 'B', tie: 'tie', 'tie (bothbad)': 'both_bad' };
 
@@ -35,7 +36,8 @@ export class RewardService {
     >(
       `SELECT v.battle_id, v.winner, b.category, b.model_a_id, b.model_b_id,
               (SELECT c.environment FROM code_extractions c WHERE c.battle_id = b.id ORDER BY c.turn DESC, c.side LIMIT 1) AS environment
-         FROM votes v JOIN battles b ON b.id = v.battle_id`,
+         FROM votes v JOIN battles b ON b.id = v.battle_id
+        WHERE ${battleShown('b')} AND ${voterCounted('v')}`,
     );
     const params: unknown[] = [];
     const where: string[] = [];

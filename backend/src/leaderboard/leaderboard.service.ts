@@ -89,6 +89,15 @@ export class LeaderboardService implements OnModuleDestroy {
   ) {
     // A revealed battle's votes count from now on (a standalone vote, or a session's closed vote).
     events.on('battle.revealed', () => this.invalidate());
+    // An operator took votes out: what was read so far holds them, so everything is read again.
+    events.on('battle.hidden', () => this.reload());
+    events.on('voter.banned', () => this.reload());
+  }
+
+  /** Votes left the board (a hidden battle, a banned voter): read every vote again and refit. */
+  reload(): void {
+    this.fullReloadAt = 0;
+    this.invalidate();
   }
 
   /** A vote was recorded: drop cached boards and refit the default one shortly. */

@@ -1,6 +1,7 @@
 import type { Winner } from '@arena/contracts';
 import type { VoteRecord } from '@arena/ranking';
 import type { DataSource } from 'typeorm';
+import { battleShown, voterCounted } from '../moderation/visibility.js';
 
 /** One human vote with what the breakdowns filter on. */
 export interface VoteRow extends VoteRecord {
@@ -50,7 +51,7 @@ export interface VoteCursor {
 }
 
 /**
- * Votes of revealed battles, in the order they came to count (the battle's reveal, then the vote): all of
+ * Votes of revealed battles (not hidden, not cast by a banned voter), in the order they came to count (the battle's reveal, then the vote): all of
  * them, or only those after `since`. A session participant's vote counts once the host closes the battle's
  * vote, which can be minutes after it was cast: reading by reveal time, an incremental read does not pass
  * over it. Returns the cursor of the last one.
@@ -73,7 +74,7 @@ export async function loadVoteRows(
       ${side('status', 'executions', 'a', ANSWER_RUN)} AS status_a,
       ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b
     FROM votes v JOIN battles b ON b.id = v.battle_id
-    WHERE b.status = 'revealed'
+    WHERE b.status = 'revealed' AND ${battleShown('b')} AND ${voterCounted('v')}
     ${since ? 'AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
     ORDER BY b.revealed_at, v.id`,
     since ? [since.createdAt, since.id] : [],

@@ -14,6 +14,12 @@ export interface ClusterEvents {
   'arena:revealed': (request: { battleId: string; winner: Winner | null }) => void;
   /** A follow-up sent to another process than the one running the battle: its owner plays the turn. */
   'arena:followup': (request: FollowupRequest, reply: (outcome: FollowupOutcome | null) => void) => void;
+  /** An operator hid a battle: its owner stops showing it, and every process's caches drop it. */
+  'arena:battle-hidden': (request: { battleId: string }) => void;
+  /** An operator banned a voter: every process's caches drop their votes. */
+  'arena:voter-banned': (request: { voterHash: string }) => void;
+  /** An operator changed the models (added one, enabled, disabled, weighted): every process reads them again. */
+  'arena:models-changed': (request: { by: string }) => void;
 }
 
 export interface FollowupRequest {
@@ -84,6 +90,14 @@ export class ClusterBus {
 
   revealed(battleId: string, winner: Winner | null): void {
     if (this.enabled) this.namespace!.serverSideEmit('arena:revealed', { battleId, winner });
+  }
+
+  /** Tell the other processes (never this one) what an operator changed. */
+  tell<E extends 'arena:battle-hidden' | 'arena:voter-banned' | 'arena:models-changed'>(
+    event: E,
+    request: Parameters<ClusterEvents[E]>[0],
+  ): void {
+    if (this.enabled) this.namespace!.serverSideEmit(event, request);
   }
 
   on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): void {

@@ -14,6 +14,7 @@ const WHAT: Record<RateLimitName, string> = {
   join: 'sessions joined',
   vote: 'votes',
   run: 'runs requested',
+  admin: 'admin requests',
 };
 
 /**
@@ -55,6 +56,23 @@ export class RateLimits {
       await this.limiters.get(`${name}:address`)!.consume(address);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
+        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+        throw new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
+      }
+      this.logger.warn({ err: error, limit: name }, 'rate limiter failed; letting the request through');
+    }
+  }
+
+  /**
+   * Count one request against the address's budget alone (requests without a voter: the admin API); a
+   * refusal is `rate_limited` and counted for operators.
+   */
+  async takeForAddress(name: RateLimitName, address: string): Promise<void> {
+    try {
+      await this.limiters.get(`${name}:address`)!.consume(address);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) {
+        this.metrics.rateLimited.inc({ limit: name });
         const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
         throw new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
       }

@@ -52,6 +52,7 @@ export class SessionParticipantsService {
       const sessions = new SessionsRepository(tx);
       const session = await sessions.lockByJoinCode(code);
       if (!session) throw new ArenaError('not_found', `no session with the code ${code}`);
+      if (session.endedAt) throw new ArenaError('not_allowed', 'this session has ended');
       const existing = await sessions.participant(session.id, voterId);
       if (existing?.removedAt) throw new ArenaError('not_allowed', 'the host removed you from this session');
       if (existing) {

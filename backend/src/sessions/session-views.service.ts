@@ -69,6 +69,7 @@ export class SessionViewsService {
       battles,
     };
     if (session.currentBattleId) snapshot.currentBattleId = session.currentBattleId;
+    if (session.endedAt) snapshot.endedAt = session.endedAt.toISOString();
     if (voterId) {
       const participant = await this.sessions.participant(sessionId, voterId);
       if (participant && !participant.removedAt) {

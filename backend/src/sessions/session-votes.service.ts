@@ -7,6 +7,7 @@ import { VotesRepository } from '../battles/votes.repository.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ModelsService } from '../models/models.service.js';
+import { VoterBansService } from '../moderation/voter-bans.service.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { CLOCK, CoalescerMap, type Clock } from '../realtime/frame-coalescer.js';
 import type { SessionEntity } from './entities/session.entity.js';
@@ -33,6 +34,7 @@ export class SessionVotesService {
     @Inject(BattleRevealService) private readonly reveal: BattleRevealService,
     @Inject(SessionViewsService) private readonly views: SessionViewsService,
     @Inject(DomainEvents) private readonly events: DomainEvents,
+    @Inject(VoterBansService) private readonly bans: VoterBansService,
     @Inject(CLOCK) clock: Clock,
   ) {
     this.tallyFrames = new CoalescerMap<string, string>(
@@ -54,7 +56,13 @@ export class SessionVotesService {
    * the host's close are ordered, and the close's final tally holds every vote acknowledged before it).
    */
   async vote(voterId: string, sessionId: string, battleId: string, winner: Winner): Promise<void> {
-    const participant = await new SessionsRepository(this.dataSource.manager).participant(sessionId, voterId);
+    await this.bans.assertAllowed(voterId);
+    const sessions = new SessionsRepository(this.dataSource.manager);
+    const [participant, session] = await Promise.all([
+      sessions.participant(sessionId, voterId),
+      sessions.findById(sessionId),
+    ]);
+    if (session?.endedAt) throw new ArenaError('not_allowed', 'this session has ended');
     if (!participant) throw new ArenaError('not_allowed', 'join the session before voting');
     if (participant.removedAt) throw new ArenaError('not_allowed', 'the host removed you from this session');
     const votes = new VotesRepository(this.dataSource.manager);

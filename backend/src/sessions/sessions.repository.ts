@@ -72,6 +72,39 @@ export class SessionsRepository {
     return this.manager.getRepository(ParticipantEntity).countBy({ sessionId, removedAt: IsNull() });
   }
 
+  /** End a session (an operator's decision); ending again keeps the first time. Returns whether it exists. */
+  async end(id: string): Promise<boolean> {
+    await this.manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ endedAt: () => 'now()' })
+      .where('id = :id AND ended_at IS NULL', { id })
+      .execute();
+    return this.manager.getRepository(SessionEntity).existsBy({ id });
+  }
+
+  /** The latest sessions, newest first, with how many people are in each and how many battles it had. */
+  async list(limit: number): Promise<(SessionEntity & { participants: number; battles: number })[]> {
+    const { entities, raw } = await this.manager
+      .getRepository(SessionEntity)
+      .createQueryBuilder('s')
+      .addSelect(
+        '(SELECT count(*)::int FROM session_participants p WHERE p.session_id = s.id AND p.removed_at IS NULL)',
+        'participants',
+      )
+      .addSelect('(SELECT count(*)::int FROM battles b WHERE b.session_id = s.id)', 'battles')
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id')
+      .limit(limit)
+      .getRawAndEntities<{ participants: number; battles: number }>();
+    return entities.map((s, i) => ({ ...s, participants: raw[i]!.participants, battles: raw[i]!.battles }));
+  }
+
+  /** Sessions not ended by an operator. */
+  countOpen(): Promise<number> {
+    return this.manager.getRepository(SessionEntity).countBy({ endedAt: IsNull() });
+  }
+
   /** Participants not removed, in the order they joined. */
   roster(sessionId: string): Promise<ParticipantEntity[]> {
     return this.manager.getRepository(ParticipantEntity).find({

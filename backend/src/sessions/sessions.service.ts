@@ -12,6 +12,7 @@ import { ArenaEmitter, battleRoom, sessionRoom } from '../realtime/arena-emitter
 import type { SessionEntity } from './entities/session.entity.js';
 import { hashHostKey, hostKeyMatches, newHostKey, newJoinCode } from './host-keys.js';
 import { SessionViewsService } from './session-views.service.js';
+import { SessionVotesService } from './session-votes.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 const OPEN = new Set(['generating', 'running', 'voting']);
@@ -31,8 +32,40 @@ export class SessionsService {
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(SamplePromptsService) private readonly samples: SamplePromptsService,
     @Inject(SessionViewsService) private readonly views: SessionViewsService,
+    @Inject(SessionVotesService) private readonly votes: SessionVotesService,
     @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
+
+  /**
+   * An operator ends a session: nobody joins, starts a battle, continues one or votes any more; a battle whose
+   * vote is open is closed now with the votes it has (revealed, as the host's close does). Everyone in the
+   * session gets its state with `endedAt`. Ending again answers the first end. `not_found` for an unknown one.
+   */
+  async end(sessionId: string): Promise<{ sessionId: string; endedAt: Date; closedBattleId?: string }> {
+    if (!(await new SessionsRepository(this.dataSource.manager).end(sessionId)))
+      throw new ArenaError('not_found', `no session ${sessionId}`);
+    const session = await this.views.session(sessionId);
+    let closedBattleId: string | undefined;
+    if (session.currentBattleId) {
+      const status = await new BattlesRepository(this.dataSource.manager).statusOf(session.currentBattleId);
+      if (status === 'voting') {
+        await this.votes.close(session, session.currentBattleId);
+        closedBattleId = session.currentBattleId;
+      }
+    }
+    await this.views.broadcast(sessionId);
+    this.logger.info({ sessionId, closedBattleId }, 'session ended');
+    return { sessionId, endedAt: session.endedAt!, ...(closedBattleId ? { closedBattleId } : {}) };
+  }
+
+  /** The latest sessions, for operators. */
+  list(limit: number): ReturnType<SessionsRepository['list']> {
+    return new SessionsRepository(this.dataSource.manager).list(limit);
+  }
+
+  countOpen(): Promise<number> {
+    return new SessionsRepository(this.dataSource.manager).countOpen();
+  }
 
   async create(hostVoterId: string, title: string): Promise<{ sessionId: string; joinCode: string; hostKey: string }> {
     const hostKey = newHostKey();
@@ -70,6 +103,7 @@ export class SessionsService {
    * the whole conversation); the session hears its new state.
    */
   async followup(session: SessionEntity, battleId: string, prompt: string): Promise<{ turn: number }> {
+    if (session.endedAt) throw new ArenaError('not_allowed', 'this session has ended');
     if (session.currentBattleId !== battleId)
       throw new ArenaError('not_allowed', "only the session's current battle can be continued");
     const { turn } = await this.runner.followup(battleId, prompt, { sessionId: session.id });
@@ -79,6 +113,7 @@ export class SessionsService {
 
   /** Start a battle for the whole session; the previous one must have been closed (or have failed). */
   async startBattle(session: SessionEntity, input: SessionBattleInput): Promise<{ battleId: string }> {
+    if (session.endedAt) throw new ArenaError('not_allowed', 'this session has ended');
     if (session.currentBattleId) {
       const status = await new BattlesRepository(this.dataSource.manager).statusOf(session.currentBattleId);
       if (status && OPEN.has(status)) {
