@@ -17,6 +17,7 @@ import type {
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelsService } from '../src/models/models.service.js';
+import { ClusterBus } from '../src/realtime/cluster-bus.js';
 import { captureLogs } from './support/captured-logs.js';
 import {
   connectClient,
@@ -390,7 +391,7 @@ describe.each(DATABASES)('administration on %s', (database: DatabaseKind) => {
     );
     const badId = await call(arena, 'POST', '/api/admin/battles/not-a-uuid/hide');
     expect([badId.status, badId.body.error?.code]).toEqual([400, 'invalid_input']);
-    expect(await count('SELECT count(*) AS n FROM battles WHERE hidden_at IS NOT NULL')).toBe(2);
+    expect(await count('SELECT count(*) AS n FROM hidden_battles')).toBe(2);
   });
 
   it('bans a voter by hash: their votes leave the leaderboard and data sets, their new votes and battles are refused', async () => {
@@ -586,11 +587,77 @@ describe.each(DATABASES)('administration on %s', (database: DatabaseKind) => {
       'demo-breeze',
       'demo-dune',
     ]);
-    const hidden = await db.query<{ id: string }[]>('SELECT id FROM battles WHERE hidden_at IS NOT NULL');
+    const hidden = await db.query<{ id: string }[]>('SELECT battle_id AS id FROM hidden_battles');
     for (const { id } of hidden) expect((await getJson(`${arena.url}/api/battles/${id}`)).status).toBe(404);
     const [ban] = await db.query<{ voter_id: string }[]>('SELECT voter_id FROM voter_bans');
     const banned = await client(ban!.voter_id);
     const create = await banned.socket.emitWithAck('battle:create', { prompt: 'Print after the restart' });
     expect(create.ok ? 'ok' : create.error.code).toBe('not_allowed');
+  });
+});
+
+describe('administration in a cluster (Redis, one PostgreSQL database)', () => {
+  it('reaches every process: model settings, a hidden battle another process runs, the leaderboards', async () => {
+    const env = {
+      REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: `arena-admin-${process.pid}-${Date.now()}`,
+      ARENA_ADMIN_TOKEN: TOKEN,
+      ARENA_LEADERBOARD_BOOTSTRAP: '0',
+      ARENA_MIN_BATTLES: '0',
+      DOCKER_HOSTS: 'none',
+      ARENA_PYODIDE: 'off',
+    };
+    const one = await startTestArena({ database: 'postgres', models: MODELS, env });
+    const two = await startTestArena({
+      database: 'embedded',
+      models: MODELS,
+      env: { ...env, DATABASE_URL: one.databaseUrl! },
+    });
+    const clients: Client[] = [];
+    const until = async (check: () => Promise<boolean>): Promise<boolean> => {
+      for (let i = 0; i < 100; i++) {
+        if (await check()) return true;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    };
+    try {
+      const creator = await connectClient(one.url);
+      clients.push(creator);
+      const voted = await battle(creator, 'Print the first ten primes', 'model_a');
+      const open = await battle(creator, 'Print the first ten squares');
+      // Two hears one (the bus has learnt of the other process).
+      const cluster = two.app.get(ClusterBus);
+      expect(await until(async () => (await cluster.watchRemote(open, '')) !== null)).toBe(true);
+      const board = async (arena: TestArena): Promise<number> =>
+        (await getJson<LeaderboardResponse>(`${arena.url}/api/leaderboard`)).body.hygiene.input;
+      expect(await board(two)).toBe(1);
+
+      expect((await call(one, 'PATCH', '/api/admin/models/demo-cobalt', { enabled: false })).status).toBe(200);
+      const publicIds = async (arena: TestArena): Promise<string[]> =>
+        (await getJson<PublicModel[]>(`${arena.url}/api/models`)).body.map((m) => m.id);
+      expect(await until(async () => !(await publicIds(two)).includes('demo-cobalt'))).toBe(true);
+      for (let i = 0; i < 200; i++)
+        expect(
+          two.app
+            .get(ModelsService)
+            .pickPair()
+            .map((m) => m.ref.id),
+        ).not.toContain('demo-cobalt');
+
+      // Hidden through two: one, which runs the open battle, stops showing it; two's leaderboard drops the other.
+      expect((await call(two, 'POST', `/api/admin/battles/${open}/hide`)).status).toBe(200);
+      expect((await call(one, 'POST', `/api/admin/battles/${voted}/hide`)).status).toBe(200);
+      const live = async (): Promise<string[]> =>
+        (await getJson<BattleListItem[]>(`${one.url}/api/battles?status=live`)).body.map((b) => b.battleId);
+      expect(await until(async () => !(await live()).includes(open))).toBe(true);
+      expect((await getJson(`${one.url}/api/battles/${open}`)).status).toBe(404);
+      expect((await getJson(`${two.url}/api/battles/${open}`)).status).toBe(404);
+      expect(await until(async () => (await board(two)) === 0)).toBe(true);
+    } finally {
+      for (const c of clients) c.socket.disconnect();
+      await two.stop();
+      await one.stop();
+    }
   });
 });

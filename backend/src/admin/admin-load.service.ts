@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AdminLoad } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { BattleRegistry } from '../battles/battle-registry.js';
-import { BattlesRepository } from '../battles/battles.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { HiddenBattlesRepository } from '../moderation/hidden-battles.repository.js';
 import { VoterBansService } from '../moderation/voter-bans.service.js';
 
 /** `GET /api/admin/load`: what this process holds now, and the arena's last hour from the database. */
@@ -33,7 +33,7 @@ export class AdminLoadService {
                 (SELECT count(*)::int FROM votes WHERE created_at > now() - interval '1 hour') AS votes,
                 (SELECT count(*)::int FROM sessions WHERE created_at > now() - interval '1 day' AND ended_at IS NULL) AS sessions`,
       ),
-      new BattlesRepository(this.dataSource.manager).hiddenCount(),
+      new HiddenBattlesRepository(this.dataSource.manager).count(),
       this.bans.count(),
     ]);
     return {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SIDES, type BattleStatus, type ModelRef, type Side, type Winner } from '@arena/contracts';
 import type { EntityManager } from 'typeorm';
+import { battleShown } from '../moderation/visibility.js';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import {
   BattleEntity,
@@ -139,32 +140,10 @@ export class BattlesRepository {
     const run = await this.manager
       .getRepository(ExecutionEntity)
       .createQueryBuilder('e')
-      .innerJoin(BattleEntity, 'b', 'b.id = e.battle_id AND b.hidden_at IS NULL')
       .select('e.preview', 'preview')
-      .where('e.id = :runId', { runId })
+      .where(`e.id = :runId AND ${battleShown('e.battle_id')}`, { runId })
       .getRawOne<{ preview: string | null }>();
     return run?.preview ?? null;
-  }
-
-  /**
-   * Hide a battle from every public view (an operator's decision); hiding again keeps the first time.
-   * Returns when it was hidden, or undefined when there is no such battle.
-   */
-  async hide(id: string): Promise<Date | undefined> {
-    const repo = this.manager.getRepository(BattleEntity);
-    await repo
-      .createQueryBuilder()
-      .update()
-      .set({ hiddenAt: () => 'now()' })
-      .where('id = :id AND hidden_at IS NULL', { id })
-      .execute();
-    const row = await repo.findOne({ select: { id: true, hiddenAt: true }, where: { id } });
-    return row?.hiddenAt ?? undefined;
-  }
-
-  /** How many battles operators hid. */
-  hiddenCount(): Promise<number> {
-    return this.manager.getRepository(BattleEntity).createQueryBuilder('b').where('b.hidden_at IS NOT NULL').getCount();
   }
 
   findById(id: string): Promise<BattleEntity | null> {
@@ -309,7 +288,7 @@ export class BattlesRepository {
         'b.created_at AS created_at',
         't.prompt AS prompt',
       ])
-      .where('b.session_id = :sessionId AND b.hidden_at IS NULL', { sessionId })
+      .where(`b.session_id = :sessionId AND ${battleShown('b.id')}`, { sessionId })
       .orderBy('b.created_at')
       .addOrderBy('b.id')
       .getRawMany<{
@@ -339,7 +318,7 @@ export class BattlesRepository {
       .createQueryBuilder('b')
       .innerJoin(TurnEntity, 't', 't.battle_id = b.id AND t.turn = 0')
       .select(['b.id AS id', 'b.created_at AS created_at', 'b.status AS status', 't.prompt AS prompt'])
-      .where('b.hidden_at IS NULL')
+      .where(battleShown('b.id'))
       .orderBy('b.created_at', 'DESC')
       .limit(limit)
       .getRawMany<{ id: string; created_at: Date; status: BattleStatus; prompt: string }>();

@@ -3,6 +3,7 @@ import { ArenaError, type BattleListItem, type BattleListQuery, type BattleSnaps
 import { DataSource } from 'typeorm';
 import { DomainEvents } from '../events/domain-events.js';
 import { ModelsService } from '../models/models.service.js';
+import { HiddenBattlesRepository } from '../moderation/hidden-battles.repository.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { ClusterBus } from '../realtime/cluster-bus.js';
 import { CLOCK, CoalescerMap, type Clock } from '../realtime/frame-coalescer.js';
@@ -62,7 +63,7 @@ export class BattlesService implements OnModuleInit {
    * plays on for those already in its room. `not_found` for an unknown battle.
    */
   async hide(battleId: string): Promise<{ battleId: string; hiddenAt: Date }> {
-    const hiddenAt = await new BattlesRepository(this.dataSource.manager).hide(battleId);
+    const hiddenAt = await new HiddenBattlesRepository(this.dataSource.manager).hide(battleId);
     if (!hiddenAt) throw new ArenaError('not_found', `no battle ${battleId}`);
     const live = this.registry.get(battleId);
     if (live) live.hidden = true;
@@ -98,7 +99,8 @@ export class BattlesService implements OnModuleInit {
   private async snapshotFromDatabase(battleId: string): Promise<BattleSnapshot> {
     const repository = new BattlesRepository(this.dataSource.manager);
     const battle = await repository.findById(battleId);
-    if (!battle || battle.hiddenAt) throw new ArenaError('not_found', `no battle ${battleId}`);
+    if (!battle || (await new HiddenBattlesRepository(this.dataSource.manager).isHidden(battleId)))
+      throw new ArenaError('not_found', `no battle ${battleId}`);
     return storedSnapshot(battle, repository, (b) => this.models.modelsOf(b));
   }
 

@@ -5,6 +5,7 @@ import { ParticipantEntity } from '../sessions/entities/participant.entity.js';
 import { SessionEntity } from '../sessions/entities/session.entity.js';
 import { ExportPartEntity } from '../datasets/export-part.entity.js';
 import { JudgementEntity } from '../judges/judgement.entity.js';
+import { HiddenBattleEntity } from '../moderation/hidden-battle.entity.js';
 import { VoterBanEntity } from '../moderation/voter-ban.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SettingEntity } from './setting.entity.js';
@@ -28,6 +29,7 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
       ParticipantEntity,
       ExportPartEntity,
       VoterBanEntity,
+      HiddenBattleEntity,
     ],
     migrations: MIGRATIONS,
     migrationsRun: false,

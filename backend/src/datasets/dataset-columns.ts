@@ -141,7 +141,7 @@ export async function fieldTransforms(
 async function categoryIds(dataSource: DataSource): Promise<Map<string, number>> {
   const rows = await dataSource.query<{ category: string }[]>(
     `SELECT DISTINCT b.category FROM battles b JOIN votes v ON v.battle_id = b.id
-      WHERE b.status = 'revealed' AND ${battleShown('b')} AND ${voterCounted('v')} AND b.category IS NOT NULL
+      WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')} AND b.category IS NOT NULL
       ORDER BY b.category`,
   );
   return new Map(rows.map((r, i) => [r.category, i]));

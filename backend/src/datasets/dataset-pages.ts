@@ -117,7 +117,8 @@ const VOTE_HEAD = ['v.created_at', 'v.id', 'v.battle_id', 'p.battle_id IS NOT NU
  * columns come from the votes, judgements and export parts.
  */
 function battleJoin(alias: 'v' | 'j'): string {
-  const shown = ` JOIN battles b ON b.id = ${alias}.battle_id AND b.status = 'revealed' AND ${battleShown('b')}`;
+  // The operators' filters apply to the votes or judgements themselves (hashed filters on their scan).
+  const shown = ` JOIN battles b ON b.id = ${alias}.battle_id AND b.status = 'revealed' AND ${battleShown(`${alias}.battle_id`)}`;
   return alias === 'v' ? `${shown} AND ${voterCounted('v')}` : shown;
 }
 const JUDGEMENT_HEAD = ['j.created_at', 'j.id'];

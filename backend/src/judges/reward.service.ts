@@ -37,7 +37,7 @@ export class RewardService {
       `SELECT v.battle_id, v.winner, b.category, b.model_a_id, b.model_b_id,
               (SELECT c.environment FROM code_extractions c WHERE c.battle_id = b.id ORDER BY c.turn DESC, c.side LIMIT 1) AS environment
          FROM votes v JOIN battles b ON b.id = v.battle_id
-        WHERE ${battleShown('b')} AND ${voterCounted('v')}`,
+        WHERE ${battleShown('v.battle_id')} AND ${voterCounted('v')}`,
     );
     const params: unknown[] = [];
     const where: string[] = [];

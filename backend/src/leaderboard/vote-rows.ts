@@ -74,7 +74,7 @@ export async function loadVoteRows(
       ${side('status', 'executions', 'a', ANSWER_RUN)} AS status_a,
       ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b
     FROM votes v JOIN battles b ON b.id = v.battle_id
-    WHERE b.status = 'revealed' AND ${battleShown('b')} AND ${voterCounted('v')}
+    WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')}
     ${since ? 'AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
     ORDER BY b.revealed_at, v.id`,
     since ? [since.createdAt, since.id] : [],

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ArenaError } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
+import { ClusterBus } from '../realtime/cluster-bus.js';
 import { VoterBansRepository } from './voter-bans.repository.js';
 import { hashVoter, voterSalt } from './voter-hash.js';
 
@@ -13,7 +14,7 @@ import { hashVoter, voterSalt } from './voter-hash.js';
  * votes out are plain lookups.
  */
 @Injectable()
-export class VoterBansService {
+export class VoterBansService implements OnModuleInit {
   private readonly logger = createLogger(VoterBansService.name);
   private salt: Promise<string> | undefined;
 
@@ -21,7 +22,13 @@ export class VoterBansService {
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(DomainEvents) private readonly events: DomainEvents,
+    @Inject(ClusterBus) private readonly cluster: ClusterBus,
   ) {}
+
+  onModuleInit(): void {
+    // A ban made on another process: this one's caches (the leaderboard's votes) drop the voter's votes too.
+    this.cluster.on('arena:voter-banned', ({ voterHash }) => void this.events.emit('voter.banned', { voterHash }));
+  }
 
   private get repository(): VoterBansRepository {
     return new VoterBansRepository(this.dataSource.manager);
@@ -48,6 +55,7 @@ export class VoterBansService {
     if (!voterId) throw new ArenaError('not_found', `no voter has the hash ${voterHash}`);
     const ban = await this.repository.ban(voterHash, voterId);
     const votes = await this.repository.votesOf(voterId);
+    this.cluster.tell('arena:voter-banned', { voterHash });
     await this.events.emit('voter.banned', { voterHash });
     return { voterHash, bannedAt: ban.bannedAt, votes };
   }

@@ -61,11 +61,4 @@ export class BattleEntity {
 
   @Column({ name: 'revealed_at', type: 'timestamptz', nullable: true })
   revealedAt: Date | null;
-
-  /**
-   * Set when an operator hid the battle: it is gone from the public lists and REST, the leaderboard and the
-   * data sets, but kept (nothing is deleted).
-   */
-  @Column({ name: 'hidden_at', type: 'timestamptz', nullable: true })
-  hiddenAt: Date | null;
 }

@@ -7,6 +7,7 @@ import { Sessions1795661900915 } from './1795661900915-Sessions.js';
 import { ExportParts1795665851448 } from './1795665851448-ExportParts.js';
 import { ExportPartsBattle1795680000000 } from './1795680000000-ExportPartsBattle.js';
 import { Administration1795962989595 } from './1795962989595-Administration.js';
+import { HiddenBattles1795964718150 } from './1795964718150-HiddenBattles.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ExportParts1795665851448,
   ExportPartsBattle1795680000000,
   Administration1795962989595,
+  HiddenBattles1795964718150,
 ];
