@@ -72,6 +72,9 @@ describe.each(DATABASES)('battles on %s', (database) => {
     if (!watched.ok) return;
     expect(watched.snapshot.models).toBeUndefined();
     expect(watched.snapshot.spectators).toBe(1);
+    // Only its creator is told the battle is theirs (to vote on, continue and run).
+    expect(watched.yours).toBe(false);
+    expect(await voter.socket.emitWithAck('battle:watch', { battleId })).toMatchObject({ ok: true, yours: true });
     await waitForFrame(
       voter,
       (f) => f.event === 'battle:presence' && (f.payload as { spectators: number }).spectators === 1,

@@ -49,7 +49,8 @@ export interface HandshakeAuth {
 
 export interface ClientToServerEvents {
   'battle:create': (payload: BattleCreateInput, ack: AckCallback<{ battleId: string }>) => void;
-  'battle:watch': (payload: BattleRefInput, ack: AckCallback<{ snapshot: BattleSnapshot }>) => void;
+  /** `yours`: the watcher started this battle (outside a voting session), so it may vote on it and continue it. */
+  'battle:watch': (payload: BattleRefInput, ack: AckCallback<{ snapshot: BattleSnapshot; yours: boolean }>) => void;
   'battle:unwatch': (payload: BattleRefInput, ack: AckCallback<object>) => void;
   /** A follow-up turn (the creator, once the current turn has finished, before the vote). */
   'battle:followup': (payload: BattleFollowupInput, ack: AckCallback<{ turn: number }>) => void;

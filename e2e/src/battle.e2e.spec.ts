@@ -81,6 +81,12 @@ describe('a battle in the browser', () => {
     );
     await voter.getByText('1 watching').waitFor({ timeout: 10_000 });
     expect(await spectator.locator('[data-testid="battle-status"]').getAttribute('data-status')).not.toBe('revealed');
+    // The battle has its own address from the start: a reload mid-battle brings its creator back to it, theirs to
+    // vote on (the address a spectator opened is the same, and shows no vote).
+    expect(new URL(voter.url()).pathname).toBe('/battle/');
+    expect(new URL(voter.url()).searchParams.get('id')).toBe(new URL(spectator.url()).searchParams.get('id'));
+    await voter.reload();
+    await voter.getByTestId('battle-prompt').waitFor();
 
     // Both sides stream, run their code and the vote opens — for both viewers.
     for (const page of [voter, spectator]) {
@@ -95,6 +101,7 @@ describe('a battle in the browser', () => {
     // Only the battle's starter has run controls; every run says whose code it ran.
     expect(await voter.getByTestId('edit-a').count()).toBe(1);
     expect(await spectator.getByTestId('edit-a').count()).toBe(0);
+    expect(await spectator.getByTestId('vote-model_a').count()).toBe(0);
     expect(await spectator.getByTestId('pane-a').getByTestId('run-origin').first().textContent()).toBe(
       'the answer’s code',
     );

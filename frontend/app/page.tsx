@@ -1,14 +1,12 @@
 'use client';
-import type { PublicModel, SamplePrompt, Winner } from '@arena/contracts';
+import type { PublicModel, SamplePrompt } from '@arena/contracts';
 import { MAX_PROMPT_CHARS } from '@arena/contracts';
-import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { BattleView } from '../components/BattleView';
-import { VoteBar } from '../components/VoteBar';
+import { OwnBattle } from '../components/OwnBattle';
 import { api } from '../lib/api';
 import { BattleStore } from '../lib/battle-store';
 import { actionMessage } from '../lib/errors';
-import { arenaSocket, battleMaxTurns } from '../lib/socket';
+import { arenaSocket } from '../lib/socket';
 import { useStore } from '../lib/use-battle';
 
 /** How much of the prompt limit is used; near the limit, how much is left and that the box stops there. */
@@ -30,7 +28,6 @@ function PromptCount({ length }: { length: number }) {
 
 export default function ArenaPage() {
   const [prompt, setPrompt] = useState('');
-  const [next, setNext] = useState('');
   const [samples, setSamples] = useState<SamplePrompt[]>([]);
   const [models, setModels] = useState<PublicModel[]>([]);
   const [store, setStore] = useState<BattleStore>();
@@ -50,36 +47,12 @@ export default function ArenaPage() {
     setBusy(true);
     const next = new BattleStore(arenaSocket());
     try {
-      await next.create(prompt.trim());
+      const battleId = await next.create(prompt.trim());
+      // The battle has its own address from the start: a reload or a return brings its creator back to it.
+      window.history.replaceState(null, '', `/battle/?id=${encodeURIComponent(battleId)}`);
       setStore(next);
     } catch (e) {
       next.detach();
-      setError(actionMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const vote = async (winner: Winner): Promise<void> => {
-    if (!store) return;
-    setBusy(true);
-    try {
-      await store.vote(winner);
-    } catch (e) {
-      setError(actionMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const followup = async (): Promise<void> => {
-    if (!store) return;
-    setError(undefined);
-    setBusy(true);
-    try {
-      await store.followup(next.trim());
-      setNext('');
-    } catch (e) {
       setError(actionMessage(e));
     } finally {
       setBusy(false);
@@ -90,56 +63,14 @@ export default function ArenaPage() {
   if (store && snapshot) {
     return (
       <div className="page">
-        <h1 className="sr-only">Your battle</h1>
-        <BattleView snapshot={snapshot} canRun />
-        {error ? <div className="error banner">{error}</div> : null}
-        <VoteBar status={snapshot.status} busy={busy} onVote={(w) => void vote(w)} />
-        {snapshot.status === 'voting' && snapshot.turns.length < battleMaxTurns() ? (
-          <form
-            className="prompt-form followup-form"
-            data-testid="followup-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (next.trim()) void followup();
-            }}
-          >
-            <label className="sr-only" htmlFor="followup-input">
-              Follow-up request for both models
-            </label>
-            <textarea
-              id="followup-input"
-              data-testid="followup-input"
-              value={next}
-              maxLength={MAX_PROMPT_CHARS}
-              placeholder="Not done yet? Ask both models for a change, e.g. “add a reset button”. You vote on the whole conversation."
-              onChange={(e) => setNext(e.target.value)}
-              rows={2}
-            />
-            <div className="form-row">
-              <span className="muted">Turn {snapshot.turns.length + 1} · both models see their own conversation</span>
-              <button className="primary" type="submit" disabled={!next.trim() || busy} data-testid="send-followup">
-                Send follow-up
-              </button>
-            </div>
-          </form>
-        ) : null}
-        <div className="after">
-          <Link href={`/battle/?id=${snapshot.battleId}`} target="_blank" className="muted" data-testid="share-link">
-            Share a live view of this battle ↗
-          </Link>
-          {snapshot.status === 'revealed' || snapshot.status === 'failed' ? (
-            <button
-              className="primary"
-              data-testid="new-battle"
-              onClick={() => {
-                setStore(undefined);
-                setPrompt('');
-              }}
-            >
-              New battle
-            </button>
-          ) : null}
-        </div>
+        <OwnBattle
+          store={store}
+          onNew={() => {
+            window.history.replaceState(null, '', '/');
+            setStore(undefined);
+            setPrompt('');
+          }}
+        />
       </div>
     );
   }

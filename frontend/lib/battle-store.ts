@@ -28,6 +28,8 @@ export class BattleStore {
   private readonly detachers: (() => void)[] = [];
   private resyncing = false;
   error: string | undefined;
+  /** This browser's voter started the battle: it may vote on it, continue it and run its code. */
+  yours = false;
   /** What kind of error `error` is (`not_found` for a battle that is not there), when the server said. */
   errorCode: ErrorCode | undefined;
 
@@ -85,6 +87,7 @@ export class BattleStore {
     const ack = await this.socket.emitWithAck('battle:create', { prompt, ...(category ? { category } : {}) });
     if (!ack.ok) throw new ArenaRequestError(ack.error.code, ack.error.message);
     this.battleId = ack.battleId;
+    this.yours = true;
     this.load(newBattleSnapshot(ack.battleId, prompt));
     return ack.battleId;
   }
@@ -110,6 +113,7 @@ export class BattleStore {
       this.changed();
       return;
     }
+    this.yours = ack.yours;
     this.load(ack.snapshot);
   }
 

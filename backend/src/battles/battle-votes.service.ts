@@ -24,6 +24,15 @@ export class BattleVotesService {
     @Inject(VoterBansService) private readonly bans: VoterBansService,
   ) {}
 
+  /** Whether `voterId` votes on this battle (once it opens): its creator, when it is not a session's. */
+  async isVoter(voterId: string, battleId: string): Promise<boolean> {
+    const live = this.registry.get(battleId);
+    const battle = live ? undefined : await new BattlesRepository(this.dataSource.manager).findById(battleId);
+    const creator = live?.creatorVoterId ?? battle?.creatorVoterId;
+    const sessionId = live ? live.sessionId : (battle?.sessionId ?? null);
+    return creator === voterId && sessionId === null;
+  }
+
   async vote(voterId: string, battleId: string, winner: Winner): Promise<{ models: { a: ModelRef; b: ModelRef } }> {
     await this.bans.assertAllowed(voterId);
     // Held in memory when this process runs it; otherwise (another process runs it, or it finished before a

@@ -159,7 +159,7 @@ export class BattlesGateway
       try {
         const snapshot = await this.battles.watch(battleId, socket.id);
         if (!socket.data.watching.includes(battleId)) socket.data.watching.push(battleId);
-        return { snapshot };
+        return { snapshot, yours: await this.votes.isVoter(socket.data.voterId, battleId) };
       } catch (error) {
         await socket.leave(battleRoom(battleId));
         throw error;

@@ -2,6 +2,7 @@
 import { useSearchParams } from 'next/navigation';
 import { Suspense } from 'react';
 import { BattleView } from '../../components/BattleView';
+import { OwnBattle } from '../../components/OwnBattle';
 import { Problem } from '../../components/Problem';
 import { useWatchedBattle } from '../../lib/use-battle';
 
@@ -33,6 +34,8 @@ function Spectate() {
   }
   const snapshot = store?.state;
   if (!snapshot) return <div className="muted">Connecting…</div>;
+  // Its creator, back at its address (a reload, a return, the share link on the same browser): theirs to vote on.
+  if (store.yours) return <OwnBattle store={store} />;
   return (
     <>
       <h1 className="page-title">{snapshot.status === 'revealed' ? 'A revealed battle' : 'A live battle'}</h1>
