@@ -48,6 +48,9 @@ describe('a voting session in the browser', () => {
     const code = (await host.getByTestId('join-code-shown').textContent())?.trim() ?? '';
     expect(code).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
     await host.getByTestId('join-qr').locator('svg').waitFor();
+    // The host opens the roster before anyone has joined: it fills in as people join, without a reload.
+    await host.getByRole('button', { name: 'manage participants' }).click();
+    await host.getByTestId('roster').waitFor({ state: 'attached' });
 
     const phones = [
       await openPage(browser, errors, 'phone 1', PHONE),
@@ -60,6 +63,10 @@ describe('a voting session in the browser', () => {
       await phone.getByTestId('waiting').waitFor();
     }
     await host.getByTestId('participants').filter({ hasText: '2' }).waitFor();
+    await expect
+      .poll(() => host.getByTestId('roster').textContent(), { timeout: 10_000 })
+      .toMatch(/guest1.*guest2|guest2.*guest1/s);
+    await host.getByRole('button', { name: 'hide participants' }).click();
 
     await host.getByTestId('host-prompt').fill('Print the first 20 Fibonacci numbers');
     await host.getByTestId('host-start').click();

@@ -7,7 +7,7 @@ import type {
   SessionTallyEvent,
   SessionUpdateEvent,
 } from '@arena/contracts';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorCodeOf } from './errors';
 import { arenaSocket } from './socket';
 
@@ -124,5 +124,6 @@ export function useSessionFeed<S extends SessionSnapshot>(
     };
   }, [round, enter === undefined]);
 
-  return { snapshot, error, errorCode, removed, refresh: () => setRound((r) => r + 1) };
+  const refresh = useCallback(() => setRound((r) => r + 1), []);
+  return { snapshot, error, errorCode, removed, refresh };
 }

@@ -3,7 +3,7 @@ import { MAX_PROMPT_CHARS, type ErrorCode, type SessionHostView } from '@arena/c
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import QRCode from 'qrcode';
-import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BattleView } from '../../../components/BattleView';
 import { Problem } from '../../../components/Problem';
 import { TallyChart } from '../../../components/TallyChart';
@@ -52,6 +52,19 @@ function Host() {
   const [actionError, setActionError] = useState<string>();
   const [qr, setQr] = useState<string>();
   const [showRoster, setShowRoster] = useState(false);
+
+  // The roster comes with the host's snapshot; participant counts arrive live. While the roster is open, a
+  // count that differs from it asks for a fresh one, so people appear as they join (and go as they leave).
+  const participants = snapshot?.participants;
+  const rosterLength = snapshot?.roster.length;
+  const asked = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (!showRoster || participants === undefined || participants === rosterLength) return;
+    // Once per count: a roster that still differs (someone left between) waits for the next change.
+    if (asked.current === participants) return;
+    asked.current = participants;
+    refresh();
+  }, [showRoster, participants, rosterLength, refresh]);
 
   useEffect(() => {
     if (!snapshot?.joinCode) return;
