@@ -112,6 +112,8 @@ export interface SessionSnapshot {
 /** What the host (and only the host) sees: who is in the room, so it can remove someone. */
 export interface SessionHostView extends SessionSnapshot {
   roster: { participantId: string; nickname: string }[];
+  /** The arena's public address (`ARENA_PUBLIC_URL`) for the join link and QR code, when the operator set one. */
+  publicUrl?: string;
 }
 
 export interface SessionTallyEvent extends Tally {

@@ -31,7 +31,12 @@ describe('a voting session in the browser', () => {
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    arena = await startArenaProcess(MODELS, { DOCKER_HOSTS: 'none', ARENA_PYODIDE: 'off' });
+    arena = await startArenaProcess(MODELS, {
+      DOCKER_HOSTS: 'none',
+      ARENA_PYODIDE: 'off',
+      // Phones cannot open the host's 127.0.0.1: the projector names the public address instead.
+      ARENA_PUBLIC_URL: 'https://arena.example.org',
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -48,6 +53,7 @@ describe('a voting session in the browser', () => {
     const code = (await host.getByTestId('join-code-shown').textContent())?.trim() ?? '';
     expect(code).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
     await host.getByTestId('join-qr').locator('svg').waitFor();
+    expect(await host.getByTestId('join-label').textContent()).toContain('arena.example.org/session');
     // The host opens the roster before anyone has joined: it fills in as people join, without a reload.
     await host.getByRole('button', { name: 'manage participants' }).click();
     await host.getByTestId('roster').waitFor({ state: 'attached' });

@@ -14,6 +14,18 @@ describe('loadConfig', () => {
     expect(fail).toThrow(/PORT[\s\S]*DATABASE_URL[\s\S]*ARENA_RUN_MEMORY_MB/);
   });
 
+  it('reads the public address for join links, and refuses one that is not an http(s) URL', () => {
+    expect(loadConfig({ ARENA_PUBLIC_URL: 'https://arena.example.org/' }).publicUrl).toBe('https://arena.example.org');
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(() => loadConfig({ ARENA_PUBLIC_URL: 'javascript:alert(1)' })).toThrow(/ARENA_PUBLIC_URL/);
+  });
+
+  it('reads the proxies to trust and the shutdown grace time', () => {
+    expect(loadConfig({ ARENA_TRUST_PROXY: '2' }).trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({}).shutdownGraceMs).toBe(20_000);
+    expect(() => loadConfig({ ARENA_TRUST_PROXY: 'everyone' })).toThrow(/ARENA_TRUST_PROXY/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3001);
   });

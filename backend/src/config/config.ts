@@ -55,6 +55,9 @@ const EnvSchema = z.object({
     .default('arena'),
   ARENA_SESSION_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(100_000).default(500),
   ARENA_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(6),
+  ARENA_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, message: 'ARENA_PUBLIC_URL must be an http(s) URL, e.g. https://arena.example.org' })
+    .optional(),
   ARENA_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   ARENA_TRUST_PROXY: z
     .string()
@@ -116,6 +119,8 @@ export interface ArenaConfig {
   sessions: { maxParticipants: number };
   /** User turns a battle may have (the first prompt and its follow-ups). */
   maxTurns: number;
+  /** Where people reach the arena (join links and QR codes of voting sessions); unset, the host's own address. */
+  publicUrl: string | undefined;
   /** On SIGTERM, how long battles in progress may run on (new ones are refused) before they are stopped. */
   shutdownGraceMs: number;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
@@ -219,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     redisPrefix: e.REDIS_PREFIX,
     sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS },
     maxTurns: e.ARENA_MAX_TURNS,
+    publicUrl: e.ARENA_PUBLIC_URL?.replace(/\/+$/, ''),
     shutdownGraceMs: e.ARENA_SHUTDOWN_GRACE_MS,
     trustProxy: parseTrustProxy(e.ARENA_TRUST_PROXY),
     rateLimits: parseRateLimits(e.ARENA_RATE_LIMITS),

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import {
   ArenaError,
   type SessionBattle,
@@ -25,6 +26,7 @@ export class SessionViewsService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
   ) {}
 
   private get sessions(): SessionsRepository {
@@ -82,7 +84,11 @@ export class SessionViewsService {
 
   async hostView(sessionId: string): Promise<SessionHostView> {
     const [snapshot, roster] = await Promise.all([this.snapshot(sessionId), this.sessions.roster(sessionId)]);
-    return { ...snapshot, roster: roster.map((p) => ({ participantId: p.id, nickname: p.nickname })) };
+    return {
+      ...snapshot,
+      roster: roster.map((p) => ({ participantId: p.id, nickname: p.nickname })),
+      ...(this.config.publicUrl ? { publicUrl: this.config.publicUrl } : {}),
+    };
   }
 
   /** The whole public state to everyone in the session (a battle started or was closed). */

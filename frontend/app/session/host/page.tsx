@@ -12,8 +12,13 @@ import { arenaSocket, battleMaxTurns } from '../../../lib/socket';
 import { useWatchedBattle } from '../../../lib/use-battle';
 import { loadHostKey, saveHostKey, useSessionFeed } from '../../../lib/use-session';
 
-function joinUrl(code: string): string {
-  return `${window.location.origin}/session/play/?code=${code}`;
+/** Where phones join: the operator's public address when set (a phone cannot open the host's 127.0.0.1). */
+function joinBase(publicUrl: string | undefined): string {
+  return publicUrl ?? window.location.origin;
+}
+
+function joinUrl(code: string, publicUrl: string | undefined): string {
+  return `${joinBase(publicUrl)}/session/play/?code=${code}`;
 }
 
 /** The host's view, made for a projector: both panes large, the tally, the join code and its QR code. */
@@ -68,8 +73,8 @@ function Host() {
 
   useEffect(() => {
     if (!snapshot?.joinCode) return;
-    void QRCode.toString(joinUrl(snapshot.joinCode), { type: 'svg', margin: 1 }).then(setQr);
-  }, [snapshot?.joinCode]);
+    void QRCode.toString(joinUrl(snapshot.joinCode, snapshot.publicUrl), { type: 'svg', margin: 1 }).then(setQr);
+  }, [snapshot?.joinCode, snapshot?.publicUrl]);
 
   const act = useCallback(async (fn: () => Promise<{ ok: boolean; error?: { code: ErrorCode; message: string } }>) => {
     setBusy(true);
@@ -138,8 +143,8 @@ function Host() {
           </div>
         </div>
         <div className="join-box">
-          <div className="join-label">
-            Join at {typeof window === 'undefined' ? '' : window.location.host}/session with
+          <div className="join-label" data-testid="join-label">
+            Join at {typeof window === 'undefined' ? '' : new URL(joinBase(snapshot.publicUrl)).host}/session with
           </div>
           <div className="join-code" data-testid="join-code-shown">
             {snapshot.joinCode}
@@ -151,7 +156,7 @@ function Host() {
       {showRoster ? (
         <div className="muted host-link">
           To host from another device, open:{' '}
-          <code data-testid="host-link">{`${window.location.origin}/session/host/?id=${sessionId}#key=${hostKey}`}</code>{' '}
+          <code data-testid="host-link">{`${joinBase(snapshot.publicUrl)}/session/host/?id=${sessionId}#key=${hostKey}`}</code>{' '}
           (keep it to yourself: it is the host key)
         </div>
       ) : null}
