@@ -3,6 +3,15 @@
  * is markdown with a fenced program that really runs (JavaScript, TypeScript, Python) or, for the
  * deliberately sloppy model, sometimes fails (a syntax error, an exception, an endless loop).
  */
+import {
+  requestedLanguage,
+  requestWords,
+  withoutLastBrace,
+  wordsPage,
+  wordsProgram,
+  type RequestedLanguage,
+} from './demo-languages.js';
+
 export type DemoStyle = 'javascript' | 'typescript' | 'python' | 'react' | 'sloppy';
 
 interface Topic {
@@ -225,7 +234,78 @@ function breakProgram(code: string, prompt: string): { code: string; flaw: strin
   }
 }
 
-export function demoAnswer(style: DemoStyle, prompt: string): string {
+const FENCE: Record<'c' | 'cpp' | 'java' | 'go' | 'rust' | 'bash', string> = {
+  c: 'c',
+  cpp: 'cpp',
+  java: 'java',
+  go: 'go',
+  rust: 'rust',
+  bash: 'bash',
+};
+
+const NAME: Record<RequestedLanguage, string> = {
+  c: 'C',
+  cpp: 'C++',
+  java: 'Java',
+  go: 'Go',
+  rust: 'Rust',
+  bash: 'Bash',
+  python: 'Python',
+  typescript: 'TypeScript',
+  javascript: 'JavaScript',
+  html: 'HTML',
+  react: 'React',
+};
+
+/** The answer when the request names its language: every demo model writes in it, each in its own manner. */
+function answerIn(language: RequestedLanguage, style: DemoStyle, prompt: string): string {
+  switch (language) {
+    case 'python':
+    case 'typescript':
+    case 'javascript': {
+      if (style === 'sloppy' && language === 'javascript') return demoAnswer('sloppy', prompt, false);
+      const answer = demoAnswer(language, prompt, false);
+      if (style !== 'sloppy') return answer;
+      // The sloppy model's version uses a name it never defined.
+      const bug = language === 'python' ? 'print(result.summary)' : 'console.log(result.summary);';
+      return answer
+        .replace(/\n```\n(?![\s\S]*\n```\n)/, `\n${bug}\n\`\`\`\n`)
+        .replace(/^[^\n]*/, 'Quick answer, should work:');
+    }
+    case 'react':
+      return demoAnswer('react', prompt, false);
+    case 'html': {
+      const page = wordsPage(requestWords(prompt));
+      const code = style === 'sloppy' ? page.replace('</ul>', '') : page;
+      return `${style === 'sloppy' ? 'Quick page:' : 'Here is a small HTML page for it; it renders in the preview.'}\n\n\`\`\`html\n${code}\n\`\`\``;
+    }
+    case 'c':
+    case 'cpp':
+    case 'java':
+    case 'go':
+    case 'rust':
+    case 'bash': {
+      const program = wordsProgram(language, requestWords(prompt));
+      if (style === 'sloppy') {
+        const broken = language === 'bash' ? program.replace(/echo(?![\s\S]*echo)/, 'ehco') : withoutLastBrace(program);
+        return `Quick answer in ${NAME[language]}, should work:\n\n\`\`\`${FENCE[language]}\n${broken}\n\`\`\``;
+      }
+      const intro =
+        style === 'typescript'
+          ? `Here is a careful ${NAME[language]} version: it counts the words of your request and names the longest.`
+          : `Sure! A ${NAME[language]} program for it:`;
+      return `${intro}\n\n\`\`\`${FENCE[language]}\n${program}\n\`\`\`\n\nIt prints its results, so you can check them in the output panel.`;
+    }
+  }
+}
+
+/**
+ * A demo model's answer. `byLanguage`: when the request names a language, answer in it (a request for C gets
+ * C, whatever the model's own style).
+ */
+export function demoAnswer(style: DemoStyle, prompt: string, byLanguage = true): string {
+  const language = byLanguage ? requestedLanguage(prompt) : undefined;
+  if (language) return answerIn(language, style, prompt);
   const topic = TOPICS.find((t) => t.keywords.test(prompt));
   const title = topic?.title ?? 'a small program for your request';
   const pick = (lang: 'javascript' | 'typescript' | 'python'): string =>
@@ -317,6 +397,10 @@ ${broken.code}
 export function demoFollowup(style: DemoStyle, firstPrompt: string, followup: string, turn: number): string {
   const asked = JSON.stringify(followup.slice(0, 200));
   if (style === 'sloppy') {
+    // Asked for another language: the careful version of the program it broke, in that language.
+    const language = requestedLanguage(firstPrompt);
+    if (language && language !== 'javascript')
+      return `You're right, sorry — here is the fixed version:\n\n${demoAnswer('javascript', firstPrompt)}`;
     const topic = TOPICS.find((t) => t.keywords.test(firstPrompt));
     const fixed = (topic ?? GENERIC).javascript.replaceAll('REQUEST', JSON.stringify(firstPrompt.slice(0, 300)));
     return `You're right, sorry — here is the fixed version:
