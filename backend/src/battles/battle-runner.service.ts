@@ -199,6 +199,7 @@ export class BattleRunnerService implements OnModuleInit, BeforeApplicationShutd
   private async setStatus(live: LiveBattle, status: LiveBattle['status']): Promise<void> {
     if (live.status === status) return;
     live.status = status;
+    live.votingSince = status === 'voting' ? Date.now() : undefined;
     await this.repository.setStatus(live.id, status);
     this.emitter.toBattle(live.id, 'battle:status', { battleId: live.id, status });
   }

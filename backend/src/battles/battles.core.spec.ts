@@ -6,7 +6,7 @@ import { battleRoom } from '../realtime/arena-emitter.js';
 import { startCore, type Core } from '../testing/core-harness.js';
 import { BattleRunnerService } from './battle-runner.service.js';
 import { BattleVotesService } from './battle-votes.service.js';
-import { BattlesService } from './battles.service.js';
+import { BattlesService, LIVE_LIST_VOTING_MS } from './battles.service.js';
 import { ExecutionEntity, SideMessageEntity, VoteEntity } from './entities/index.js';
 
 /** The battle runner and the standalone vote, driven directly: no socket, no sleep (fast deterministic tier). */
@@ -118,5 +118,18 @@ describe('battles, without sockets', () => {
     } finally {
       off();
     }
+  });
+
+  it('lists a battle waiting for its vote as live only for a while: one nobody votes on leaves the list', async () => {
+    const live = await runner.create('voter-core-five', { prompt: 'Print a greeting' });
+    await runner.start(live);
+    expect(live.status).toBe('voting');
+    const listed = async (): Promise<boolean> =>
+      (await core.app.get(BattlesService).list({ status: 'live', limit: 100 })).some((b) => b.battleId === live.id);
+    expect(await listed()).toBe(true);
+    // Its creator walked away long ago: off the live list, still at its address.
+    live.votingSince = Date.now() - LIVE_LIST_VOTING_MS - 1;
+    expect(await listed()).toBe(false);
+    expect((await core.app.get(BattlesService).snapshot(live.id)).status).toBe('voting');
   });
 });

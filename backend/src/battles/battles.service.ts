@@ -14,6 +14,11 @@ import { storedSnapshot } from './stored-snapshot.js';
 
 const PRESENCE_INTERVAL_MS = 250;
 const LIVE: ReadonlySet<string> = new Set(['generating', 'running', 'voting']);
+/**
+ * A battle waiting for its vote stays on the live list this long: one its creator walked away from leaves
+ * the list (it stays watchable at its address, and votable by its creator, until the registry lets it go).
+ */
+export const LIVE_LIST_VOTING_MS = 10 * 60_000;
 
 function preview(prompt: string): string {
   const flat = prompt.replace(/\s+/g, ' ').trim();
@@ -109,6 +114,7 @@ export class BattlesService implements OnModuleInit {
       return this.registry
         .all()
         .filter((b) => LIVE.has(b.status) && !b.hidden)
+        .filter((b) => b.status !== 'voting' || Date.now() - (b.votingSince ?? Date.now()) < LIVE_LIST_VOTING_MS)
         .sort((x, y) => y.createdAt.getTime() - x.createdAt.getTime())
         .slice(0, query.limit)
         .map((b) => ({

@@ -8,6 +8,8 @@ export interface SidePhase {
 /** A battle in progress, held in memory so spectators get snapshots without a database round trip. */
 export class LiveBattle {
   status: BattleStatus = 'generating';
+  /** When the battle last opened for its vote (ms since the epoch); unset while it has not. */
+  votingSince: number | undefined;
   readonly turns: TurnState[] = [];
   readonly spectators = new Set<string>();
   readonly abort = new AbortController();
