@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ArenaError, type ModelRef, type Winner } from '@arena/contracts';
+import { ArenaError, type BattleStatus, type ModelRef, type Winner } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
@@ -8,7 +8,18 @@ import { VoterBansService } from '../moderation/voter-bans.service.js';
 import { BattleRegistry } from './battle-registry.js';
 import { BattleRevealService } from './battle-reveal.service.js';
 import { BattlesRepository } from './battles.repository.js';
+import type { BattleEntity } from './entities/index.js';
+import type { LiveBattle } from './live-battle.js';
 import { VotesRepository } from './votes.repository.js';
+
+/** Who may vote on a battle, and whether it is open: from memory or from its row. */
+interface VoteView {
+  live: LiveBattle | undefined;
+  battle: BattleEntity | undefined;
+  creator: string;
+  status: BattleStatus;
+  sessionId: string | null;
+}
 
 /** `battle:vote`: the creator's vote on a standalone battle, committed before it is acknowledged, then the reveal. */
 @Injectable()
@@ -24,25 +35,31 @@ export class BattleVotesService {
     @Inject(VoterBansService) private readonly bans: VoterBansService,
   ) {}
 
+  /**
+   * The battle as a vote sees it: held in memory when this process runs it; otherwise (another process runs
+   * it, or it finished before a restart) the stored row decides. Undefined when there is no such battle.
+   */
+  private async voteView(battleId: string): Promise<VoteView | undefined> {
+    const live = this.registry.get(battleId);
+    if (live)
+      return { live, battle: undefined, creator: live.creatorVoterId, status: live.status, sessionId: live.sessionId };
+    const battle = await new BattlesRepository(this.dataSource.manager).findById(battleId);
+    if (!battle) return undefined;
+    return { live, battle, creator: battle.creatorVoterId, status: battle.status, sessionId: battle.sessionId };
+  }
+
   /** Whether `voterId` votes on this battle (once it opens): its creator, when it is not a session's. */
   async isVoter(voterId: string, battleId: string): Promise<boolean> {
-    const live = this.registry.get(battleId);
-    const battle = live ? undefined : await new BattlesRepository(this.dataSource.manager).findById(battleId);
-    const creator = live?.creatorVoterId ?? battle?.creatorVoterId;
-    const sessionId = live ? live.sessionId : (battle?.sessionId ?? null);
-    return creator === voterId && sessionId === null;
+    const view = await this.voteView(battleId);
+    return view?.creator === voterId && view.sessionId === null;
   }
 
   async vote(voterId: string, battleId: string, winner: Winner): Promise<{ models: { a: ModelRef; b: ModelRef } }> {
     await this.bans.assertAllowed(voterId);
-    // Held in memory when this process runs it; otherwise (another process runs it, or it finished before a
-    // restart) the stored row decides.
-    const live = this.registry.get(battleId);
-    const battle = live ? undefined : await new BattlesRepository(this.dataSource.manager).findById(battleId);
-    if (!live && !battle) throw new ArenaError('not_found', `no battle ${battleId}`);
-    const creator = live?.creatorVoterId ?? battle!.creatorVoterId;
-    const status = live?.status ?? battle!.status;
-    if (live?.sessionId ?? battle?.sessionId) {
+    const view = await this.voteView(battleId);
+    if (!view) throw new ArenaError('not_found', `no battle ${battleId}`);
+    const { live, battle, creator, status } = view;
+    if (view.sessionId) {
       throw new ArenaError(
         'not_allowed',
         'this battle belongs to a voting session: vote with session:vote; the host reveals it',

@@ -41,9 +41,7 @@ export class RunExecution {
     const { environment, code } = request;
     const state = live.side(turn, side);
     const runId = request.runId ?? randomUUID();
-    const rerun = request.runId
-      ? { edited: code !== live.side(turn, side).code?.code, stdin: request.stdin !== undefined }
-      : undefined;
+    const rerun = request.runId ? { edited: code !== state.code?.code, stdin: request.stdin !== undefined } : undefined;
     const run: RunState = { runId, environment, output: '', seq: -1, ...(rerun ? { rerun } : {}) };
     state.runs.push(run);
     await this.sandboxes.start();
