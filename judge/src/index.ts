@@ -8,7 +8,9 @@
  *    4-class), the reward report and its input rows, bootstrap intervals, and judge-implied vs human boards
  *    (Spearman, Kendall);
  *  - AutoCodeArena: every model against a baseline, resumable from the answers and games it appends to its
- *    folder; win rates with intervals overall and per category, as CSV and SVG.
+ *    folder; win rates with intervals overall and per category, as CSV and SVG;
+ *  - test-based evaluation (`arena eval`): HumanEval, HumanEval-X and MultiPL-E tasks, answers assembled with the
+ *    tests per language, statuses, the unbiased pass@k, a resumable run, JSON/CSV/SVG.
  * Depends on contracts, ranking and sandboxes only.
  */
 export * from './metrics.js';
@@ -18,3 +20,4 @@ export * from './execution-judge.js';
 export * from './llm-judge.js';
 export * from './statistics.js';
 export * from './autoarena.js';
+export * from './eval/index.js';

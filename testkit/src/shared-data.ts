@@ -6,6 +6,7 @@ import { REPO_ROOT } from './repo-root.js';
 const SOURCES = {
   'arena-hard-v0.1': 'lmarena/arena-hard-auto',
   'autocodearena-v0': 'bigcode/autocodearena-v0',
+  humaneval: 'openai/openai_humaneval',
 } as const;
 export type SharedDataSet = keyof typeof SOURCES;
 
