@@ -28,6 +28,7 @@ const EVENTS = [
   'session:vote',
   'session:close',
   'session:remove',
+  'session:admit',
   'session:leave',
 ] as const satisfies readonly ClientEventName[];
 // Fails to compile when the protocol gains a client event this suite does not send.
@@ -39,6 +40,8 @@ const FIELDS = [
   'hostKey',
   'runId',
   'participantId',
+  'participantIds',
+  'joinPolicy',
   'prompt',
   'category',
   'winner',

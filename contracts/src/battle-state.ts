@@ -102,6 +102,7 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
     case 'session:tally':
     case 'session:update':
     case 'session:removed':
+    case 'session:admitted':
       return 'ignored';
   }
 }

@@ -28,6 +28,7 @@ import type {
   SessionJoinInput,
   SessionRefInput,
   SessionRemoveInput,
+  SessionAdmitInput,
   SessionSnapshot,
   SessionTallyEvent,
   SessionUpdateEvent,
@@ -72,6 +73,8 @@ export interface ClientToServerEvents {
     ack: AckCallback<{ tally: Tally; models: { a: ModelRef; b: ModelRef } }>,
   ) => void;
   'session:remove': (payload: SessionRemoveInput, ack: AckCallback<object>) => void;
+  /** The host lets waiting people in; `admitted` counts those who were waiting (not removed, not already in). */
+  'session:admit': (payload: SessionAdmitInput, ack: AckCallback<{ admitted: number }>) => void;
   'session:leave': (payload: SessionRefInput, ack: AckCallback<object>) => void;
 }
 
@@ -95,6 +98,8 @@ export interface ServerToClientEvents {
   'session:update': (payload: SessionUpdateEvent) => void;
   /** Sent to a participant the host removed. */
   'session:removed': (payload: { sessionId: string }) => void;
+  /** Sent to a waiting participant the host let in: it may vote now. */
+  'session:admitted': (payload: { sessionId: string }) => void;
 }
 
 export type ServerEventName = keyof ServerToClientEvents;

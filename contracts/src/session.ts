@@ -10,12 +10,21 @@ export const MAX_NICKNAME_CHARS = 32;
 const SessionId = z.uuid({ message: 'sessionId must be a session id (a UUID)' });
 const HostKey = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'hostKey must be the key session:create returned');
 
+/**
+ * Who gets in: `open`, anyone with the code (but people past the arena's per-network allowance, and anyone
+ * joining from the network of someone the host removed, wait for the host); `approve`, everyone waits for
+ * the host to let them in.
+ */
+export const JoinPolicy = z.enum(['open', 'approve'], { message: 'joinPolicy must be "open" or "approve"' });
+export type JoinPolicy = z.infer<typeof JoinPolicy>;
+
 export const SessionCreateInput = z.strictObject({
   title: z
     .string()
     .trim()
     .min(1, 'title must not be empty')
     .max(MAX_SESSION_TITLE_CHARS, `title must be at most ${MAX_SESSION_TITLE_CHARS} characters`),
+  joinPolicy: JoinPolicy.optional(),
 });
 export type SessionCreateInput = z.infer<typeof SessionCreateInput>;
 
@@ -69,6 +78,18 @@ export const SessionRemoveInput = z.strictObject({
 });
 export type SessionRemoveInput = z.infer<typeof SessionRemoveInput>;
 
+/** The host lets people who are waiting in (one, or everyone it lists). */
+export const MAX_ADMIT_AT_ONCE = 1000;
+export const SessionAdmitInput = z.strictObject({
+  sessionId: SessionId,
+  hostKey: HostKey,
+  participantIds: z
+    .array(z.uuid({ message: 'participantIds must be participant ids (UUIDs)' }))
+    .min(1, 'participantIds must name at least one participant')
+    .max(MAX_ADMIT_AT_ONCE, `participantIds must name at most ${MAX_ADMIT_AT_ONCE} participants`),
+});
+export type SessionAdmitInput = z.infer<typeof SessionAdmitInput>;
+
 export const SessionRefInput = z.strictObject({ sessionId: SessionId });
 export type SessionRefInput = z.infer<typeof SessionRefInput>;
 
@@ -105,13 +126,32 @@ export interface SessionSnapshot {
   myVotes?: Record<string, Winner>;
   /** The caller's participant id, when the caller is a participant. */
   participantId?: string;
+  /** Set when the caller joined but the host has not let it in yet: it watches, and cannot vote. */
+  waiting?: boolean;
+  /** How people get in (see `JoinPolicy`). */
+  joinPolicy: JoinPolicy;
   /** Set once an operator ended the session: nobody joins, starts a battle or votes any more. */
   endedAt?: string;
 }
 
+/** Someone in the room, as the host sees them. */
+export interface RosterEntry {
+  participantId: string;
+  nickname: string;
+  /** Joined, and waiting for the host to let them in. */
+  waiting?: boolean;
+  /**
+   * How many other people in the session (in or waiting) joined from the same network address: a crowd of
+   * names from one address is one device or one building. The address itself is never shown.
+   */
+  sameNetwork: number;
+}
+
 /** What the host (and only the host) sees: who is in the room, so it can remove someone. */
 export interface SessionHostView extends SessionSnapshot {
-  roster: { participantId: string; nickname: string }[];
+  roster: RosterEntry[];
+  /** People waiting for the host to let them in (kept current by `session:update`). */
+  waitingCount: number;
   /** The arena's public address (`ARENA_PUBLIC_URL`) for the join link and QR code, when the operator set one. */
   publicUrl?: string;
 }
@@ -124,6 +164,8 @@ export interface SessionTallyEvent extends Tally {
 export interface SessionUpdateEvent {
   sessionId: string;
   participants: number;
+  /** People waiting for the host to let them in. */
+  waiting: number;
   currentBattleId?: string;
 }
 

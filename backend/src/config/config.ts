@@ -54,6 +54,7 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'REDIS_PREFIX is letters, digits, ":", "_" or "-"')
     .default('arena'),
   ARENA_SESSION_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(100_000).default(500),
+  ARENA_SESSION_PER_NETWORK: z.coerce.number().int().min(1).max(100_000).default(10),
   ARENA_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(6),
   ARENA_PUBLIC_URL: z
     .url({ protocol: /^https?$/, message: 'ARENA_PUBLIC_URL must be an http(s) URL, e.g. https://arena.example.org' })
@@ -116,7 +117,14 @@ export interface ArenaConfig {
   redisUrl: string | undefined;
   /** Prefix of every Redis key and stream, so several arenas can share one Redis. */
   redisPrefix: string;
-  sessions: { maxParticipants: number };
+  sessions: {
+    maxParticipants: number;
+    /**
+     * People of one session who join straight in from one network address; past it, they wait for the host.
+     * Also the votes one address casts on one session battle, unless the host let more of its people in.
+     */
+    perNetwork: number;
+  };
   /** User turns a battle may have (the first prompt and its follow-ups). */
   maxTurns: number;
   /** Where people reach the arena (join links and QR codes of voting sessions); unset, the host's own address. */
@@ -130,7 +138,7 @@ export interface ArenaConfig {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
-export const RATE_LIMIT_NAMES = ['create', 'session', 'join', 'vote', 'run', 'admin'] as const;
+export const RATE_LIMIT_NAMES = ['create', 'session', 'join', 'guess', 'vote', 'run', 'admin'] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 /**
  * Defaults: a class behind one NAT address shares the per-address budget, so those are generous; the
@@ -140,6 +148,8 @@ const DEFAULT_RATE_LIMITS: ArenaConfig['rateLimits'] = {
   create: { perVoter: 20, perAddress: 120 },
   session: { perVoter: 10, perAddress: 60 },
   join: { perVoter: 20, perAddress: 600 },
+  // Joins with a code no session has: a guesser rotating voter ids still spends its address's budget.
+  guess: { perVoter: 10, perAddress: 20 },
   vote: { perVoter: 60, perAddress: 3_000 },
   run: { perVoter: 30, perAddress: 300 },
   // Admin requests have no voter: only the address's budget applies (tokens are not guessed 60 at a time).
@@ -222,7 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     adminToken: e.ARENA_ADMIN_TOKEN,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
-    sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS },
+    sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS, perNetwork: e.ARENA_SESSION_PER_NETWORK },
     maxTurns: e.ARENA_MAX_TURNS,
     publicUrl: e.ARENA_PUBLIC_URL?.replace(/\/+$/, ''),
     shutdownGraceMs: e.ARENA_SHUTDOWN_GRACE_MS,

@@ -8,6 +8,7 @@ import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter, battleRoom, sessionRoom, voterRoom } from '../realtime/arena-emitter.js';
 import { CLOCK, CoalescerMap, type Clock } from '../realtime/frame-coalescer.js';
 import type { SessionEntity } from './entities/session.entity.js';
+import { networkHash } from './host-keys.js';
 import { SessionVotesService } from './session-votes.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 
@@ -31,8 +32,8 @@ export class SessionParticipantsService {
       PARTICIPANTS_INTERVAL_MS,
       (sessionId) => {
         return new SessionsRepository(this.dataSource.manager)
-          .countParticipants(sessionId)
-          .then((participants) => this.emitter.toSession(sessionId, 'session:update', { sessionId, participants }))
+          .counts(sessionId)
+          .then((counts) => this.emitter.toSession(sessionId, 'session:update', { sessionId, ...counts }))
           .catch((err: unknown) => this.logger.warn({ err, sessionId }, 'participant count failed'));
       },
       clock,
@@ -42,9 +43,15 @@ export class SessionParticipantsService {
   /**
    * Join (or rejoin, with the same voter id: same participant, nickname updated). Joins are serialised per
    * session by a row lock, so the size limit holds under a crowd joining at once.
+   *
+   * Who waits for the host instead of coming straight in: everyone, in a session whose host approves each
+   * join; otherwise anyone joining from a network that already has `perNetwork` people in, or from the
+   * network of someone the host removed (a removed voter coming back under a new voter id lands in the
+   * host's waiting list, not in the room).
    */
   async join(
     voterId: string,
+    address: string,
     code: string,
     nickname: string,
   ): Promise<{ session: SessionEntity; participantId: string }> {
@@ -57,18 +64,47 @@ export class SessionParticipantsService {
       if (existing?.removedAt) throw new ArenaError('not_allowed', 'the host removed you from this session');
       if (existing) {
         if (existing.nickname !== nickname) await sessions.renameParticipant(existing.id, nickname);
-        return { session, participantId: existing.id, fresh: false };
+        return { session, participantId: existing.id, fresh: false, waiting: existing.waiting };
       }
       const count = await sessions.countParticipants(session.id);
       if (count >= this.config.sessions.maxParticipants) {
         throw new ArenaError('not_allowed', `this session is full (${this.config.sessions.maxParticipants} people)`);
       }
+      const hash = networkHash(session.hostKeyHash, address);
+      const network = await sessions.network(session.id, hash);
+      const waiting =
+        session.joinPolicy === 'approve' || network.removed || network.admitted >= this.config.sessions.perNetwork;
       const participantId = randomUUID();
-      await sessions.addParticipant({ id: participantId, sessionId: session.id, voterId, nickname });
-      return { session, participantId, fresh: true };
+      await sessions.addParticipant({
+        id: participantId,
+        sessionId: session.id,
+        voterId,
+        nickname,
+        networkHash: hash,
+        waiting,
+      });
+      return { session, participantId, fresh: true, waiting };
     });
-    if (result.fresh) this.announcements.push(result.session.id);
+    if (result.fresh) {
+      this.announcements.push(result.session.id);
+      if (result.waiting) this.logger.info({ sessionId: result.session.id }, 'participant waits for the host');
+    }
     return { session: result.session, participantId: result.participantId };
+  }
+
+  /**
+   * The host lets waiting people in: each hears `session:admitted` (on every process) and may vote from now
+   * on. Returns how many were waiting; people already in, removed or unknown are skipped.
+   */
+  async admit(session: SessionEntity, participantIds: readonly string[]): Promise<number> {
+    if (session.endedAt) throw new ArenaError('not_allowed', 'this session has ended');
+    const voters = await new SessionsRepository(this.dataSource.manager).admit(session.id, participantIds);
+    for (const voterId of voters) this.emitter.toVoter(voterId, 'session:admitted', { sessionId: session.id });
+    if (voters.length > 0) {
+      this.announcements.push(session.id);
+      this.logger.info({ sessionId: session.id, admitted: voters.length }, 'participants let in');
+    }
+    return voters.length;
   }
 
   /**

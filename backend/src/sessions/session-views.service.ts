@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import {
   ArenaError,
+  type RosterEntry,
   type SessionBattle,
   type SessionHostView,
   type SessionSnapshot,
@@ -45,7 +46,7 @@ export class SessionViewsService {
     const votes = new VotesRepository(this.dataSource.manager);
     const [rows, participants] = await Promise.all([
       new BattlesRepository(this.dataSource.manager).inSession(sessionId),
-      this.sessions.countParticipants(sessionId),
+      this.sessions.countParticipants(sessionId, false),
     ]);
     const tallies = await votes.tallies(rows.map((r) => r.id));
     const revealed = rows.filter((r) => r.status === 'revealed');
@@ -67,6 +68,7 @@ export class SessionViewsService {
       sessionId,
       title: session.title,
       joinCode: session.joinCode,
+      joinPolicy: session.joinPolicy,
       participants,
       battles,
     };
@@ -77,6 +79,7 @@ export class SessionViewsService {
       if (participant && !participant.removedAt) {
         snapshot.participantId = participant.id;
         snapshot.myVotes = await votes.bySessionVoter(sessionId, voterId);
+        if (participant.waiting) snapshot.waiting = true;
       }
     }
     return snapshot;
@@ -84,9 +87,17 @@ export class SessionViewsService {
 
   async hostView(sessionId: string): Promise<SessionHostView> {
     const [snapshot, roster] = await Promise.all([this.snapshot(sessionId), this.sessions.roster(sessionId)]);
+    const perNetwork = new Map<string, number>();
+    for (const p of roster) if (p.networkHash) perNetwork.set(p.networkHash, (perNetwork.get(p.networkHash) ?? 0) + 1);
     return {
       ...snapshot,
-      roster: roster.map((p) => ({ participantId: p.id, nickname: p.nickname })),
+      waitingCount: roster.filter((p) => p.waiting).length,
+      roster: roster.map((p): RosterEntry => ({
+        participantId: p.id,
+        nickname: p.nickname,
+        ...(p.waiting ? { waiting: true } : {}),
+        sameNetwork: p.networkHash ? perNetwork.get(p.networkHash)! - 1 : 0,
+      })),
       ...(this.config.publicUrl ? { publicUrl: this.config.publicUrl } : {}),
     };
   }

@@ -4,13 +4,17 @@ import { DataSource } from 'typeorm';
 import { BattleRevealService } from '../battles/battle-reveal.service.js';
 import { BattlesRepository } from '../battles/battles.repository.js';
 import { VotesRepository } from '../battles/votes.repository.js';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ModelsService } from '../models/models.service.js';
 import { VoterBansService } from '../moderation/voter-bans.service.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import type { SocketData } from '../realtime/arena-socket.js';
+import { RateLimits } from '../realtime/rate-limits.js';
 import { CLOCK, CoalescerMap, type Clock } from '../realtime/frame-coalescer.js';
 import type { SessionEntity } from './entities/session.entity.js';
+import { networkHash } from './host-keys.js';
 import { pluralityWinner } from './session-results.js';
 import { SessionViewsService } from './session-views.service.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -35,6 +39,8 @@ export class SessionVotesService {
     @Inject(SessionViewsService) private readonly views: SessionViewsService,
     @Inject(DomainEvents) private readonly events: DomainEvents,
     @Inject(VoterBansService) private readonly bans: VoterBansService,
+    @Inject(RateLimits) private readonly limits: RateLimits,
+    @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(CLOCK) clock: Clock,
   ) {
     this.tallyFrames = new CoalescerMap<string, string>(
@@ -55,7 +61,13 @@ export class SessionVotesService {
    * open for votes (`VotesRepository.insert` tests and locks the battle in the insert itself, so a vote and
    * the host's close are ordered, and the close's final tally holds every vote acknowledged before it).
    */
-  async vote(voterId: string, sessionId: string, battleId: string, winner: Winner): Promise<void> {
+  async vote(
+    client: Pick<SocketData, 'voterId' | 'address'>,
+    sessionId: string,
+    battleId: string,
+    winner: Winner,
+  ): Promise<void> {
+    const { voterId } = client;
     await this.bans.assertAllowed(voterId);
     const sessions = new SessionsRepository(this.dataSource.manager);
     const [participant, session] = await Promise.all([
@@ -63,11 +75,26 @@ export class SessionVotesService {
       sessions.findById(sessionId),
     ]);
     if (session?.endedAt) throw new ArenaError('not_allowed', 'this session has ended');
-    if (!participant) throw new ArenaError('not_allowed', 'join the session before voting');
+    if (!session || !participant) throw new ArenaError('not_allowed', 'join the session before voting');
     if (participant.removedAt) throw new ArenaError('not_allowed', 'the host removed you from this session');
+    if (participant.waiting) throw new ArenaError('not_allowed', 'the host has not let you in yet');
+    // One network casts as many votes on a battle as it has people in: the arena's allowance, or more if the
+    // host let more of its people in (a classroom behind one address).
+    const network = networkHash(session.hostKeyHash, client.address);
+    const networkKey = `${battleId}:${network}`;
+    const cap = Math.max(this.config.sessions.perNetwork, (await sessions.network(sessionId, network)).admitted);
+    if (!(await this.limits.countNetworkVote(networkKey, cap))) {
+      throw new ArenaError('not_allowed', `${cap} votes from your network are counted on this battle already`);
+    }
     const votes = new VotesRepository(this.dataSource.manager);
-    const counted = await votes.insert([{ battleId, voterId, winner, sessionId }], sessionId);
+    const counted = await votes
+      .insert([{ battleId, voterId, winner, sessionId }], sessionId)
+      .catch(async (error: unknown) => {
+        await this.limits.uncountNetworkVote(networkKey);
+        throw error;
+      });
     if (counted.length === 0) {
+      await this.limits.uncountNetworkVote(networkKey);
       const battle = await new BattlesRepository(this.dataSource.manager).findById(battleId);
       if (!battle || battle.sessionId !== sessionId)
         throw new ArenaError('not_found', `no battle ${battleId} in this session`);

@@ -2,6 +2,8 @@ import { Inject } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
   ARENA_NAMESPACE,
+  ArenaError,
+  SessionAdmitInput,
   SessionBattleInput,
   SessionCloseInput,
   SessionCreateInput,
@@ -43,9 +45,9 @@ export class SessionsGateway {
     @MessageBody() body: unknown,
   ): Promise<Ack<AckBody<'session:create'>>> {
     return acknowledge(this.logger, 'session:create', async () => {
-      const { title } = parseInput(SessionCreateInput, body);
+      const { title, joinPolicy } = parseInput(SessionCreateInput, body);
       await this.limits.takeFor('session', socket.data);
-      const created = await this.sessions.create(socket.data.voterId, title);
+      const created = await this.sessions.create(socket.data.voterId, title, joinPolicy);
       await socket.join(sessionRoom(created.sessionId));
       return created;
     });
@@ -66,7 +68,14 @@ export class SessionsGateway {
     return acknowledge(this.logger, 'session:join', async () => {
       const { joinCode, nickname } = parseInput(SessionJoinInput, body);
       await this.limits.takeFor('join', socket.data);
-      const { session } = await this.participants.join(socket.data.voterId, joinCode, nickname);
+      // Once a client's wrong codes are spent, it hears nothing about any code, right or wrong.
+      await this.limits.assertUnspent('guess', socket.data);
+      const { session } = await this.participants
+        .join(socket.data.voterId, socket.data.address, joinCode, nickname)
+        .catch(async (error: unknown) => {
+          if (error instanceof ArenaError && error.code === 'not_found') await this.limits.spend('guess', socket.data);
+          throw error;
+        });
       await socket.join(sessionRoom(session.id));
       return { snapshot: await this.views.snapshot(session.id, socket.data.voterId) };
     });
@@ -104,7 +113,7 @@ export class SessionsGateway {
     return acknowledge(this.logger, 'session:vote', async () => {
       const { sessionId, battleId, winner } = parseInput(SessionVoteInput, body);
       await this.limits.takeFor('vote', socket.data);
-      await this.votes.vote(socket.data.voterId, sessionId, battleId, winner);
+      await this.votes.vote(socket.data, sessionId, battleId, winner);
       return {};
     });
   }
@@ -126,6 +135,15 @@ export class SessionsGateway {
       const session = await this.sessions.asHost(sessionId, hostKey);
       await this.participants.remove(session, participantId);
       return {};
+    });
+  }
+
+  @SubscribeMessage('session:admit')
+  admit(@MessageBody() body: unknown): Promise<Ack<AckBody<'session:admit'>>> {
+    return acknowledge(this.logger, 'session:admit', async () => {
+      const { sessionId, hostKey, participantIds } = parseInput(SessionAdmitInput, body);
+      const session = await this.sessions.asHost(sessionId, hostKey);
+      return { admitted: await this.participants.admit(session, participantIds) };
     });
   }
 

@@ -1,17 +1,18 @@
 import { IsNull, type EntityManager } from 'typeorm';
+import { returnedRows } from '../database/query-results.js';
 import { ParticipantEntity } from './entities/participant.entity.js';
 import { SessionEntity } from './entities/session.entity.js';
 
 /**
  * The session tables (sessions, session_participants): the only class that writes them. Works in the
- * manager it is given, so its writes join the caller's transaction. One query style: TypeORM's
- * repositories and query builder.
+ * manager it is given, so its writes join the caller's transaction. TypeORM's repositories and query
+ * builder, and SQL for an update that returns its rows.
  */
 export class SessionsRepository {
   constructor(private readonly manager: EntityManager) {}
 
   async insert(
-    session: Pick<SessionEntity, 'id' | 'title' | 'joinCode' | 'hostKeyHash' | 'hostVoterId'>,
+    session: Pick<SessionEntity, 'id' | 'title' | 'joinCode' | 'hostKeyHash' | 'hostVoterId' | 'joinPolicy'>,
   ): Promise<void> {
     await this.manager.getRepository(SessionEntity).insert(session);
   }
@@ -54,7 +55,7 @@ export class SessionsRepository {
   }
 
   async addParticipant(
-    participant: Pick<ParticipantEntity, 'id' | 'sessionId' | 'voterId' | 'nickname'>,
+    participant: Pick<ParticipantEntity, 'id' | 'sessionId' | 'voterId' | 'nickname' | 'networkHash' | 'waiting'>,
   ): Promise<void> {
     await this.manager.getRepository(ParticipantEntity).insert({ ...participant, removedAt: null });
   }
@@ -67,9 +68,49 @@ export class SessionsRepository {
     await this.manager.getRepository(ParticipantEntity).update({ id }, { removedAt: new Date() });
   }
 
-  /** Participants not removed. */
-  countParticipants(sessionId: string): Promise<number> {
-    return this.manager.getRepository(ParticipantEntity).countBy({ sessionId, removedAt: IsNull() });
+  /** Participants not removed: everyone (the size limit), or those let in or those waiting. */
+  countParticipants(sessionId: string, waiting?: boolean): Promise<number> {
+    return this.manager
+      .getRepository(ParticipantEntity)
+      .countBy({ sessionId, removedAt: IsNull(), ...(waiting === undefined ? {} : { waiting }) });
+  }
+
+  /** Participants let in and waiting, not removed, in one query (the counts a session's update carries). */
+  async counts(sessionId: string): Promise<{ participants: number; waiting: number }> {
+    const row = await this.manager
+      .getRepository(ParticipantEntity)
+      .createQueryBuilder('p')
+      .select('count(*) FILTER (WHERE NOT p.waiting)::int', 'participants')
+      .addSelect('count(*) FILTER (WHERE p.waiting)::int', 'waiting')
+      .where('p.session_id = :sessionId AND p.removed_at IS NULL', { sessionId })
+      .getRawOne<{ participants: number; waiting: number }>();
+    return { participants: row?.participants ?? 0, waiting: row?.waiting ?? 0 };
+  }
+
+  /**
+   * Who has joined this session from one network: how many are in (not waiting, not removed), and whether
+   * the host removed anyone who had joined from it.
+   */
+  async network(sessionId: string, networkHash: string): Promise<{ admitted: number; removed: boolean }> {
+    const row = await this.manager
+      .getRepository(ParticipantEntity)
+      .createQueryBuilder('p')
+      .select('count(*) FILTER (WHERE p.removed_at IS NULL AND NOT p.waiting)::int', 'admitted')
+      .addSelect('count(*) FILTER (WHERE p.removed_at IS NOT NULL)::int', 'removed')
+      .where('p.session_id = :sessionId AND p.network_hash = :networkHash', { sessionId, networkHash })
+      .getRawOne<{ admitted: number; removed: number }>();
+    return { admitted: row?.admitted ?? 0, removed: (row?.removed ?? 0) > 0 };
+  }
+
+  /** Let waiting participants in; returns the voter ids of those who were waiting (not removed). */
+  async admit(sessionId: string, participantIds: readonly string[]): Promise<string[]> {
+    const rows = await this.manager.query<unknown[]>(
+      `UPDATE session_participants SET waiting = false
+        WHERE session_id = $1 AND id = ANY($2::uuid[]) AND waiting AND removed_at IS NULL
+        RETURNING voter_id`,
+      [sessionId, participantIds],
+    );
+    return returnedRows<{ voter_id: string }>(rows).map((r) => r.voter_id);
   }
 
   /** End a session (an operator's decision); ending again keeps the first time. Returns whether it exists. */
@@ -105,7 +146,7 @@ export class SessionsRepository {
     return this.manager.getRepository(SessionEntity).countBy({ endedAt: IsNull() });
   }
 
-  /** Participants not removed, in the order they joined. */
+  /** Participants not removed, in the order they joined (those waiting included). */
   roster(sessionId: string): Promise<ParticipantEntity[]> {
     return this.manager.getRepository(ParticipantEntity).find({
       where: { sessionId, removedAt: IsNull() },

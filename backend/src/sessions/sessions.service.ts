@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ArenaError, type SessionBattleInput } from '@arena/contracts';
+import { ArenaError, type JoinPolicy, type SessionBattleInput } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { BattleRunnerService } from '../battles/battle-runner.service.js';
 import { BattlesRepository } from '../battles/battles.repository.js';
@@ -67,7 +67,11 @@ export class SessionsService {
     return new SessionsRepository(this.dataSource.manager).countOpen();
   }
 
-  async create(hostVoterId: string, title: string): Promise<{ sessionId: string; joinCode: string; hostKey: string }> {
+  async create(
+    hostVoterId: string,
+    title: string,
+    joinPolicy: JoinPolicy = 'open',
+  ): Promise<{ sessionId: string; joinCode: string; hostKey: string }> {
     const hostKey = newHostKey();
     const sessions = new SessionsRepository(this.dataSource.manager);
     for (let attempt = 0; ; attempt++) {
@@ -77,10 +81,11 @@ export class SessionsService {
         joinCode: newJoinCode(),
         hostKeyHash: hashHostKey(hostKey),
         hostVoterId,
+        joinPolicy,
       };
       try {
         await sessions.insert(session);
-        this.logger.info({ sessionId: session.id }, 'session created');
+        this.logger.info({ sessionId: session.id, joinPolicy }, 'session created');
         return { sessionId: session.id, joinCode: session.joinCode, hostKey };
       } catch (error) {
         if (attempt < 5 && isUniqueViolation(error, 'uq_sessions_join_code')) continue;

@@ -8,6 +8,7 @@ import { ExportParts1795665851448 } from './1795665851448-ExportParts.js';
 import { ExportPartsBattle1795680000000 } from './1795680000000-ExportPartsBattle.js';
 import { Administration1795962989595 } from './1795962989595-Administration.js';
 import { HiddenBattles1795964718150 } from './1795964718150-HiddenBattles.js';
+import { SessionNetworks1795973197416 } from './1795973197416-SessionNetworks.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ExportPartsBattle1795680000000,
   Administration1795962989595,
   HiddenBattles1795964718150,
+  SessionNetworks1795973197416,
 ];

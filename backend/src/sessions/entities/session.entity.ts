@@ -1,3 +1,4 @@
+import type { JoinPolicy } from '@arena/contracts';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A community voting session: a host, a join code, participants and the battles the host starts. */
@@ -19,6 +20,10 @@ export class SessionEntity {
 
   @Column({ name: 'host_voter_id', type: 'varchar', length: 64 })
   hostVoterId: string;
+
+  /** `open` or `approve` (see `JoinPolicy`). */
+  @Column({ name: 'join_policy', type: 'varchar', length: 8, default: 'open' })
+  joinPolicy: JoinPolicy;
 
   @Column({ name: 'current_battle_id', type: 'uuid', nullable: true })
   currentBattleId: string | null;
