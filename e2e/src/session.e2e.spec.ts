@@ -125,4 +125,41 @@ describe('a voting session in the browser', () => {
     await host.screenshot({ path: path.join(ARTIFACTS, 'session-summary.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('a host who lets each person in: the phone waits, watches, and votes once let in', async () => {
+    const host = await openPage(browser, errors, 'approving host', PROJECTOR);
+    await host.goto(`${arena.url}/session/`);
+    await host.getByTestId('session-title').fill('Careful meetup');
+    await host.getByTestId('session-approve').check();
+    await host.getByTestId('session-create').click();
+    await host.getByTestId('host-view').waitFor();
+    const code = (await host.getByTestId('join-code-shown').textContent())?.trim() ?? '';
+
+    const phone = await openPage(browser, errors, 'waiting phone', PHONE);
+    await phone.goto(`${arena.url}/session/play/?code=${code}`);
+    await phone.getByTestId('play-nickname').fill('newcomer');
+    await phone.getByTestId('play-join').click();
+    await phone.getByTestId('admission-waiting').waitFor();
+    // The host hears of it live, without a reload, and sees who waits.
+    await host.getByTestId('admission-queue').filter({ hasText: '1 person is waiting' }).waitFor();
+    await host.getByRole('button', { name: 'See who' }).click();
+    await host.getByTestId('roster-waiting').filter({ hasText: 'newcomer' }).waitFor();
+    await host.screenshot({ path: path.join(ARTIFACTS, 'session-host-waiting.png') });
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'session-phone-waiting.png') });
+
+    await host.getByTestId('host-prompt').fill('Print hello');
+    await host.getByTestId('host-start').click();
+    await phone.getByTestId('phone-prompt').filter({ hasText: 'Print hello' }).waitFor();
+    await phone.getByTestId('phone-vote-hint').filter({ hasText: 'once the host lets you in' }).waitFor();
+    expect(await phone.getByTestId('phone-vote-model_a').isDisabled()).toBe(true);
+
+    await host.getByTestId('admit-all').click();
+    await phone.getByTestId('admission-waiting').waitFor({ state: 'detached' });
+    await host.getByTestId('participants').filter({ hasText: '1' }).waitFor();
+    await phone.getByTestId('phone-vote-model_a').and(phone.locator(':enabled')).waitFor({ timeout: 60_000 });
+    await phone.getByTestId('phone-vote-tie').click();
+    await phone.getByTestId('phone-vote-hint').filter({ hasText: 'Vote counted' }).waitFor();
+    await host.locator('[data-testid="tally"][data-voters="1"]').waitFor();
+    expect(errors).toEqual([]);
+  });
 });

@@ -59,11 +59,13 @@ export function useSessionFeed<S extends SessionSnapshot>(
     if (!enterRef.current) return;
     let live = true;
     let entered = false;
+    let enteredId: string | undefined;
     const socket = arenaSocket();
     const run = (): void => {
       enterRef.current?.().then(
         (s) => {
           entered = true;
+          enteredId = s.sessionId;
           if (live) {
             setSnapshot(s);
             setError(undefined);
@@ -89,8 +91,14 @@ export function useSessionFeed<S extends SessionSnapshot>(
       });
     const onUpdate = (u: SessionUpdateEvent): void =>
       setSnapshot((prev) =>
-        prev && prev.sessionId === u.sessionId ? { ...prev, participants: u.participants } : prev,
+        prev && prev.sessionId === u.sessionId
+          ? { ...prev, participants: u.participants, ...('waitingCount' in prev ? { waitingCount: u.waiting } : {}) }
+          : prev,
       );
+    // Let in by the host: enter again for the snapshot that says so (and the votes it may now cast).
+    const onAdmitted = (a: { sessionId: string }): void => {
+      if (a.sessionId === enteredId) run();
+    };
     const onRevealed = (r: BattleRevealed): void =>
       setSnapshot((prev) =>
         prev && r.sessionId === prev.sessionId
@@ -111,6 +119,7 @@ export function useSessionFeed<S extends SessionSnapshot>(
     socket.on('session:update', onUpdate);
     socket.on('battle:revealed', onRevealed);
     socket.on('session:removed', onRemoved);
+    socket.on('session:admitted', onAdmitted);
     socket.on('connect', onConnect);
     if (socket.connected) run();
     return () => {
@@ -120,6 +129,7 @@ export function useSessionFeed<S extends SessionSnapshot>(
       socket.off('session:update', onUpdate);
       socket.off('battle:revealed', onRevealed);
       socket.off('session:removed', onRemoved);
+      socket.off('session:admitted', onAdmitted);
       socket.off('connect', onConnect);
     };
   }, [round, enter === undefined]);

@@ -11,6 +11,7 @@ const NICKNAME_KEY = 'arena.nickname';
 export default function SessionsPage() {
   const router = useRouter();
   const [title, setTitle] = useState('');
+  const [approve, setApprove] = useState(false);
   const [code, setCode] = useState('');
   const [nickname, setNickname] = useState(() =>
     typeof window === 'undefined' ? '' : (window.localStorage.getItem(NICKNAME_KEY) ?? ''),
@@ -21,7 +22,10 @@ export default function SessionsPage() {
   const host = async (): Promise<void> => {
     setBusy(true);
     setError(undefined);
-    const ack = await arenaSocket().emitWithAck('session:create', { title });
+    const ack = await arenaSocket().emitWithAck('session:create', {
+      title,
+      joinPolicy: approve ? 'approve' : 'open',
+    });
     setBusy(false);
     if (!ack.ok) return setError(actionMessage(ack.error));
     saveHostKey(ack.sessionId, ack.hostKey);
@@ -60,6 +64,21 @@ export default function SessionsPage() {
               maxLength={120}
               onChange={(e) => setTitle(e.target.value)}
             />
+          </label>
+          <label className="check-field">
+            <input
+              type="checkbox"
+              data-testid="session-approve"
+              checked={approve}
+              onChange={(e) => setApprove(e.target.checked)}
+            />
+            <span>
+              Let each person in myself
+              <small className="muted">
+                {' '}
+                Otherwise anyone with the code comes in, up to a few per network; the rest wait for you.
+              </small>
+            </span>
           </label>
           <button className="primary" data-testid="session-create" disabled={busy || !title.trim()}>
             Start a session

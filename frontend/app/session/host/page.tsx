@@ -1,5 +1,5 @@
 'use client';
-import { MAX_PROMPT_CHARS, type ErrorCode, type SessionHostView } from '@arena/contracts';
+import { MAX_ADMIT_AT_ONCE, MAX_PROMPT_CHARS, type ErrorCode, type SessionHostView } from '@arena/contracts';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import QRCode from 'qrcode';
@@ -58,18 +58,20 @@ function Host() {
   const [qr, setQr] = useState<string>();
   const [showRoster, setShowRoster] = useState(false);
 
-  // The roster comes with the host's snapshot; participant counts arrive live. While the roster is open, a
-  // count that differs from it asks for a fresh one, so people appear as they join (and go as they leave).
-  const participants = snapshot?.participants;
+  // The roster comes with the host's snapshot; counts (in, and waiting to be let in) arrive live. While the
+  // roster is open, or someone waits, counts that differ from it ask for a fresh one, so people appear as
+  // they join (and go as they leave).
+  const people = snapshot ? snapshot.participants + snapshot.waitingCount : undefined;
+  const waitingCount = snapshot?.waitingCount ?? 0;
   const rosterLength = snapshot?.roster.length;
   const asked = useRef<number | undefined>(undefined);
   useEffect(() => {
-    if (!showRoster || participants === undefined || participants === rosterLength) return;
+    if ((!showRoster && waitingCount === 0) || people === undefined || people === rosterLength) return;
     // Once per count: a roster that still differs (someone left between) waits for the next change.
-    if (asked.current === participants) return;
-    asked.current = participants;
+    if (asked.current === people) return;
+    asked.current = people;
     refresh();
-  }, [showRoster, participants, rosterLength, refresh]);
+  }, [showRoster, waitingCount, people, rosterLength, refresh]);
 
   useEffect(() => {
     if (!snapshot?.joinCode) return;
@@ -135,7 +137,8 @@ function Host() {
             {snapshot.title}
           </h1>
           <div className="muted">
-            <span data-testid="participants">{snapshot.participants}</span> joined ·{' '}
+            <span data-testid="participants">{snapshot.participants}</span> joined
+            {snapshot.joinPolicy === 'approve' ? ' (you let each person in)' : ''} ·{' '}
             <Link href={`/session/summary/?id=${sessionId}`}>summary</Link> ·{' '}
             <button className="link" onClick={() => setShowRoster((s) => !s)}>
               {showRoster ? 'hide' : 'manage'} participants
@@ -160,11 +163,73 @@ function Host() {
           (keep it to yourself: it is the host key)
         </div>
       ) : null}
+      {waitingCount > 0 ? (
+        <div className="card admission" data-testid="admission-queue" role="status">
+          <strong>
+            {waitingCount} {waitingCount === 1 ? 'person is' : 'people are'} waiting to be let in
+          </strong>
+          <span className="muted">
+            {snapshot.joinPolicy === 'approve'
+              ? 'You let each person in.'
+              : 'More people joined from one network than the arena lets in by themselves.'}{' '}
+            Many names from one network can be one person with many browsers.
+          </span>
+          <span className="admission-actions">
+            <button
+              className="primary"
+              data-testid="admit-all"
+              disabled={busy}
+              onClick={() =>
+                void act(() =>
+                  arenaSocket().emitWithAck('session:admit', {
+                    sessionId,
+                    hostKey,
+                    participantIds: snapshot.roster
+                      .filter((p) => p.waiting)
+                      .slice(0, MAX_ADMIT_AT_ONCE)
+                      .map((p) => p.participantId),
+                  }),
+                )
+              }
+            >
+              Let everyone waiting in
+            </button>
+            {!showRoster ? (
+              <button className="secondary" onClick={() => setShowRoster(true)}>
+                See who
+              </button>
+            ) : null}
+          </span>
+        </div>
+      ) : null}
       {showRoster ? (
         <ul className="roster" data-testid="roster">
           {snapshot.roster.map((p) => (
-            <li key={p.participantId}>
-              {p.nickname}{' '}
+            <li key={p.participantId} data-testid={p.waiting ? 'roster-waiting' : 'roster-in'}>
+              {p.nickname}
+              {p.waiting ? <span className="pill roster-pill">waiting</span> : null}
+              {p.sameNetwork > 0 ? (
+                <span className="muted" title="joined from the same network address">
+                  {' '}
+                  (+{p.sameNetwork} on its network)
+                </span>
+              ) : null}{' '}
+              {p.waiting ? (
+                <button
+                  className="link"
+                  onClick={() =>
+                    void act(() =>
+                      arenaSocket().emitWithAck('session:admit', {
+                        sessionId,
+                        hostKey,
+                        participantIds: [p.participantId],
+                      }),
+                    )
+                  }
+                >
+                  let in
+                </button>
+              ) : null}{' '}
               <button
                 className="link"
                 onClick={() =>

@@ -155,6 +155,17 @@ function Play() {
           {nickname} · {snapshot.participants} here
         </span>
       </div>
+      {snapshot.waiting ? (
+        <div className="card admission" data-testid="admission-waiting" role="status">
+          <strong>Waiting for the host to let you in.</strong>
+          <span className="muted">
+            {snapshot.joinPolicy === 'approve'
+              ? 'The host lets each person in.'
+              : 'Many people have joined from your network, so the host lets the rest in.'}{' '}
+            You can watch meanwhile; your vote counts once you are in.
+          </span>
+        </div>
+      ) : null}
       {!current ? (
         <div className="muted empty" data-testid="waiting">
           Waiting for the host to start a battle…
@@ -186,7 +197,7 @@ function Play() {
                   key={winner}
                   className={`vote ${myVote === winner ? 'vote-chosen' : ''}`}
                   data-testid={`phone-vote-${winner.replace(/\W+/g, '-')}`}
-                  disabled={busy || !!myVote || battle?.status !== 'voting'}
+                  disabled={busy || !!myVote || battle?.status !== 'voting' || snapshot.waiting}
                   onClick={() => void vote(winner)}
                 >
                   {label}
@@ -195,9 +206,11 @@ function Play() {
               <div className="muted" data-testid="phone-vote-hint">
                 {myVote
                   ? 'Vote counted. The host reveals the models when the vote closes.'
-                  : battle?.status === 'voting'
-                    ? 'Which answer is better?'
-                    : 'Voting opens once both answers have finished and run.'}
+                  : snapshot.waiting
+                    ? 'You can vote once the host lets you in.'
+                    : battle?.status === 'voting'
+                      ? 'Which answer is better?'
+                      : 'Voting opens once both answers have finished and run.'}
               </div>
             </div>
           ) : null}
