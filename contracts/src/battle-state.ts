@@ -63,6 +63,7 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
         output: '',
         seq: -1,
         ...(payload.rerun ? { rerun: payload.rerun } : {}),
+        ...(payload.startedAt !== undefined ? { startedAt: payload.startedAt } : {}),
       });
       return 'applied';
     }

@@ -23,6 +23,10 @@ export type ModelRef = z.infer<typeof ModelRef>;
 
 export const BattleId = z.uuid({ message: 'battleId must be a battle id (a UUID)' });
 
+/** Who started a run and what was changed; `code` is the program it ran when that was edited. */
+export const RunOrigin = z.object({ edited: z.boolean(), stdin: z.boolean(), code: z.string().optional() });
+export type RunOrigin = z.infer<typeof RunOrigin>;
+
 export const RunState = z.object({
   runId: z.string(),
   environment: Environment.optional(),
@@ -31,8 +35,8 @@ export const RunState = z.object({
   output: z.string(),
   /**
    * The parts of `output` that came from stderr, as [start, end) character offsets in order, so that a client
-   * can draw them apart. Recorded by whoever folds `run:output` frames (`appendRunOutput`); absent when no
-   * stderr came, and in snapshots the server builds (the stored runs keep the streams in their own columns).
+   * can draw them apart. Recorded by whoever folds `run:output` frames (`appendRunOutput`), stored with the run
+   * by the server; absent when no stderr came.
    */
   stderr: z.array(z.tuple([z.number().int(), z.number().int()])).optional(),
   /** The last `run:output` seq folded into `output`; -1 when none. */
@@ -40,7 +44,12 @@ export const RunState = z.object({
   durationMs: z.number().optional(),
   preview: z.object({ kind: z.literal('html'), html: z.string() }).optional(),
   /** Present on a re-run (by the battle's creator, or a session's host): whether its code or stdin were changed. */
-  rerun: z.object({ edited: z.boolean(), stdin: z.boolean() }).optional(),
+  rerun: RunOrigin.optional(),
+  /**
+   * When the run started, in ms since the epoch on the server's clock, so that every viewer counts its time from
+   * the same moment (one who arrives late too).
+   */
+  startedAt: z.number().optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -174,8 +183,10 @@ export interface RunStart {
   side: Side;
   runId: string;
   environment: Environment;
-  /** Present on a re-run: whether its code or stdin were changed from the answer's. */
-  rerun?: { edited: boolean; stdin: boolean };
+  /** Present on a re-run: whether its code or stdin were changed from the answer's (and the edited code). */
+  rerun?: RunOrigin;
+  /** The server's clock (ms since the epoch) when the run started. */
+  startedAt?: number;
 }
 export interface RunOutput {
   battleId: string;

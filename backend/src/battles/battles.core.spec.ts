@@ -99,7 +99,7 @@ describe('battles, without sockets', () => {
     await runner.idle();
     const run = live.side(0, 'a').runs.find((r) => r.runId === runId);
     expect(run?.status).toBeDefined();
-    expect(run?.rerun).toEqual({ edited: true, stdin: true });
+    expect(run?.rerun).toEqual({ edited: true, stdin: true, code });
     const stored = await core.app.get(DataSource).getRepository(ExecutionEntity).findOneByOrFail({ id: runId });
     expect(stored).toMatchObject({ origin: 'rerun', code, stdin: 'hi', status: run!.status, output: run!.output });
     const end = core.emitter.of('run:end', core.emitter.received([battleRoom(live.id)])).at(-1);

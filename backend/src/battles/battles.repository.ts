@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SIDES, type BattleStatus, type ModelRef, type Side, type Winner } from '@arena/contracts';
-import type { EntityManager } from 'typeorm';
+import { IsNull, type EntityManager } from 'typeorm';
 import { battleShown } from '../moderation/visibility.js';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import {
@@ -210,19 +210,26 @@ export class BattlesRepository {
         .where('battle_id = :id AND finish_reason IS NULL', { id })
         .execute();
       const note = `\n[internal_error] ${notes.run}\n`;
-      const runs = await tx
-        .createQueryBuilder()
-        .update(ExecutionEntity)
-        .set({
-          status: 'internal_error',
-          message: notes.run,
-          output: () => 'output || :note',
-          stderr: () => 'stderr || :note',
-          finishedAt: () => 'now()',
-        })
-        .where('battle_id = :id AND status IS NULL', { id })
-        .setParameters({ note })
-        .execute();
+      const open = await tx.getRepository(ExecutionEntity).find({
+        select: { id: true, output: true, stderr: true, stderrRanges: true },
+        where: { battleId: id, status: IsNull() },
+      });
+      for (const run of open) {
+        // The note is stderr: where it sits is counted here, in the same units as the live ranges (UTF-16).
+        const noted: [number, number] = [run.output.length, run.output.length + note.length];
+        const ranges = run.stderrRanges ?? (run.stderr ? null : []);
+        await tx.getRepository(ExecutionEntity).update(
+          { id: run.id },
+          {
+            status: 'internal_error',
+            message: notes.run,
+            output: run.output + note,
+            stderr: run.stderr + note,
+            stderrRanges: ranges && [...ranges, noted],
+            finishedAt: () => 'now()',
+          },
+        );
+      }
       const answers = await tx
         .getRepository(SideMessageEntity)
         .createQueryBuilder('m')
@@ -234,7 +241,7 @@ export class BattlesRepository {
       const written = answers.some((a) => Number(a.turn) === turn && a.written);
       const status = written || turn > 0 ? 'voting' : 'failed';
       await tx.getRepository(BattleEntity).update({ id }, { status });
-      return { status, turn, runs: runs.affected ?? 0 };
+      return { status, turn, runs: open.length };
     });
   }
 
@@ -360,12 +367,25 @@ export class BattlesRepository {
     await this.manager.getRepository(ExecutionEntity).update({ id }, values);
   }
 
-  /** Append to a run's stored output (a web preview's console arrives after the run ended). */
-  async appendExecutionOutput(id: string, stdout: string, stderr: string): Promise<void> {
+  /**
+   * Append to a run's stored output (a web preview's console arrives after the run ended): stdout's part, then
+   * stderr's, as they were sent; `stderrRanges` is where stderr now sits in the whole output.
+   */
+  async appendExecutionOutput(
+    id: string,
+    stdout: string,
+    stderr: string,
+    stderrRanges: [number, number][] | undefined,
+  ): Promise<void> {
     await this.manager
       .createQueryBuilder()
       .update(ExecutionEntity)
-      .set({ output: () => 'output || :output', stdout: () => 'stdout || :stdout', stderr: () => 'stderr || :stderr' })
+      .set({
+        output: () => 'output || :output',
+        stdout: () => 'stdout || :stdout',
+        stderr: () => 'stderr || :stderr',
+        stderrRanges: stderrRanges ?? null,
+      })
       .where('id = :id', { id })
       .setParameters({ output: stdout + stderr, stdout, stderr })
       .execute();

@@ -80,7 +80,12 @@ export class PreviewLogsService {
       });
     }
     if (stdout || stderr) {
-      await new BattlesRepository(this.dataSource.manager).appendExecutionOutput(input.runId, stdout, stderr);
+      await new BattlesRepository(this.dataSource.manager).appendExecutionOutput(
+        input.runId,
+        stdout,
+        stderr,
+        run.stderr,
+      );
       await this.events.emit('battle.runs-changed', { battleId: live.id });
     }
     return true;

@@ -41,8 +41,12 @@ export class RunExecution {
     const { environment, code } = request;
     const state = live.side(turn, side);
     const runId = request.runId ?? randomUUID();
-    const rerun = request.runId ? { edited: code !== state.code?.code, stdin: request.stdin !== undefined } : undefined;
-    const run: RunState = { runId, environment, output: '', seq: -1, ...(rerun ? { rerun } : {}) };
+    const edited = code !== state.code?.code;
+    const rerun = request.runId
+      ? { edited, stdin: request.stdin !== undefined, ...(edited ? { code } : {}) }
+      : undefined;
+    const startedAt = Date.now();
+    const run: RunState = { runId, environment, output: '', seq: -1, startedAt, ...(rerun ? { rerun } : {}) };
     state.runs.push(run);
     await this.sandboxes.start();
     const runner = this.sandboxes.runnerFor(environment, code)?.kind ?? 'unavailable';
@@ -64,6 +68,7 @@ export class RunExecution {
       side,
       runId,
       environment,
+      startedAt,
       ...(rerun ? { rerun } : {}),
     });
     let stdout = '';
@@ -88,7 +93,8 @@ export class RunExecution {
           });
         }
       },
-      persist: () => repository.updateExecution(runId, { output: run.output, stdout, stderr }),
+      persist: () =>
+        repository.updateExecution(runId, { output: run.output, stdout, stderr, stderrRanges: run.stderr ?? null }),
       onPersistError: (err) =>
         this.logger.warn({ battleId: live.id, side, runId, err }, 'could not persist run output'),
     });
@@ -117,6 +123,7 @@ export class RunExecution {
       output: run.output,
       stdout,
       stderr,
+      stderrRanges: run.stderr ?? null,
       message: result.message !== undefined ? storableText(result.message) : null,
       preview: result.preview?.html ?? null,
       durationMs: result.durationMs,

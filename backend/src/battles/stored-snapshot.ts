@@ -1,18 +1,25 @@
-import type { BattleSnapshot, ModelRef, Side, SideState } from '@arena/contracts';
+import type { BattleSnapshot, ModelRef, RunOrigin, Side, SideState } from '@arena/contracts';
 import type { BattlesRepository } from './battles.repository.js';
 import type { BattleEntity } from './entities/index.js';
 import { emptySide } from './live-battle.js';
 
 /**
- * Where stderr sits in a stored run's output. The database keeps each stream whole beside the interleaved
- * output, so the ranges are known when stderr came all after stdout or all before it (a crash's trace, a
- * compile error); an interleaved run has none, and its output is shown as one stream.
+ * Where stderr sits in the output of a run stored before its ranges were (`stderr_ranges`). The database keeps
+ * each stream whole beside the interleaved output, so the ranges are known when stderr came all after stdout or
+ * all before it (a crash's trace, a compile error); an interleaved run has none, and its output is shown as one
+ * stream.
  */
 export function storedStderrRanges(output: string, stdout: string, stderr: string): [number, number][] | undefined {
   if (!stderr) return undefined;
   if (output === stdout + stderr) return [[stdout.length, output.length]];
   if (output === stderr + stdout) return [[0, stderr.length]];
   return undefined;
+}
+
+/** A stored re-run's origin: the edited program travels with it, so an editor can show what it ran. */
+function storedRerun(ran: string, answer: string | undefined, stdin: string | null): RunOrigin {
+  const edited = ran !== answer;
+  return { edited, stdin: stdin !== null, ...(edited ? { code: ran } : {}) };
 }
 
 /** A battle's snapshot as the database holds it (no process holds it in memory any more). */
@@ -40,7 +47,7 @@ export async function storedSnapshot(
     state.runs = executions
       .filter((e) => e.turn === turn && e.side === s)
       .map((e) => {
-        const stderr = storedStderrRanges(e.output, e.stdout, e.stderr);
+        const stderr = e.stderrRanges ?? storedStderrRanges(e.output, e.stdout, e.stderr);
         return {
           runId: e.id,
           environment: e.environment,
@@ -51,7 +58,8 @@ export async function storedSnapshot(
           ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
           ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
           ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
-          ...(e.origin === 'rerun' ? { rerun: { edited: e.code !== code?.code, stdin: e.stdin !== null } } : {}),
+          startedAt: e.createdAt.getTime(),
+          ...(e.origin === 'rerun' ? { rerun: storedRerun(e.code, code?.code, e.stdin) } : {}),
         };
       });
     return state;

@@ -38,6 +38,13 @@ export class ExecutionEntity extends BattleSidePart {
   @Column({ type: 'text', default: '' })
   stderr: string;
 
+  /**
+   * Where stderr's parts sit in `output`, as [start, end) character offsets (`RunState.stderr`), so that a late
+   * viewer draws the streams apart as a live one did; null when no stderr came (and in runs stored before it).
+   */
+  @Column({ name: 'stderr_ranges', type: 'jsonb', nullable: true })
+  stderrRanges: [number, number][] | null;
+
   /** A web environment's preview page (HTML the browser renders in a sandboxed iframe). */
   @Column({ type: 'text', nullable: true })
   preview: string | null;

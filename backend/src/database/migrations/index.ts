@@ -9,6 +9,7 @@ import { ExportPartsBattle1795680000000 } from './1795680000000-ExportPartsBattl
 import { Administration1795962989595 } from './1795962989595-Administration.js';
 import { HiddenBattles1795964718150 } from './1795964718150-HiddenBattles.js';
 import { SessionNetworks1795973197416 } from './1795973197416-SessionNetworks.js';
+import { ExecutionStderrRanges1795974336967 } from './1795974336967-ExecutionStderrRanges.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Administration1795962989595,
   HiddenBattles1795964718150,
   SessionNetworks1795973197416,
+  ExecutionStderrRanges1795974336967,
 ];
