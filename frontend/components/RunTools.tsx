@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import type { CodeState, PreviewLogInput, RunState, Side } from '@arena/contracts';
+import type { PreviewLogInput, RunState, Side } from '@arena/contracts';
 import { backendUrl } from '../lib/api';
 import { arenaSocket } from '../lib/socket';
 
@@ -52,18 +52,51 @@ export function RunPreview({ battleId, run }: { battleId: string; run: RunState 
   );
 }
 
-/** Edit a side's code and run it again, with optional stdin (`run:request`); everyone watching sees the run. */
-export function CodeEditor({ battleId, side, code }: { battleId: string; side: Side; code: CodeState }) {
+/**
+ * Edit a side's code and run it again, with optional stdin (`run:request`); everyone watching sees the run.
+ *
+ * The editor holds the code of the run shown above it (`shown`, that of run number `shownRun`; the answer's
+ * before any run): when a new run comes (a follow-up's answer, a re-run from another tab) the editor follows
+ * it, unless it holds edits of one's own; then it keeps them and says that they are based on an earlier run,
+ * with a way to drop them for the shown run's code.
+ */
+export function CodeEditor({
+  battleId,
+  side,
+  answer,
+  shown,
+  shownRun,
+}: {
+  battleId: string;
+  side: Side;
+  /** The answer's code: a run of it is not an edited one. */
+  answer: string;
+  shown: string;
+  shownRun: number;
+}) {
   const [open, setOpen] = useState(false);
-  const [text, setText] = useState(code.code);
+  const [text, setText] = useState(shown);
+  /** The code `text` was loaded from: edits are `text` differing from it. */
+  const [base, setBase] = useState(shown);
   const [stdin, setStdin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  useEffect(() => setText(code.code), [code.code]);
+  // Another run came (adjusted while rendering, as React advises for state that follows a prop). Without edits
+  // of one's own the editor takes its code; edits that just ran are that code.
+  if (shown !== base && (text === base || text === shown)) {
+    setText(shown);
+    setBase(shown);
+  }
+  const edited = text !== base;
+  const behind = edited && shown !== base;
+  const load = (): void => {
+    setText(shown);
+    setBase(shown);
+  };
   if (!open)
     return (
       <button className="link-button" onClick={() => setOpen(true)} data-testid={`edit-${side}`}>
-        Edit &amp; run
+        Edit &amp; run{edited ? ' · your edits are kept' : ''}
       </button>
     );
   const submit = async (): Promise<void> => {
@@ -72,22 +105,40 @@ export function CodeEditor({ battleId, side, code }: { battleId: string; side: S
     const ack = await arenaSocket().emitWithAck('run:request', {
       battleId,
       side,
-      ...(text !== code.code ? { code: text } : {}),
+      ...(text !== answer ? { code: text } : {}),
       ...(stdin ? { stdin } : {}),
     });
     setBusy(false);
     if (!ack.ok) setError(ack.error.message);
   };
+  const shownName = shownRun > 0 ? `Run ${shownRun}` : 'The answer';
   return (
     <div className="editor" data-testid={`editor-${side}`}>
+      {behind ? (
+        <div className="editor-behind" role="status" data-testid={`editor-behind-${side}`}>
+          <span>
+            The editor holds <strong>your edits</strong>, made to an earlier run’s code. {shownName} above ran other
+            code.
+          </span>
+          <span className="editor-behind-actions">
+            <button className="link-button" onClick={load} data-testid={`load-shown-${side}`}>
+              Discard my edits, load {shownRun > 0 ? `run ${shownRun}’s` : 'the answer’s'} code
+            </button>
+            <button className="link-button" onClick={() => setBase(shown)}>
+              Keep my edits
+            </button>
+          </span>
+        </div>
+      ) : null}
       <textarea
         className="code-input"
         spellCheck={false}
         value={text}
         onChange={(e) => setText(e.target.value)}
         rows={Math.min(18, Math.max(6, text.split('\n').length))}
-        aria-label="Code"
+        aria-label={edited ? 'Code (your edits)' : `Code (${shownName.toLowerCase()}’s)`}
         data-testid={`code-${side}`}
+        data-edited={edited}
       />
       <textarea
         className="stdin-input"
@@ -103,9 +154,22 @@ export function CodeEditor({ battleId, side, code }: { battleId: string; side: S
         <button className="primary" disabled={busy} onClick={() => void submit()} data-testid={`run-${side}`}>
           {busy ? 'Starting…' : 'Run'}
         </button>
-        <button className="link-button" onClick={() => setText(code.code)}>
-          Reset
-        </button>
+        {edited ? (
+          <button className="link-button" onClick={load} data-testid={`discard-${side}`}>
+            Discard my edits
+          </button>
+        ) : null}
+        {text !== answer ? (
+          <button
+            className="link-button"
+            onClick={() => {
+              setText(answer);
+              setBase(shown);
+            }}
+          >
+            Answer’s code
+          </button>
+        ) : null}
         <button className="link-button" onClick={() => setOpen(false)}>
           Close
         </button>

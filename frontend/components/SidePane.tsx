@@ -37,18 +37,30 @@ function runOrigin(run: RunState): string {
   return `re-run by the battle’s starter · ${changes.join(' · ')}`;
 }
 
-/** When this tab first saw each run: a run's frames carry no start time, and a counter needs one. */
+/** When this tab first saw each run, for a run that came without its start time (from an older server). */
 const firstSeen = new Map<string, number>();
 
-/** How long a run without a status has been going, so that a long run does not look frozen. */
-function RunElapsed({ runId }: { runId: string }) {
+/**
+ * How long a run without a status has been going, so that a long run does not look frozen: from the server's
+ * start time, so that a viewer who arrives late counts from the same moment as one who watched it start.
+ */
+function RunElapsed({ run }: { run: RunState }) {
   const now = useNow(true);
-  if (!firstSeen.has(runId)) firstSeen.set(runId, Date.now());
+  if (!firstSeen.has(run.runId)) firstSeen.set(run.runId, Date.now());
+  const started = run.startedAt ?? firstSeen.get(run.runId) ?? now;
   return (
     <span className="muted run-elapsed" data-testid="run-elapsed">
-      {formatElapsed(now - (firstSeen.get(runId) ?? now))}
+      {formatElapsed(Math.max(0, now - started))}
     </span>
   );
+}
+
+/**
+ * The code a run ran: an edited re-run carries its own, any other ran the answer's. Falls back to the answer's
+ * for an edited re-run stored without its code.
+ */
+export function runCode(run: RunState | undefined, answer: string): string {
+  return run?.rerun?.code ?? answer;
 }
 
 /** stdout as it came; stderr's parts drawn apart (and labelled for screen readers). */
@@ -70,15 +82,19 @@ function ConsoleText({ run }: { run: RunState }) {
   );
 }
 
-function RunOutput({ run, battleId }: { run: RunState; battleId: string }) {
+/** `number`: the run's place among this side's runs in the turn (from 1), the same for every viewer. */
+function RunOutput({ run, number, battleId }: { run: RunState; number: number; battleId: string }) {
   const status = run.status;
   return (
-    <div className="run" data-testid="run-output">
+    <div className="run" data-testid="run-output" data-run={number}>
       <div className="run-head">
+        <span className="run-number" data-testid="run-number">
+          Run {number}
+        </span>
         <span className={`pill run-${status ?? 'running'}`}>
           {status === 'ok' && run.preview ? 'preview ready' : status ? RUN_LABEL[status] : 'running…'}
         </span>
-        {status ? null : <RunElapsed runId={run.runId} />}
+        {status ? null : <RunElapsed run={run} />}
         {run.durationMs !== undefined ? <span className="muted">{run.durationMs} ms</span> : null}
         {run.exitCode !== undefined ? <span className="muted">exit {run.exitCode}</span> : null}
         <span className="muted run-origin" data-testid="run-origin">
@@ -147,10 +163,18 @@ export function SidePane({
               <code className="install">{side.code.installCommand.split('\n')[0]}</code>
             ) : null}
           </div>
-          {side.runs.map((run) => (
-            <RunOutput key={run.runId} run={run} battleId={battleId} />
+          {side.runs.map((run, i) => (
+            <RunOutput key={run.runId} run={run} number={i + 1} battleId={battleId} />
           ))}
-          {editable ? <CodeEditor battleId={battleId} side={label.toLowerCase() as Side} code={side.code} /> : null}
+          {editable ? (
+            <CodeEditor
+              battleId={battleId}
+              side={label.toLowerCase() as Side}
+              answer={side.code.code}
+              shown={runCode(side.runs[side.runs.length - 1], side.code.code)}
+              shownRun={side.runs.length}
+            />
+          ) : null}
         </div>
       ) : turnDone && side.finished && side.finishReason !== 'error' ? (
         <div className="pane-run muted">No code block in this answer.</div>

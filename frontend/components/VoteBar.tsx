@@ -40,7 +40,13 @@ export function VoteBar({
     return () => window.removeEventListener('keydown', onKey);
   }, [open]);
   return (
-    <div className="vote-bar" data-testid="vote-bar">
+    // Open for the vote, it stays at the bottom of a narrow screen while the answers above it are read (see the CSS).
+    <div
+      className={`vote-bar ${status === 'voting' ? 'vote-bar-open' : ''}`}
+      role="group"
+      aria-label="Your vote"
+      data-testid="vote-bar"
+    >
       {CHOICES.map(({ winner, label, key }) => (
         <button
           key={winner}
