@@ -1,5 +1,6 @@
 import { JsonlBattleScanner } from './jsonl-scanner.js';
 import { PairCountsBuilder, type Outcome, type PairCounts } from './pairwise.js';
+import { CONV_METADATA_KEYS, StyleBattlesBuilder, type StyleBattles } from './style-control.js';
 
 export type BattlesFormat = 'json' | 'jsonl' | 'csv';
 
@@ -317,5 +318,55 @@ export async function countsFromJsonlChunks(chunks: AsyncIterable<Uint8Array>, n
   );
   for await (const chunk of chunks) scanner.push(chunk);
   scanner.end();
+  return builder.build();
+}
+
+/**
+ * The eight style counts of a row's FastChat `conv_metadata` (CONV_METADATA_KEYS order), each an integer or
+ * an object of integers that is summed (as FastChat's `extract_style_feature`); CSV rows may carry the
+ * object as JSON text.
+ */
+export function styleCountsOf(meta: unknown, where: string): number[] {
+  let value = meta;
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw new BattlesFileError(`${where}: conv_metadata is not valid JSON`);
+    }
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new BattlesFileError(`${where}: style control needs conv_metadata (an object)`);
+  const record = value as Record<string, unknown>;
+  return CONV_METADATA_KEYS.map((key) => {
+    const v = record[key];
+    if (Number.isInteger(v)) return v as number;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      let sum = 0;
+      for (const [part, x] of Object.entries(v)) {
+        if (!Number.isInteger(x))
+          throw new BattlesFileError(`${where}: conv_metadata.${key}.${part} must be an integer`);
+        sum += x as number;
+      }
+      return sum;
+    }
+    throw new BattlesFileError(`${where}: conv_metadata.${key} must be an integer or an object of integers`);
+  });
+}
+
+/** Parse a whole battles text (rows with conv_metadata) into style-control battles. */
+export function styleBattlesFromText(text: string, format: BattlesFormat, name = 'input'): StyleBattles {
+  const builder = new StyleBattlesBuilder();
+  let row = 0;
+  const parser = new BattlesParser(
+    format,
+    (r) => {
+      row += 1;
+      builder.add(r.model_a, r.model_b, r.winner, styleCountsOf(r.extra['conv_metadata'], `${name}: row ${row}`));
+    },
+    name,
+  );
+  parser.push(text);
+  parser.end();
   return builder.build();
 }

@@ -1,4 +1,13 @@
 import { components, countsFromCells, type PairCounts } from './pairwise.js';
+import {
+  cholesky,
+  dampedNewton,
+  type NewtonOptions,
+  logSigmoid,
+  sandwichDiagonal,
+  sigmoid,
+  solveFactored,
+} from './newton.js';
 import { multinomial, seededRandom } from './random.js';
 
 /** 400 rating points per factor of 10 in the odds. */
@@ -11,20 +20,8 @@ export const INIT_RATING = 1000;
  */
 export const RIDGE = 1e-6;
 
-export interface FitOptions {
-  /** Start from these log-strengths (warm start). */
-  start?: Float64Array;
-  maxIterations?: number;
-  tolerance?: number;
-}
-
-function logSigmoid(x: number): number {
-  return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-}
-
-function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
+/** Newton options; `start` gives log-strengths to start from (warm start). */
+export type FitOptions = NewtonOptions;
 
 /** Negative log-likelihood of the pair counts (ties as half wins) plus the ridge. */
 function loss(counts: PairCounts, r: Float64Array): number {
@@ -38,42 +35,6 @@ function loss(counts: PairCounts, r: Float64Array): number {
     }
   }
   return total;
-}
-
-/** Cholesky solve of a symmetric positive-definite system (in place on copies). */
-function solve(matrix: Float64Array, rhs: Float64Array, n: number): Float64Array {
-  return solveFactored(cholesky(matrix, n), rhs, n);
-}
-
-function cholesky(matrix: Float64Array, n: number): Float64Array {
-  const l = new Float64Array(matrix);
-  for (let j = 0; j < n; j++) {
-    let d = l[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * n + k]! * l[j * n + k]!;
-    d = Math.sqrt(Math.max(d, 1e-300));
-    l[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let s = l[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      l[i * n + j] = s / d;
-    }
-  }
-  return l;
-}
-
-function solveFactored(l: Float64Array, rhs: Float64Array, n: number): Float64Array {
-  const y = new Float64Array(rhs);
-  for (let i = 0; i < n; i++) {
-    let s = y[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
-    y[i] = s / l[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * y[k]!;
-    y[i] = s / l[i * n + i]!;
-  }
-  return y;
 }
 
 /** Gradient and Hessian of the loss at r. */
@@ -112,35 +73,11 @@ export function fitBradleyTerry(
   counts: PairCounts,
   options: FitOptions = {},
 ): { strengths: Float64Array; iterations: number } {
-  const { n } = counts;
-  const r = options.start ? new Float64Array(options.start) : new Float64Array(n);
-  const maxIterations = options.maxIterations ?? 200;
-  const tolerance = options.tolerance ?? 1e-10;
-  let current = loss(counts, r);
-  let iterations = 0;
-  for (; iterations < maxIterations; iterations++) {
-    const { gradient, hessian } = derivatives(counts, r);
-    const step = solve(hessian, gradient, n);
-    let scale = 1;
-    let next = new Float64Array(n);
-    let nextLoss = Infinity;
-    for (let tries = 0; tries < 40; tries++) {
-      for (let i = 0; i < n; i++) next[i] = r[i]! - scale * step[i]!;
-      nextLoss = loss(counts, next);
-      if (nextLoss <= current + 1e-12 * Math.abs(current)) break;
-      scale /= 2;
-    }
-    let largest = 0;
-    for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(next[i]! - r[i]!));
-    r.set(next);
-    current = nextLoss;
-    next = new Float64Array(0);
-    if (largest < tolerance) {
-      iterations += 1;
-      break;
-    }
-  }
-  return { strengths: r, iterations };
+  const { x, iterations } = dampedNewton(
+    { dimension: counts.n, loss: (r) => loss(counts, r), derivatives: (r) => derivatives(counts, r) },
+    options,
+  );
+  return { strengths: x, iterations };
 }
 
 export function toRatings(strengths: Float64Array, anchor?: { index: number; rating: number }): Float64Array {
@@ -177,21 +114,7 @@ export function sandwichStandardErrors(counts: PairCounts, strengths: Float64Arr
     meat[a * n + b]! -= s2;
     meat[b * n + a]! -= s2;
   }
-  // Σ = H⁻¹ B H⁻¹: solve H X = B column by column, then H Σ = Xᵀ.
-  const x = new Float64Array(n * n);
-  const column = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    for (let i = 0; i < n; i++) column[i] = meat[i * n + j]!;
-    const solved = solve(hessian, column, n);
-    for (let i = 0; i < n; i++) x[i * n + j] = solved[i]!;
-  }
-  const errors = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    for (let i = 0; i < n; i++) column[i] = x[j * n + i]!;
-    const solved = solve(hessian, column, n);
-    errors[j] = Math.sqrt(Math.max(0, solved[j]!));
-  }
-  return errors;
+  return sandwichDiagonal(hessian, meat, n).map(Math.sqrt);
 }
 
 export interface BootstrapResult {

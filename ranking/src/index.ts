@@ -11,3 +11,4 @@ export * from './synthetic.js';
 export * from './battles-file.js';
 export * from './jsonl-scanner.js';
 export * from './hygiene.js';
+export * from './style-control.js';

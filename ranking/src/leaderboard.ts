@@ -7,7 +7,18 @@ import {
   SCALE,
   toRatings,
 } from './bradley-terry.js';
-import { components, type PairCounts } from './pairwise.js';
+import { components, PairCountsBuilder, type PairCounts } from './pairwise.js';
+import {
+  bootstrapStyleControl,
+  fitStyleControl,
+  STYLE_FEATURES,
+  STYLE_SCALE,
+  styleRatings,
+  styleSandwichErrors,
+  type StyleBattles,
+  type StyleCoefficients,
+  type StyleFeature,
+} from './style-control.js';
 
 export interface LeaderboardOptions {
   /** Bootstrap rounds for the 95% intervals; 0 uses the sandwich estimator instead. */
@@ -47,8 +58,9 @@ export interface Leaderboard {
 
 const Z95 = 1.959963984540054;
 
-export function computeLeaderboard(counts: PairCounts, options: LeaderboardOptions = {}): Leaderboard {
-  const { n, models, games, cells } = counts;
+/** Battles played, and wins over decided battles, per model. */
+function tallies(counts: PairCounts): { played: Float64Array; decided: Float64Array; decidedWins: Float64Array } {
+  const { n, games, cells } = counts;
   const played = new Float64Array(n);
   const decidedWins = new Float64Array(n);
   const decided = new Float64Array(n);
@@ -63,10 +75,74 @@ export function computeLeaderboard(counts: PairCounts, options: LeaderboardOptio
     decided[b]! += c;
     decidedWins[outcome === 0 ? a : b]! += c;
   }
+  return { played, decided, decidedWins };
+}
+
+function anchorOf(
+  models: string[],
+  anchor: LeaderboardOptions['anchor'],
+): { index: number; rating: number } | undefined {
+  if (!anchor) return undefined;
+  const index = models.indexOf(anchor.model);
+  if (index === -1) throw new Error(`anchor model ${anchor.model} has no battles`);
+  return { index, rating: anchor.rating };
+}
+
+/** Per-model 2.5% and 97.5% quantiles of rounds × n bootstrap ratings (row-major), each round first shifted. */
+function bootstrapBounds(
+  samples: Float64Array,
+  rounds: number,
+  n: number,
+  shift: (round: number) => number,
+): { low: Float64Array; high: Float64Array } {
+  const low = new Float64Array(n);
+  const high = new Float64Array(n);
+  const column = new Float64Array(rounds);
+  const shifts = Float64Array.from({ length: rounds }, (_, r) => shift(r));
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < rounds; r++) column[r] = samples[r * n + i]! - shifts[r]!;
+    column.sort();
+    low[i] = quantile(column, 0.025);
+    high[i] = quantile(column, 0.975);
+  }
+  return { low, high };
+}
+
+/** Rows, Rank (UB) and components from ratings and intervals: the part every Bradley-Terry board shares. */
+function assemble(
+  counts: PairCounts,
+  fit: { ratings: Float64Array; low: Float64Array; high: Float64Array; sandwich: Float64Array },
+  options: LeaderboardOptions,
+): Pick<Leaderboard, 'battles' | 'rows' | 'components' | 'disconnected'> {
+  const { models } = counts;
+  const { played, decided, decidedWins } = tallies(counts);
   const active = models.map((_, i) => i).filter((i) => played[i]! > 0);
-  const anchorIndex = options.anchor ? models.indexOf(options.anchor.model) : -1;
-  if (options.anchor && anchorIndex === -1) throw new Error(`anchor model ${options.anchor.model} has no battles`);
-  const anchor = anchorIndex >= 0 ? { index: anchorIndex, rating: options.anchor!.rating } : undefined;
+  const rows: LeaderboardRow[] = active.map((i) => ({
+    rank: 0,
+    model: models[i]!,
+    rating: fit.ratings[i]!,
+    ciLow: fit.low[i]!,
+    ciHigh: fit.high[i]!,
+    sandwich: fit.sandwich[i]!,
+    battles: played[i]!,
+    winRate: decided[i]! > 0 ? decidedWins[i]! / decided[i]! : null,
+    provisional: played[i]! < (options.minBattles ?? 0),
+  }));
+  // Rank (UB): 1 + the number of models whose lower bound is above this model's upper bound.
+  for (const row of rows) row.rank = 1 + rows.filter((other) => other.ciLow > row.ciHigh).length;
+  rows.sort((x, y) => x.rank - y.rank || y.rating - x.rating || x.model.localeCompare(y.model));
+
+  const parts = components(counts)
+    .map((part) => part.filter((i) => played[i]! > 0).map((i) => models[i]!))
+    .filter((part) => part.length > 0);
+  return { battles: counts.battles, rows, components: parts, disconnected: parts.length > 1 };
+}
+
+export function computeLeaderboard(counts: PairCounts, options: LeaderboardOptions = {}): Leaderboard {
+  const { n, models } = counts;
+  const { played } = tallies(counts);
+  const active = models.map((_, i) => i).filter((i) => played[i]! > 0);
+  const anchor = anchorOf(models, options.anchor);
 
   const start = options.start ? Float64Array.from(models, (m) => options.start!.get(m) ?? 0) : undefined;
   const { strengths } = fitBradleyTerry(counts, start ? { start } : {});
@@ -81,58 +157,91 @@ export function computeLeaderboard(counts: PairCounts, options: LeaderboardOptio
     ratings = strengths.map((s) => INIT_RATING + SCALE * (s - mean));
   }
   const errors = sandwichStandardErrors(counts, strengths);
+  const sandwich = errors.map((e) => Z95 * SCALE * e);
 
   const rounds = options.bootstrap ?? 0;
-  let low: Float64Array;
-  let high: Float64Array;
+  let bounds: { low: Float64Array; high: Float64Array };
   if (rounds > 0) {
     const { samples } = bootstrapRatings(counts, strengths, rounds, options.seed ?? 42, anchor);
-    low = new Float64Array(n);
-    high = new Float64Array(n);
-    const column = new Float64Array(rounds);
-    for (let i = 0; i < n; i++) {
-      for (let r = 0; r < rounds; r++) {
-        let mean = 0;
-        if (!anchor) {
-          for (const j of active) mean += samples[r * n + j]!;
-          mean = mean / Math.max(1, active.length) - INIT_RATING;
-        }
-        column[r] = samples[r * n + i]! - mean;
-      }
-      column.sort();
-      low[i] = quantile(column, 0.025);
-      high[i] = quantile(column, 0.975);
-    }
+    bounds = bootstrapBounds(samples, rounds, n, (r) => {
+      if (anchor) return 0;
+      let mean = 0;
+      for (const j of active) mean += samples[r * n + j]!;
+      return mean / Math.max(1, active.length) - INIT_RATING;
+    });
   } else {
-    low = ratings.map((r, i) => r - Z95 * SCALE * errors[i]!);
-    high = ratings.map((r, i) => r + Z95 * SCALE * errors[i]!);
+    bounds = { low: ratings.map((r, i) => r - sandwich[i]!), high: ratings.map((r, i) => r + sandwich[i]!) };
   }
-
-  const rows: LeaderboardRow[] = active.map((i) => ({
-    rank: 0,
-    model: models[i]!,
-    rating: ratings[i]!,
-    ciLow: low[i]!,
-    ciHigh: high[i]!,
-    sandwich: Z95 * SCALE * errors[i]!,
-    battles: played[i]!,
-    winRate: decided[i]! > 0 ? decidedWins[i]! / decided[i]! : null,
-    provisional: played[i]! < (options.minBattles ?? 0),
-  }));
-  // Rank (UB): 1 + the number of models whose lower bound is above this model's upper bound.
-  for (const row of rows) row.rank = 1 + rows.filter((other) => other.ciLow > row.ciHigh).length;
-  rows.sort((x, y) => x.rank - y.rank || y.rating - x.rating || x.model.localeCompare(y.model));
-
-  const parts = components(counts)
-    .map((part) => part.filter((i) => played[i]! > 0).map((i) => models[i]!))
-    .filter((part) => part.length > 0);
   return {
-    battles: counts.battles,
-    rows,
-    components: parts,
-    disconnected: parts.length > 1,
+    ...assemble(counts, { ratings, ...bounds, sandwich }, options),
     interval: rounds > 0 ? 'bootstrap' : 'sandwich',
     strengths: new Map(models.map((m, i) => [m, strengths[i]!])),
+  };
+}
+
+export interface StyleLeaderboard extends Leaderboard {
+  /** FastChat's style coefficients (logit per standard deviation of each normalised difference). */
+  styleCoefficients: StyleCoefficients;
+  /** 95% intervals of the coefficients, by the same method as the ratings'. */
+  styleIntervals: Record<StyleFeature, { low: number; high: number }>;
+}
+
+/**
+ * The style-controlled board: FastChat's `compute_style_control` ratings (400·r + 1000, or shifted so the
+ * anchor has its rating) and coefficients, with bootstrap intervals over resampled battles
+ * (`compute_bootstrap_style_control`) or sandwich intervals; win rates and battle counts as the plain board.
+ */
+export function computeStyleLeaderboard(battles: StyleBattles, options: LeaderboardOptions = {}): StyleLeaderboard {
+  const { models } = battles;
+  const n = models.length;
+  const d = n + STYLE_FEATURES.length;
+  const pairs = new PairCountsBuilder();
+  for (const m of models) pairs.model(m);
+  for (let k = 0; k < battles.length; k++) {
+    const o = battles.outcome[k]!;
+    pairs.addIndexed(battles.a[k]!, battles.b[k]!, o === 1 ? 'model_a' : o === 0 ? 'model_b' : 'tie');
+  }
+  const counts = pairs.build();
+  const anchor = anchorOf(models, options.anchor);
+  const shiftOf = (strengths: Float64Array): number =>
+    anchor ? anchor.rating - (STYLE_SCALE * strengths[anchor.index]! + INIT_RATING) : 0;
+
+  const fit = fitStyleControl(battles);
+  const offset = shiftOf(fit.strengths);
+  const ratings = styleRatings(fit.strengths).map((r) => r + offset);
+  const errors = styleSandwichErrors(battles, fit);
+  const sandwich = Float64Array.from({ length: n }, (_, i) => Z95 * STYLE_SCALE * errors[i]!);
+
+  const rounds = options.bootstrap ?? 0;
+  let bounds: { low: Float64Array; high: Float64Array };
+  let coefficientBounds: { low: Float64Array; high: Float64Array };
+  if (rounds > 0) {
+    const { samples } = bootstrapStyleControl(battles, fit, rounds, options.seed ?? 42);
+    const ratingSamples = new Float64Array(rounds * n);
+    const coefficientSamples = new Float64Array(rounds * STYLE_FEATURES.length);
+    for (let r = 0; r < rounds; r++) {
+      const round = samples.subarray(r * d, (r + 1) * d);
+      ratingSamples.set(styleRatings(round.subarray(0, n)), r * n);
+      coefficientSamples.set(round.subarray(n), r * STYLE_FEATURES.length);
+    }
+    bounds = bootstrapBounds(ratingSamples, rounds, n, (r) => -shiftOf(samples.subarray(r * d, r * d + n)));
+    coefficientBounds = bootstrapBounds(coefficientSamples, rounds, STYLE_FEATURES.length, () => 0);
+  } else {
+    bounds = { low: ratings.map((r, i) => r - sandwich[i]!), high: ratings.map((r, i) => r + sandwich[i]!) };
+    const theta = fit.theta.subarray(n);
+    coefficientBounds = {
+      low: theta.map((t, f) => t - Z95 * errors[n + f]!),
+      high: theta.map((t, f) => t + Z95 * errors[n + f]!),
+    };
+  }
+  return {
+    ...assemble(counts, { ratings, ...bounds, sandwich }, options),
+    interval: rounds > 0 ? 'bootstrap' : 'sandwich',
+    strengths: new Map(models.map((m, i) => [m, fit.strengths[i]!])),
+    styleCoefficients: fit.coefficients,
+    styleIntervals: Object.fromEntries(
+      STYLE_FEATURES.map((f, i) => [f, { low: coefficientBounds.low[i]!, high: coefficientBounds.high[i]! }]),
+    ) as Record<StyleFeature, { low: number; high: number }>,
   };
 }
 
