@@ -4,6 +4,8 @@ import path from 'node:path';
 import type {
   AdminBanResult,
   AdminHideResult,
+  AdminShowResult,
+  AdminUnbanResult,
   AdminLoad,
   AdminModel,
   AdminSession,
@@ -392,6 +394,27 @@ describe.each(DATABASES)('administration on %s', (database: DatabaseKind) => {
     const badId = await call(arena, 'POST', '/api/admin/battles/not-a-uuid/hide');
     expect([badId.status, badId.body.error?.code]).toEqual([400, 'invalid_input']);
     expect(await count('SELECT count(*) AS n FROM hidden_battles')).toBe(2);
+
+    // An operator's mistake is undone: the battle is back everywhere it was.
+    const shown = await call<AdminShowResult>(arena, 'DELETE', `/api/admin/battles/${hidden}/hide`);
+    expect([shown.status, shown.body]).toEqual([200, { battleId: hidden, hidden: false }]);
+    expect((await call(arena, 'DELETE', `/api/admin/battles/${hidden}/hide`)).status).toBe(200);
+    expect((await call(arena, 'DELETE', '/api/admin/battles/7d3b8f0a-3c1e-4c53-9a4e-2f1d5b6c7e8f/hide')).status).toBe(
+      404,
+    );
+    expect(await recent()).toContain(hidden);
+    expect((await getJson(`${arena.url}/api/battles/${hidden}`)).status).toBe(200);
+    const watcher = await client();
+    expect((await watcher.socket.emitWithAck('battle:watch', { battleId: hidden })).ok).toBe(true);
+    expect((await getJson<LeaderboardResponse>(`${arena.url}/api/leaderboard`)).body.hygiene.input).toBe(
+      boardBefore.hygiene.input,
+    );
+    expect(await datasets()).toEqual(setsBefore);
+    expect(await summaries()).toEqual(countsBefore);
+    // A live battle shown again is in the live list again.
+    expect((await call(arena, 'DELETE', `/api/admin/battles/${live}/hide`)).status).toBe(200);
+    expect(await liveList()).toContain(live);
+    expect(await count('SELECT count(*) AS n FROM hidden_battles')).toBe(0);
   });
 
   it('bans a voter by hash: their votes leave the leaderboard and data sets, their new votes and battles are refused', async () => {
@@ -449,6 +472,22 @@ describe.each(DATABASES)('administration on %s', (database: DatabaseKind) => {
     expect(await count('SELECT count(*) AS n FROM votes WHERE battle_id = $1', [pending])).toBe(0);
     // Everyone else goes on.
     await battle(other, 'Print the days of the week', 'model_a');
+
+    // The ban is lifted (an appeal): the votes count again, and the voter votes and starts battles.
+    const lifted = await call<AdminUnbanResult>(arena, 'DELETE', `/api/admin/voters/${voterHash}/ban`);
+    expect([lifted.status, lifted.body]).toEqual([200, { voterHash, banned: false, votes: 2 }]);
+    const liftedAgain = await call(arena, 'DELETE', `/api/admin/voters/${voterHash}/ban`);
+    expect([liftedAgain.status, liftedAgain.body.error?.code]).toEqual([404, 'not_found']);
+    const badLift = await call(arena, 'DELETE', '/api/admin/voters/0123/ban');
+    expect([badLift.status, badLift.body.error?.code]).toEqual([400, 'invalid_input']);
+    const boardLifted = (await getJson<LeaderboardResponse>(`${arena.url}/api/leaderboard`)).body;
+    expect(boardLifted.hygiene.input).toBe(boardAfter.hygiene.input + 3);
+    const idsLifted = (await jsonLines(arena, 'battles.jsonl')).map((r) => String(r['question_id']));
+    for (const id of theirs) expect(idsLifted).toContain(id);
+    const voteNow = await back.socket.emitWithAck('battle:vote', { battleId: pending, winner: 'model_a' });
+    expect(voteNow.ok).toBe(true);
+    await battle(back, 'Print one more thing', 'tie');
+    expect(await count('SELECT count(*) AS n FROM voter_bans')).toBe(0);
   });
 
   it('lists voting sessions and ends one: its open vote is closed, nobody joins, starts or votes after', async () => {
@@ -654,6 +693,13 @@ describe('administration in a cluster (Redis, one PostgreSQL database)', () => {
       expect((await getJson(`${one.url}/api/battles/${open}`)).status).toBe(404);
       expect((await getJson(`${two.url}/api/battles/${open}`)).status).toBe(404);
       expect(await until(async () => (await board(two)) === 0)).toBe(true);
+
+      // Shown again through two: one shows its open battle again, and two's leaderboard counts the other.
+      expect((await call(two, 'DELETE', `/api/admin/battles/${open}/hide`)).status).toBe(200);
+      expect((await call(one, 'DELETE', `/api/admin/battles/${voted}/hide`)).status).toBe(200);
+      expect(await until(async () => (await live()).includes(open))).toBe(true);
+      expect((await getJson(`${two.url}/api/battles/${open}`)).status).toBe(200);
+      expect(await until(async () => (await board(two)) === 1)).toBe(true);
     } finally {
       for (const c of clients) c.socket.disconnect();
       await two.stop();

@@ -97,6 +97,20 @@ export interface AdminHideResult {
   hiddenAt: string;
 }
 
+/** A hidden battle shown again. */
+export interface AdminShowResult {
+  battleId: string;
+  hidden: false;
+}
+
+/** A ban lifted: the voter's votes count again, and they may start battles and vote. */
+export interface AdminUnbanResult {
+  voterHash: string;
+  banned: false;
+  /** The voter's votes that count again. */
+  votes: number;
+}
+
 export interface AdminBanResult {
   voterHash: string;
   bannedAt: string;

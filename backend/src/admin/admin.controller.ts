@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Inject,
@@ -26,6 +27,8 @@ import {
   type AdminModel,
   type AdminSession,
   type AdminSessionEndResult,
+  type AdminShowResult,
+  type AdminUnbanResult,
 } from '@arena/contracts';
 import { BattlesService } from '../battles/battles.service.js';
 import { ModelsService } from '../models/models.service.js';
@@ -79,12 +82,25 @@ export class AdminController {
     return { battleId: hidden.battleId, hiddenAt: hidden.hiddenAt.toISOString() };
   }
 
+  @Delete('battles/:battleId/hide')
+  @AdminAction('battles.show', { param: 'battleId' })
+  showBattle(@Param('battleId') battleId: string): Promise<AdminShowResult> {
+    return this.battles.show(parseInput(AdminBattleRef, { battleId }).battleId);
+  }
+
   @Post('voters/:voterHash/ban')
   @HttpCode(200)
   @AdminAction('voters.ban', { param: 'voterHash' })
   async banVoter(@Param('voterHash') voterHash: string): Promise<AdminBanResult> {
     const ban = await this.bans.ban(parseInput(AdminVoterRef, { voterHash }).voterHash);
     return { voterHash: ban.voterHash, bannedAt: ban.bannedAt.toISOString(), votes: ban.votes };
+  }
+
+  @Delete('voters/:voterHash/ban')
+  @AdminAction('voters.unban', { param: 'voterHash' })
+  async unbanVoter(@Param('voterHash') voterHash: string): Promise<AdminUnbanResult> {
+    const lifted = await this.bans.unban(parseInput(AdminVoterRef, { voterHash }).voterHash);
+    return { ...lifted, banned: false };
   }
 
   @Get('sessions')

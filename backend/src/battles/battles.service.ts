@@ -60,6 +60,11 @@ export class BattlesService implements OnModuleInit {
       if (live) live.hidden = true;
       void this.events.emit('battle.hidden', { battleId });
     });
+    this.cluster.on('arena:battle-shown', ({ battleId }) => {
+      const live = this.registry.get(battleId);
+      if (live) live.hidden = false;
+      void this.events.emit('battle.shown', { battleId });
+    });
   }
 
   /**
@@ -75,6 +80,21 @@ export class BattlesService implements OnModuleInit {
     this.cluster.tell('arena:battle-hidden', { battleId });
     await this.events.emit('battle.hidden', { battleId });
     return { battleId, hiddenAt };
+  }
+
+  /**
+   * An operator shows a hidden battle again: back in the lists, snapshots, watching, the leaderboard and the
+   * data sets. Showing a battle that is not hidden changes nothing. `not_found` for an unknown battle.
+   */
+  async show(battleId: string): Promise<{ battleId: string; hidden: false }> {
+    if (!(await new HiddenBattlesRepository(this.dataSource.manager).show(battleId))) {
+      throw new ArenaError('not_found', `no battle ${battleId}`);
+    }
+    const live = this.registry.get(battleId);
+    if (live) live.hidden = false;
+    this.cluster.tell('arena:battle-shown', { battleId });
+    await this.events.emit('battle.shown', { battleId });
+    return { battleId, hidden: false };
   }
 
   /** From memory when this process runs the battle, from the process that runs it, else from the database. */

@@ -47,8 +47,10 @@ export interface DomainEventMap {
   };
   /** An operator hid the battle: whatever counted it (the leaderboard's cache) counts it no more. */
   'battle.hidden': { battleId: string };
+  'battle.shown': { battleId: string };
   /** An operator banned a voter: whatever counted their votes counts them no more. */
   'voter.banned': { voterHash: string };
+  'voter.unbanned': { voterHash: string };
 }
 
 export type DomainEventName = keyof DomainEventMap;

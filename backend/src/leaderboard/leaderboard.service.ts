@@ -92,6 +92,8 @@ export class LeaderboardService implements OnModuleDestroy {
     // An operator took votes out: what was read so far holds them, so everything is read again.
     events.on('battle.hidden', () => this.reload());
     events.on('voter.banned', () => this.reload());
+    events.on('battle.shown', () => this.reload());
+    events.on('voter.unbanned', () => this.reload());
   }
 
   /** Votes left the board (a hidden battle, a banned voter): read every vote again and refit. */

@@ -17,6 +17,14 @@ export class HiddenBattlesRepository {
     return (await repo.findOneByOrFail({ battleId })).hiddenAt;
   }
 
+  /** Show a hidden battle again (a battle not hidden stays shown). Returns whether there is such a battle. */
+  async show(battleId: string): Promise<boolean> {
+    const battle = await this.manager.query<unknown[]>('SELECT 1 FROM battles WHERE id = $1', [battleId]);
+    if (battle.length === 0) return false;
+    await this.manager.getRepository(HiddenBattleEntity).delete({ battleId });
+    return true;
+  }
+
   isHidden(battleId: string): Promise<boolean> {
     return this.manager.getRepository(HiddenBattleEntity).existsBy({ battleId });
   }

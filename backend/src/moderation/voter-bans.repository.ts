@@ -12,6 +12,15 @@ export class VoterBansRepository {
     return repo.findOneByOrFail({ voterHash });
   }
 
+  /** Lift a ban; returns the voter id it named, or undefined when no ban has this hash. */
+  async unban(voterHash: string): Promise<string | undefined> {
+    const repo = this.manager.getRepository(VoterBanEntity);
+    const ban = await repo.findOneBy({ voterHash });
+    if (!ban) return undefined;
+    await repo.delete({ voterHash });
+    return ban.voterId;
+  }
+
   async isBanned(voterId: string): Promise<boolean> {
     return this.manager.getRepository(VoterBanEntity).existsBy({ voterId });
   }

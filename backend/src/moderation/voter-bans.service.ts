@@ -28,6 +28,7 @@ export class VoterBansService implements OnModuleInit {
   onModuleInit(): void {
     // A ban made on another process: this one's caches (the leaderboard's votes) drop the voter's votes too.
     this.cluster.on('arena:voter-banned', ({ voterHash }) => void this.events.emit('voter.banned', { voterHash }));
+    this.cluster.on('arena:voter-unbanned', ({ voterHash }) => void this.events.emit('voter.unbanned', { voterHash }));
   }
 
   private get repository(): VoterBansRepository {
@@ -58,6 +59,19 @@ export class VoterBansService implements OnModuleInit {
     this.cluster.tell('arena:voter-banned', { voterHash });
     await this.events.emit('voter.banned', { voterHash });
     return { voterHash, bannedAt: ban.bannedAt, votes };
+  }
+
+  /**
+   * Lift the ban with this hash (an operator's mistake, or an appeal): the voter's votes count again on every
+   * leaderboard and data set, and they may start battles and vote. `not_found` when no ban has this hash.
+   */
+  async unban(voterHash: string): Promise<{ voterHash: string; votes: number }> {
+    const voterId = await this.repository.unban(voterHash);
+    if (!voterId) throw new ArenaError('not_found', `no ban for the voter hash ${voterHash}`);
+    const votes = await this.repository.votesOf(voterId);
+    this.cluster.tell('arena:voter-unbanned', { voterHash });
+    await this.events.emit('voter.unbanned', { voterHash });
+    return { voterHash, votes };
   }
 
   /** Refuse a banned voter's new battle or vote with `not_allowed`. */

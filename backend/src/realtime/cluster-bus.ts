@@ -16,8 +16,12 @@ export interface ClusterEvents {
   'arena:followup': (request: FollowupRequest, reply: (outcome: FollowupOutcome | null) => void) => void;
   /** An operator hid a battle: its owner stops showing it, and every process's caches drop it. */
   'arena:battle-hidden': (request: { battleId: string }) => void;
+  /** An operator showed a hidden battle again: its owner shows it, and every process's caches count it. */
+  'arena:battle-shown': (request: { battleId: string }) => void;
   /** An operator banned a voter: every process's caches drop their votes. */
   'arena:voter-banned': (request: { voterHash: string }) => void;
+  /** An operator lifted a ban: every process's caches count the voter's votes again. */
+  'arena:voter-unbanned': (request: { voterHash: string }) => void;
   /** An operator changed the models (added one, enabled, disabled, weighted): every process reads them again. */
   'arena:models-changed': (request: { by: string }) => void;
 }
@@ -93,10 +97,14 @@ export class ClusterBus {
   }
 
   /** Tell the other processes (never this one) what an operator changed. */
-  tell<E extends 'arena:battle-hidden' | 'arena:voter-banned' | 'arena:models-changed'>(
-    event: E,
-    request: Parameters<ClusterEvents[E]>[0],
-  ): void {
+  tell<
+    E extends
+      | 'arena:battle-hidden'
+      | 'arena:battle-shown'
+      | 'arena:voter-banned'
+      | 'arena:voter-unbanned'
+      | 'arena:models-changed',
+  >(event: E, request: Parameters<ClusterEvents[E]>[0]): void {
     if (this.enabled) this.namespace!.serverSideEmit(event, request);
   }
 
