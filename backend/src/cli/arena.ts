@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * `arena`: the arena's command line, usable without the web UI. This file only dispatches: each command is in
- * `commands/` (serve, rank, import-battles, reward, export, autoarena, sandbox), and USAGE below lists them.
+ * `commands/` (serve, rank, import-battles, reward, export, autoarena, eval, sandbox), and USAGE below lists them.
  * Exit status: 0 done; 1 an unexpected failure, or `sandbox run` of a program that did not end `ok`; 2 bad
  * input (unknown command or option, unreadable or malformed file, bad configuration), with a one-line reason.
  */
@@ -12,6 +12,7 @@ import { BattlesFileError } from '@arena/ranking';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { configureLogging } from '../logging/logger.js';
 import { autoarena } from './commands/autoarena.js';
+import { evaluate } from './commands/eval.js';
 import { exportDataset } from './commands/export.js';
 import { importBattles } from './commands/import-battles.js';
 import { rank } from './commands/rank.js';
@@ -26,6 +27,7 @@ const USAGE = `usage:
   arena import --battles FILE
   arena reward --votes FILE --judgements FILE [--format table|json]
   arena autoarena --prompts FILE... --models FILE --baseline ID [--judge ID] [--out DIR] [--limit N] [--concurrency N]
+  arena eval --tasks FILE... --models FILE [--model ID]... [--samples N] [--k 1,10] [--limit N] [--language L] [--out DIR] [--format table|json] [--concurrency N]
   arena sandbox run --language L FILE [--stdin FILE] [--timeout-ms N] [--memory-mb N] [--json]
   arena export --dataset battles|bigcodereward|judgements --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
 
@@ -46,6 +48,8 @@ async function main(argv: string[]): Promise<void> {
       return reward(rest);
     case 'autoarena':
       return autoarena(rest, config);
+    case 'eval':
+      return evaluate(rest, config);
     case 'sandbox':
       process.exitCode = await sandbox(rest, config);
       return;

@@ -114,7 +114,8 @@ function outputTail(output: string): string {
  * `samples` answers of every model to every task, each assembled with the task's tests and run. Samples go to
  * `samples.jsonl` when generated and runs to `runs.jsonl` when they end, so a run that is stopped (or killed)
  * resumes where it was: a sample with a run is not touched again, one with only its answer is run, not
- * regenerated. Returns every run of the requested tasks, models and samples.
+ * regenerated. Returns every run of the requested tasks and samples kept in the folder: the requested models',
+ * and those of models evaluated there before (so that a new model is seen beside them).
  */
 export async function runEval(options: EvalRunOptions): Promise<EvalRunRecord[]> {
   await mkdir(options.outDir, { recursive: true });
@@ -160,13 +161,8 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRunRecord[]>
     options.onProgress?.(++done, jobs.length);
   });
 
-  return options.tasks.flatMap((task) =>
-    options.models.flatMap((model) =>
-      Array.from({ length: options.samples }, (_, sample) => runs.get(sampleKey(model, taskKey(task), sample))).filter(
-        (r): r is EvalRunRecord => r !== undefined,
-      ),
-    ),
-  );
+  const wanted = new Set(options.tasks.map(taskKey));
+  return [...runs.values()].filter((r) => wanted.has(r.task) && r.sample < options.samples);
 }
 
 async function runSample(

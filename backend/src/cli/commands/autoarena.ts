@@ -23,6 +23,7 @@ import { createProvider } from '../../models/provider-factory.js';
 import type { ModelProvider } from '../../models/providers/provider.js';
 import type { ReplayIndex } from '../../models/providers/replay-index.js';
 import { createSandboxRegistry } from '../../sandboxes/sandbox-registry.factory.js';
+import { progressBar } from '../progress.js';
 import { UsageError } from '../usage.js';
 
 async function readPrompts(file: string): Promise<AutoPrompt[]> {
@@ -65,31 +66,6 @@ function spread(prompts: AutoPrompt[], limit: number | undefined): AutoPrompt[] 
     if (queues.every((q) => q.length === 0)) break;
   }
   return out;
-}
-
-function progressBar(): (done: number, total: number) => void {
-  const started = performance.now();
-  let lastLine = -1;
-  return (done, total) => {
-    const share = total ? done / total : 1;
-    const elapsed = (performance.now() - started) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
-    const time = (s: number): string =>
-      Number.isFinite(s) ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : '?';
-    const text = `${done}/${total} ${(share * 100).toFixed(0)}% · ${time(elapsed)} elapsed · ETA ${time(eta)}`;
-    if (process.stderr.isTTY) {
-      const width = 30;
-      const filled = Math.round(share * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}   `);
-      if (done === total) process.stderr.write('\n');
-    } else {
-      const decile = Math.floor(share * 10);
-      if (decile !== lastLine) {
-        lastLine = decile;
-        process.stderr.write(`autoarena: ${text}\n`);
-      }
-    }
-  };
 }
 
 /**
@@ -166,7 +142,7 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
       outDir: values.out,
       concurrency,
       signal: stop.signal,
-      onProgress: progressBar(),
+      onProgress: progressBar('autoarena'),
       hasCode: (text) => {
         const x = extractCode(text);
         return !!x && x.environment !== 'none';
