@@ -163,6 +163,14 @@ describe('the admin page in the browser', () => {
       .filter({ hasText: `Battle ${second.battleId} hidden.` })
       .waitFor();
     expect((await fetch(`${arena.url}/api/battles/${second.battleId}`)).status).toBe(404);
+    // A mistake is undone from the same form.
+    await phone.getByLabel('Battle id to hide').fill(second.battleId);
+    await phone.getByRole('button', { name: 'Show it again' }).click();
+    await phone
+      .getByTestId('admin-status')
+      .filter({ hasText: `Battle ${second.battleId} is shown again.` })
+      .waitFor();
+    expect((await fetch(`${arena.url}/api/battles/${second.battleId}`)).status).toBe(200);
     expect(await widest(phone)).toBeLessThanOrEqual(PHONE.width);
     expect(await accessibilityViolations(phone)).toEqual([]);
     await phone.screenshot({ path: path.join(ARTIFACTS, 'admin-390.png'), fullPage: true });

@@ -1,6 +1,8 @@
 import type {
   AdminBanResult,
   AdminHideResult,
+  AdminShowResult,
+  AdminUnbanResult,
   AdminLoad,
   AdminModel,
   AdminModelPatch,
@@ -51,7 +53,9 @@ export function adminApi(token: string) {
     updateModel: (modelId: string, patch: AdminModelPatch) =>
       request<AdminModel>(token, 'PATCH', `/models/${id(modelId)}`, patch),
     hideBattle: (battleId: string) => request<AdminHideResult>(token, 'POST', `/battles/${id(battleId)}/hide`),
+    showBattle: (battleId: string) => request<AdminShowResult>(token, 'DELETE', `/battles/${id(battleId)}/hide`),
     banVoter: (voterHash: string) => request<AdminBanResult>(token, 'POST', `/voters/${id(voterHash)}/ban`),
+    unbanVoter: (voterHash: string) => request<AdminUnbanResult>(token, 'DELETE', `/voters/${id(voterHash)}/ban`),
     sessions: () => request<AdminSession[]>(token, 'GET', '/sessions'),
     endSession: (sessionId: string) => request<AdminSessionEndResult>(token, 'POST', `/sessions/${id(sessionId)}/end`),
     load: () => request<AdminLoad>(token, 'GET', '/load'),

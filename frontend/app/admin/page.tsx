@@ -343,7 +343,7 @@ function AddModel({
   );
 }
 
-/** One input and one button: hide a battle by id, ban a voter by hash. */
+/** One input, an action and its undo: hide a battle by id (or show it again), ban a voter (or lift it). */
 function OneFieldAction({
   label,
   button,
@@ -351,6 +351,7 @@ function OneFieldAction({
   pattern,
   hint,
   run,
+  undo,
 }: {
   label: string;
   button: string;
@@ -358,21 +359,25 @@ function OneFieldAction({
   pattern: string;
   hint: string;
   run: (value: string) => Promise<boolean>;
+  undo: { button: string; run: (value: string) => Promise<boolean> };
 }) {
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
   const hintId = useId();
+  const act = (fn: (value: string) => Promise<boolean>): void => {
+    setBusy(true);
+    void fn(value.trim())
+      .then((ok) => {
+        if (ok) setValue('');
+      })
+      .finally(() => setBusy(false));
+  };
   return (
     <form
       className="admin-one-field"
       onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        void run(value.trim())
-          .then((ok) => {
-            if (ok) setValue('');
-          })
-          .finally(() => setBusy(false));
+        act(run);
       }}
     >
       <label className="field">
@@ -390,6 +395,16 @@ function OneFieldAction({
       </label>
       <button className="secondary" type="submit" disabled={busy || value.trim() === ''}>
         {button}
+      </button>
+      <button
+        className="secondary"
+        type="button"
+        disabled={busy || value.trim() === ''}
+        onClick={(e) => {
+          if (e.currentTarget.form?.reportValidity() !== false) act(undo.run);
+        }}
+      >
+        {undo.button}
       </button>
       <p className="muted admin-note" id={hintId}>
         {hint}
@@ -532,6 +547,19 @@ function Console({ token, onSignOut }: { token: string; onSignOut: (notice?: str
               return false;
             }
           }}
+          undo={{
+            button: 'Show it again',
+            run: async (battleId) => {
+              try {
+                await api.showBattle(battleId);
+                done(`Battle ${battleId} is shown again.`);
+                return true;
+              } catch (e) {
+                onError(e);
+                return false;
+              }
+            },
+          }}
         />
         <OneFieldAction
           label="Voter hash to ban"
@@ -550,6 +578,21 @@ function Console({ token, onSignOut }: { token: string; onSignOut: (notice?: str
               onError(e);
               return false;
             }
+          }}
+          undo={{
+            button: 'Lift the ban',
+            run: async (voterHash) => {
+              try {
+                const lifted = await api.unbanVoter(voterHash);
+                done(
+                  `Ban of ${lifted.voterHash} lifted; ${lifted.votes} ${lifted.votes === 1 ? 'vote counts' : 'votes count'} again.`,
+                );
+                return true;
+              } catch (e) {
+                onError(e);
+                return false;
+              }
+            },
           }}
         />
       </Section>
