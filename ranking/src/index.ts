@@ -12,3 +12,4 @@ export * from './battles-file.js';
 export * from './jsonl-scanner.js';
 export * from './hygiene.js';
 export * from './style-control.js';
+export * from './style-counts.js';

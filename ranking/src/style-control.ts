@@ -1,6 +1,6 @@
-import { dampedNewton, logSigmoid, sandwichDiagonal, sigmoid, solve } from './newton.js';
+import { dampedNewton, logSigmoid, sandwichDiagonal, solve } from './newton.js';
 import type { Outcome } from './pairwise.js';
-import { multinomial, seededRandom } from './random.js';
+import { seededRandom } from './random.js';
 
 /**
  * Style control as FastChat computes it (`compute_style_control` in fastchat/serve/monitor/rating_systems.py):
@@ -138,13 +138,6 @@ interface Problem {
   weights?: Float64Array;
 }
 
-function logit(p: Problem, theta: Float64Array, k: number): number {
-  const { features, battles, n } = p;
-  let z = STYLE_ALPHA * (theta[battles.a[k]!]! - theta[battles.b[k]!]!);
-  for (let f = 0; f < K; f++) z += features[k * K + f]! * theta[n + f]!;
-  return z;
-}
-
 function penalty(theta: Float64Array): number {
   let s = 0;
   for (const t of theta) s += t * t;
@@ -152,31 +145,64 @@ function penalty(theta: Float64Array): number {
 }
 
 function lossOf(p: Problem, theta: Float64Array): number {
-  const { battles, weights } = p;
-  let total = penalty(theta);
-  for (let k = 0; k < battles.length; k++) {
-    const w = weights ? weights[k]! : 1;
-    if (w === 0) continue;
-    const z = logit(p, theta, k);
-    const y = battles.outcome[k]!;
-    total -= w * (y * logSigmoid(z) + (1 - y) * logSigmoid(-z));
-  }
-  return total;
-}
-
-function gradientOf(p: Problem, theta: Float64Array): Float64Array {
   const { battles, weights, features, n } = p;
-  const g = new Float64Array(n + K);
-  for (let i = 0; i < n + K; i++) g[i] = STYLE_REG * theta[i]!;
   const { a, b, outcome } = battles;
-  let g0 = 0;
-  let g1 = 0;
-  let g2 = 0;
-  let g3 = 0;
   const b0 = theta[n]!;
   const b1 = theta[n + 1]!;
   const b2 = theta[n + 2]!;
   const b3 = theta[n + 3]!;
+  let total = 0;
+  for (let k = 0; k < battles.length; k++) {
+    const w = weights ? weights[k]! : 1;
+    if (w === 0) continue;
+    const o = k * 4;
+    const z =
+      STYLE_ALPHA * (theta[a[k]!]! - theta[b[k]!]!) +
+      features[o]! * b0 +
+      features[o + 1]! * b1 +
+      features[o + 2]! * b2 +
+      features[o + 3]! * b3;
+    const y = outcome[k]!;
+    total -= w * (y * logSigmoid(z) + (1 - y) * logSigmoid(-z));
+  }
+  return total + penalty(theta);
+}
+
+/** What a pass adds to the gradient: nothing, the Hessian (Σ w·p(1−p)·x xᵀ plus the penalty), the meat. */
+const Pass = { Gradient: 0, Hessian: 1, Meat: 2 } as const;
+type Pass = (typeof Pass)[keyof typeof Pass];
+
+/**
+ * One pass over the battles at θ: the gradient of the penalised loss and, on request, Σ c_k x_k x_kᵀ with
+ * x_k = (ln10·(e_a − e_b), f_k) and c_k = w·p(1−p) (the Hessian) or (y − p)² (the meat). The hot loop of
+ * every fit and bootstrap round, so it is written out by hand: pair sums first, expanded at the end.
+ */
+function pass(p: Problem, theta: Float64Array, kind: Pass): { gradient: Float64Array; matrix: Float64Array } {
+  const { battles, weights, features, n } = p;
+  const { a, b, outcome } = battles;
+  const d = n + K;
+  const gradient = new Float64Array(d);
+  const outer = kind !== Pass.Gradient;
+  const pair = outer ? new Float64Array(n * n) : undefined;
+  const cross = outer ? new Float64Array(n * K) : undefined;
+  const b0 = theta[n]!;
+  const b1 = theta[n + 1]!;
+  const b2 = theta[n + 2]!;
+  const b3 = theta[n + 3]!;
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
+  let g3 = 0;
+  let h00 = 0;
+  let h01 = 0;
+  let h02 = 0;
+  let h03 = 0;
+  let h11 = 0;
+  let h12 = 0;
+  let h13 = 0;
+  let h22 = 0;
+  let h23 = 0;
+  let h33 = 0;
   for (let k = 0; k < battles.length; k++) {
     const w = weights ? weights[k]! : 1;
     if (w === 0) continue;
@@ -188,83 +214,90 @@ function gradientOf(p: Problem, theta: Float64Array): Float64Array {
     const ai = a[k]!;
     const bi = b[k]!;
     const z = STYLE_ALPHA * (theta[ai]! - theta[bi]!) + f0 * b0 + f1 * b1 + f2 * b2 + f3 * b3;
-    const e = w * (sigmoid(z) - outcome[k]!);
-    g[ai]! += STYLE_ALPHA * e;
-    g[bi]! -= STYLE_ALPHA * e;
+    const prob = 1 / (1 + Math.exp(-z));
+    const e = w * (prob - outcome[k]!);
     g0 += e * f0;
     g1 += e * f1;
     g2 += e * f2;
     g3 += e * f3;
-  }
-  g[n]! += g0;
-  g[n + 1]! += g1;
-  g[n + 2]! += g2;
-  g[n + 3]! += g3;
-  return g;
-}
-
-/**
- * Σ_k c_k x_k x_kᵀ over battles, x_k = (ln10·(e_a − e_b), f_k), with c_k from `weightOf(k, p_k)`: the
- * Hessian with c = w·p(1−p), the sandwich's meat with c = w·(y − p)².
- */
-function outerSum(p: Problem, theta: Float64Array, weightOf: (k: number, prob: number) => number): Float64Array {
-  const { battles, features, n } = p;
-  const d = n + K;
-  const out = new Float64Array(d * d);
-  const pair = new Float64Array(n * n);
-  const cross = new Float64Array(n * K);
-  const ff = new Float64Array(K * K);
-  for (let k = 0; k < battles.length; k++) {
-    const c = weightOf(k, sigmoid(logit(p, theta, k)));
-    if (c === 0) continue;
-    const ai = battles.a[k]!;
-    const bi = battles.b[k]!;
-    pair[ai * n + bi]! += c;
-    for (let f = 0; f < K; f++) {
-      const cf = c * features[k * K + f]!;
-      cross[ai * K + f]! += cf;
-      cross[bi * K + f]! -= cf;
-      for (let g = f; g < K; g++) ff[f * K + g]! += cf * features[k * K + g]!;
+    gradient[ai]! += e;
+    gradient[bi]! -= e;
+    if (!outer) continue;
+    let c: number;
+    if (kind === Pass.Hessian) c = w * prob * (1 - prob);
+    else {
+      const r = outcome[k]! - prob;
+      c = r * r;
     }
+    pair![ai * n + bi]! += c;
+    const c0 = c * f0;
+    const c1 = c * f1;
+    const c2 = c * f2;
+    const c3 = c * f3;
+    const ca = ai * 4;
+    const cb = bi * 4;
+    cross![ca]! += c0;
+    cross![ca + 1]! += c1;
+    cross![ca + 2]! += c2;
+    cross![ca + 3]! += c3;
+    cross![cb]! -= c0;
+    cross![cb + 1]! -= c1;
+    cross![cb + 2]! -= c2;
+    cross![cb + 3]! -= c3;
+    h00 += c0 * f0;
+    h01 += c0 * f1;
+    h02 += c0 * f2;
+    h03 += c0 * f3;
+    h11 += c1 * f1;
+    h12 += c1 * f2;
+    h13 += c1 * f3;
+    h22 += c2 * f2;
+    h23 += c2 * f3;
+    h33 += c3 * f3;
   }
+  for (let i = 0; i < n; i++) gradient[i] = STYLE_ALPHA * gradient[i]! + STYLE_REG * theta[i]!;
+  gradient[n] = g0 + STYLE_REG * b0;
+  gradient[n + 1] = g1 + STYLE_REG * b1;
+  gradient[n + 2] = g2 + STYLE_REG * b2;
+  gradient[n + 3] = g3 + STYLE_REG * b3;
+  if (!outer) return { gradient, matrix: new Float64Array(0) };
+
+  const matrix = new Float64Array(d * d);
   const a2 = STYLE_ALPHA * STYLE_ALPHA;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const c = pair[i * n + j]!;
+      const c = pair![i * n + j]!;
       if (c === 0) continue;
-      out[i * d + i]! += a2 * c;
-      out[j * d + j]! += a2 * c;
-      out[i * d + j]! -= a2 * c;
-      out[j * d + i]! -= a2 * c;
+      matrix[i * d + i]! += a2 * c;
+      matrix[j * d + j]! += a2 * c;
+      matrix[i * d + j]! -= a2 * c;
+      matrix[j * d + i]! -= a2 * c;
     }
     for (let f = 0; f < K; f++) {
-      const c = STYLE_ALPHA * cross[i * K + f]!;
-      out[i * d + n + f]! += c;
-      out[(n + f) * d + i]! += c;
+      const c = STYLE_ALPHA * cross![i * K + f]!;
+      matrix[i * d + n + f] = c;
+      matrix[(n + f) * d + i] = c;
     }
   }
-  for (let f = 0; f < K; f++) {
-    for (let g = f; g < K; g++) {
-      out[(n + f) * d + n + g]! += ff[f * K + g]!;
-      if (g !== f) out[(n + g) * d + n + f]! += ff[f * K + g]!;
-    }
-  }
-  return out;
-}
-
-function hessianOf(p: Problem, theta: Float64Array): Float64Array {
-  const w = p.weights;
-  const h = outerSum(p, theta, (k, prob) => (w ? w[k]! : 1) * prob * (1 - prob));
-  const d = p.n + K;
-  for (let i = 0; i < d; i++) h[i * d + i]! += STYLE_REG;
-  return h;
+  const ff = [
+    [h00, h01, h02, h03],
+    [h01, h11, h12, h13],
+    [h02, h12, h22, h23],
+    [h03, h13, h23, h33],
+  ];
+  for (let f = 0; f < K; f++) for (let g = 0; g < K; g++) matrix[(n + f) * d + n + g] = ff[f]![g]!;
+  if (kind === Pass.Hessian) for (let i = 0; i < d; i++) matrix[i * d + i]! += STYLE_REG;
+  return { gradient, matrix };
 }
 
 function objective(p: Problem) {
   return {
     dimension: p.n + K,
     loss: (theta: Float64Array) => lossOf(p, theta),
-    derivatives: (theta: Float64Array) => ({ gradient: gradientOf(p, theta), hessian: hessianOf(p, theta) }),
+    derivatives: (theta: Float64Array) => {
+      const { gradient, matrix } = pass(p, theta, Pass.Hessian);
+      return { gradient, hessian: matrix };
+    },
   };
 }
 
@@ -300,54 +333,63 @@ export function styleRatings(strengths: Float64Array): Float64Array {
  */
 export function styleSandwichErrors(battles: StyleBattles, fit: StyleFit): Float64Array {
   const p: Problem = { n: battles.models.length, battles, features: fit.features };
-  const meat = outerSum(p, fit.theta, (k, prob) => {
-    const r = battles.outcome[k]! - prob;
-    return r * r;
-  });
-  return sandwichDiagonal(hessianOf(p, fit.theta), meat, p.n + K).map(Math.sqrt);
+  const bread = pass(p, fit.theta, Pass.Hessian).matrix;
+  const meat = pass(p, fit.theta, Pass.Meat).matrix;
+  return sandwichDiagonal(bread, meat, p.n + K).map(Math.sqrt);
 }
 
 export interface StyleBootstrap {
   rounds: number;
   /** rounds × (n + 4): each round's strengths then coefficients. */
   samples: Float64Array;
+  /** Newton steps taken over all rounds. */
+  steps: number;
 }
+
+/** Stop a resample's Newton steps once none moves a parameter by more than this: what is left is ~its square. */
+const BOOTSTRAP_STEP = 1e-6;
 
 /**
  * FastChat's `compute_bootstrap_style_control`: each round refits on the battles resampled with replacement
- * (as many as there are; the features keep their full-data standardisation). A resample's multiplicities
- * are one multinomial draw over the battles, the same distribution as FastChat's `randint` indices. Each
- * refit starts at the full-data optimum and takes Newton steps with the resample's own Hessian until no
- * parameter moves by more than 1e-10 (about 4e-8 rating points).
+ * (as many draws as there are battles, each uniform, as FastChat's `np.random.randint`; the features keep
+ * their full-data standardisation). Each refit starts at the full-data optimum and takes Newton steps with
+ * the resample's own Hessian; convergence is quadratic, so once a step is below 1e-6 what remains is of
+ * order 1e-12 (in rating points, far below 1e-6).
  */
 export function bootstrapStyleControl(
   battles: StyleBattles,
   fit: StyleFit,
   rounds: number,
   seed: number,
+  tolerance = BOOTSTRAP_STEP,
 ): StyleBootstrap {
   const n = battles.models.length;
   const d = n + K;
+  const total = battles.length;
   const random = seededRandom(seed);
   const samples = new Float64Array(rounds * d);
-  const equal = new Float64Array(battles.length).fill(1);
+  const weights = new Float64Array(total);
+  let steps = 0;
   for (let round = 0; round < rounds; round++) {
-    const weights = multinomial(battles.length, equal, random);
+    weights.fill(0);
+    for (let k = 0; k < total; k++) weights[Math.floor(random() * total)]! += 1;
     const p: Problem = { n, battles, features: fit.features, weights };
     const theta = new Float64Array(fit.theta);
     let converged = false;
     for (let iteration = 0; iteration < 20 && !converged; iteration++) {
-      const step = solve(hessianOf(p, theta), gradientOf(p, theta), d);
+      const { gradient, matrix } = pass(p, theta, Pass.Hessian);
+      const step = solve(matrix, gradient, d);
+      steps += 1;
       let largest = 0;
       for (let i = 0; i < d; i++) {
         theta[i]! -= step[i]!;
         largest = Math.max(largest, Math.abs(step[i]!));
       }
       if (!Number.isFinite(largest)) break;
-      converged = largest < 1e-10;
+      converged = largest < tolerance;
     }
     const refit = converged ? theta : dampedNewton(objective(p), { start: fit.theta, tolerance: 1e-11 }).x;
     samples.set(refit, round * d);
   }
-  return { rounds, samples };
+  return { rounds, samples, steps };
 }
