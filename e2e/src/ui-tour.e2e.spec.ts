@@ -40,6 +40,29 @@ const LONG_PROMPT = [
 ].join('\n');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
+/** axe-core's serious and critical violations on the page as it is now, each with the elements it names. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            context: Document,
+            options: object,
+          ) => Promise<{
+            violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
+  });
+}
+
 interface Tour {
   battleId: string;
   sessionId: string;
@@ -180,55 +203,27 @@ describe('every page, on every screen size, in both themes', () => {
     expect(errors).toEqual([]);
   });
 
-  it('has no serious or critical accessibility violation on any page, dark or light (axe-core)', async () => {
-    const found: string[] = [];
-    for (const colorScheme of THEMES) {
-      const page = await visitor(`axe ${colorScheme}`, SIZES.desktop, colorScheme);
-      for (const target of pages(tour)) {
-        const failed = await tryOpen(page, target);
-        if (failed) found.push(`${colorScheme} ${failed}`);
-        await page.addScriptTag({ path: AXE });
-        const violations = await page.evaluate(async () => {
-          const axe = (
-            window as unknown as {
-              axe: {
-                run: (
-                  context: Document,
-                  options: object,
-                ) => Promise<{
-                  violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
-                }>;
-              };
-            }
-          ).axe;
-          const result = await axe.run(document, { resultTypes: ['violations'] });
-          return result.violations
-            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-            .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
-        });
-        for (const v of violations) found.push(`${colorScheme} ${target.name}: ${v}`);
-      }
-      await page.close();
-    }
-    expect(found).toEqual([]);
-  });
-
-  it('takes a screenshot of every page in both themes at the three sizes', async () => {
-    for (const colorScheme of THEMES) {
-      for (const [size, viewport] of Object.entries(SIZES)) {
+  // One load of each page per size and theme serves both the check and the screenshot; one test for each pair.
+  for (const colorScheme of THEMES) {
+    for (const [size, viewport] of Object.entries(SIZES)) {
+      it(`has no serious or critical accessibility violation (axe-core) on any page: ${size}, ${colorScheme}; screenshots`, async () => {
+        const found: string[] = [];
         const page = await visitor(`shots ${colorScheme} ${size}`, viewport, colorScheme);
         for (const target of pages(tour)) {
-          expect(await tryOpen(page, target)).toBe('');
+          const failed = await tryOpen(page, target);
+          if (failed) found.push(failed);
+          for (const v of await axeViolations(page)) found.push(`${target.name}: ${v}`);
           await page.screenshot({
             path: path.join(ARTIFACTS, `tour-${target.name}-${size}-${colorScheme}.png`),
             fullPage: true,
           });
         }
         await page.close();
-      }
+        expect(found).toEqual([]);
+        expect(errors).toEqual([]);
+      });
     }
-    expect(errors).toEqual([]);
-  });
+  }
 
   it("answers unknown paths and ids with the app's own pages and a way back", async () => {
     const page = await visitor('lost', SIZES.desktop);

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { api, backendUrl, queryString } from '../../lib/api';
 import { RowLabel } from '../../components/RowLabel';
 import { niceTicks, rowLayout, useWidth } from '../../lib/use-width';
+import { TableScroll } from '../../components/TableScroll';
 
 /**
  * Ratings with their 95% intervals. The axis is drawn around the ratings, not the widest interval: with few
@@ -273,7 +274,7 @@ export default function LeaderboardPage() {
             <div className="muted empty">No votes yet. Vote in a few battles and the models show up here.</div>
           ) : (
             <>
-              <div className="table-scroll">
+              <TableScroll label="Leaderboard">
                 <table className="lb-table" data-testid="leaderboard-table">
                   <thead>
                     <tr>
@@ -317,7 +318,7 @@ export default function LeaderboardPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
               {board.rows.some((r) => r.provisional) ? (
                 <p className="muted provisional-note">
                   <span className="pill provisional-pill">provisional</span> fewer than {board.minBattles} battles: the

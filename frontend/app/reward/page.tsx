@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../lib/api';
 import { RowLabel } from '../../components/RowLabel';
 import { rowLayout, useWidth } from '../../lib/use-width';
+import { TableScroll } from '../../components/TableScroll';
 
 type JudgeRow = AgreementResponse['judges'][number];
 
@@ -139,7 +140,7 @@ function AutoArenaRunView({ run }: { run: AutoArenaRun }) {
           ))}
         </svg>
       </div>
-      <div className="table-scroll">
+      <TableScroll label={`${run.name}: win rates`}>
         <table className="lb-table">
           <thead>
             <tr>
@@ -167,7 +168,7 @@ function AutoArenaRunView({ run }: { run: AutoArenaRun }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }
@@ -216,7 +217,7 @@ export default function RewardPage() {
         <>
           <h2>Four-class accuracy against the human vote</h2>
           <AccuracyChart judges={report.judges} />
-          <div className="table-scroll">
+          <TableScroll label="Accuracy against the human vote">
             <table className="lb-table" data-testid="reward-table">
               <thead>
                 <tr>
@@ -258,11 +259,11 @@ export default function RewardPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
           {report.executionDelta.length ? (
             <>
               <h2>What seeing the execution results changes</h2>
-              <div className="table-scroll">
+              <TableScroll label="What seeing the execution results changes">
                 <table className="lb-table" data-testid="reward-delta">
                   <thead>
                     <tr>
@@ -285,16 +286,16 @@ export default function RewardPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             </>
           ) : null}
           <h2>Confusion matrices (4-class)</h2>
           <div className="confusions">
             {report.judges.map((j) => (
-              <div key={label(j)} className="table-scroll">
+              <TableScroll key={label(j)} label={`Confusion matrix: ${label(j)}`}>
                 <div className="muted">{label(j)}</div>
                 <Confusion judge={j} />
-              </div>
+              </TableScroll>
             ))}
           </div>
           <p className="muted">

@@ -6,6 +6,7 @@ import { Problem } from '../../../components/Problem';
 import { TallyChart } from '../../../components/TallyChart';
 import { api } from '../../../lib/api';
 import { errorCodeOf, errorMessageOf } from '../../../lib/errors';
+import { TableScroll } from '../../../components/TableScroll';
 
 const AWAY = [
   { href: '/session/', label: 'Host or join a session' },
@@ -60,7 +61,7 @@ function Summary() {
       {summary.leaderboard.length === 0 ? (
         <div className="muted">No battle has been revealed yet.</div>
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="Session leaderboard">
           <table className="lb-table" data-testid="session-board">
             <thead>
               <tr>
@@ -87,7 +88,7 @@ function Summary() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <p className="muted">
         Score: wins plus half the ties, over the votes cast in battles the model took part in. Models with the same
