@@ -23,7 +23,7 @@ import { UsageError } from './usage.js';
 
 const USAGE = `usage:
   arena serve
-  arena rank [--input FILE] [--method bt|elo] [--bootstrap N] [--seed S] [--anchor MODEL=RATING] [--category C] [--format table|json|csv]
+  arena rank [--input FILE] [--method bt|elo] [--style-control] [--bootstrap N] [--seed S] [--anchor MODEL=RATING] [--category C] [--format table|json|csv]
   arena import --battles FILE
   arena reward --votes FILE --judgements FILE [--format table|json]
   arena autoarena --prompts FILE... --models FILE --baseline ID [--judge ID] [--out DIR] [--limit N] [--concurrency N]

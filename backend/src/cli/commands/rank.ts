@@ -1,5 +1,17 @@
 import { parseArgs } from 'node:util';
-import { aggregate, cleanVotes, computeLeaderboard, onlineElo, type BattleRow } from '@arena/ranking';
+import {
+  aggregate,
+  cleanVotes,
+  computeLeaderboard,
+  computeStyleLeaderboard,
+  onlineElo,
+  StyleBattlesBuilder,
+  styleCounts,
+  styleCountsOf,
+  type BattleRow,
+  type Leaderboard,
+  type StyleLeaderboard,
+} from '@arena/ranking';
 import type { ArenaConfig } from '../../config/config.js';
 import { loadVoteRows } from '../../leaderboard/vote-rows.js';
 import { withDatabase } from '../database.js';
@@ -10,6 +22,8 @@ import { UsageError } from '../usage.js';
 /**
  * `arena rank`: a leaderboard (Bradley-Terry with bootstrap intervals, or online Elo) of a FastChat battles
  * file, or without `--input` of the arena's own votes after the cleaning rules; as a table, JSON or CSV.
+ * `--style-control` fits FastChat's style-controlled Bradley-Terry instead: the style counts come from each
+ * row's `conv_metadata`, or for the arena's own votes from the answers (first turn) themselves.
  */
 export async function rank(args: string[], config: ArenaConfig): Promise<void> {
   const { values } = parseArgs({
@@ -22,11 +36,14 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
       anchor: { type: 'string' },
       category: { type: 'string' },
       format: { type: 'string', default: 'table' },
+      'style-control': { type: 'boolean', default: false },
     },
     strict: true,
   });
   const method = values.method;
   if (method !== 'bt' && method !== 'elo') throw new UsageError(`--method must be bt or elo, not ${method}`);
+  const style = values['style-control'];
+  if (style && method !== 'bt') throw new UsageError('--style-control needs --method bt');
   const format = values.format;
   if (format !== 'table' && format !== 'json' && format !== 'csv')
     throw new UsageError(`--format must be table, json or csv`);
@@ -43,13 +60,23 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
   }
 
   const rows: BattleRow[] = [];
+  // With --style-control each battle also carries its eight style counts (FastChat's conv_metadata).
+  const styled = new StyleBattlesBuilder();
   if (values.input) {
     let read = 0;
-    await readBattleRecords(values.input, (record) => {
+    const file = values.input;
+    await readBattleRecords(file, (record) => {
       read += 1;
       if (read % 10_000 === 0) progress('read', read);
       if (values.category && record.extra['category'] !== values.category) return;
       rows.push({ model_a: record.model_a, model_b: record.model_b, winner: record.winner });
+      if (style)
+        styled.add(
+          record.model_a,
+          record.model_b,
+          record.winner,
+          styleCountsOf(record.extra['conv_metadata'], `${file}: row ${read}`),
+        );
     });
     if (process.stderr.isTTY && read >= 10_000) process.stderr.write('\n');
   } else {
@@ -59,7 +86,23 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
       dailyCapPerVoter: config.leaderboard.voterDailyCap,
       maxPerPrompt: config.leaderboard.maxVotesPerPrompt,
     });
-    for (const v of kept) if (!values.category || v.category === values.category) rows.push(v);
+    for (const v of kept) {
+      if (values.category && v.category !== values.category) continue;
+      rows.push(v);
+      if (style) {
+        const [a, b] = v.answers.map((answer) => styleCounts([answer]));
+        styled.add(v.model_a, v.model_b, v.winner, [
+          a!.tokens,
+          a!.headers,
+          a!.lists,
+          a!.bold,
+          b!.tokens,
+          b!.headers,
+          b!.lists,
+          b!.bold,
+        ]);
+      }
+    }
   }
 
   let out: {
@@ -71,6 +114,7 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
     battles: number;
     winRate: number | null;
   }[];
+  let coefficients: StyleLeaderboard | undefined;
   if (method === 'elo') {
     const ratings = onlineElo(rows);
     const board = computeLeaderboard(aggregate(rows));
@@ -92,9 +136,11 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
       .sort((a, b) => b.rating - a.rating)
       .map((row, i) => ({ ...row, rank: i + 1 }));
   } else {
-    let board;
+    let board: Leaderboard;
     try {
-      board = computeLeaderboard(aggregate(rows), { bootstrap, seed, ...(anchor ? { anchor } : {}) });
+      const options = { bootstrap, seed, ...(anchor ? { anchor } : {}) };
+      if (style) board = coefficients = computeStyleLeaderboard(styled.build(), options);
+      else board = computeLeaderboard(aggregate(rows), options);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -114,7 +160,10 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
   }
 
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify({ battles: rows.length, rows: out }, null, 2)}\n`);
+    const extra = coefficients
+      ? { styleCoefficients: coefficients.styleCoefficients, styleIntervals: coefficients.styleIntervals }
+      : {};
+    process.stdout.write(`${JSON.stringify({ battles: rows.length, rows: out, ...extra }, null, 2)}\n`);
   } else if (format === 'csv') {
     process.stdout.write('rank,model,rating,ciLow,ciHigh,battles,winRate\n');
     for (const r of out) {
@@ -130,6 +179,17 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
       process.stdout.write(
         `${String(r.rank).padStart(4)}  ${r.model.padEnd(width)}  ${r.rating.toFixed(1).padStart(6)}  ${`[${r.ciLow.toFixed(1)}, ${r.ciHigh.toFixed(1)}]`.padEnd(18)}  ${String(r.battles).padStart(7)}  ${r.winRate === null ? '     -' : `${(r.winRate * 100).toFixed(1)}%`.padStart(6)}\n`,
       );
+    }
+    if (coefficients) {
+      process.stdout.write(
+        `\nstyle coefficients (log-odds per standard deviation of the normalised difference, 95% interval):\n`,
+      );
+      for (const [feature, value] of Object.entries(coefficients.styleCoefficients)) {
+        const ci = coefficients.styleIntervals[feature as keyof typeof coefficients.styleIntervals];
+        process.stdout.write(
+          `  ${feature.padEnd(8)} ${value.toFixed(4).padStart(8)}  [${ci.low.toFixed(4)}, ${ci.high.toFixed(4)}]\n`,
+        );
+      }
     }
   }
 }
