@@ -62,7 +62,13 @@ export default tseslint.config(
             { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['scope:contracts'] },
             {
               sourceTag: 'type:bench',
-              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ranking', 'scope:sandboxes', 'type:testkit'],
+              onlyDependOnLibsWithTags: [
+                'scope:contracts',
+                'scope:ranking',
+                'scope:sandboxes',
+                'scope:judge',
+                'type:testkit',
+              ],
             },
           ],
         },
