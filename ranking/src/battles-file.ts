@@ -370,3 +370,38 @@ export function styleBattlesFromText(text: string, format: BattlesFormat, name =
   parser.end();
   return builder.build();
 }
+
+/**
+ * Style-control battles from JSON lines given as byte chunks (a file stream): the byte scanner reads
+ * model_a, model_b, winner and conv_metadata's eight counts; other lines go through JSON.parse, so a
+ * malformed line or metadata is reported with its line number.
+ */
+export async function styleBattlesFromJsonlChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  name = 'input',
+): Promise<StyleBattles> {
+  const builder = new StyleBattlesBuilder();
+  const scanner = new JsonlBattleScanner(
+    (model) => builder.model(model),
+    (a, b, winner, _line, style) => builder.addIndexed(a, b, winner, style!),
+    (text, line) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new BattlesFileError(`${name}:${line}: not valid JSON`);
+      }
+      const record = toRecord(value, `${name}:${line}`);
+      builder.add(
+        record.model_a,
+        record.model_b,
+        record.winner,
+        styleCountsOf(record.extra['conv_metadata'], `${name}:${line}`),
+      );
+    },
+    true,
+  );
+  for await (const chunk of chunks) scanner.push(chunk);
+  scanner.end();
+  return builder.build();
+}

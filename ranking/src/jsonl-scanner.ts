@@ -25,6 +25,132 @@ function equalBytes(bytes: Uint8Array, start: number, end: number, word: Uint8Ar
 const KEY_A = new TextEncoder().encode('model_a');
 const KEY_B = new TextEncoder().encode('model_b');
 const KEY_WINNER = new TextEncoder().encode('winner');
+const KEY_META = new TextEncoder().encode('conv_metadata');
+const META_KEYS = [
+  'sum_assistant_a_tokens',
+  'header_count_a',
+  'list_count_a',
+  'bold_count_a',
+  'sum_assistant_b_tokens',
+  'header_count_b',
+  'list_count_b',
+  'bold_count_b',
+].map((key) => new TextEncoder().encode(key));
+
+function skipSpace(bytes: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = bytes[i]!;
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+    i += 1;
+  }
+  return i;
+}
+
+/** End of the JSON string starting at the quote at i (just past its closing quote), or -1. */
+function skipString(bytes: Uint8Array, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = bytes[j]!;
+    if (c === BACKSLASH) j += 1;
+    else if (c === QUOTE) return j + 1;
+  }
+  return -1;
+}
+
+/** An integer literal at i: [value, end], or undefined for anything else (a fraction, an exponent, …). */
+function integerAt(bytes: Uint8Array, i: number, end: number): [number, number] | undefined {
+  let j = i;
+  const negative = bytes[j] === 45;
+  if (negative) j += 1;
+  const first = j;
+  let value = 0;
+  while (j < end && bytes[j]! >= 48 && bytes[j]! <= 57) value = value * 10 + (bytes[j++]! - 48);
+  if (j === first || j - first > 15) return undefined;
+  const next = bytes[j];
+  if (next === 46 || next === 101 || next === 69) return undefined;
+  return [negative ? -value : value, j];
+}
+
+/** Skip any JSON value at i (well-formed input assumed; the slow path checks). */
+function skipValue(bytes: Uint8Array, i: number, end: number): number {
+  const c = bytes[i];
+  if (c === QUOTE) return skipString(bytes, i, end);
+  if (c === 123 || c === 91) {
+    let depth = 0;
+    for (let j = i; j < end; j++) {
+      const d = bytes[j]!;
+      if (d === QUOTE) {
+        j = skipString(bytes, j, end) - 1;
+        if (j < 0) return -1;
+      } else if (d === 123 || d === 91) depth += 1;
+      else if (d === 125 || d === 93) {
+        depth -= 1;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < end && bytes[j] !== 44 && bytes[j] !== 125 && bytes[j] !== 93) j += 1;
+  return j;
+}
+
+/**
+ * The eight style counts of a `conv_metadata` object in bytes[start, end) into `out` (each an integer or
+ * the sum of an object of integers); false when the fast path cannot tell (the caller then parses the line).
+ */
+function readMetadata(bytes: Uint8Array, start: number, end: number, out: Float64Array): boolean {
+  out.fill(NaN);
+  let i = skipSpace(bytes, start + 1, end);
+  for (;;) {
+    if (bytes[i] === 125) break;
+    if (bytes[i] !== QUOTE) return false;
+    const keyEnd = skipString(bytes, i, end);
+    if (keyEnd < 0) return false;
+    let slot = -1;
+    for (let k = 0; k < META_KEYS.length; k++) {
+      if (equalBytes(bytes, i + 1, keyEnd - 1, META_KEYS[k]!)) {
+        slot = k;
+        break;
+      }
+    }
+    i = skipSpace(bytes, keyEnd, end);
+    if (bytes[i] !== 58) return false;
+    i = skipSpace(bytes, i + 1, end);
+    if (slot < 0) {
+      i = skipValue(bytes, i, end);
+      if (i < 0) return false;
+    } else if (bytes[i] === 123) {
+      let sum = 0;
+      i = skipSpace(bytes, i + 1, end);
+      for (;;) {
+        if (bytes[i] === 125) break;
+        if (bytes[i] !== QUOTE) return false;
+        i = skipString(bytes, i, end);
+        if (i < 0) return false;
+        i = skipSpace(bytes, i, end);
+        if (bytes[i] !== 58) return false;
+        const value = integerAt(bytes, skipSpace(bytes, i + 1, end), end);
+        if (!value) return false;
+        sum += value[0];
+        i = skipSpace(bytes, value[1], end);
+        if (bytes[i] === 44) i = skipSpace(bytes, i + 1, end);
+        else if (bytes[i] !== 125) return false;
+      }
+      out[slot] = sum;
+      i += 1;
+    } else {
+      const value = integerAt(bytes, i, end);
+      if (!value) return false;
+      out[slot] = value[0];
+      i = value[1];
+    }
+    i = skipSpace(bytes, i, end);
+    if (bytes[i] === 44) i = skipSpace(bytes, i + 1, end);
+    else if (bytes[i] !== 125) return false;
+  }
+  for (const x of out) if (Number.isNaN(x)) return false;
+  return true;
+}
 
 /**
  * Reads `model_a`, `model_b` and `winner` from JSON lines straight from bytes — no decoding of the rest
@@ -37,14 +163,25 @@ export class JsonlBattleScanner {
   /** Model ids by a hash of the name's bytes, so a name is decoded and looked up once, not once per line. */
   private readonly names = new Map<number, { bytes: Uint8Array; id: number }[]>();
 
+  private readonly style = new Float64Array(8);
+
   /**
    * @param intern turns a model name into an id (e.g. `PairCountsBuilder.model`)
-   * @param onBattle receives the two model ids and the outcome
+   * @param onBattle receives the two model ids and the outcome (and, with `metadata`, the eight style counts
+   *   of `conv_metadata` in a buffer reused for the next line)
+   * @param metadata also read `conv_metadata`; a line without a readable one goes to `fallback`
    */
   constructor(
     private readonly intern: (name: string) => number,
-    private readonly onBattle: (modelA: number, modelB: number, winner: Outcome, line: number) => void,
+    private readonly onBattle: (
+      modelA: number,
+      modelB: number,
+      winner: Outcome,
+      line: number,
+      style: Float64Array | undefined,
+    ) => void,
     private readonly fallback: (text: string, line: number) => void,
+    private readonly metadata = false,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -93,12 +230,14 @@ export class JsonlBattleScanner {
     let bEnd = -1;
     let wStart = -1;
     let wEnd = -1;
+    let mStart = -1;
+    let mEnd = -1;
     let i = start;
     let depth = 0;
     let ok = true;
     let blank = true;
     // Walk the line; at depth 1, a string followed by ':' is a key, the next string its value.
-    let pendingKey = 0; // 1 model_a, 2 model_b, 3 winner
+    let pendingKey = 0; // 1 model_a, 2 model_b, 3 winner, 4 conv_metadata
     let expectKey = false;
     while (i < end) {
       const c = bytes[i]!;
@@ -126,9 +265,11 @@ export class JsonlBattleScanner {
                 ? 2
                 : length === 6 && equalBytes(bytes, i + 1, j, KEY_WINNER)
                   ? 3
-                  : 0;
+                  : this.metadata && length === 13 && equalBytes(bytes, i + 1, j, KEY_META)
+                    ? 4
+                    : 0;
           expectKey = false;
-        } else if (depth === 1 && pendingKey !== 0) {
+        } else if (depth === 1 && pendingKey !== 0 && pendingKey !== 4) {
           if (escaped) {
             ok = false;
             break;
@@ -150,10 +291,13 @@ export class JsonlBattleScanner {
       }
       if (c === 123 || c === 91) {
         depth += 1;
+        if (depth === 2 && pendingKey === 4 && c === 123) mStart = i;
         if (depth === 1 && c === 123) expectKey = true;
         else pendingKey = 0;
-      } else if (c === 125 || c === 93) depth -= 1;
-      else if (c === 44 && depth === 1) {
+      } else if (c === 125 || c === 93) {
+        depth -= 1;
+        if (depth === 1 && mStart >= 0 && mEnd < 0) mEnd = i + 1;
+      } else if (c === 44 && depth === 1) {
         expectKey = true;
         pendingKey = 0;
       }
@@ -176,6 +320,14 @@ export class JsonlBattleScanner {
       this.fallback(decoder.decode(bytes.subarray(start, end)), this.line);
       return;
     }
-    this.onBattle(this.name(bytes, aStart, aEnd), this.name(bytes, bStart, bEnd), winner, this.line);
+    let style: Float64Array | undefined;
+    if (this.metadata) {
+      if (mEnd < 0 || !readMetadata(bytes, mStart, mEnd, this.style)) {
+        this.fallback(decoder.decode(bytes.subarray(start, end)), this.line);
+        return;
+      }
+      style = this.style;
+    }
+    this.onBattle(this.name(bytes, aStart, aEnd), this.name(bytes, bStart, bEnd), winner, this.line, style);
   }
 }
