@@ -1,22 +1,9 @@
-import { ARENA_NAMESPACE, PROTOCOL_VERSION } from '@arena/contracts';
-import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestArena, type TestArena, type TestSocket } from './support/test-arena.js';
+import { connectClient, startTestArena, type TestArena, type TestSocket } from './support/test-arena.js';
 
 /** A client that claims an address of its own choosing in X-Forwarded-For. */
 async function claiming(url: string, voterId: string, forwardedFor: string): Promise<TestSocket> {
-  const socket: TestSocket = io(`${url}${ARENA_NAMESPACE}`, {
-    transports: ['websocket'],
-    auth: { protocol: PROTOCOL_VERSION, voterId },
-    extraHeaders: { 'x-forwarded-for': forwardedFor },
-    forceNew: true,
-    reconnection: false,
-  });
-  await new Promise((resolve, reject) => {
-    socket.once('session', resolve);
-    socket.once('connect_error', reject);
-  });
-  return socket;
+  return (await connectClient(url, voterId, forwardedFor)).socket;
 }
 
 describe('per-address limits with a proxy in front', () => {

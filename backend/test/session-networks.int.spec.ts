@@ -1,5 +1,3 @@
-import { ARENA_NAMESPACE, PROTOCOL_VERSION } from '@arena/contracts';
-import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DATABASES,
@@ -7,30 +5,10 @@ import {
   startTestArena,
   statusIs,
   waitForFrame,
-  type RecordedFrame,
   type TestArena,
-  type TestSocket,
 } from './support/test-arena.js';
 
 type Client = Awaited<ReturnType<typeof connectClient>>;
-
-/** A client behind the trusted proxy (127.0.0.1), at the address the proxy reports for it. */
-async function from(url: string, address: string, voterId?: string): Promise<Client> {
-  const socket: TestSocket = io(`${url}${ARENA_NAMESPACE}`, {
-    transports: ['websocket'],
-    auth: { protocol: PROTOCOL_VERSION, ...(voterId ? { voterId } : {}) },
-    extraHeaders: { 'x-forwarded-for': address },
-    forceNew: true,
-    reconnection: false,
-  });
-  const frames: RecordedFrame[] = [];
-  socket.onAny((event: string, payload: unknown) => frames.push({ event, payload }));
-  const session = await new Promise<{ voterId: string }>((resolve, reject) => {
-    socket.once('session', resolve);
-    socket.once('connect_error', reject);
-  });
-  return { socket, frames, voterId: session.voterId };
-}
 
 /**
  * Voting sessions against one client with many voter ids (issue 19, item 9): the hostile review's three
@@ -52,7 +30,7 @@ describe.each(DATABASES)('session participation bound to networks on %s', (datab
   });
 
   async function client(address: string, voterId?: string): Promise<Client> {
-    const c = await from(arena.url, address, voterId);
+    const c = await connectClient(arena.url, voterId, address);
     clients.push(c);
     return c;
   }

@@ -134,14 +134,19 @@ export interface RecordedFrame {
   payload: unknown;
 }
 
-/** A real socket.io client on the websocket transport that records every frame it receives. */
+/**
+ * A real socket.io client on the websocket transport that records every frame it receives; `forwardedFor`, an
+ * `X-Forwarded-For` header (the address a proxy in front reports, for arenas that trust it).
+ */
 export async function connectClient(
   url: string,
   voterId?: string,
+  forwardedFor?: string,
 ): Promise<{ socket: TestSocket; frames: RecordedFrame[]; voterId: string }> {
   const socket: TestSocket = io(`${url}${ARENA_NAMESPACE}`, {
     transports: ['websocket'],
     auth: { protocol: PROTOCOL_VERSION, ...(voterId ? { voterId } : {}) },
+    ...(forwardedFor !== undefined ? { extraHeaders: { 'x-forwarded-for': forwardedFor } } : {}),
     forceNew: true,
     reconnection: false,
   });
