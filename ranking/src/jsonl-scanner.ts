@@ -56,18 +56,22 @@ function skipString(bytes: Uint8Array, i: number, end: number): number {
   return -1;
 }
 
-/** An integer literal at i: [value, end], or undefined for anything else (a fraction, an exponent, …). */
-function integerAt(bytes: Uint8Array, i: number, end: number): [number, number] | undefined {
+/** The value of the last integer `integerAt` read (kept outside so a read allocates nothing). */
+let integerValue = 0;
+
+/** End of the integer literal at i (its value in `integerValue`), or -1 for anything else (a fraction, …). */
+function integerAt(bytes: Uint8Array, i: number, end: number): number {
   let j = i;
   const negative = bytes[j] === 45;
   if (negative) j += 1;
   const first = j;
   let value = 0;
   while (j < end && bytes[j]! >= 48 && bytes[j]! <= 57) value = value * 10 + (bytes[j++]! - 48);
-  if (j === first || j - first > 15) return undefined;
+  if (j === first || j - first > 15) return -1;
   const next = bytes[j];
-  if (next === 46 || next === 101 || next === 69) return undefined;
-  return [negative ? -value : value, j];
+  if (next === 46 || next === 101 || next === 69) return -1;
+  integerValue = negative ? -value : value;
+  return j;
 }
 
 /** Skip any JSON value at i (well-formed input assumed; the slow path checks). */
@@ -129,20 +133,20 @@ function readMetadata(bytes: Uint8Array, start: number, end: number, out: Float6
         if (i < 0) return false;
         i = skipSpace(bytes, i, end);
         if (bytes[i] !== 58) return false;
-        const value = integerAt(bytes, skipSpace(bytes, i + 1, end), end);
-        if (!value) return false;
-        sum += value[0];
-        i = skipSpace(bytes, value[1], end);
+        const after = integerAt(bytes, skipSpace(bytes, i + 1, end), end);
+        if (after < 0) return false;
+        sum += integerValue;
+        i = skipSpace(bytes, after, end);
         if (bytes[i] === 44) i = skipSpace(bytes, i + 1, end);
         else if (bytes[i] !== 125) return false;
       }
       out[slot] = sum;
       i += 1;
     } else {
-      const value = integerAt(bytes, i, end);
-      if (!value) return false;
-      out[slot] = value[0];
-      i = value[1];
+      const after = integerAt(bytes, i, end);
+      if (after < 0) return false;
+      out[slot] = integerValue;
+      i = after;
     }
     i = skipSpace(bytes, i, end);
     if (bytes[i] === 44) i = skipSpace(bytes, i + 1, end);
