@@ -22,4 +22,20 @@ describe('answers', () => {
     expect(prompt).toContain('```cpp\nint f(int n){\n```');
     expect(prompt).toMatch(/Do not write a main function/);
   });
+
+  it('tells the model about the task’s files and API', () => {
+    const task = parseTaskRow(
+      {
+        task_id: 'X/0',
+        language: 'python',
+        prompt: 'def f():\n',
+        test: '',
+        files: { 'cities.csv': 'name\nOslo\n' },
+        mock_api: { 'GET /users/1': { json: {} } },
+      },
+      'f:1',
+    );
+    expect(evalPrompt(task)).toContain('cities.csv:\n```\nname\nOslo\n```');
+    expect(evalPrompt(task)).toMatch(/API_BASE_URL, with these routes: GET \/users\/1\./);
+  });
 });

@@ -41,8 +41,26 @@ export function evalPrompt(task: EvalTask): string {
     `Complete the following ${name} code: write the function \`${task.entryPoint}\` so that it does what its ` +
     `documentation says.\n\nAnswer with one \`\`\`${fence} code block holding the complete, compilable code of ` +
     `the function, with every import, include and helper it needs. Do not write a main function, tests or ` +
-    `example usage.\n\n\`\`\`${fence}\n${task.prompt.trimEnd()}\n\`\`\`\n`
+    `example usage.\n\n\`\`\`${fence}\n${task.prompt.trimEnd()}\n\`\`\`\n${context(task)}`
   );
+}
+
+/** What the program finds around it: the task's files, and its HTTP API. */
+function context(task: EvalTask): string {
+  const parts: string[] = [];
+  if (task.files)
+    parts.push(
+      `\nThese files are in the working directory beside your code:\n\n` +
+        Object.entries(task.files)
+          .map(([name, content]) => `${name}:\n\`\`\`\n${content.trimEnd()}\n\`\`\`\n`)
+          .join('\n'),
+    );
+  if (task.mockApi)
+    parts.push(
+      `\nAn HTTP API is reachable at the base URL in the environment variable API_BASE_URL, with these routes: ` +
+        `${Object.keys(task.mockApi).join(', ')}. Use only the standard library or requests.\n`,
+    );
+  return parts.join('');
 }
 
 /**

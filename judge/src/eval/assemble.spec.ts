@@ -127,4 +127,29 @@ describe('programs from an answer and the tests', () => {
     expect(code.indexOf('console.assert = function')).toBeLessThan(code.indexOf('console.assert(f(1)'));
     expect(code.indexOf('const f = (x)')).toBe(0);
   });
+
+  it('serves a task’s mock API from the program’s own thread and brings its files along', () => {
+    const task = parseTaskRow(
+      {
+        task_id: 'Api/0',
+        language: 'python',
+        prompt: 'def f():\n    """Doc."""\n',
+        test: 'def check(c):\n    assert c() == 1\n',
+        entry_point: 'f',
+        files: { 'a.txt': 'x' },
+        mock_api: { 'GET /n': { json: 1 } },
+      },
+      'f:1',
+    );
+    const program = assembleProgram(task, '    return 1\n');
+    expect(program.files).toEqual({ 'a.txt': 'x' });
+    expect(program.code.indexOf('_ArenaServer(("127.0.0.1", 0)')).toBeLessThan(program.code.indexOf('def f():'));
+    expect(program.code).toContain('_arena_json.loads("{\\"GET /n\\":{\\"json\\":1}}")');
+    const { files: _files, mockApi: _api, ...plain } = task;
+    expect(assembleProgram(plain, '    return 1\n')).toEqual({
+      language: 'python',
+      code: expect.not.stringContaining('_arena_api') as string,
+    });
+    expect(assembleProgram(plain, '    return 1\n').files).toBeUndefined();
+  });
 });

@@ -1,10 +1,12 @@
-import type { EvalLanguage, EvalTask } from './eval-task.js';
+import type { EvalLanguage, EvalTask, MockRoute } from './eval-task.js';
 import { definesFunction, dropLeadingBrace, matchingBrace, removeBlocks } from './source-scan.js';
 
 /** The program that runs one answer against its task's tests, for the sandbox of `language`. */
 export interface AssembledProgram {
   language: EvalLanguage;
   code: string;
+  /** The task's further files, beside the program. */
+  files?: Record<string, string>;
 }
 
 /**
@@ -23,7 +25,55 @@ export interface AssembledProgram {
 export function assembleProgram(task: EvalTask, answer: string): AssembledProgram {
   const complete = definesFunction(task.language, answer, task.entryPoint);
   const code = ASSEMBLERS[task.language](task, answer, complete);
-  return { language: task.language, code };
+  return {
+    language: task.language,
+    code: task.mockApi ? join(mockApiPrologue(task.mockApi), code) : code,
+    ...(task.files ? { files: task.files } : {}),
+  };
+}
+
+/**
+ * The task's HTTP API, served from a thread of the program itself on the loopback (the sandbox has no
+ * network, and one program is all it runs): every route answers as the task says, anything else 404; the
+ * base URL is in `API_BASE_URL`, in the environment and as a global.
+ */
+function mockApiPrologue(routes: Record<string, MockRoute>): string {
+  return `import json as _arena_json, os as _arena_os, threading as _arena_threading
+from http.server import BaseHTTPRequestHandler as _ArenaHandler, ThreadingHTTPServer as _ArenaServer
+
+_ARENA_ROUTES = _arena_json.loads(${JSON.stringify(JSON.stringify(routes))})
+
+
+class _ArenaMockApi(_ArenaHandler):
+    def _answer(self):
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        route = _ARENA_ROUTES.get(self.command + " " + self.path.split("?")[0])
+        if route is None:
+            status, headers, body = 404, {"content-type": "application/json"}, b'{"error": "not found"}'
+        elif "json" in route:
+            status, headers = route.get("status", 200), {"content-type": "application/json", **route.get("headers", {})}
+            body = _arena_json.dumps(route["json"]).encode()
+        else:
+            status, headers, body = route.get("status", 200), route.get("headers", {}), route.get("body", "").encode()
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+_arena_api = _ArenaServer(("127.0.0.1", 0), _ArenaMockApi)
+_arena_threading.Thread(target=_arena_api.serve_forever, daemon=True).start()
+API_BASE_URL = "http://127.0.0.1:%d" % _arena_api.server_address[1]
+_arena_os.environ["API_BASE_URL"] = API_BASE_URL`;
 }
 
 type Assembler = (task: EvalTask, answer: string, complete: boolean) => string;

@@ -29,8 +29,27 @@ export interface EvalTask {
   testSetup?: string;
   /** The reference completion, when the file has one. */
   canonicalSolution?: string;
+  /**
+   * Further files the program finds beside it in its working directory (a helper module, a data file), by
+   * relative path: the row's `files` field (an extension of the formats, for multi-file tasks).
+   */
+  files?: Record<string, string>;
+  /**
+   * An HTTP API of the task's own, served inside the sandbox (which has no network) on the loopback while the
+   * program runs, its base URL in `API_BASE_URL`: the row's `mock_api` field, `"METHOD /path"` → the answer.
+   * Python tasks only.
+   */
+  mockApi?: Record<string, MockRoute>;
   /** Where it was read (`file:line`), for messages. */
   source: string;
+}
+
+/** What the mock API answers on one route: a status (200), and a JSON value or a text body, with headers. */
+export interface MockRoute {
+  status?: number;
+  json?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
 }
 
 /** A task's identity across task sets and languages (MultiPL-E reuses one name in every language). */

@@ -87,6 +87,23 @@ describe('task rows', () => {
   });
 });
 
+describe('multi-file and API tasks', () => {
+  it('reads further files and a mock API, and refuses paths out of the work dir and malformed routes', () => {
+    const row = { ...HUMANEVAL, files: { 'data/a.csv': 'x\n' }, mock_api: { 'GET /users/1': { json: { id: 1 } } } };
+    expect(parseTaskRow(row, 'f:1')).toMatchObject({
+      files: { 'data/a.csv': 'x\n' },
+      mockApi: { 'GET /users/1': { json: { id: 1 } } },
+    });
+    expect(() => parseTaskRow({ ...HUMANEVAL, files: { '../etc/passwd': '' } }, 'f:2')).toThrow(/not a relative path/);
+    expect(() => parseTaskRow({ ...HUMANEVAL, files: { 'a.txt': 3 } }, 'f:3')).toThrow(/a\.txt is not text/);
+    expect(() => parseTaskRow({ ...HUMANEVAL, mock_api: { 'FETCH /x': {} } }, 'f:4')).toThrow(/not "METHOD \/path"/);
+    expect(() => parseTaskRow({ ...HUMANEVAL, mock_api: { 'GET /x': { status: 99 } } }, 'f:5')).toThrow(/HTTP status/);
+    expect(() =>
+      parseTaskRow({ task_id: 'Go/0', prompt: 'func F() {\n', test: '', mock_api: { 'GET /x': {} } }, 'f:6'),
+    ).toThrow(/Python only/);
+  });
+});
+
 describe('task files', () => {
   let dir: string;
   beforeAll(async () => {

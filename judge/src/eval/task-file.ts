@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { EVAL_LANGUAGES, type EvalLanguage, type EvalTask, type EvalTaskFormat } from './eval-task.js';
+import { EVAL_LANGUAGES, type EvalLanguage, type EvalTask, type EvalTaskFormat, type MockRoute } from './eval-task.js';
 import { lastFunctionName } from './source-scan.js';
 
 /** A task file that cannot be read as tasks: the message names the file and line. */
@@ -76,6 +76,9 @@ export function parseTaskRow(row: Record<string, unknown>, source: string, langu
     fail('no entry point: the prompt declares no function');
   const testSetup = text(row, 'test_setup');
   const canonical = text(row, 'canonical_solution');
+  const files = extraFiles(row['files'], fail);
+  const mockApi = mockRoutes(row['mock_api'], fail);
+  if (mockApi && lang !== 'python') fail('mock_api tasks run in Python only');
   return {
     id,
     language: lang,
@@ -85,8 +88,44 @@ export function parseTaskRow(row: Record<string, unknown>, source: string, langu
     entryPoint,
     ...(testSetup !== undefined ? { testSetup } : {}),
     ...(canonical !== undefined ? { canonicalSolution: canonical } : {}),
+    ...(files ? { files } : {}),
+    ...(mockApi ? { mockApi } : {}),
     source,
   };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A relative path that stays in the work dir, in the characters the sandbox accepts. */
+const FILE_NAME = /^(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,200}$/;
+
+function extraFiles(value: unknown, fail: (why: string) => never): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) return fail('files is an object of relative path → text');
+  for (const [name, content] of Object.entries(value)) {
+    if (!FILE_NAME.test(name)) fail(`files: ${JSON.stringify(name)} is not a relative path inside the work dir`);
+    if (typeof content !== 'string') fail(`files: ${name} is not text`);
+  }
+  return value as Record<string, string>;
+}
+
+const ROUTE = /^(GET|POST|PUT|PATCH|DELETE) \/\S*$/;
+
+function mockRoutes(value: unknown, fail: (why: string) => never): Record<string, MockRoute> | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) return fail('mock_api is an object of "METHOD /path" → { status, json | body, headers }');
+  for (const [route, answer] of Object.entries(value)) {
+    if (!ROUTE.test(route)) fail(`mock_api: ${JSON.stringify(route)} is not "METHOD /path"`);
+    if (!isObject(answer)) fail(`mock_api: ${route} needs { status, json | body, headers }`);
+    const { status, body, headers } = answer;
+    if (status !== undefined && (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599))
+      fail(`mock_api: ${route}: status is an HTTP status`);
+    if (body !== undefined && typeof body !== 'string') fail(`mock_api: ${route}: body is text`);
+    if (headers !== undefined && (!isObject(headers) || Object.values(headers).some((h) => typeof h !== 'string')))
+      fail(`mock_api: ${route}: headers are name → text`);
+  }
+  return value as Record<string, MockRoute>;
 }
 
 /** Every task of a JSONL file (gzip-compressed when its name ends in `.gz`), read as it streams. */

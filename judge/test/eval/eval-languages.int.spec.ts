@@ -27,7 +27,12 @@ const LIMITS = { wallMs: 30_000, cpuMs: 3_000 };
 async function execute(program: AssembledProgram, signal: AbortSignal): Promise<EvalExecution> {
   let output = '';
   const result = await registry.run(
-    { environment: program.language, code: program.code, limits: LIMITS },
+    {
+      environment: program.language,
+      code: program.code,
+      ...(program.files ? { files: program.files } : {}),
+      limits: LIMITS,
+    },
     { signal, onOutput: (c) => (output += c.data) },
   );
   return { result, output };

@@ -149,7 +149,12 @@ export async function evaluate(args: string[], config: ArenaConfig): Promise<voi
       execute: async (program, signal) => {
         let output = '';
         const result = await registry.run(
-          { environment: program.language, code: program.code, limits: config.runLimits },
+          {
+            environment: program.language,
+            code: program.code,
+            ...(program.files ? { files: program.files } : {}),
+            limits: config.runLimits,
+          },
           { signal, onOutput: (chunk) => (output += chunk.data) },
         );
         if (result.status === 'internal_error' || result.status === 'unsupported')
