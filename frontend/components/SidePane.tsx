@@ -66,9 +66,13 @@ export function runCode(run: RunState | undefined, answer: string): string {
 /** stdout as it came; stderr's parts drawn apart (and labelled for screen readers). */
 function ConsoleText({ run }: { run: RunState }) {
   if (!run.output) return <>{run.status ? '(no output)' : ''}</>;
+  const parts = runOutputParts(run);
+  // The sandbox's note on a run that printed nothing (`\n[timeout] …`) starts a line of its own: not a blank one.
+  const first = parts[0];
+  if (first?.text.startsWith('\n')) parts[0] = { ...first, text: first.text.slice(1) };
   return (
     <>
-      {runOutputParts(run).map((part, i) =>
+      {parts.map((part, i) =>
         part.stream === 'stderr' ? (
           <span key={i} className="stderr" data-testid="stderr">
             <span className="sr-only">stderr: </span>

@@ -78,7 +78,7 @@ function Summary() {
               {summary.leaderboard.map((row, i) => (
                 <tr key={row.model.id}>
                   <td className="num">{ranks[i]}</td>
-                  <td>{row.model.name}</td>
+                  <td className="model-cell">{row.model.name}</td>
                   <td className="num">{(row.score * 100).toFixed(0)}%</td>
                   <td className="num">{row.wins}</td>
                   <td className="num">{row.losses}</td>
