@@ -12,6 +12,11 @@ export const LeaderboardQuery = z.strictObject({
   sessions: z.enum(['include', 'exclude', 'only']).optional(),
   /** Conversations: battles of one user turn ('single') or of follow-ups too ('multi'). */
   turns: z.enum(['single', 'multi']).optional(),
+  /**
+   * 'on': FastChat's style control — ratings from a Bradley-Terry fit that also weighs the differences in
+   * answer length and markdown (headers, lists, bold), so those no longer count for the model.
+   */
+  style: z.enum(['on', 'off']).optional(),
 });
 export type LeaderboardQuery = z.infer<typeof LeaderboardQuery>;
 
@@ -49,6 +54,19 @@ export interface LeaderboardResponse {
   };
   /** Values present in the data, for filters. */
   facets: { categories: string[]; languages: string[]; environments: string[] };
+  /**
+   * With style=on: FastChat's style coefficients, each the change in log-odds of winning per standard
+   * deviation of the normalised difference (a − b)/(a + b + 1) between the two answers, and their 95% intervals.
+   */
+  styleCoefficients?: StyleCoefficientsBody;
+  styleIntervals?: Record<keyof StyleCoefficientsBody, { low: number; high: number }>;
+}
+
+export interface StyleCoefficientsBody {
+  tokens: number;
+  headers: number;
+  lists: number;
+  bold: number;
 }
 
 export interface MatrixResponse {

@@ -5,11 +5,16 @@ import {
   battleCountMatrix,
   cleanVotes,
   computeLeaderboard,
+  computeStyleLeaderboard,
   DEFAULT_IDENTITY_WORDS,
   identityPattern,
   onlineElo,
+  StyleBattlesBuilder,
+  styleCounts,
   winRateMatrix,
   type HygieneReport,
+  type Leaderboard,
+  type StyleLeaderboard,
 } from '@arena/ranking';
 import { DataSource } from 'typeorm';
 import { ModelEntity } from '../models/model.entity.js';
@@ -38,7 +43,23 @@ function keyOf(query: LeaderboardQuery): string {
     query.bothRan ?? '',
     query.sessions ?? 'include',
     query.turns ?? '',
+    query.style ?? 'off',
   ]);
+}
+
+/**
+ * A vote's eight style counts (FastChat's conv_metadata order: tokens, headers, lists, bold of A, then of B),
+ * from its answers, computed once per row: the row objects live as long as the votes read so far.
+ */
+const styleOf = new WeakMap<VoteRow, number[]>();
+function styleCountsOfVote(row: VoteRow): number[] {
+  let counts = styleOf.get(row);
+  if (!counts) {
+    const [a, b] = row.answers.map((answer) => styleCounts([answer]));
+    counts = [a!.tokens, a!.headers, a!.lists, a!.bold, b!.tokens, b!.headers, b!.lists, b!.bold];
+    styleOf.set(row, counts);
+  }
+  return counts;
 }
 
 export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
@@ -182,13 +203,18 @@ export class LeaderboardService implements OnModuleDestroy {
     const counts = aggregate(rows);
     const rounds = this.config.leaderboard.bootstrapRounds;
     const previous = this.strengths.get(key);
-    const board = computeLeaderboard(counts, {
-      bootstrap: rounds,
-      seed: 42,
-      minBattles: this.config.leaderboard.minBattles,
-      ...(previous ? { start: previous } : {}),
-    });
-    this.strengths.set(key, board.strengths);
+    const options = { bootstrap: rounds, seed: 42, minBattles: this.config.leaderboard.minBattles };
+    let board: Leaderboard;
+    let style: StyleLeaderboard | undefined;
+    if (query.style === 'on') {
+      // FastChat's style control, its counts taken from the answers themselves (first turn).
+      const battles = new StyleBattlesBuilder();
+      for (const row of rows) battles.add(row.model_a, row.model_b, row.winner, styleCountsOfVote(row));
+      board = style = computeStyleLeaderboard(battles.build(), options);
+    } else {
+      board = computeLeaderboard(counts, { ...options, ...(previous ? { start: previous } : {}) });
+      this.strengths.set(key, board.strengths);
+    }
     const elo = onlineElo(rows);
     const facet = (pick: (row: VoteRow) => (string | null)[]): string[] =>
       [...new Set(data.rows.flatMap(pick).filter((x): x is string => !!x))].sort();
@@ -222,6 +248,7 @@ export class LeaderboardService implements OnModuleDestroy {
         languages: facet((r) => r.languages),
         environments: facet((r) => r.environments),
       },
+      ...(style ? { styleCoefficients: style.styleCoefficients, styleIntervals: style.styleIntervals } : {}),
     };
   }
 
