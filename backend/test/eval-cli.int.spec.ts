@@ -67,7 +67,7 @@ describe.skipIf(shared.missing)(SUITE, () => {
   let fake: FakeLlm;
   let tasks: EvalTask[];
   const wrong = new Map<string, string>();
-  const env = { ...process.env, LOG_LEVEL: 'error', ARENA_RUN_CPU_MS: '2000', ARENA_RUN_WALL_MS: '20000' };
+  const env = { ...process.env, LOG_LEVEL: 'error', ARENA_RUN_CPU_MS: '2000', ARENA_RUN_WALL_MS: '60000' };
 
   /** The task whose prompt the chat turn shows. */
   const taskOf = (messages: { content: string }[]): EvalTask => {
