@@ -5,6 +5,7 @@ import { api, backendUrl, queryString } from '../../lib/api';
 import { RowLabel } from '../../components/RowLabel';
 import { niceTicks, rowLayout, useWidth } from '../../lib/use-width';
 import { TableScroll } from '../../components/TableScroll';
+import { StyleCoefficients } from './style-coefficients';
 
 /**
  * Ratings with their 95% intervals. The axis is drawn around the ratings, not the widest interval: with few
@@ -193,8 +194,9 @@ export default function LeaderboardPage() {
           <h1 className="page-title">Leaderboard</h1>
           <p className="muted">
             Bradley-Terry ratings from human votes (Elo scale, mean 1000) with 95%{' '}
-            {board?.interval === 'sandwich' ? 'sandwich' : 'bootstrap'} intervals. Rank is 1 + the number of models that
-            are better with confidence.
+            {board?.interval === 'sandwich' ? 'sandwich' : 'bootstrap'} intervals
+            {query.style === 'on' ? ', style-controlled as in FastChat' : ''}. Rank is 1 + the number of models that are
+            better with confidence.
           </p>
         </div>
         <a
@@ -251,6 +253,18 @@ export default function LeaderboardPage() {
             <option value="multi">with follow-ups</option>
           </select>
         </label>
+        <div className="filter">
+          <span className="muted">Style control</span>
+          <label className="check-field">
+            <input
+              type="checkbox"
+              data-testid="style-toggle"
+              checked={query.style === 'on'}
+              onChange={(e) => setQuery((q) => ({ ...q, style: e.target.checked ? 'on' : undefined }))}
+            />
+            <span>Discount length and markdown</span>
+          </label>
+        </div>
       </div>
       <p className="muted filter-note" data-testid="language-note">
         The language filter keeps battles where either side wrote in that language.
@@ -325,6 +339,7 @@ export default function LeaderboardPage() {
                   rating can still move a lot, and its interval is too wide to mean much yet.
                 </p>
               ) : null}
+              <StyleCoefficients board={board} />
               <div className="lb-charts">
                 <section>
                   <h2>Ratings with 95% intervals</h2>

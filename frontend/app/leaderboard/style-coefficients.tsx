@@ -1,0 +1,59 @@
+import type { LeaderboardResponse, StyleCoefficientsBody } from '@arena/contracts';
+import { TableScroll } from '../../components/TableScroll';
+import css from './style-coefficients.module.css';
+
+const FEATURES: { key: keyof StyleCoefficientsBody; label: string }[] = [
+  { key: 'tokens', label: 'Answer length (tokens)' },
+  { key: 'headers', label: 'Markdown headers' },
+  { key: 'lists', label: 'List items' },
+  { key: 'bold', label: 'Bold text' },
+];
+
+/**
+ * The style coefficients of a style-controlled board (FastChat's style control), with a plain explanation:
+ * each is how much more likely voters were to pick the answer with more of that feature, all else equal.
+ */
+export function StyleCoefficients({ board }: { board: LeaderboardResponse }) {
+  const coefficients = board.styleCoefficients;
+  const intervals = board.styleIntervals;
+  if (!coefficients || !intervals) return null;
+  return (
+    <section className={css.section} data-testid="style-coefficients">
+      <h2>Style coefficients</h2>
+      <p className="muted">
+        With style control on, the ratings are fitted together with four differences between the two answers, so a model
+        gains nothing from being longer or using more markdown than its opponent. A positive coefficient means voters
+        favoured answers with more of that feature: it is the change in log-odds of winning for one standard deviation
+        more of the difference (code blocks are left out of the markdown counts).
+      </p>
+      <TableScroll label="Style coefficients">
+        <table className={`lb-table ${css.table}`}>
+          <thead>
+            <tr>
+              <th>Style feature</th>
+              <th>Coefficient</th>
+              <th>95% interval</th>
+              <th title="the odds of winning are multiplied by this for one standard deviation more">Odds ×</th>
+            </tr>
+          </thead>
+          <tbody>
+            {FEATURES.map(({ key, label }) => (
+              <tr key={key} data-testid={`style-${key}`}>
+                <td>{label}</td>
+                <td className="num">{coefficients[key].toFixed(3)}</td>
+                <td className="num muted">
+                  {intervals[key].low.toFixed(3)} – {intervals[key].high.toFixed(3)}
+                </td>
+                <td className="num">{Math.exp(coefficients[key]).toFixed(2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <p className={`muted ${css.note}`}>
+        Tokens are counted with the o200k_base encoding (js-tiktoken); FastChat&apos;s published counts come from
+        another tokenizer.
+      </p>
+    </section>
+  );
+}
