@@ -12,6 +12,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mirror="${ARENA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 cache="${ARENA_SANDBOX_CACHE:-/var/cache/arena-sandbox}"
+# One build at a time: a second caller (the compose test while scripts/docker.sh's build runs) waits, then finds
+# the images built.
+exec 9>/tmp/arena-deploy-images.lock
+flock 9
 
 recipe_hash() { # the recipe of image $1 on parent tag $2
   (cat "$here/build.sh" && echo "$2" && find "$here/$1" -type f | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-12
