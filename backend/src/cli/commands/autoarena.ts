@@ -24,6 +24,7 @@ import type { ModelProvider } from '../../models/providers/provider.js';
 import type { ReplayIndex } from '../../models/providers/replay-index.js';
 import { createSandboxRegistry } from '../../sandboxes/sandbox-registry.factory.js';
 import { progressBar } from '../progress.js';
+import { spread } from '../round-robin.js';
 import { UsageError } from '../usage.js';
 
 async function readPrompts(file: string): Promise<AutoPrompt[]> {
@@ -48,22 +49,6 @@ async function readPrompts(file: string): Promise<AutoPrompt[]> {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  return out;
-}
-
-/** `limit` prompts taken round-robin across categories, so each category is represented. */
-function spread(prompts: AutoPrompt[], limit: number | undefined): AutoPrompt[] {
-  if (!limit || limit >= prompts.length) return prompts;
-  const byCategory = new Map<string, AutoPrompt[]>();
-  for (const p of prompts) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
-  const queues = [...byCategory.values()];
-  const out: AutoPrompt[] = [];
-  for (let i = 0; out.length < limit; i++) {
-    const queue = queues[i % queues.length]!;
-    const next = queue.shift();
-    if (next) out.push(next);
-    if (queues.every((q) => q.length === 0)) break;
   }
   return out;
 }
@@ -104,7 +89,7 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
   const concurrency = integer('--concurrency', values.concurrency) ?? 4;
   const seed = Number(values.seed);
 
-  const prompts = spread((await Promise.all(promptFiles.map(readPrompts))).flat(), limit);
+  const prompts = spread((await Promise.all(promptFiles.map(readPrompts))).flat(), limit, (p) => p.category);
   if (prompts.length === 0) throw new UsageError('no prompts in the given files');
   let specs;
   try {

@@ -21,21 +21,8 @@ import type { ModelProvider } from '../../models/providers/provider.js';
 import type { ReplayIndex } from '../../models/providers/replay-index.js';
 import { createSandboxRegistry } from '../../sandboxes/sandbox-registry.factory.js';
 import { progressBar } from '../progress.js';
+import { spread } from '../round-robin.js';
 import { UsageError } from '../usage.js';
-
-/** `limit` tasks taken round-robin across languages, so that each language of a mixed set is represented. */
-function spread(tasks: EvalTask[], limit: number | undefined): EvalTask[] {
-  if (!limit || limit >= tasks.length) return tasks;
-  const byLanguage = new Map<string, EvalTask[]>();
-  for (const t of tasks) byLanguage.set(t.language, [...(byLanguage.get(t.language) ?? []), t]);
-  const queues = [...byLanguage.values()];
-  const out: EvalTask[] = [];
-  for (let i = 0; out.length < limit; i++) {
-    const next = queues[i % queues.length]!.shift();
-    if (next) out.push(next);
-  }
-  return out;
-}
 
 /**
  * `arena eval`: test-based evaluation. Every model (of the models file, or those `--model` names) answers
@@ -94,7 +81,7 @@ export async function evaluate(args: string[], config: ArenaConfig): Promise<voi
     if (error instanceof TaskFileError) throw new UsageError(error.message);
     throw error;
   }
-  tasks = spread(tasks, limit);
+  tasks = spread(tasks, limit, (t) => t.language);
   if (tasks.length === 0) throw new UsageError('no tasks in the given files');
   const keys = new Set<string>();
   for (const t of tasks) {
