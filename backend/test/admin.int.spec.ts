@@ -415,6 +415,12 @@ describe.each(DATABASES)('administration on %s', (database: DatabaseKind) => {
     expect((await call(arena, 'DELETE', `/api/admin/battles/${live}/hide`)).status).toBe(200);
     expect(await liveList()).toContain(live);
     expect(await count('SELECT count(*) AS n FROM hidden_battles')).toBe(0);
+    // Hidden again (the tests that follow count on both): gone again.
+    for (const id of [hidden, live])
+      expect((await call(arena, 'POST', `/api/admin/battles/${id}/hide`)).status).toBe(200);
+    expect(await recent()).not.toContain(hidden);
+    expect(await liveList()).not.toContain(live);
+    expect(await count('SELECT count(*) AS n FROM hidden_battles')).toBe(2);
   });
 
   it('bans a voter by hash: their votes leave the leaderboard and data sets, their new votes and battles are refused', async () => {
@@ -488,6 +494,11 @@ describe.each(DATABASES)('administration on %s', (database: DatabaseKind) => {
     expect(voteNow.ok).toBe(true);
     await battle(back, 'Print one more thing', 'tie');
     expect(await count('SELECT count(*) AS n FROM voter_bans')).toBe(0);
+    // Banned again (the tests that follow count on it): refused again.
+    const rebanned = await call<AdminBanResult>(arena, 'POST', `/api/admin/voters/${voterHash}/ban`);
+    expect(rebanned.body).toMatchObject({ voterHash, votes: 4 });
+    const refused = await back.socket.emitWithAck('battle:create', { prompt: 'Print once more' });
+    expect(refused.ok ? 'ok' : refused.error.code).toBe('not_allowed');
   });
 
   it('lists voting sessions and ends one: its open vote is closed, nobody joins, starts or votes after', async () => {

@@ -258,7 +258,10 @@ describe.each(DATABASES)('battles on %s', (database) => {
       rerun: { edited: true, stdin: true },
     });
     const snapshot = (await getJson<BattleSnapshot>(`${arena.url}/api/battles/${battleId}`)).body;
-    expect(snapshot.turns[0]!.sides.a.runs.map((r) => r.rerun)).toEqual([undefined, { edited: true, stdin: true }]);
+    expect(snapshot.turns[0]!.sides.a.runs.map((r) => r.rerun)).toEqual([
+      undefined,
+      { edited: true, stdin: true, code },
+    ]);
     const output = spectator.frames.filter(isRun('run:output')).map((f) => (f.payload as { data: string }).data);
     expect(output.join('')).toBe('edited 42\n');
     const stored = await dataSource.getRepository(ExecutionEntity).findOneByOrFail({ id: ack.runId });
