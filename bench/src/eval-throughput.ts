@@ -11,11 +11,12 @@ import path from 'node:path';
 import { assembleProgram, readTaskFile, type EvalLanguage, type EvalTask } from '@arena/judge';
 import { DockerRunner } from '@arena/sandboxes';
 import { REPO_ROOT, sharedData } from '@arena/testkit';
+import { SANDBOX_IMAGE, dockerRunArgs } from './docker-baseline.js';
 import { fmt, table } from './stats.js';
 
 const CONCURRENCY = Number(process.env['BENCH_EVAL_CONCURRENCY'] ?? 2);
 const PYTHON_TASKS = Number(process.env['BENCH_EVAL_PYTHON_TASKS'] ?? 20);
-const IMAGE = process.env['ARENA_SANDBOX_IMAGE'] ?? 'arena-sandbox:latest';
+const IMAGE = SANDBOX_IMAGE;
 const TASKS_DIR = path.join(REPO_ROOT, 'judge/test/eval/tasks');
 
 /** How each language is built and run in a `docker run`: what the sandbox's recipes do, as one shell line. */
@@ -34,49 +35,19 @@ const COMMANDS: Partial<Record<EvalLanguage, { file: string; command: string; me
   rust: { file: 'main.rs', command: 'rustc --edition 2021 -C opt-level=1 -o main main.rs && ./main', memoryMb: 512 },
 };
 
-const dockerRun = (memoryMb: number): string[] => [
-  'run',
-  '--rm',
-  '-i',
-  '--network',
-  'none',
-  '--read-only',
-  '--init',
-  '--log-driver',
-  'none',
-  '--tmpfs',
-  '/sandbox:rw,exec,size=64m,uid=1000,gid=1000,mode=700',
-  '--tmpfs',
-  '/tmp:rw,size=16m,mode=1777',
-  '-m',
-  `${memoryMb}m`,
-  '--memory-swap',
-  `${memoryMb}m`,
-  '--pids-limit',
-  '64',
-  '--cpus',
-  '1',
-  '--cap-drop',
-  'ALL',
-  '--security-opt',
-  'no-new-privileges',
-  '-u',
-  '1000:1000',
-  '--ulimit',
-  'nofile=256:256',
-  '-w',
-  '/sandbox',
-  ...[
-    'HOME=/sandbox',
-    'LANG=C.UTF-8',
-    'GOCACHE=/sandbox/.cache/go',
-    'GOPATH=/sandbox/.go',
-    'GO111MODULE=off',
-    'CGO_ENABLED=0',
-    'GOFLAGS=-buildvcs=false',
-  ].flatMap((e) => ['-e', e]),
-  IMAGE,
-];
+const dockerRun = (memoryMb: number): string[] =>
+  dockerRunArgs(memoryMb, {
+    interactive: true,
+    env: [
+      'HOME=/sandbox',
+      'LANG=C.UTF-8',
+      'GOCACHE=/sandbox/.cache/go',
+      'GOPATH=/sandbox/.go',
+      'GO111MODULE=off',
+      'CGO_ENABLED=0',
+      'GOFLAGS=-buildvcs=false',
+    ],
+  });
 
 interface Job {
   language: EvalLanguage;

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { DockerRunner, IsolatedVmRunner, type RunResult } from '@arena/sandboxes';
+import { SANDBOX_IMAGE, dockerRunArgs } from './docker-baseline.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
 
 const JS_RUNS = Number(process.env['BENCH_JS_RUNS'] ?? 400);
@@ -16,38 +17,8 @@ const CONCURRENT = 20;
 const JS_PROGRAM =
   'const xs = Array.from({ length: 100 }, (_, i) => i * i);\nconsole.log(xs.reduce((a, b) => a + b, 0));';
 const PY_PROGRAM = 'xs = [i * i for i in range(100)]\nprint(sum(xs))';
-const IMAGE = process.env['ARENA_SANDBOX_IMAGE'] ?? 'arena-sandbox:latest';
-const DOCKER_RUN_FLAGS = [
-  'run',
-  '--rm',
-  '--network',
-  'none',
-  '--read-only',
-  '--init',
-  '--log-driver',
-  'none',
-  '--tmpfs',
-  '/sandbox:rw,exec,size=64m,uid=1000,gid=1000,mode=700',
-  '--tmpfs',
-  '/tmp:rw,size=16m,mode=1777',
-  '-m',
-  '128m',
-  '--memory-swap',
-  '128m',
-  '--pids-limit',
-  '64',
-  '--cpus',
-  '1',
-  '--cap-drop',
-  'ALL',
-  '--security-opt',
-  'no-new-privileges',
-  '-u',
-  '1000:1000',
-  '--ulimit',
-  'nofile=256:256',
-  IMAGE,
-];
+const IMAGE = SANDBOX_IMAGE;
+const DOCKER_RUN_FLAGS = dockerRunArgs(128);
 
 function timeProcess(command: string, args: string[], expected: string): Promise<number> {
   const started = performance.now();
