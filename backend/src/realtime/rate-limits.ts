@@ -18,6 +18,12 @@ const WHAT: Record<RateLimitName, string> = {
   admin: 'admin requests',
 };
 
+/** The refusal of a request past `name`'s budget, saying when to try again. */
+function refused(name: RateLimitName, msBeforeNext: number): ArenaError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
+}
+
 /**
  * Per-voter and per-address limits, per minute. With Redis the counters are shared by every process (a
  * client cannot spread its requests over them); without, they live in this process. A Redis outage lets
@@ -76,8 +82,7 @@ export class RateLimits {
     const refusal = spent.find((r) => r !== null);
     if (refusal) {
       this.metrics.rateLimited.inc({ limit: name });
-      const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      throw new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
+      throw refused(name, refusal.msBeforeNext);
     }
   }
 
@@ -118,8 +123,7 @@ export class RateLimits {
       await this.limiters.get(`${name}:address`)!.consume(address);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
-        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-        throw new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
+        throw refused(name, error.msBeforeNext);
       }
       this.logger.warn({ err: error, limit: name }, 'rate limiter failed; letting the request through');
     }
@@ -135,8 +139,7 @@ export class RateLimits {
     } catch (error) {
       if (error instanceof RateLimiterRes) {
         this.metrics.rateLimited.inc({ limit: name });
-        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-        throw new ArenaError('rate_limited', `too many ${WHAT[name]}; try again in ${seconds} s`);
+        throw refused(name, error.msBeforeNext);
       }
       this.logger.warn({ err: error, limit: name }, 'rate limiter failed; letting the request through');
     }

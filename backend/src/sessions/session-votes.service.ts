@@ -82,9 +82,14 @@ export class SessionVotesService {
     // host let more of its people in (a classroom behind one address).
     const network = networkHash(session.hostKeyHash, client.address);
     const networkKey = `${battleId}:${network}`;
-    const cap = Math.max(this.config.sessions.perNetwork, (await sessions.network(sessionId, network)).admitted);
-    if (!(await this.limits.countNetworkVote(networkKey, cap))) {
-      throw new ArenaError('not_allowed', `${cap} votes from your network are counted on this battle already`);
+    // The allowance first, with no query; only a network past it asks how many of its people the host let in.
+    const { perNetwork } = this.config.sessions;
+    if (!(await this.limits.countNetworkVote(networkKey, perNetwork))) {
+      const admitted = (await sessions.network(sessionId, network)).admitted;
+      if (admitted <= perNetwork || !(await this.limits.countNetworkVote(networkKey, admitted))) {
+        const cap = Math.max(perNetwork, admitted);
+        throw new ArenaError('not_allowed', `${cap} votes from your network are counted on this battle already`);
+      }
     }
     const votes = new VotesRepository(this.dataSource.manager);
     const counted = await votes
