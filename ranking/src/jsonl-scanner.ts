@@ -1,4 +1,5 @@
 import type { Outcome } from './pairwise.js';
+import { CONV_METADATA_KEYS } from './style-control.js';
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -26,16 +27,7 @@ const KEY_A = new TextEncoder().encode('model_a');
 const KEY_B = new TextEncoder().encode('model_b');
 const KEY_WINNER = new TextEncoder().encode('winner');
 const KEY_META = new TextEncoder().encode('conv_metadata');
-const META_KEYS = [
-  'sum_assistant_a_tokens',
-  'header_count_a',
-  'list_count_a',
-  'bold_count_a',
-  'sum_assistant_b_tokens',
-  'header_count_b',
-  'list_count_b',
-  'bold_count_b',
-].map((key) => new TextEncoder().encode(key));
+const META_KEYS = CONV_METADATA_KEYS.map((key) => new TextEncoder().encode(key));
 
 function skipSpace(bytes: Uint8Array, i: number, end: number): number {
   while (i < end) {
