@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   ARENA_NAMESPACE,
@@ -12,7 +11,7 @@ import { startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium, openPage } from './browser.js';
+import { ARTIFACTS, axeViolations, launchChromium, openPage } from './browser.js';
 
 const TOKEN = 'e2e-admin-token-8c41f0d2a7';
 const MODELS = ['typescript', 'javascript', 'python'].map((style, i) => ({
@@ -23,7 +22,6 @@ const MODELS = ['typescript', 'javascript', 'python'].map((style, i) => ({
   tokensPerSecond: 400,
 }));
 const DESKTOP = { width: 1440, height: 900 };
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const PHONE = { width: 390, height: 844 };
 
 type ArenaSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -44,27 +42,6 @@ async function startBattle(url: string, prompt: string): Promise<{ socket: Arena
 async function adminModels(url: string): Promise<AdminModel[]> {
   const response = await fetch(`${url}/api/admin/models`, { headers: { authorization: `Bearer ${TOKEN}` } });
   return (await response.json()) as AdminModel[];
-}
-
-/** axe-core's serious and critical violations on the page as it stands. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            context: Document,
-            options: object,
-          ) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
-  });
 }
 
 /** Nothing on the page is wider than the viewport (a phone scrolls down, never sideways). */
@@ -143,7 +120,7 @@ describe('the admin page in the browser', () => {
 
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-1440.png'), fullPage: true });
     expect(await widest(page)).toBeLessThanOrEqual(DESKTOP.width);
-    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // On a phone, in a new tab: the token is asked for again (it was kept in the other tab only).
     const phone = await openPage(browser, errors, 'admin phone', PHONE);
@@ -172,7 +149,7 @@ describe('the admin page in the browser', () => {
       .waitFor();
     expect((await fetch(`${arena.url}/api/battles/${second.battleId}`)).status).toBe(200);
     expect(await widest(phone)).toBeLessThanOrEqual(PHONE.width);
-    expect(await accessibilityViolations(phone)).toEqual([]);
+    expect(await axeViolations(phone)).toEqual([]);
     await phone.screenshot({ path: path.join(ARTIFACTS, 'admin-390.png'), fullPage: true });
     // Each section alone, at the phone's width, to read it closely.
     for (const name of ['Live load', 'Models', 'Add a model', 'Moderation'])

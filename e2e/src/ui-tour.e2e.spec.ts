@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
-import { ARTIFACTS, launchChromium, openPage } from './browser.js';
+import { ARTIFACTS, axeViolations, launchChromium, openPage } from './browser.js';
 
 /**
  * A first visit, as a person makes it: every page at a laptop's, a projector's and a phone's size, in the
@@ -38,30 +37,6 @@ const LONG_PROMPT = [
   'Find all prime numbers below 100 with a sieve.',
   ...Array.from({ length: 12 }, (_, i) => `- requirement ${i + 1}: keep the output readable`),
 ].join('\n');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-/** axe-core's serious and critical violations on the page as it is now, each with the elements it names. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            context: Document,
-            options: object,
-          ) => Promise<{
-            violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
-  });
-}
 
 interface Tour {
   battleId: string;
