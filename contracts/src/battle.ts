@@ -27,6 +27,19 @@ export const BattleId = z.uuid({ message: 'battleId must be a battle id (a UUID)
 export const RunOrigin = z.object({ edited: z.boolean(), stdin: z.boolean(), code: z.string().optional() });
 export type RunOrigin = z.infer<typeof RunOrigin>;
 
+/**
+ * What a run rendered: a web environment's page (`html`, rendered in a sandboxed iframe), a live web app
+ * (`app`: a path on the arena's own origin proxied to the program's sandbox while it lives) or a desktop
+ * program's virtual display (`display`: the path of a VNC-over-WebSocket endpoint, view only). `expiresAt`
+ * (ms since the epoch) is when a live app or display is removed at the latest; after it the URL answers 410.
+ */
+export const RunPreviewState = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('html'), html: z.string() }),
+  z.object({ kind: z.literal('app'), url: z.string(), expiresAt: z.number().optional() }),
+  z.object({ kind: z.literal('display'), url: z.string(), expiresAt: z.number().optional() }),
+]);
+export type RunPreviewState = z.infer<typeof RunPreviewState>;
+
 export const RunState = z.object({
   runId: z.string(),
   environment: Environment.optional(),
@@ -42,7 +55,7 @@ export const RunState = z.object({
   /** The last `run:output` seq folded into `output`; -1 when none. */
   seq: z.number().int(),
   durationMs: z.number().optional(),
-  preview: z.object({ kind: z.literal('html'), html: z.string() }).optional(),
+  preview: RunPreviewState.optional(),
   /** Present on a re-run (by the battle's creator, or a session's host): whether its code or stdin were changed. */
   rerun: RunOrigin.optional(),
   /**
@@ -204,7 +217,7 @@ export interface RunEnd {
   status: RunStatus;
   exitCode?: number;
   durationMs: number;
-  preview?: { kind: 'html'; html: string };
+  preview?: RunPreviewState;
 }
 export interface BattleStatusEvent {
   battleId: string;
