@@ -52,7 +52,7 @@ describe('web previews in a battle', () => {
     const watched = await spectator.socket.emitWithAck('battle:watch', { battleId });
     if (!watched.ok) throw new Error(watched.error.message);
     const run = watched.snapshot.turns[0]!.sides[side].runs.find((r) => r.runId === runId)!;
-    expect(run.preview?.html).toBe(preview.html);
+    expect(run.preview).toEqual({ kind: 'html', html: preview.html });
 
     const entries = [{ level: 'log' as const, text: 'from a spectator' }];
     expect(await spectator.socket.emitWithAck('preview:log', { battleId, runId, entries })).toEqual({

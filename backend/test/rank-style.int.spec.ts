@@ -91,7 +91,9 @@ describe('arena rank --style-control', () => {
     writeFileSync(file, [good, { model_a: 'x', model_b: 'y', winner: 'tie' }].map((r) => JSON.stringify(r)).join('\n'));
     const missing = arena(['rank', '--input', file, '--style-control']);
     expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toContain(`${file}: row 2: style control needs conv_metadata`);
+    expect(missing.status).toBe(2);
+    // A JSON lines file is read by the byte scanner, which names the line.
+    expect(missing.stderr).toContain(`${file}:2: style control needs conv_metadata`);
 
     const fractional = { ...good, conv_metadata: { ...good.conv_metadata, list_count_b: { ordered: 1.5 } } };
     writeFileSync(file, JSON.stringify(fractional));

@@ -1,5 +1,9 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import { createRequire } from 'node:module';
+import type { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
+
+// The encoder and its 200k ranks are loaded on first use (a few hundred ms): a command that never counts
+// tokens (`arena rank` without style control) does not pay for them.
+const require = createRequire(import.meta.url);
 
 /**
  * The style counts of one side's answers, as FastChat's `conv_metadata` holds them. Markdown is counted as
@@ -58,7 +62,10 @@ let encoder: Tiktoken | undefined;
 
 /** Tokens of a text in o200k_base (GPT-4o's encoding), special-token text counted as ordinary text. */
 export function tokenCount(text: string): number {
-  encoder ??= new Tiktoken(o200kBase);
+  if (!encoder) {
+    const { Tiktoken: Encoder } = require('js-tiktoken/lite') as typeof import('js-tiktoken/lite');
+    encoder = new Encoder(require('js-tiktoken/ranks/o200k_base') as TiktokenBPE);
+  }
   return encoder.encode(text, [], []).length;
 }
 

@@ -5,21 +5,52 @@
  * Exit status: 0 done; 1 an unexpected failure, or `sandbox run` of a program that did not end `ok`; 2 bad
  * input (unknown command or option, unreadable or malformed file, bad configuration), with a one-line reason.
  */
+// TypeORM's entities and NestJS read decorator metadata (cheap to load).
 import 'reflect-metadata';
-import { RewardInputError } from '@arena/judge';
-import { ArenaError } from '@arena/contracts';
-import { BattlesFileError } from '@arena/ranking';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { configureLogging } from '../logging/logger.js';
-import { autoarena } from './commands/autoarena.js';
-import { evaluate } from './commands/eval.js';
-import { exportDataset } from './commands/export.js';
-import { importBattles } from './commands/import-battles.js';
-import { rank } from './commands/rank.js';
-import { reward } from './commands/reward.js';
-import { sandbox } from './commands/sandbox.js';
-import { serve } from './commands/serve.js';
+import type { ArenaConfig } from '../config/config.js';
 import { UsageError } from './usage.js';
+
+/**
+ * Each command's module, loaded only when that command runs: a command pays for its own dependencies only
+ * (`arena rank --input FILE` never loads NestJS, TypeORM, the sandboxes or the judges).
+ */
+type Command = (args: string[], config: () => ArenaConfig) => Promise<void>;
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => {
+    const { serve } = await import('./commands/serve.js');
+    return (_args, config) => serve(config());
+  },
+  rank: async () => (await import('./commands/rank.js')).rank,
+  import: async () => {
+    const { importBattles } = await import('./commands/import-battles.js');
+    return (args, config) => importBattles(args, config());
+  },
+  export: async () => {
+    const { exportDataset } = await import('./commands/export.js');
+    return (args, config) => exportDataset(args, config());
+  },
+  reward: async () => {
+    const { reward } = await import('./commands/reward.js');
+    return (args) => reward(args);
+  },
+  autoarena: async () => {
+    const { autoarena } = await import('./commands/autoarena.js');
+    return (args, config) => autoarena(args, config());
+  },
+  eval: async () => {
+    const { evaluate } = await import('./commands/eval.js');
+    return (args, config) => evaluate(args, config());
+  },
+  sandbox: async () => {
+    const { sandbox } = await import('./commands/sandbox.js');
+    return async (args, config) => {
+      process.exitCode = await sandbox(args, config());
+    };
+  },
+};
+
+/** Errors that mean bad input (exit 2, one line), told by name so that their modules need not be loaded. */
+const INPUT_ERRORS = new Set(['UsageError', 'RewardInputError', 'BattlesFileError', 'ConfigError', 'ArenaError']);
 
 const USAGE = `usage:
   arena serve
@@ -33,43 +64,25 @@ const USAGE = `usage:
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const config = loadConfig();
-  configureLogging(process.env['LOG_LEVEL'] ?? 'warn');
-  switch (command) {
-    case 'serve':
-      return serve(config);
-    case 'rank':
-      return rank(rest, config);
-    case 'import':
-      return importBattles(rest, config);
-    case 'export':
-      return exportDataset(rest, config);
-    case 'reward':
-      return reward(rest);
-    case 'autoarena':
-      return autoarena(rest, config);
-    case 'eval':
-      return evaluate(rest, config);
-    case 'sandbox':
-      process.exitCode = await sandbox(rest, config);
-      return;
-    case undefined:
-    case '--help':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return;
-    default:
-      throw new UsageError(`unknown command ${command}`);
+  if (command === undefined || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
   }
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) throw new UsageError(`unknown command ${command}`);
+  const [{ loadConfig }, { configureLogging }] = await Promise.all([
+    import('../config/config.js'),
+    import('../logging/logger.js'),
+  ]);
+  // The configuration is read (and checked) when a command first asks for it.
+  let config: ArenaConfig | undefined;
+  const run = await load();
+  configureLogging(process.env['LOG_LEVEL'] ?? 'warn');
+  await run(rest, () => (config ??= loadConfig()));
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known =
-    error instanceof UsageError ||
-    error instanceof RewardInputError ||
-    error instanceof BattlesFileError ||
-    error instanceof ConfigError ||
-    error instanceof ArenaError;
+  const known = error instanceof Error && INPUT_ERRORS.has(error.name);
   const message = error instanceof Error ? error.message : String(error);
   const codeError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   process.stderr.write(`arena: ${known || codeError ? message.split('\n')[0] : `failed: ${message}`}\n`);

@@ -1,20 +1,24 @@
+import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   aggregate,
   cleanVotes,
   computeLeaderboard,
   computeStyleLeaderboard,
+  countsFromJsonlChunks,
+  formatOf,
   onlineElo,
   StyleBattlesBuilder,
+  styleBattlesFromJsonlChunks,
   styleCounts,
   styleCountsOf,
   type BattleRow,
   type Leaderboard,
+  type PairCounts,
+  type StyleBattles,
   type StyleLeaderboard,
 } from '@arena/ranking';
 import type { ArenaConfig } from '../../config/config.js';
-import { loadVoteRows } from '../../leaderboard/vote-rows.js';
-import { withDatabase } from '../database.js';
 import { readBattleRecords } from '../fastchat-battles.js';
 import { progress } from '../progress.js';
 import { UsageError } from '../usage.js';
@@ -25,7 +29,7 @@ import { UsageError } from '../usage.js';
  * `--style-control` fits FastChat's style-controlled Bradley-Terry instead: the style counts come from each
  * row's `conv_metadata`, or for the arena's own votes from the answers (first turn) themselves.
  */
-export async function rank(args: string[], config: ArenaConfig): Promise<void> {
+export async function rank(args: string[], configOf: () => ArenaConfig): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -62,7 +66,15 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
   const rows: BattleRow[] = [];
   // With --style-control each battle also carries its eight style counts (FastChat's conv_metadata).
   const styled = new StyleBattlesBuilder();
-  if (values.input) {
+  // A JSON lines file ranked by Bradley-Terry over all its rows is read by the byte scanner straight into
+  // counts (or style battles): no object per row.
+  let counted: PairCounts | StyleBattles | undefined;
+  if (values.input && method === 'bt' && !values.category && formatOf(values.input) === 'jsonl') {
+    const file = values.input;
+    counted = await readFast<PairCounts | StyleBattles>(file, (chunks) =>
+      style ? styleBattlesFromJsonlChunks(chunks, file) : countsFromJsonlChunks(chunks, file),
+    );
+  } else if (values.input) {
     let read = 0;
     const file = values.input;
     await readBattleRecords(file, (record) => {
@@ -80,6 +92,11 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
     });
     if (process.stderr.isTTY && read >= 10_000) process.stderr.write('\n');
   } else {
+    const config = configOf();
+    const [{ withDatabase }, { loadVoteRows }] = await Promise.all([
+      import('../database.js'),
+      import('../../leaderboard/vote-rows.js'),
+    ]);
     const votes = await withDatabase(config, loadVoteRows);
     const { kept } = cleanVotes(votes, {
       ...(config.leaderboard.identityWords ? { identityWords: config.leaderboard.identityWords } : {}),
@@ -105,6 +122,7 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
     }
   }
 
+  const battleCount = counted ? ('battles' in counted ? counted.battles : counted.length) : rows.length;
   let out: {
     rank: number;
     model: string;
@@ -139,8 +157,12 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
     let board: Leaderboard;
     try {
       const options = { bootstrap, seed, ...(anchor ? { anchor } : {}) };
-      if (style) board = coefficients = computeStyleLeaderboard(styled.build(), options);
-      else board = computeLeaderboard(aggregate(rows), options);
+      if (style)
+        board = coefficients = computeStyleLeaderboard(
+          (counted as StyleBattles | undefined) ?? styled.build(),
+          options,
+        );
+      else board = computeLeaderboard((counted as PairCounts | undefined) ?? aggregate(rows), options);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -163,7 +185,7 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
     const extra = coefficients
       ? { styleCoefficients: coefficients.styleCoefficients, styleIntervals: coefficients.styleIntervals }
       : {};
-    process.stdout.write(`${JSON.stringify({ battles: rows.length, rows: out, ...extra }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ battles: battleCount, rows: out, ...extra }, null, 2)}\n`);
   } else if (format === 'csv') {
     process.stdout.write('rank,model,rating,ciLow,ciHigh,battles,winRate\n');
     for (const r of out) {
@@ -173,7 +195,7 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
   } else {
     const width = Math.max(5, ...out.map((r) => r.model.length));
     process.stdout.write(
-      `${rows.length} battles\n\n${'rank'.padStart(4)}  ${'model'.padEnd(width)}  rating  95% interval        battles  win rate\n`,
+      `${battleCount} battles\n\n${'rank'.padStart(4)}  ${'model'.padEnd(width)}  rating  95% interval        battles  win rate\n`,
     );
     for (const r of out) {
       process.stdout.write(
@@ -191,5 +213,17 @@ export async function rank(args: string[], config: ArenaConfig): Promise<void> {
         );
       }
     }
+  }
+}
+
+/** A file's bytes given to a reader; a file that cannot be read is a usage error, as `parseFile` says. */
+async function readFast<T>(file: string, read: (chunks: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
+  try {
+    return await read(createReadStream(file, { highWaterMark: 1 << 20 }));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && error instanceof Error && error.name !== 'BattlesFileError')
+      throw new UsageError(`cannot read ${file}: ${code}`);
+    throw error;
   }
 }
