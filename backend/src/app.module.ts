@@ -27,6 +27,8 @@ import { DatabaseModule, EMBEDDED_TEMPLATE } from './database/database.module.js
 import { createLogger } from './logging/logger.js';
 import { DatasetsController } from './datasets/datasets.controller.js';
 import { DatasetsService } from './datasets/datasets.service.js';
+import { EvalController } from './eval/eval.controller.js';
+import { EvalService } from './eval/eval.service.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { LIVE_BATTLE_STATUSES, MetricsService } from './metrics/metrics.service.js';
@@ -105,6 +107,7 @@ export class AppModule {
         AutoArenaController,
         SessionsController,
         AdminController,
+        EvalController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ArenaErrorFilter },
@@ -158,6 +161,7 @@ export class AppModule {
         SessionsService,
         LeaderboardService,
         DatasetsService,
+        EvalService,
         ExportPartsListener,
         VoterBansService,
         AdminAuditLog,

@@ -16,8 +16,9 @@ import {
   type TestArena,
 } from './support/test-arena.js';
 
-/** The column that names the battle, per data set. */
-const BATTLE_COLUMN: Record<DatasetName, string> = {
+/** The column that names the battle, per data set of battles (`eval` holds none). */
+type BattleDataset = Exclude<DatasetName, 'eval'>;
+const BATTLE_COLUMN: Record<BattleDataset, string> = {
   battles: 'question_id',
   bigcodereward: 'chat_session_id',
   judgements: 'battle_id',
@@ -38,7 +39,7 @@ for (const database of DATABASES) {
     });
 
     /** The battles a data set's rows name, read back from one format (Parquet by DuckDB). */
-    async function battlesIn(name: DatasetName, format: DatasetFormat): Promise<string[]> {
+    async function battlesIn(name: BattleDataset, format: DatasetFormat): Promise<string[]> {
       const response = await fetch(`${arena.url}/api/datasets/${name}.${format}`);
       expect(response.status).toBe(200);
       const bytes = Buffer.from(await response.arrayBuffer());
@@ -69,7 +70,7 @@ for (const database of DATABASES) {
       }
     }
 
-    async function exported(name: DatasetName, battleId: string): Promise<boolean[]> {
+    async function exported(name: BattleDataset, battleId: string): Promise<boolean[]> {
       return Promise.all(DATASET_FORMATS.map(async (format) => (await battlesIn(name, format)).includes(battleId)));
     }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Bumped whenever a column is added, removed or changes meaning. */
 export const DATASET_SCHEMA_VERSION = '1.2.0';
 
-export const DATASET_NAMES = ['battles', 'bigcodereward', 'judgements'] as const;
+export const DATASET_NAMES = ['battles', 'bigcodereward', 'judgements', 'eval'] as const;
 export const DatasetName = z.enum(DATASET_NAMES);
 export type DatasetName = z.infer<typeof DatasetName>;
 
@@ -113,6 +113,21 @@ export interface JudgementRow {
   created_at: number;
 }
 
+/** `eval`: one row per sample run of `arena eval --store` against its task's tests. */
+export interface EvalDatasetRow {
+  task_set: string;
+  task_id: string;
+  language: string;
+  model: string;
+  sample: number;
+  status: string;
+  passed: boolean;
+  cpu_ms: number | null;
+  peak_memory_bytes: number | null;
+  code: string | null;
+  tstamp: number;
+}
+
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'json';
 
 /** Column documentation, for the data-set cards and for typed CSV / Parquet columns. */
@@ -186,6 +201,32 @@ export const DATASET_COLUMNS: Record<
     { name: 'raw_output', type: 'string', doc: 'the judge’s raw answer' },
     { name: 'latency_ms', type: 'integer', nullable: true, doc: 'time the verdict took' },
     { name: 'created_at', type: 'number', doc: 'seconds since the epoch' },
+  ],
+  eval: [
+    {
+      name: 'task_set',
+      type: 'string',
+      doc: 'task set id: the task files’ names @ the first 12 hex digits of its SHA-256',
+    },
+    { name: 'task_id', type: 'string', doc: 'task id as in its file (HumanEval/0, CPP/3…)' },
+    { name: 'language', type: 'string', doc: 'python, javascript, typescript, cpp, java, go or rust' },
+    { name: 'model', type: 'string', doc: 'model id' },
+    { name: 'sample', type: 'integer', doc: 'sample number of the task (0 … samples − 1)' },
+    {
+      name: 'status',
+      type: 'string',
+      doc: 'passed, failed_assertion, compile_error, runtime_error, timeout, memory_limit, output_limit, no_code, generation_error, unsupported or internal_error',
+    },
+    { name: 'passed', type: 'boolean', doc: 'the program passed the task’s tests' },
+    { name: 'cpu_ms', type: 'integer', nullable: true, doc: 'CPU time of the run, when the sandbox measured it' },
+    {
+      name: 'peak_memory_bytes',
+      type: 'integer',
+      nullable: true,
+      doc: 'peak memory of the run, when the sandbox measured it (capped at 2^31 − 1)',
+    },
+    { name: 'code', type: 'string', nullable: true, doc: 'the code taken from the model’s answer (null: none)' },
+    { name: 'tstamp', type: 'number', doc: 'when the run was stored, seconds since the epoch' },
   ],
 };
 

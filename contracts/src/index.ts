@@ -10,3 +10,4 @@ export * from './datasets.js';
 export * from './reward.js';
 export * from './session.js';
 export * from './admin.js';
+export * from './eval.js';

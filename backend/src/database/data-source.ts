@@ -4,6 +4,8 @@ import { ModelEntity } from '../models/model.entity.js';
 import { ParticipantEntity } from '../sessions/entities/participant.entity.js';
 import { SessionEntity } from '../sessions/entities/session.entity.js';
 import { ExportPartEntity } from '../datasets/export-part.entity.js';
+import { EvalResultEntity } from '../eval/eval-result.entity.js';
+import { EvalRunEntity } from '../eval/eval-run.entity.js';
 import { JudgementEntity } from '../judges/judgement.entity.js';
 import { HiddenBattleEntity } from '../moderation/hidden-battle.entity.js';
 import { VoterBanEntity } from '../moderation/voter-ban.entity.js';
@@ -30,6 +32,8 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
       ExportPartEntity,
       VoterBanEntity,
       HiddenBattleEntity,
+      EvalRunEntity,
+      EvalResultEntity,
     ],
     migrations: MIGRATIONS,
     migrationsRun: false,

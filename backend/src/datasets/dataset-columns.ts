@@ -31,7 +31,7 @@ const text = (sql: string): SqlColumn => ({ sql, wire: 'text' });
 
 /**
  * Every data set's columns (in `DATASET_COLUMNS` order), as SQL over votes `v` and export parts `p` (which
- * carry what the data sets say of the battle), or judgements `j`.
+ * carry what the data sets say of the battle), judgements `j`, or eval results `r`.
  */
 const SQL_COLUMNS: Record<DatasetName, Record<string, SqlColumn>> = {
   battles: {
@@ -82,6 +82,19 @@ const SQL_COLUMNS: Record<DatasetName, Record<string, SqlColumn>> = {
     raw_output: text('j.raw_output'),
     latency_ms: { sql: 'j.latency_ms', wire: 'int4' },
     created_at: { sql: 'j.created_at', wire: 'timestamptz' },
+  },
+  eval: {
+    task_set: text('r.task_set_id'),
+    task_id: text('r.task_id'),
+    language: text('r.language'),
+    model: text('r.model'),
+    sample: { sql: 'r.sample', wire: 'int4' },
+    status: text('r.status'),
+    passed: { sql: "r.status = 'passed'", wire: 'bool' },
+    cpu_ms: { sql: 'r.cpu_ms', wire: 'int4' },
+    peak_memory_bytes: { sql: 'LEAST(r.peak_memory_bytes, 2147483647)::int4', wire: 'int4' },
+    code: text('r.code'),
+    tstamp: { sql: 'r.created_at', wire: 'timestamptz' },
   },
 };
 

@@ -51,7 +51,7 @@ interface PageRange {
  * window on the same column, and category and environment on the battle `b` (see `battleJoin`). COPY takes
  * no parameters: values are escaped literals.
  */
-function pageFilter(query: DatasetQuery, alias: 'v' | 'j', range: PageRange): string {
+function pageFilter(query: DatasetQuery, alias: Alias, range: PageRange): string {
   const where: string[] = [];
   const literal = (value: string): string => pg.escapeLiteral(value);
   const key = (cursor: Cursor): string => `(${literal(cursor.at)}::timestamptz, ${literal(cursor.id)}::uuid)`;
@@ -59,8 +59,12 @@ function pageFilter(query: DatasetQuery, alias: 'v' | 'j', range: PageRange): st
   if (range.upTo) where.push(`(${alias}.created_at, ${alias}.id) <= ${key(range.upTo)}`);
   if (query.since) where.push(`${alias}.created_at >= ${literal(query.since)}::timestamptz`);
   if (query.until) where.push(`${alias}.created_at < ${literal(query.until)}::timestamptz`);
-  if (query.category) where.push(`b.category = ${literal(query.category)}`);
-  if (query.environment)
+  if (alias === 'r') {
+    // Eval runs have no category; their environment is the task's language (the sandbox it ran in).
+    if (query.category) where.push('FALSE');
+    if (query.environment) where.push(`r.language = ${literal(query.environment)}`);
+  } else if (query.category) where.push(`b.category = ${literal(query.category)}`);
+  if (query.environment && alias !== 'r')
     where.push(
       `EXISTS (SELECT 1 FROM code_extractions c WHERE c.battle_id = ${alias}.battle_id AND c.environment = ${literal(query.environment)})`,
     );
@@ -107,6 +111,11 @@ async function copyPage(dataSource: DataSource, sql: string, memory: PageMemory)
   }
 }
 
+/** A data set's rows: votes `v`, judgements `j` (both of battles `b`), eval results `r`. */
+type Alias = 'v' | 'j' | 'r';
+const ALIAS: Record<DatasetName, Alias> = { battles: 'v', bigcodereward: 'v', judgements: 'j', eval: 'r' };
+const TABLE: Record<Alias, string> = { v: 'votes v', j: 'judgements j', r: 'eval_results r' };
+
 /** Head fields of a vote page's rows before the data set's columns. */
 const VOTE_HEAD = ['v.created_at', 'v.id', 'v.battle_id', 'p.battle_id IS NOT NULL'];
 
@@ -116,12 +125,15 @@ const VOTE_HEAD = ['v.created_at', 'v.id', 'v.battle_id', 'p.battle_id IS NOT NU
  * Nor a battle an operator hid, nor a banned voter's vote. The battle `b` also serves the filters on it; the
  * columns come from the votes, judgements and export parts.
  */
-function battleJoin(alias: 'v' | 'j'): string {
+function battleJoin(alias: Alias): string {
+  // Eval results belong to no battle: every stored run is public.
+  if (alias === 'r') return '';
   // The operators' filters apply to the votes or judgements themselves (hashed filters on their scan).
   const shown = ` JOIN battles b ON b.id = ${alias}.battle_id AND b.status = 'revealed' AND ${battleShown(`${alias}.battle_id`)}`;
   return alias === 'v' ? `${shown} AND ${voterCounted('v')}` : shown;
 }
 const JUDGEMENT_HEAD = ['j.created_at', 'j.id'];
+const EVAL_HEAD = ['r.created_at', 'r.id'];
 
 /**
  * One page of a vote data set: votes in time order (keyset) with their battles' current export parts; for
@@ -189,6 +201,24 @@ function judgementPage(
   );
 }
 
+/** One page of eval sample runs in time order (keyset); `environment` filters by language. */
+function evalPage(
+  dataSource: DataSource,
+  query: DatasetQuery,
+  range: PageRange,
+  memory: PageMemory,
+): Promise<BinaryRows> {
+  return copyPage(
+    dataSource,
+    `SELECT ${[...EVAL_HEAD, ...sqlColumns('eval').map((c) => c.sql)].join(', ')}
+       FROM eval_results r
+      ${pageFilter(query, 'r', range)}
+      ORDER BY r.created_at, r.id
+      LIMIT ${range.limit}`,
+    memory,
+  );
+}
+
 /**
  * The keys that end every `size`-th row of a data set (one pass over the time index), so that pages can be
  * read ahead before the ones before them are in.
@@ -199,8 +229,8 @@ async function pageBounds(
   query: DatasetQuery,
   size: number,
 ): Promise<Cursor[]> {
-  const alias = name === 'judgements' ? 'j' : 'v';
-  const table = name === 'judgements' ? 'judgements j' : 'votes v';
+  const alias = ALIAS[name];
+  const table = TABLE[alias];
   const rows = await dataSource.query<{ at: string; id: string }[]>(
     `SELECT created_at::text AS at, id FROM (
        SELECT ${alias}.created_at, ${alias}.id, row_number() OVER (ORDER BY ${alias}.created_at, ${alias}.id) AS n
@@ -227,14 +257,16 @@ export async function* datasetPages(
   pageSize = PAGE_SIZE,
   buildBatch = BUILD_BATCH,
 ): AsyncGenerator<DatasetPage> {
-  const offset = name === 'judgements' ? JUDGEMENT_HEAD.length : VOTE_HEAD.length;
+  const offset = name === 'judgements' ? JUDGEMENT_HEAD.length : name === 'eval' ? EVAL_HEAD.length : VOTE_HEAD.length;
   const transforms = await fieldTransforms(dataSource, name, salt, offset);
   const memory = new PageMemory();
   const page = async (range: PageRange): Promise<BinaryRows> => {
     const rows =
       name === 'judgements'
         ? await judgementPage(dataSource, query, range, memory)
-        : await votePage(dataSource, name, query, range, memory, buildBatch);
+        : name === 'eval'
+          ? await evalPage(dataSource, query, range, memory)
+          : await votePage(dataSource, name, query, range, memory, buildBatch);
     for (const { at, to } of transforms)
       for (let r = 0; r < rows.count; r++) {
         const text = rows.text(r, at);
@@ -307,10 +339,9 @@ export async function datasetCounts(
   dataSource: DataSource,
   name: DatasetName,
 ): Promise<{ rows: number; lastUpdate: string | null }> {
-  const alias = name === 'judgements' ? 'j' : 'v';
+  const alias = ALIAS[name];
   const [row] = await dataSource.query<{ n: string; last: Date | null }[]>(
-    `SELECT count(*) AS n, max(${alias}.created_at) AS last
-       FROM ${name === 'judgements' ? 'judgements' : 'votes'} ${alias}${battleJoin(alias)}`,
+    `SELECT count(*) AS n, max(${alias}.created_at) AS last FROM ${TABLE[alias]}${battleJoin(alias)}`,
   );
   return { rows: Number(row?.n ?? 0), lastUpdate: row?.last ? new Date(row.last).toISOString() : null };
 }

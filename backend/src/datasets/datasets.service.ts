@@ -22,7 +22,14 @@ const PURPOSE: Record<DatasetName, string> = {
   bigcodereward:
     'One row per human vote, in the bigcode/bigcodereward schema, for evaluating reward models and LLM judges.',
   judgements: 'One row per verdict of a judge (LLM-as-judge or execution-grounded) on a battle.',
+  eval: 'One row per sample run of `arena eval` (test-based evaluation, HumanEval-style task sets) against its task’s tests.',
 };
+
+const EVAL_COLLECTION = `\`arena eval --store\` asked each model for samples of a complete program per task of a
+HumanEval, HumanEval-X or MultiPL-E task set, took the code from each answer, put it together with the task's
+tests as the task's format defines and ran it in the arena's sandboxes (no network). One row per sample; a model
+evaluated again on the same task set replaces its rows. pass@k follows from \`passed\` with the unbiased
+estimator of Chen et al. (2021).`;
 
 /**
  * The pages, once the first is in: nothing is written (not even Parquet's leading magic bytes) before the
@@ -91,10 +98,14 @@ ${PURPOSE[name]}
 
 ## Collection
 
-People typed programming requests into a self-hosted arena. Two anonymous models answered side by side; the
+${
+  name === 'eval'
+    ? EVAL_COLLECTION
+    : `People typed programming requests into a self-hosted arena. Two anonymous models answered side by side; the
 code in each answer was extracted and run in a sandbox, and the output shown to the person, who voted for one
 side, a tie, or both bad — and only then learned which models they saw. Only revealed battles are included: not
-those never voted on, nor a voting session's battle before its host closes the vote. ${name === 'judgements' ? 'Judgements are made by the arena’s judge service once a battle’s answers are in, and exported once the battle is revealed; no voter ever sees one before voting.' : ''}
+those never voted on, nor a voting session's battle before its host closes the vote. ${name === 'judgements' ? 'Judgements are made by the arena’s judge service once a battle’s answers are in, and exported once the battle is revealed; no voter ever sees one before voting.' : ''}`
+}
 
 ## Privacy
 

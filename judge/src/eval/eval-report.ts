@@ -52,7 +52,7 @@ function count(statuses: StatusCounts, status: EvalStatus): void {
  * statuses of every sample, and per task. A task counts the runs it has (all of them after a finished run).
  */
 export function scoreEval(
-  tasks: readonly EvalTask[],
+  tasks: readonly Pick<EvalTask, 'id' | 'language'>[],
   models: readonly string[],
   runs: readonly EvalRunRecord[],
   ks: readonly number[],

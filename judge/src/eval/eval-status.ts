@@ -1,23 +1,8 @@
-import type { RunStatus } from '@arena/contracts';
+import type { EvalStatus, RunStatus } from '@arena/contracts';
 import type { EvalLanguage } from './eval-task.js';
 
-/** How one sample ended against its task's tests. */
-export const EVAL_STATUSES = [
-  'passed',
-  'failed_assertion',
-  'compile_error',
-  'runtime_error',
-  'timeout',
-  'memory_limit',
-  'output_limit',
-  /** The answer held no code. */
-  'no_code',
-  /** The model gave no answer (its provider failed). */
-  'generation_error',
-  'unsupported',
-  'internal_error',
-] as const;
-export type EvalStatus = (typeof EVAL_STATUSES)[number];
+/** How one sample ended against its task's tests: the contracts' list (the REST API and data set share it). */
+export { EVAL_STATUSES, type EvalStatus } from '@arena/contracts';
 
 /**
  * What each harness prints when a test's check fails (as opposed to the program crashing): Python's and

@@ -13,3 +13,4 @@ export * from './eval-status.js';
 export * from './pass-at-k.js';
 export * from './run-eval.js';
 export * from './eval-report.js';
+export * from './task-set.js';

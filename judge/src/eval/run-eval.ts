@@ -93,6 +93,11 @@ async function readRecords<T>(file: string): Promise<T[]> {
     });
 }
 
+/** The answers kept in an `arena eval` folder (`samples.jsonl`), as the run that resumes from it reads them. */
+export function readEvalSamples(outDir: string): Promise<EvalSampleRecord[]> {
+  return readRecords<EvalSampleRecord>(path.join(outDir, 'samples.jsonl'));
+}
+
 const sampleKey = (model: string, task: string, sample: number): string => `${model}\u0000${task}\u0000${sample}`;
 
 /** Run queued jobs, `width` at a time, until they are done or the signal aborts. */

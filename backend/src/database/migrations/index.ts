@@ -10,6 +10,7 @@ import { Administration1795962989595 } from './1795962989595-Administration.js';
 import { HiddenBattles1795964718150 } from './1795964718150-HiddenBattles.js';
 import { SessionNetworks1795973197416 } from './1795973197416-SessionNetworks.js';
 import { ExecutionStderrRanges1795974336967 } from './1795974336967-ExecutionStderrRanges.js';
+import { EvalResults1795985241164 } from './1795985241164-EvalResults.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   HiddenBattles1795964718150,
   SessionNetworks1795973197416,
   ExecutionStderrRanges1795974336967,
+  EvalResults1795985241164,
 ];
