@@ -11,5 +11,8 @@ export * from './synthetic.js';
 export * from './battles-file.js';
 export * from './jsonl-scanner.js';
 export * from './hygiene.js';
+export * from './contextual-bt.js';
+export * from './execution-control.js';
+export * from './integrity.js';
 export * from './style-control.js';
 export * from './style-counts.js';

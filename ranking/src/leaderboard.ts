@@ -8,13 +8,12 @@ import {
   toRatings,
 } from './bradley-terry.js';
 import { components, PairCountsBuilder, type PairCounts } from './pairwise.js';
+import { bootstrapContextual, contextualSandwichErrors, fitContextual, type ContextBattles } from './contextual-bt.js';
 import {
-  bootstrapStyleControl,
-  fitStyleControl,
   STYLE_FEATURES,
   STYLE_SCALE,
+  styleFeatures,
   styleRatings,
-  styleSandwichErrors,
   type StyleBattles,
   type StyleCoefficients,
   type StyleFeature,
@@ -179,7 +178,14 @@ export function computeLeaderboard(counts: PairCounts, options: LeaderboardOptio
   };
 }
 
-export interface StyleLeaderboard extends Leaderboard {
+export interface ContextLeaderboard extends Leaderboard {
+  /** The contextual model's coefficients by feature name (logit per unit of each feature). */
+  coefficients: Record<string, number>;
+  /** 95% intervals of the coefficients, by the same method as the ratings'. */
+  coefficientIntervals: Record<string, { low: number; high: number }>;
+}
+
+export interface StyleLeaderboard extends ContextLeaderboard {
   /** FastChat's style coefficients (logit per standard deviation of each normalised difference). */
   styleCoefficients: StyleCoefficients;
   /** 95% intervals of the coefficients, by the same method as the ratings'. */
@@ -187,61 +193,80 @@ export interface StyleLeaderboard extends Leaderboard {
 }
 
 /**
- * The style-controlled board: FastChat's `compute_style_control` ratings (400·r + 1000, or shifted so the
- * anchor has its rating) and coefficients, with bootstrap intervals over resampled battles
- * (`compute_bootstrap_style_control`) or sandwich intervals; win rates and battle counts as the plain board.
+ * A board of the contextual Bradley-Terry model (`fitContextual`) on any per-battle features: ratings
+ * (400·r + 1000, or shifted so the anchor has its rating) and one coefficient per feature, with bootstrap
+ * intervals over resampled battles (FastChat's `compute_bootstrap_style_control`) or sandwich intervals; win
+ * rates and battle counts as the plain board.
  */
-export function computeStyleLeaderboard(battles: StyleBattles, options: LeaderboardOptions = {}): StyleLeaderboard {
+export function computeContextualLeaderboard(
+  battles: ContextBattles,
+  features: Float64Array,
+  names: readonly string[],
+  options: LeaderboardOptions = {},
+): ContextLeaderboard {
   const { models } = battles;
   const n = models.length;
-  const d = n + STYLE_FEATURES.length;
+  const k = names.length;
+  const d = n + k;
   const pairs = new PairCountsBuilder();
   for (const m of models) pairs.model(m);
-  for (let k = 0; k < battles.length; k++) {
-    const o = battles.outcome[k]!;
-    pairs.addIndexed(battles.a[k]!, battles.b[k]!, o === 1 ? 'model_a' : o === 0 ? 'model_b' : 'tie');
+  for (let i = 0; i < battles.length; i++) {
+    const o = battles.outcome[i]!;
+    pairs.addIndexed(battles.a[i]!, battles.b[i]!, o === 1 ? 'model_a' : o === 0 ? 'model_b' : 'tie');
   }
   const counts = pairs.build();
   const anchor = anchorOf(models, options.anchor);
   const shiftOf = (strengths: Float64Array): number =>
     anchor ? anchor.rating - (STYLE_SCALE * strengths[anchor.index]! + INIT_RATING) : 0;
 
-  const fit = fitStyleControl(battles);
+  const fit = fitContextual(battles, features, k);
   const offset = shiftOf(fit.strengths);
   const ratings = styleRatings(fit.strengths).map((r) => r + offset);
-  const errors = styleSandwichErrors(battles, fit);
+  const errors = contextualSandwichErrors(battles, fit);
   const sandwich = Float64Array.from({ length: n }, (_, i) => Z95 * STYLE_SCALE * errors[i]!);
 
   const rounds = options.bootstrap ?? 0;
   let bounds: { low: Float64Array; high: Float64Array };
   let coefficientBounds: { low: Float64Array; high: Float64Array };
   if (rounds > 0) {
-    const { samples } = bootstrapStyleControl(battles, fit, rounds, options.seed ?? 42);
+    const { samples } = bootstrapContextual(battles, fit, rounds, options.seed ?? 42);
     const ratingSamples = new Float64Array(rounds * n);
-    const coefficientSamples = new Float64Array(rounds * STYLE_FEATURES.length);
+    const coefficientSamples = new Float64Array(rounds * k);
     for (let r = 0; r < rounds; r++) {
       const round = samples.subarray(r * d, (r + 1) * d);
       ratingSamples.set(styleRatings(round.subarray(0, n)), r * n);
-      coefficientSamples.set(round.subarray(n), r * STYLE_FEATURES.length);
+      coefficientSamples.set(round.subarray(n), r * k);
     }
     bounds = bootstrapBounds(ratingSamples, rounds, n, (r) => -shiftOf(samples.subarray(r * d, r * d + n)));
-    coefficientBounds = bootstrapBounds(coefficientSamples, rounds, STYLE_FEATURES.length, () => 0);
+    coefficientBounds = bootstrapBounds(coefficientSamples, rounds, k, () => 0);
   } else {
     bounds = { low: ratings.map((r, i) => r - sandwich[i]!), high: ratings.map((r, i) => r + sandwich[i]!) };
-    const theta = fit.theta.subarray(n);
     coefficientBounds = {
-      low: theta.map((t, f) => t - Z95 * errors[n + f]!),
-      high: theta.map((t, f) => t + Z95 * errors[n + f]!),
+      low: fit.beta.map((t, f) => t - Z95 * errors[n + f]!),
+      high: fit.beta.map((t, f) => t + Z95 * errors[n + f]!),
     };
   }
   return {
     ...assemble(counts, { ratings, ...bounds, sandwich }, options),
     interval: rounds > 0 ? 'bootstrap' : 'sandwich',
     strengths: new Map(models.map((m, i) => [m, fit.strengths[i]!])),
-    styleCoefficients: fit.coefficients,
-    styleIntervals: Object.fromEntries(
-      STYLE_FEATURES.map((f, i) => [f, { low: coefficientBounds.low[i]!, high: coefficientBounds.high[i]! }]),
-    ) as Record<StyleFeature, { low: number; high: number }>,
+    coefficients: Object.fromEntries(names.map((f, i) => [f, fit.beta[i]!])),
+    coefficientIntervals: Object.fromEntries(
+      names.map((f, i) => [f, { low: coefficientBounds.low[i]!, high: coefficientBounds.high[i]! }]),
+    ),
+  };
+}
+
+/**
+ * The style-controlled board: FastChat's `compute_style_control` ratings and coefficients (the contextual
+ * board on the four standardised style features).
+ */
+export function computeStyleLeaderboard(battles: StyleBattles, options: LeaderboardOptions = {}): StyleLeaderboard {
+  const board = computeContextualLeaderboard(battles, styleFeatures(battles), STYLE_FEATURES, options);
+  return {
+    ...board,
+    styleCoefficients: board.coefficients as StyleCoefficients,
+    styleIntervals: board.coefficientIntervals,
   };
 }
 

@@ -1,0 +1,284 @@
+import { cholesky, dampedNewton, logSigmoid, sandwichDiagonal, solveFactored } from './newton.js';
+import { seededRandom } from './random.js';
+
+/**
+ * The contextual Bradley-Terry model of FastChat's `compute_style_control`
+ * (fastchat/serve/monitor/rating_systems.py), for any number of per-battle features: one log-strength per
+ * model and one coefficient per feature, P(a beats b) = σ(ln10·(r_a − r_b) + x·β), fitted per battle with an
+ * L2 penalty of 0.5 on every parameter (loss + ¼·Σθ²). Style control uses it with FastChat's four style
+ * features, execution control with the execution covariates (and both together with all of them).
+ */
+export const CONTEXT_ALPHA = Math.LN10;
+export const CONTEXT_REG = 0.5;
+
+/** Battles as the contextual model sees them: model indices and the outcome for A. */
+export interface ContextBattles {
+  models: string[];
+  length: number;
+  a: Int32Array;
+  b: Int32Array;
+  /** 1 when A won, 0 when B won, 0.5 for either kind of tie. */
+  outcome: Float64Array;
+}
+
+/** The fitting problem: battles, their features (length × k, row-major) and optional per-battle weights. */
+interface Problem {
+  n: number;
+  k: number;
+  battles: ContextBattles;
+  features: Float64Array;
+  weights?: Float64Array;
+}
+
+function penalty(theta: Float64Array): number {
+  let s = 0;
+  for (const t of theta) s += t * t;
+  return 0.5 * CONTEXT_REG * s;
+}
+
+function lossOf(p: Problem, theta: Float64Array): number {
+  const { battles, weights, features, n, k: K } = p;
+  const { a, b, outcome } = battles;
+  let total = 0;
+  for (let k = 0; k < battles.length; k++) {
+    const w = weights ? weights[k]! : 1;
+    if (w === 0) continue;
+    const o = k * K;
+    let z = CONTEXT_ALPHA * (theta[a[k]!]! - theta[b[k]!]!);
+    for (let f = 0; f < K; f++) z += features[o + f]! * theta[n + f]!;
+    const y = outcome[k]!;
+    total -= w * (y * logSigmoid(z) + (1 - y) * logSigmoid(-z));
+  }
+  return total + penalty(theta);
+}
+
+/** Feature columns (k × length) of row-major features, for the column-wise gradient pass. */
+const columnsOf = new WeakMap<Float64Array, Float64Array[]>();
+function columns(features: Float64Array, length: number, k: number): Float64Array[] {
+  let cols = columnsOf.get(features);
+  if (!cols) {
+    cols = Array.from({ length: k }, (_, f) => {
+      const col = new Float64Array(length);
+      for (let i = 0; i < length; i++) col[i] = features[i * k + f]!;
+      return col;
+    });
+    columnsOf.set(features, cols);
+  }
+  return cols;
+}
+
+/**
+ * The gradient alone (every bootstrap step), column by column: the linear predictor, then the residuals,
+ * then each coefficient's gradient as one dot product; each loop is a plain stream over an array.
+ */
+function gradientPass(p: Problem, theta: Float64Array): Float64Array {
+  const { battles, weights, features, n, k: K } = p;
+  const { a, b, outcome, length } = battles;
+  const cols = columns(features, length, K);
+  const gradient = new Float64Array(n + K);
+  const z = new Float64Array(length);
+  for (let i = 0; i < length; i++) z[i] = CONTEXT_ALPHA * (theta[a[i]!]! - theta[b[i]!]!);
+  for (let f = 0; f < K; f++) {
+    const col = cols[f]!;
+    const beta = theta[n + f]!;
+    for (let i = 0; i < length; i++) z[i]! += col[i]! * beta;
+  }
+  for (let i = 0; i < length; i++) {
+    const w = weights ? weights[i]! : 1;
+    const e = w === 0 ? 0 : w * (1 / (1 + Math.exp(-z[i]!)) - outcome[i]!);
+    z[i] = e;
+    gradient[a[i]!]! += e;
+    gradient[b[i]!]! -= e;
+  }
+  for (let f = 0; f < K; f++) {
+    const col = cols[f]!;
+    let g = 0;
+    for (let i = 0; i < length; i++) g += col[i]! * z[i]!;
+    gradient[n + f] = g + CONTEXT_REG * theta[n + f]!;
+  }
+  for (let i = 0; i < n; i++) gradient[i] = CONTEXT_ALPHA * gradient[i]! + CONTEXT_REG * theta[i]!;
+  return gradient;
+}
+
+/** What a pass adds to the gradient: nothing, the Hessian (Σ w·p(1−p)·x xᵀ plus the penalty), the meat. */
+const Pass = { Gradient: 0, Hessian: 1, Meat: 2 } as const;
+type Pass = (typeof Pass)[keyof typeof Pass];
+
+/**
+ * One pass over the battles at θ: the gradient of the penalised loss and, on request, Σ c_k x_k x_kᵀ with
+ * x_k = (ln10·(e_a − e_b), f_k) and c_k = w·p(1−p) (the Hessian) or (y − p)² (the meat). The hot loop of
+ * every fit and bootstrap round: pair sums first, expanded at the end.
+ */
+function pass(p: Problem, theta: Float64Array, kind: Pass): { gradient: Float64Array; matrix: Float64Array } {
+  if (kind === Pass.Gradient) return { gradient: gradientPass(p, theta), matrix: new Float64Array(0) };
+  const { battles, weights, features, n, k: K } = p;
+  const { a, b, outcome } = battles;
+  const d = n + K;
+  const gradient = new Float64Array(d);
+  const pair = new Float64Array(n * n);
+  const cross = new Float64Array(n * K);
+  const beta = theta.slice(n);
+  const g = new Float64Array(K);
+  const hff = new Float64Array(K * K);
+  for (let k = 0; k < battles.length; k++) {
+    const w = weights ? weights[k]! : 1;
+    if (w === 0) continue;
+    const o = k * K;
+    const ai = a[k]!;
+    const bi = b[k]!;
+    let z = CONTEXT_ALPHA * (theta[ai]! - theta[bi]!);
+    for (let f = 0; f < K; f++) z += features[o + f]! * beta[f]!;
+    const prob = 1 / (1 + Math.exp(-z));
+    const e = w * (prob - outcome[k]!);
+    for (let f = 0; f < K; f++) g[f]! += e * features[o + f]!;
+    gradient[ai]! += e;
+    gradient[bi]! -= e;
+    let c: number;
+    if (kind === Pass.Hessian) c = w * prob * (1 - prob);
+    else {
+      const r = outcome[k]! - prob;
+      c = r * r;
+    }
+    pair[ai * n + bi]! += c;
+    const ca = ai * K;
+    const cb = bi * K;
+    for (let f = 0; f < K; f++) {
+      const cf = c * features[o + f]!;
+      cross[ca + f]! += cf;
+      cross[cb + f]! -= cf;
+      for (let h = f; h < K; h++) hff[f * K + h]! += cf * features[o + h]!;
+    }
+  }
+  for (let i = 0; i < n; i++) gradient[i] = CONTEXT_ALPHA * gradient[i]! + CONTEXT_REG * theta[i]!;
+  for (let f = 0; f < K; f++) gradient[n + f] = g[f]! + CONTEXT_REG * beta[f]!;
+
+  const matrix = new Float64Array(d * d);
+  const a2 = CONTEXT_ALPHA * CONTEXT_ALPHA;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const c = pair[i * n + j]!;
+      if (c === 0) continue;
+      matrix[i * d + i]! += a2 * c;
+      matrix[j * d + j]! += a2 * c;
+      matrix[i * d + j]! -= a2 * c;
+      matrix[j * d + i]! -= a2 * c;
+    }
+    for (let f = 0; f < K; f++) {
+      const c = CONTEXT_ALPHA * cross[i * K + f]!;
+      matrix[i * d + n + f] = c;
+      matrix[(n + f) * d + i] = c;
+    }
+  }
+  for (let f = 0; f < K; f++)
+    for (let h = f; h < K; h++) {
+      matrix[(n + f) * d + n + h] = hff[f * K + h]!;
+      matrix[(n + h) * d + n + f] = hff[f * K + h]!;
+    }
+  if (kind === Pass.Hessian) for (let i = 0; i < d; i++) matrix[i * d + i]! += CONTEXT_REG;
+  return { gradient, matrix };
+}
+
+function objective(p: Problem) {
+  return {
+    dimension: p.n + p.k,
+    loss: (theta: Float64Array) => lossOf(p, theta),
+    derivatives: (theta: Float64Array) => {
+      const { gradient, matrix } = pass(p, theta, Pass.Hessian);
+      return { gradient, hessian: matrix };
+    },
+  };
+}
+
+export interface ContextFit {
+  /** Log-strengths in FastChat's units (logit = ln10·(r_a − r_b)), by model index. */
+  strengths: Float64Array;
+  /** The feature coefficients, in the features' order. */
+  beta: Float64Array;
+  /** All parameters: the n strengths, then the k coefficients. */
+  theta: Float64Array;
+  /** The features the fit used (length × k). */
+  features: Float64Array;
+  k: number;
+  iterations: number;
+}
+
+/** The penalised maximum-likelihood fit (Newton's method: the exact optimum FastChat's L-BFGS-B approaches). */
+export function fitContextual(battles: ContextBattles, features: Float64Array, k: number): ContextFit {
+  const n = battles.models.length;
+  if (features.length !== battles.length * k) throw new Error('features must hold k numbers per battle');
+  const { x, iterations } = dampedNewton(objective({ n, k, battles, features }), { tolerance: 1e-11 });
+  return { strengths: x.slice(0, n), beta: x.slice(n), theta: x, features, k, iterations };
+}
+
+/**
+ * Sandwich (robust) standard errors of all parameters: H⁻¹ B H⁻¹ with H the penalised Hessian and B the sum
+ * of per-battle score outer products, at the fit.
+ */
+export function contextualSandwichErrors(battles: ContextBattles, fit: ContextFit): Float64Array {
+  const p: Problem = { n: battles.models.length, k: fit.k, battles, features: fit.features };
+  const bread = pass(p, fit.theta, Pass.Hessian).matrix;
+  const meat = pass(p, fit.theta, Pass.Meat).matrix;
+  return sandwichDiagonal(bread, meat, p.n + p.k).map(Math.sqrt);
+}
+
+export interface ContextBootstrap {
+  rounds: number;
+  /** rounds × (n + k): each round's strengths then coefficients. */
+  samples: Float64Array;
+  /** Newton steps taken over all rounds. */
+  steps: number;
+}
+
+/**
+ * Stop a resample's refit once no step moves a parameter by more than this. The steps shrink geometrically
+ * (about tenfold each, by the resample's small departure from the data), so what is left is a fraction of
+ * the last step: measured on 200,000 battles among 100 models, within 2.2e-4 rating points of the fully
+ * converged refit after four steps a round.
+ */
+const BOOTSTRAP_STEP = 1e-5;
+
+/**
+ * FastChat's `compute_bootstrap_style_control`: each round refits on the battles resampled with replacement
+ * (as many draws as there are battles, each uniform, as FastChat's `np.random.randint`; the features keep
+ * their full-data values). Each refit starts at the full-data optimum and steps with the full-data Hessian,
+ * factored once (a resample's Hessian differs little from it), so a step costs one gradient pass; a resample
+ * where this does not settle falls back to the full Newton fit.
+ */
+export function bootstrapContextual(
+  battles: ContextBattles,
+  fit: ContextFit,
+  rounds: number,
+  seed: number,
+  tolerance = BOOTSTRAP_STEP,
+): ContextBootstrap {
+  const n = battles.models.length;
+  const k = fit.k;
+  const d = n + k;
+  const total = battles.length;
+  const random = seededRandom(seed);
+  const samples = new Float64Array(rounds * d);
+  const weights = new Float64Array(total);
+  const factor = cholesky(pass({ n, k, battles, features: fit.features }, fit.theta, Pass.Hessian).matrix, d);
+  let steps = 0;
+  for (let round = 0; round < rounds; round++) {
+    weights.fill(0);
+    for (let i = 0; i < total; i++) weights[Math.floor(random() * total)]! += 1;
+    const p: Problem = { n, k, battles, features: fit.features, weights };
+    const theta = new Float64Array(fit.theta);
+    let converged = false;
+    for (let iteration = 0; iteration < 50 && !converged; iteration++) {
+      const step = solveFactored(factor, pass(p, theta, Pass.Gradient).gradient, d);
+      steps += 1;
+      let largest = 0;
+      for (let i = 0; i < d; i++) {
+        theta[i]! -= step[i]!;
+        largest = Math.max(largest, Math.abs(step[i]!));
+      }
+      if (!Number.isFinite(largest)) break;
+      converged = largest < tolerance;
+    }
+    const refit = converged ? theta : dampedNewton(objective(p), { start: fit.theta, tolerance: 1e-11 }).x;
+    samples.set(refit, round * d);
+  }
+  return { rounds, samples, steps };
+}
