@@ -1,4 +1,5 @@
 import { ENVIRONMENTS, type Environment, type Isolation, type RunnerKind } from '@arena/contracts';
+import type { LiveApps } from './docker/apps/live-apps.js';
 import { DockerRunner, type DockerRunnerOptions } from './docker/docker.runner.js';
 import { IsolatedVmRunner, type IsolatedVmRunnerOptions } from './isolated-vm/isolated-vm.runner.js';
 import { PyodideRunner, type PyodideRunnerOptions } from './pyodide/pyodide.runner.js';
@@ -15,9 +16,9 @@ export interface SandboxRegistryOptions {
 
 const UNSUPPORTED_MESSAGE: Partial<Record<Environment, string>> = {
   none: 'no runnable code was found in the answer',
-  streamlit: 'Streamlit apps need a browser session against a live server, which this arena does not run',
-  gradio: 'Gradio apps need a browser session against a live server, which this arena does not run',
-  pygame: 'PyGame needs a display, which this arena does not provide',
+  streamlit: 'Streamlit apps run as live apps in Docker, and no local Docker engine is available',
+  gradio: 'Gradio apps run as live apps in Docker, and no local Docker engine is available',
+  pygame: 'PyGame programs run on a virtual display in Docker, and no local Docker engine is available',
 };
 
 /** JavaScript that needs Node.js itself (modules, process, the file system) rather than a bare V8 isolate. */
@@ -43,6 +44,11 @@ export class SandboxRegistry {
     if (options.pyodide !== false) this.pyodide = new PyodideRunner(options.pyodide ?? {});
   }
 
+  /** The live apps (programs that serve) of the Docker runner, when there is one and apps are on. */
+  get apps(): LiveApps | undefined {
+    return this.docker?.apps;
+  }
+
   /** Find out which Docker hosts answer (and warm their pools); runs until then use what is known. */
   start(): Promise<void> {
     this.started ??= (async () => {
@@ -54,7 +60,8 @@ export class SandboxRegistry {
   /** The runner for an environment (and, for JavaScript, the code: Node APIs go to Docker when it is up). */
   runnerFor(environment: Environment, code = ''): Runner | undefined {
     if (environment === 'javascript' || environment === 'typescript') {
-      if (this.dockerUp && this.docker && NEEDS_NODE.test(code)) return this.docker;
+      if (this.dockerUp && this.docker && (NEEDS_NODE.test(code) || this.docker.servesApp(environment, code)))
+        return this.docker;
       return this.isolatedVm;
     }
     if (this.web.supports(environment)) return this.web;

@@ -30,6 +30,11 @@ export interface RunRequest {
   /** The answer's install block (`pip install …`, `npm i …`); checked against what the sandbox has. */
   installCommand?: string;
   limits?: Partial<RunLimits>;
+  /**
+   * Who a live app belongs to (the backend passes `<battleId>:<turn>:<side>`): a new app of the same owner
+   * replaces the old one, and `LiveApps.closeBattle` gives the apps of a battle their last minutes.
+   */
+  appOwner?: string;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -38,11 +43,16 @@ export interface OutputChunk {
   data: string;
 }
 
-/** A self-contained page the browser renders in a sandboxed iframe (web environments). */
-export interface RunPreview {
-  kind: 'html';
-  html: string;
-}
+/**
+ * What a run rendered: a self-contained page the browser renders in a sandboxed iframe (web environments),
+ * or a live app or virtual display in its own container, served at `url` on the arena's origin (a path,
+ * `/api/apps/<token>/`) until it is removed; `expiresAt` is when that happens at the latest, when known.
+ */
+export type RunPreview =
+  | { kind: 'html'; html: string }
+  | { kind: 'app'; url: string; expiresAt?: number }
+  /** `control`: the token that reaches the display's full-control VNC server; the backend keeps it from the room. */
+  | { kind: 'display'; url: string; expiresAt?: number; control?: string };
 
 export interface RunResult {
   status: RunStatus;

@@ -22,6 +22,7 @@ import { runInContainer } from './run-in-container.js';
 import { sandboxContainerSpec } from './sandbox-container.js';
 import { encodeFiles, isSafeFileName, MAX_PAYLOAD } from './shell-driver.js';
 import { WarmPool, type DockerLog } from './warm-pool.js';
+import { LiveApps, type LiveAppsOptions } from './apps/live-apps.js';
 
 export interface DockerRunnerOptions {
   /** Engines to run on; default `DOCKER_HOSTS` or the local socket. */
@@ -45,6 +46,11 @@ export interface DockerRunnerOptions {
    */
   sweepEveryMs?: number;
   log?: DockerLog;
+  /**
+   * Programs that serve (Streamlit, Gradio, Python web servers, Node's `http`) run as live apps on local
+   * engines (see `LiveApps`); `false` runs none (they end `unsupported` or run as plain programs).
+   */
+  apps?: Omit<LiveAppsOptions, 'image' | 'owner' | 'log'> | false;
 }
 
 interface Host {
@@ -85,9 +91,18 @@ export class DockerRunner implements Runner {
   private closed = false;
   private ready?: Promise<boolean>;
   private sweeper?: NodeJS.Timeout;
+  /** The live apps this runner started (undefined when apps are off). */
+  readonly apps?: LiveApps;
 
   constructor(private readonly options: DockerRunnerOptions = {}) {
     this.image = options.image ?? 'arena-sandbox:latest';
+    if (options.apps !== false)
+      this.apps = new LiveApps({
+        ...options.apps,
+        image: this.image,
+        owner: this.owner,
+        ...(options.log ? { log: options.log } : {}),
+      });
     const poolSize = options.poolSize ?? 2;
     this.maxConcurrent = options.maxConcurrent ?? 8;
     this.defaults = options.defaults ?? DEFAULT_LIMITS;
@@ -112,7 +127,14 @@ export class DockerRunner implements Runner {
   }
 
   supports(environment: Environment): boolean {
+    if ((environment === 'streamlit' || environment === 'gradio' || environment === 'pygame') && this.apps)
+      return this.hosts.some((host) => host.local);
     return recipeFor(environment, '', this.defaults.memoryMb) !== undefined;
+  }
+
+  /** Whether this program runs as a live app here (it serves, and apps are on). */
+  servesApp(environment: Environment, code: string): boolean {
+    return this.apps?.serves(environment, code) === true && this.hosts.some((host) => host.local);
   }
 
   /** Whether any host answers and has the image; hosts that do are warmed. Safe to call repeatedly. */
@@ -215,6 +237,8 @@ export class DockerRunner implements Runner {
       }
       code = prepared.code;
     }
+    if (this.apps && this.servesApp(request.environment, request.code))
+      return this.runApp(request, code, limits, options);
     const recipe = recipeFor(request.environment, code, limits.memoryMb);
     if (!recipe) return say('unsupported', `the Docker sandbox does not run ${request.environment}`);
     await this.start();
@@ -247,6 +271,38 @@ export class DockerRunner implements Runner {
     } finally {
       this.release(host);
     }
+  }
+
+  /**
+   * A program that serves, as a live app on a local engine (the arena reaches an app by its address on the
+   * app's network, which only a local engine's host has a route to).
+   */
+  private async runApp(request: RunRequest, code: string, limits: RunLimits, options: RunOptions): Promise<RunResult> {
+    const { say, refuseMissing } = runEnding(this.kind, options);
+    await this.start();
+    const host = this.hosts
+      .filter((candidate) => candidate.available && candidate.local)
+      .sort((a, b) => (this.apps?.liveCount(a.config.name) ?? 0) - (this.apps?.liveCount(b.config.name) ?? 0))[0];
+    if (!host || !this.apps)
+      return say(
+        'unsupported',
+        `${request.environment} apps need a Docker engine on this machine, and none is available`,
+      );
+    const refused = host.manifest && refuseMissing(request.installCommand, host.manifest, 'this sandbox');
+    if (refused) return refused;
+    host.runs++;
+    return this.apps.run(
+      { name: host.config.name, docker: host.config.docker },
+      {
+        environment: request.environment,
+        code,
+        ...(request.files ? { files: request.files } : {}),
+        ...(request.stdin ? { stdin: request.stdin } : {}),
+        ...(request.appOwner ? { owner: request.appOwner } : {}),
+      },
+      limits,
+      options,
+    );
   }
 
   /** One run in a container of its own, sized for the recipe; the wall-clock budget counts from here. */
@@ -284,6 +340,7 @@ export class DockerRunner implements Runner {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
+    await this.apps?.close();
     for (const host of this.hosts) host.pool.stop();
     await this.ready?.catch(() => undefined);
     for (const host of this.hosts) await host.pool.drain();

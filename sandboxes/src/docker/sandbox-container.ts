@@ -102,6 +102,9 @@ export function isOrphan(
   liveness: (labels: Record<string, string>) => OwnerLiveness = ownerLiveness,
 ): boolean {
   if (liveness(container.Labels) === 'dead') return true;
+  // A live app's container says itself when it must be gone (see `apps/app-container`).
+  const expires = Number(container.Labels['arena.expires']);
+  if (Number.isFinite(expires) && expires > 0) return expires < now;
   const created = Number(container.Labels['arena.created'] ?? 0);
   return container.State === 'running' ? created < now - 2 * maxIdleMs : created < now - STOPPED_GRACE_MS;
 }

@@ -81,12 +81,26 @@ export class WarmPool {
     const { docker } = this.options;
     const containers = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL] } });
     const orphans = containers.filter((info) => isOrphan(info, now, this.options.maxIdleMs));
-    for (const info of orphans) this.remove(docker.getContainer(info.Id));
-    if (orphans.length > 0)
+    // Containers go first: a network is removed only once nothing is attached to it.
+    await Promise.allSettled(
+      orphans.map((info) =>
+        docker
+          .getContainer(info.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined),
+      ),
+    );
+    // App networks (see `apps/app-container`) carry the same labels: gone with their owner, or when they expire.
+    const networks = await docker.listNetworks({ filters: { label: [SANDBOX_LABEL] } });
+    const orphanNetworks = networks.filter((info) =>
+      isOrphan({ State: 'running', Labels: info.Labels ?? {} }, now, this.options.maxIdleMs),
+    );
+    await Promise.allSettled(orphanNetworks.map((info) => docker.getNetwork(info.Id).remove()));
+    if (orphans.length + orphanNetworks.length > 0)
       this.options.log?.(
         'info',
-        { host: this.options.host, containers: orphans.length },
-        'removing sandbox containers that no live arena process holds',
+        { host: this.options.host, containers: orphans.length, networks: orphanNetworks.length },
+        'removing sandbox containers and networks that no live arena process holds',
       );
     return orphans.length;
   }

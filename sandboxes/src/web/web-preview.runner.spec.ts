@@ -8,7 +8,7 @@ const runner = new WebPreviewRunner();
 async function preview(environment: RunRequest['environment'], code: string) {
   let output = '';
   const result = await runner.run({ environment, code }, { onOutput: (c) => (output += c.data) });
-  return { ...result, output, html: result.preview?.html ?? '' };
+  return { ...result, output, html: result.preview?.kind === 'html' ? result.preview.html : '' };
 }
 
 describe('web previews', () => {
