@@ -69,11 +69,18 @@ export function normalisePipName(name: string): string {
 }
 const PIP_ALIASES: Record<string, string> = {
   sklearn: 'scikit-learn',
+  skimage: 'scikit-image',
   bs4: 'beautifulsoup4',
   pil: 'pillow',
   yaml: 'pyyaml',
-  cv2: 'opencv-python',
   dateutil: 'python-dateutil',
+  docx: 'python-docx',
+  pptx: 'python-pptx',
+  jwt: 'pyjwt',
+  'python-chess': 'chess',
+  // The image carries OpenCV's headless build (the same cv2 module, without GUI libraries).
+  cv2: 'opencv-python-headless',
+  'opencv-python': 'opencv-python-headless',
 };
 
 function splitWords(line: string): string[] {
