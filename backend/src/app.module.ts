@@ -40,6 +40,8 @@ import { RewardController } from './judges/reward.controller.js';
 import { RewardService } from './judges/reward.service.js';
 import { OpaqueOriginGuard } from './common/opaque-origins.js';
 import { RunPreviewsController } from './battles/run-previews.controller.js';
+import { RunScreenshotsController } from './screenshots/run-screenshots.controller.js';
+import { RunScreenshotsService } from './screenshots/run-screenshots.service.js';
 import { SandboxAssetsController } from './sandboxes/sandbox-assets.controller.js';
 import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
@@ -103,6 +105,7 @@ export class AppModule {
         DatasetsController,
         SandboxAssetsController,
         RunPreviewsController,
+        RunScreenshotsController,
         RewardController,
         AutoArenaController,
         SessionsController,
@@ -163,6 +166,7 @@ export class AppModule {
         DatasetsService,
         EvalService,
         ExportPartsListener,
+        RunScreenshotsService,
         VoterBansService,
         AdminAuditLog,
         AdminTokenGuard,

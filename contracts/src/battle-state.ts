@@ -85,6 +85,12 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
       if (payload.preview) run.preview = payload.preview;
       return 'applied';
     }
+    case 'run:screenshot': {
+      const run = runOf(snapshot, payload.runId);
+      if (!run) return 'ignored';
+      run.screenshot = payload.url;
+      return 'applied';
+    }
     case 'battle:status':
       if (snapshot.status === 'revealed') return 'ignored';
       snapshot.status = payload.status;
@@ -157,6 +163,7 @@ export const BATTLE_EVENTS = [
   'run:start',
   'run:output',
   'run:end',
+  'run:screenshot',
   'battle:status',
   'battle:revealed',
   'battle:presence',

@@ -63,8 +63,17 @@ export const RunState = z.object({
    * the same moment (one who arrives late too).
    */
   startedAt: z.number().optional(),
+  /** Where the picture of what the run rendered is (a JPEG of at most 1024×768), once the server took it. */
+  screenshot: z.string().optional(),
 });
 export type RunState = z.infer<typeof RunState>;
+
+/** `run:screenshot`: the picture of what a run rendered arrived (after its `run:end`). */
+export const RunScreenshot = z.object({ battleId: z.string(), runId: z.string(), side: Side, url: z.string() });
+export type RunScreenshot = z.infer<typeof RunScreenshot>;
+/** Where a run's picture is served (`GET`, `image/jpeg`). */
+export const runScreenshotPath = (battleId: string, runId: string): string =>
+  `/api/battles/${battleId}/runs/${runId}/screenshot`;
 
 export const CodeState = z.object({
   environment: Environment,

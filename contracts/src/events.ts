@@ -15,6 +15,7 @@ import type {
   PreviewLogInput,
   RunOutput,
   RunRequestInput,
+  RunScreenshot,
   RunStart,
 } from './battle.js';
 import type { ErrorBody } from './errors.js';
@@ -88,6 +89,7 @@ export interface ServerToClientEvents {
   'run:start': (payload: RunStart) => void;
   'run:output': (payload: RunOutput) => void;
   'run:end': (payload: RunEnd) => void;
+  'run:screenshot': (payload: RunScreenshot) => void;
   'battle:status': (payload: BattleStatusEvent) => void;
   'battle:revealed': (payload: BattleRevealed) => void;
   'battle:presence': (payload: BattlePresence) => void;

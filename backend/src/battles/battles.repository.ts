@@ -348,6 +348,15 @@ export class BattlesRepository {
     return { turns, messages, extractions, executions };
   }
 
+  /** The runs of a battle that have a picture of what they rendered (`run_screenshots`, written by the screenshots feature). */
+  async runsWithScreenshots(battleId: string): Promise<Set<string>> {
+    const rows = await this.manager.query<{ run_id: string }[]>(
+      'SELECT s.run_id FROM run_screenshots s JOIN executions e ON e.id = s.run_id WHERE e.battle_id = $1',
+      [battleId],
+    );
+    return new Set(rows.map((r) => r.run_id));
+  }
+
   async updateMessage(
     where: { battleId: string; turn: number; side: Side },
     values: QueryDeepPartialEntity<SideMessageEntity>,

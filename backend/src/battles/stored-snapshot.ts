@@ -1,4 +1,11 @@
-import type { BattleSnapshot, ModelRef, RunOrigin, Side, SideState } from '@arena/contracts';
+import {
+  runScreenshotPath,
+  type BattleSnapshot,
+  type ModelRef,
+  type RunOrigin,
+  type Side,
+  type SideState,
+} from '@arena/contracts';
 import type { BattlesRepository } from './battles.repository.js';
 import type { BattleEntity } from './entities/index.js';
 import { emptySide } from './live-battle.js';
@@ -29,7 +36,10 @@ export async function storedSnapshot(
   modelsOf: (battle: BattleEntity) => Promise<{ a: ModelRef; b: ModelRef }>,
 ): Promise<BattleSnapshot> {
   const battleId = battle.id;
-  const { turns, messages, extractions, executions } = await repository.contents(battleId);
+  const [{ turns, messages, extractions, executions }, pictured] = await Promise.all([
+    repository.contents(battleId),
+    repository.runsWithScreenshots(battleId),
+  ]);
   const side = (turn: number, s: Side): SideState => {
     const message = messages.find((m) => m.turn === turn && m.side === s);
     const code = extractions.find((e) => e.turn === turn && e.side === s);
@@ -60,6 +70,7 @@ export async function storedSnapshot(
           ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
           startedAt: e.createdAt.getTime(),
           ...(e.origin === 'rerun' ? { rerun: storedRerun(e.code, code?.code, e.stdin) } : {}),
+          ...(pictured.has(e.id) ? { screenshot: runScreenshotPath(battleId, e.id) } : {}),
         };
       });
     return state;

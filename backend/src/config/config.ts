@@ -78,6 +78,9 @@ const EnvSchema = z.object({
       'ARENA_RATE_LIMITS is a list like "vote=60/3000,join=20/600" (per voter / per address, per minute)',
     )
     .optional(),
+  ARENA_CHROMIUM: z.string().min(1).default('/usr/bin/chromium'),
+  ARENA_SCREENSHOTS_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  ARENA_SCREENSHOT_BUDGET_MS: Millis.default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -136,6 +139,11 @@ export interface ArenaConfig {
   /** Per minute, per voter and per client address. */
   rateLimits: Record<RateLimitName, { perVoter: number; perAddress: number }>;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /**
+   * The pictures of what runs render, taken in a headless Chromium (`chromium: undefined`: none are taken):
+   * shots at once, and the most one may take. Absent: none are taken.
+   */
+  screenshots?: { chromium: string | undefined; inFlight: number; budgetMs: number };
 }
 
 export const RATE_LIMIT_NAMES = ['create', 'session', 'join', 'guess', 'vote', 'run', 'admin'] as const;
@@ -238,6 +246,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     shutdownGraceMs: e.ARENA_SHUTDOWN_GRACE_MS,
     trustProxy: parseTrustProxy(e.ARENA_TRUST_PROXY),
     rateLimits: parseRateLimits(e.ARENA_RATE_LIMITS),
+    screenshots: {
+      chromium: e.ARENA_CHROMIUM === 'off' ? undefined : e.ARENA_CHROMIUM,
+      inFlight: e.ARENA_SCREENSHOTS_IN_FLIGHT,
+      budgetMs: e.ARENA_SCREENSHOT_BUDGET_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

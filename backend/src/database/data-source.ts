@@ -11,6 +11,7 @@ import { HiddenBattleEntity } from '../moderation/hidden-battle.entity.js';
 import { VoterBanEntity } from '../moderation/voter-ban.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SettingEntity } from './setting.entity.js';
+import { RunScreenshotEntity } from '../screenshots/run-screenshot.entity.js';
 
 export interface DatabaseTarget {
   url: string;
@@ -34,6 +35,7 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
       HiddenBattleEntity,
       EvalRunEntity,
       EvalResultEntity,
+      RunScreenshotEntity,
     ],
     migrations: MIGRATIONS,
     migrationsRun: false,

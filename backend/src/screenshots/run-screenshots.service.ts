@@ -1,0 +1,126 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { runScreenshotPath, type Side } from '@arena/contracts';
+import { DataSource } from 'typeorm';
+import { BattleRegistry } from '../battles/battle-registry.js';
+import { BattlesRepository } from '../battles/battles.repository.js';
+import { previewPolicy } from '../battles/run-previews.controller.js';
+import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
+import { DomainEvents } from '../events/domain-events.js';
+import { createLogger } from '../logging/logger.js';
+import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import type { ScreenshotSource } from './run-screenshot.entity.js';
+import { RunScreenshotsRepository } from './run-screenshots.repository.js';
+import { ScreenshotBrowser, type Shot, type ShotOptions } from './screenshot-browser.js';
+
+/** The run a picture belongs to. */
+export interface ShotTarget {
+  battleId: string;
+  runId: string;
+  side: Side;
+}
+
+/** What to photograph: a stored preview page, a page by URL (a live app, a display's viewer), or a drawn image. */
+export type ShotSubject =
+  | { kind: 'html'; html: string }
+  | { kind: 'url'; url: string; clickCanvas?: boolean }
+  | { kind: 'image'; png: Buffer; width: number; height: number };
+
+/**
+ * Takes the picture of every run that renders something, off the battle's path: `run.finished` queues a
+ * shot and returns; the shot is stored (`run_screenshots`), set on the live battle's run and announced
+ * (`run:screenshot`). A shot that fails or runs out of time is logged and nothing more: the run stands.
+ */
+@Injectable()
+export class RunScreenshotsService implements OnApplicationShutdown {
+  private readonly logger = createLogger(RunScreenshotsService.name);
+  private readonly browser: ScreenshotBrowser | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    @Inject(ARENA_CONFIG) config: ArenaConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(BattleRegistry) private readonly registry: BattleRegistry,
+    @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
+    @Inject(DomainEvents) events: DomainEvents,
+  ) {
+    const settings = config.screenshots;
+    if (settings?.chromium)
+      this.browser = new ScreenshotBrowser({
+        executablePath: settings.chromium,
+        inFlight: settings.inFlight,
+        budgetMs: settings.budgetMs,
+      });
+    events.on('run.finished', ({ battleId, runId, side, environment }) => {
+      if (!this.browser) return;
+      this.track(
+        (async () => {
+          const html = await new BattlesRepository(this.dataSource.manager).previewOf(runId);
+          if (html === null) return;
+          await this.capture({ battleId, runId, side }, { kind: 'html', html }, 'preview');
+        })().catch((err: unknown) =>
+          this.logger.warn({ err, battleId, runId, environment }, 'no picture of the preview'),
+        ),
+      );
+    });
+  }
+
+  /** Whether pictures are taken at all (a Chromium is configured). */
+  get enabled(): boolean {
+    return this.browser !== undefined;
+  }
+
+  /**
+   * Takes, stores and announces the picture of a run; resolves to whether it was kept (false when pictures
+   * are off or the shot failed, which is logged). For live apps and displays: call it once the app answers
+   * (`{ kind: 'url', url, clickCanvas: true }` for a game's display), with `source` 'app' or 'display'.
+   */
+  async capture(target: ShotTarget, subject: ShotSubject, source: ScreenshotSource): Promise<boolean> {
+    if (!this.browser) return false;
+    try {
+      const shot = await this.shoot(subject);
+      await new RunScreenshotsRepository(this.dataSource.manager).save(target.runId, shot, source);
+      this.announce(target);
+      return true;
+    } catch (err) {
+      this.logger.warn({ err, ...target, source }, 'a screenshot failed; the run stands without one');
+      return false;
+    }
+  }
+
+  /** The picture alone, stored nowhere (AutoCodeArena's answers, benchmarks). */
+  shoot(subject: ShotSubject, options: ShotOptions = {}): Promise<Shot> {
+    if (!this.browser) return Promise.reject(new Error('screenshots are off (ARENA_CHROMIUM=off)'));
+    switch (subject.kind) {
+      case 'html':
+        return this.browser.shootHtml(subject.html, (origin) => previewPolicy([origin]), options);
+      case 'url':
+        return this.browser.shootUrl(subject.url, { ...options, clickCanvas: subject.clickCanvas ?? false });
+      case 'image':
+        return this.browser.shootImage(subject.png, { width: subject.width, height: subject.height }, options);
+    }
+  }
+
+  /** Resolves once every queued shot has been taken or has failed (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.browser?.close();
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  private announce({ battleId, runId, side }: ShotTarget): void {
+    const url = runScreenshotPath(battleId, runId);
+    const live = this.registry.get(battleId);
+    for (const turn of live?.turns ?? []) {
+      const run = turn.sides[side].runs.find((r) => r.runId === runId);
+      if (run) run.screenshot = url;
+    }
+    this.emitter.toBattle(battleId, 'run:screenshot', { battleId, runId, side, url });
+  }
+}

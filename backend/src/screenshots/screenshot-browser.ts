@@ -1,0 +1,258 @@
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { VENDOR_LIBRARIES, vendorBundle, type VendorLibrary } from '@arena/sandboxes';
+import { createLogger } from '../logging/logger.js';
+
+/** BigCodeReward's pictures: at most 1024×768, JPEG. */
+export const SHOT_WIDTH = 1024;
+export const SHOT_HEIGHT = 768;
+const JPEG_QUALITY = 80;
+
+/** A stored preview is rendered under this origin, which never reaches the network (every request is routed). */
+export const PREVIEW_ORIGIN = 'http://arena-preview.invalid';
+
+export interface Shot {
+  jpeg: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface ShotOptions {
+  /**
+   * Games wait for input: click the middle of the page's largest canvas and press a key first (what
+   * BigCodeArena does before it screenshots a PyGame display).
+   */
+  clickCanvas?: boolean;
+  /** How long the page may draw after it loaded, before the picture is taken. */
+  settleMs?: number;
+}
+
+export interface ScreenshotBrowserOptions {
+  /** The Chromium binary (Debian's `/usr/bin/chromium`). */
+  executablePath: string;
+  /** Shots taken at once; the rest wait in line. */
+  inFlight: number;
+  /** The most one shot may take, waiting in line excluded; past it the shot fails and its page is thrown away. */
+  budgetMs: number;
+  /** Shots that may wait in line; past it a new one fails at once (pictures are evidence, not a duty). */
+  maxQueued?: number;
+}
+
+export class ShotError extends Error {}
+
+/**
+ * One headless Chromium the arena drives for its pictures: launched on the first shot, a few pages kept
+ * ready (each in a context of its own, so one page's storage never meets another's), a bounded number of
+ * shots at once and a time budget for each. Everything happens in the browser's processes; this process
+ * only waits on a pipe, so a slow page never holds a battle up.
+ */
+export class ScreenshotBrowser {
+  private readonly logger = createLogger(ScreenshotBrowser.name);
+  private browser: Promise<Browser> | undefined;
+  private readonly idle: Page[] = [];
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: ScreenshotBrowserOptions) {}
+
+  /** A stored preview page, served as `GET /api/runs/:runId/preview` serves it: `csp` is its policy header. */
+  shootHtml(html: string, csp: (origin: string) => string, options: ShotOptions = {}): Promise<Shot> {
+    return this.shoot(options, async (page) => {
+      await page.route('**/*', (route) => fulfilPreview(route, html, csp(PREVIEW_ORIGIN)));
+      await page.goto(`${PREVIEW_ORIGIN}/preview`, { waitUntil: 'load' });
+    });
+  }
+
+  /** A page the arena serves (a live app, a display's viewer), by its full URL. */
+  shootUrl(url: string, options: ShotOptions = {}): Promise<Shot> {
+    return this.shoot(options, async (page) => {
+      await page.goto(url, { waitUntil: 'load' });
+    });
+  }
+
+  /** A picture the program drew (a PNG figure), fitted into 1024×768 with its proportions kept. */
+  shootImage(png: Buffer, size: { width: number; height: number }, options: ShotOptions = {}): Promise<Shot> {
+    const scale = Math.min(1, SHOT_WIDTH / Math.max(1, size.width), SHOT_HEIGHT / Math.max(1, size.height));
+    const width = Math.max(1, Math.round(size.width * scale));
+    const height = Math.max(1, Math.round(size.height * scale));
+    const html =
+      `<!doctype html><html><body style="margin:0;background:#fff">` +
+      `<img alt="" style="display:block;width:${width}px;height:${height}px" src="data:image/png;base64,${png.toString('base64')}">` +
+      `</body></html>`;
+    return this.shoot({ settleMs: 0, ...options }, async (page) => {
+      await page.setViewportSize({ width, height });
+      await page.route('**/*', (route) =>
+        route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }),
+      );
+      await page.goto(`${PREVIEW_ORIGIN}/figure`, { waitUntil: 'load' });
+    });
+  }
+
+  /** Shots being taken and waiting, for tests and metrics. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const browser = this.browser;
+    this.browser = undefined;
+    this.idle.length = 0;
+    if (browser) await (await browser.catch(() => undefined))?.close();
+  }
+
+  private async shoot(options: ShotOptions, load: (page: Page) => Promise<void>): Promise<Shot> {
+    if (this.closed) throw new ShotError('the screenshot browser is closed');
+    await this.slot();
+    let page: Page | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let healthy = false;
+    try {
+      page = await this.page();
+      const taken = page;
+      const work = (async (): Promise<Shot> => {
+        await load(taken);
+        if (options.clickCanvas) await clickCanvas(taken);
+        const settle = options.settleMs ?? 400;
+        if (settle > 0) await taken.waitForTimeout(settle);
+        const viewport = taken.viewportSize() ?? { width: SHOT_WIDTH, height: SHOT_HEIGHT };
+        const jpeg = await taken.screenshot({ type: 'jpeg', quality: JPEG_QUALITY, animations: 'disabled' });
+        return { jpeg, width: viewport.width, height: viewport.height };
+      })();
+      const budget = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ShotError(`the shot took longer than ${this.options.budgetMs} ms`)),
+          this.options.budgetMs,
+        );
+      });
+      work.catch(() => undefined);
+      const shot = await Promise.race([work, budget]);
+      healthy = true;
+      return shot;
+    } finally {
+      clearTimeout(timer);
+      if (page) await this.release(page, healthy);
+      this.free();
+    }
+  }
+
+  private async slot(): Promise<void> {
+    if (this.running < this.options.inFlight) {
+      this.running += 1;
+      return;
+    }
+    if (this.waiting.length >= (this.options.maxQueued ?? this.options.inFlight * 16))
+      throw new ShotError('too many screenshots waiting');
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot to the next in line, or gives it back. */
+  private free(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
+
+  private async page(): Promise<Page> {
+    const ready = this.idle.pop();
+    if (ready && !ready.isClosed()) return ready;
+    const browser = await this.launch();
+    const context: BrowserContext = await browser.newContext({
+      viewport: { width: SHOT_WIDTH, height: SHOT_HEIGHT },
+      javaScriptEnabled: true,
+      serviceWorkers: 'block',
+      acceptDownloads: false,
+    });
+    return context.newPage();
+  }
+
+  /** A page that finished its shot goes back to the pool, blanked; one that failed is closed with its context. */
+  private async release(page: Page, healthy: boolean): Promise<void> {
+    try {
+      if (healthy && !this.closed && this.idle.length < this.options.inFlight) {
+        await page.unrouteAll({ behavior: 'ignoreErrors' });
+        await page.goto('about:blank');
+        await page.setViewportSize({ width: SHOT_WIDTH, height: SHOT_HEIGHT });
+        this.idle.push(page);
+        return;
+      }
+      await page.context().close();
+    } catch (err) {
+      this.logger.debug({ err }, 'a screenshot page could not be reused');
+      await page
+        .context()
+        .close()
+        .catch(() => undefined);
+    }
+  }
+
+  private launch(): Promise<Browser> {
+    if (!this.browser) {
+      const launching = chromium.launch({
+        executablePath: this.options.executablePath,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--disable-dev-shm-usage',
+          '--mute-audio',
+        ],
+      });
+      this.browser = launching;
+      launching.then(
+        (browser) => {
+          this.logger.info({ version: browser.version() }, 'screenshot browser started');
+          browser.on('disconnected', () => {
+            if (this.browser === launching) this.browser = undefined;
+            this.idle.length = 0;
+          });
+        },
+        (err: unknown) => {
+          this.logger.error({ err, executablePath: this.options.executablePath }, 'screenshot browser not started');
+          if (this.browser === launching) this.browser = undefined;
+        },
+      );
+    }
+    return this.browser;
+  }
+}
+
+/** The preview page under its policy, the arena's vendor bundles, and nothing else. */
+async function fulfilPreview(route: Route, html: string, csp: string): Promise<void> {
+  const url = new URL(route.request().url());
+  if (url.origin === PREVIEW_ORIGIN && url.pathname === '/preview') {
+    await route.fulfill({
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp },
+      body: html,
+    });
+    return;
+  }
+  const asset = /^\/api\/sandbox\/assets\/([a-z]+)\.js$/.exec(url.pathname)?.[1];
+  if (url.origin === PREVIEW_ORIGIN && asset && (VENDOR_LIBRARIES as readonly string[]).includes(asset)) {
+    await route.fulfill({
+      status: 200,
+      contentType: 'text/javascript; charset=utf-8',
+      body: await vendorBundle(asset as VendorLibrary),
+    });
+    return;
+  }
+  await route.abort('blockedbyclient');
+}
+
+async function clickCanvas(page: Page): Promise<void> {
+  let best: { x: number; y: number; area: number } | undefined;
+  for (const canvas of await page.locator('canvas').all()) {
+    const box = await canvas.boundingBox();
+    const area = box ? box.width * box.height : 0;
+    if (box && area > 0 && (!best || area > best.area))
+      best = { x: box.x + box.width / 2, y: box.y + box.height / 2, area };
+  }
+  const { width, height } = page.viewportSize() ?? { width: SHOT_WIDTH, height: SHOT_HEIGHT };
+  await page.mouse.click(best?.x ?? width / 2, best?.y ?? height / 2);
+  await page.keyboard.press('Space');
+}
