@@ -24,6 +24,10 @@ export class EvalRunEntity {
   @Column({ type: 'varchar', length: 128 })
   model: string;
 
+  /** The model's display name when it ran (its entry in the models file or the admin API). */
+  @Column({ name: 'model_name', type: 'varchar', length: 200 })
+  modelName: string;
+
   @Column({ type: 'int' })
   samples: number;
 

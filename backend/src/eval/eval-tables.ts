@@ -15,6 +15,7 @@ export interface EvalRunInfo {
   taskSetId: string;
   taskSetName: string;
   model: string;
+  modelName: string;
   ks: number[];
   languages: Record<string, number>;
   startedAt: Date;
@@ -70,7 +71,8 @@ function figures(cells: readonly TaskCell[], ks: readonly number[]): EvalFigures
 /**
  * A task set's table from its stored runs and sample results: per model, pass@k (the mean over the tasks it
  * has samples of, unbiased estimator), per language, statuses, median CPU time and peak memory of the passing
- * runs; models with the best pass@k at the smallest k first. `names` gives display names by model id.
+ * runs; models with the best pass@k at the smallest k first. A model is named as its latest run named it, else
+ * as `names` (the arena's models) does.
  */
 export function evalTaskSetTable(
   runs: readonly EvalRunInfo[],
@@ -98,7 +100,7 @@ export function evalTaskSetTable(
       const last = latest.find((r) => r.model === model);
       return {
         model,
-        name: names.get(model) ?? model,
+        name: last?.modelName ?? names.get(model) ?? model,
         ...figures(mine, ks),
         byLanguage: Object.fromEntries(
           languages.map((l) => [

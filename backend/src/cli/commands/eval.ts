@@ -203,6 +203,7 @@ async function evaluateTasks(values: EvalOptions, config: ArenaConfig, db: DataS
           taskSetName: taskSet.name,
           taskSetHash: taskSet.hash,
           model: spec.id,
+          modelName: spec.name,
           samples,
           ks,
           languages,

@@ -9,7 +9,7 @@ export class EvalResults1795985241164 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      'CREATE TABLE "eval_runs" ("id" uuid NOT NULL, "task_set_id" character varying(200) NOT NULL, "task_set_name" character varying(200) NOT NULL, "task_set_hash" character(64) NOT NULL, "model" character varying(128) NOT NULL, "samples" integer NOT NULL, "ks" jsonb NOT NULL, "languages" jsonb NOT NULL, "started_at" TIMESTAMP WITH TIME ZONE NOT NULL, "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_101cbfa3f6228653c22118190b6" PRIMARY KEY ("id"))',
+      'CREATE TABLE "eval_runs" ("id" uuid NOT NULL, "task_set_id" character varying(200) NOT NULL, "task_set_name" character varying(200) NOT NULL, "task_set_hash" character(64) NOT NULL, "model" character varying(128) NOT NULL, "model_name" character varying(200) NOT NULL, "samples" integer NOT NULL, "ks" jsonb NOT NULL, "languages" jsonb NOT NULL, "started_at" TIMESTAMP WITH TIME ZONE NOT NULL, "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_101cbfa3f6228653c22118190b6" PRIMARY KEY ("id"))',
     );
     await queryRunner.query('CREATE INDEX "idx_eval_runs_task_set" ON "eval_runs" ("task_set_id", "model")');
     await queryRunner.query(
