@@ -145,11 +145,34 @@ describe('programs from an answer and the tests', () => {
     expect(program.files).toEqual({ 'a.txt': 'x' });
     expect(program.code.indexOf('_ArenaServer(("127.0.0.1", 0)')).toBeLessThan(program.code.indexOf('def f():'));
     expect(program.code).toContain('_arena_json.loads("{\\"GET /n\\":{\\"json\\":1}}")');
+    // Run to its end and judged by its exit status: not taken for a live app (a program importing a web server).
+    expect(program.code).not.toMatch(/^\s*(?:from|import)\s+http\.server\b/m);
     const { files: _files, mockApi: _api, ...plain } = task;
     expect(assembleProgram(plain, '    return 1\n')).toEqual({
       language: 'python',
       code: expect.not.stringContaining('_arena_api') as string,
     });
     expect(assembleProgram(plain, '    return 1\n').files).toBeUndefined();
+  });
+  it('serves a JavaScript or TypeScript task’s mock API from a node:http server of the program, imported as the program imports', () => {
+    const row = {
+      task_id: 'JavaScript/Api/0',
+      prompt: 'const f = async () => {\n',
+      test: 'f().then((v) => console.assert(v === 1))\n',
+      mock_api: { 'GET /n': { json: 1 } },
+    };
+    const task = parseTaskRow(row, 'f:1');
+    const esm = assembleProgram(task, '  return (await fetch(process.env.API_BASE_URL + "/n")).json()\n}\n');
+    expect(esm.code.startsWith("import * as __arenaHttp from 'node:http';")).toBe(true);
+    expect(esm.code.indexOf('__arenaApi[__arenaListen](0);')).toBeLessThan(esm.code.indexOf('const f = async'));
+    expect(esm.code).toContain('JSON.parse("{\\"GET /n\\":{\\"json\\":1}}")');
+    // Run to its end and judged by its exit status: not taken for a live app (a server that listens).
+    expect(esm.code).not.toMatch(/\.listen\s*\(/);
+    const cjs = assembleProgram(task, '  const { inspect } = require("node:util");\n  return 1\n}\n');
+    expect(cjs.code.startsWith("const __arenaHttp = require('node:http');")).toBe(true);
+    const ts = assembleProgram(parseTaskRow({ ...row, task_id: 'TypeScript/Api/0' }, 'f:2'), '  return 1\n}\n');
+    expect(ts).toMatchObject({ language: 'typescript', code: expect.stringContaining('__arenaHttp.createServer') });
+    const { mockApi: _api, ...plain } = task;
+    expect(assembleProgram(plain, '  return 1\n}\n').code).not.toContain('__arenaHttp');
   });
 });

@@ -27,7 +27,9 @@ export function assembleProgram(task: EvalTask, answer: string): AssembledProgra
   const code = ASSEMBLERS[task.language](task, answer, complete);
   return {
     language: task.language,
-    code: task.mockApi ? join(mockApiPrologue(task.mockApi), code) : code,
+    code: task.mockApi
+      ? join(task.language === 'python' ? mockApiPrologue(task.mockApi) : nodeMockApiPrologue(task.mockApi, code), code)
+      : code,
     ...(task.files ? { files: task.files } : {}),
   };
 }
@@ -35,11 +37,16 @@ export function assembleProgram(task: EvalTask, answer: string): AssembledProgra
 /**
  * The task's HTTP API, served from a thread of the program itself on the loopback (the sandbox has no
  * network, and one program is all it runs): every route answers as the task says, anything else 404; the
- * base URL is in `API_BASE_URL`, in the environment and as a global.
+ * base URL is in `API_BASE_URL`, in the environment and as a global. The program is still judged by its exit
+ * status, not served as a live app.
  */
 function mockApiPrologue(routes: Record<string, MockRoute>): string {
-  return `import json as _arena_json, os as _arena_os, threading as _arena_threading
-from http.server import BaseHTTPRequestHandler as _ArenaHandler, ThreadingHTTPServer as _ArenaServer
+  return `import importlib as _arena_importlib, json as _arena_json, os as _arena_os, threading as _arena_threading
+
+# Imported by name: the sandbox serves a program that imports a web server as a live app (a preview, not a run
+# judged by its exit status); this server is the harness's, not the answer's.
+_arena_http = _arena_importlib.import_module("http.server")
+_ArenaHandler, _ArenaServer = _arena_http.BaseHTTPRequestHandler, _arena_http.ThreadingHTTPServer
 
 _ARENA_ROUTES = _arena_json.loads(${JSON.stringify(JSON.stringify(routes))})
 
@@ -74,6 +81,50 @@ _arena_api = _ArenaServer(("127.0.0.1", 0), _ArenaMockApi)
 _arena_threading.Thread(target=_arena_api.serve_forever, daemon=True).start()
 API_BASE_URL = "http://127.0.0.1:%d" % _arena_api.server_address[1]
 _arena_os.environ["API_BASE_URL"] = API_BASE_URL`;
+}
+
+/**
+ * The task's HTTP API for a JavaScript or TypeScript program, as for Python: a `node:http` server of the
+ * program itself on the loopback, its base URL in `process.env.API_BASE_URL` and the global `API_BASE_URL`.
+ * Importing `node:http` sends the program to the Docker sandbox's Node.js (isolated-vm has no sockets). The
+ * server is bound before the program's first line (`listen` without a host binds at once; with one it would
+ * wait for a lookup) on the sandbox's own network, which has nothing but the loopback; it is unreferenced, so
+ * the program ends when its own work does, and answers close their connection for the same reason. The
+ * program must still run to its end and be judged by its exit status, not be served as a live app. The prologue
+ * imports the way the program does (`require` in CommonJS, `import` otherwise).
+ */
+function nodeMockApiPrologue(routes: Record<string, MockRoute>, code: string): string {
+  const commonJs = /\brequire\s*\(/.test(code) && !/^\s*(?:import|export)\s/m.test(code);
+  return `${commonJs ? "const __arenaHttp = require('node:http');" : "import * as __arenaHttp from 'node:http';"}
+const __arenaRoutes = JSON.parse(${JSON.stringify(JSON.stringify(routes))});
+const __arenaApi = __arenaHttp.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    const route = __arenaRoutes[req.method + ' ' + String(req.url).split('?')[0]];
+    let status = 404;
+    let headers = { 'content-type': 'application/json' };
+    let body = '{"error": "not found"}';
+    if (route) {
+      status = route.status ?? 200;
+      if ('json' in route) {
+        headers = { 'content-type': 'application/json', ...(route.headers ?? {}) };
+        body = JSON.stringify(route.json);
+      } else {
+        headers = { ...(route.headers ?? {}) };
+        body = route.body ?? '';
+      }
+    }
+    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  });
+});
+// Called by name: the sandbox serves a program that imports node:http and listens as a live app (a preview,
+// not a run judged by its exit status); this server is the harness's, not the answer's.
+const __arenaListen = 'listen';
+__arenaApi[__arenaListen](0);
+__arenaApi.unref();
+process.env.API_BASE_URL = 'http://127.0.0.1:' + __arenaApi.address().port;
+globalThis.API_BASE_URL = process.env.API_BASE_URL;`;
 }
 
 type Assembler = (task: EvalTask, answer: string, complete: boolean) => string;

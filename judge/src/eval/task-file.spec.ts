@@ -100,7 +100,13 @@ describe('multi-file and API tasks', () => {
     expect(() => parseTaskRow({ ...HUMANEVAL, mock_api: { 'GET /x': { status: 99 } } }, 'f:5')).toThrow(/HTTP status/);
     expect(() =>
       parseTaskRow({ task_id: 'Go/0', prompt: 'func F() {\n', test: '', mock_api: { 'GET /x': {} } }, 'f:6'),
-    ).toThrow(/Python only/);
+    ).toThrow(/Python, JavaScript and TypeScript only \(not go\)/);
+    expect(
+      parseTaskRow(
+        { task_id: 'JavaScript/0', prompt: 'const f = () => {\n', test: '', mock_api: { 'GET /x': {} } },
+        'f:7',
+      ),
+    ).toMatchObject({ language: 'javascript', mockApi: { 'GET /x': {} } });
   });
 });
 

@@ -78,7 +78,8 @@ export function parseTaskRow(row: Record<string, unknown>, source: string, langu
   const canonical = text(row, 'canonical_solution');
   const files = extraFiles(row['files'], fail);
   const mockApi = mockRoutes(row['mock_api'], fail);
-  if (mockApi && lang !== 'python') fail('mock_api tasks run in Python only');
+  if (mockApi && !MOCK_API_LANGUAGES.has(lang))
+    fail(`mock_api tasks run in Python, JavaScript and TypeScript only (not ${lang})`);
   return {
     id,
     language: lang,
@@ -93,6 +94,9 @@ export function parseTaskRow(row: Record<string, unknown>, source: string, langu
     source,
   };
 }
+
+/** The languages whose programs serve a task's mock API themselves (see `assembleProgram`). */
+const MOCK_API_LANGUAGES: ReadonlySet<EvalLanguage> = new Set(['python', 'javascript', 'typescript']);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
