@@ -62,6 +62,22 @@ describe('screenshots of what runs render', () => {
     const elsewhere = await fetch(`${arena.url}${runScreenshotPath('00000000-0000-4000-8000-000000000000', runId)}`);
     expect(elsewhere.status).toBe(404);
     expect((await fetch(`${arena.url}/api/battles/${battleId}/runs/not-a-run/screenshot`)).status).toBe(400);
+
+    // Once voted, the bigcodereward row carries the picture of the side that rendered one, base64, which Pillow
+    // decodes to the same JPEG; the side that rendered nothing has null.
+    const vote = await creator.socket.emitWithAck('battle:vote', { battleId, winner: 'tie' });
+    if (!vote.ok) throw new Error(vote.error.message);
+    const exported = (await (await fetch(`${arena.url}/api/datasets/bigcodereward.jsonl`)).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((row) => row['chat_session_id'] === battleId)!;
+    const upper = (side: unknown) => (side === 'a' ? 'A' : 'B');
+    const pictured = exported[`screenshot_${upper(previewed['side'])}`];
+    expect(typeof pictured).toBe('string');
+    expect(exported[`screenshot_${upper(plain['side'])}`]).toBeNull();
+    const [decoded] = await readWithPillow([pictured as string], 'base64');
+    expect(decoded).toEqual(picture);
     creator.socket.disconnect();
     spectator.socket.disconnect();
   });

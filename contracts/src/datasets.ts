@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Bumped whenever a column is added, removed or changes meaning. */
-export const DATASET_SCHEMA_VERSION = '1.2.0';
+export const DATASET_SCHEMA_VERSION = '1.3.0';
 
 export const DATASET_NAMES = ['battles', 'bigcodereward', 'judgements', 'eval'] as const;
 export const DatasetName = z.enum(DATASET_NAMES);
@@ -98,6 +98,9 @@ export interface BigCodeRewardRow {
     model_A: { messages: [string, string][]; sandbox_logs_by_round: ExecutionRow[][] };
     model_B: { messages: [string, string][]; sandbox_logs_by_round: ExecutionRow[][] };
   };
+  /** Base64 JPEG of what that side's own run of its last answer rendered, or null (since 1.3.0). */
+  screenshot_A: string | null;
+  screenshot_B: string | null;
 }
 
 /** `judgements`: one row per judge verdict (filled by the judge service). */
@@ -190,6 +193,13 @@ export const DATASET_COLUMNS: Record<
       type: 'json',
       doc: '{model_A, model_B}: {messages: [[role, content]], sandbox_logs_by_round: [[run]]}',
     },
+    {
+      name: 'screenshot_A',
+      type: 'string',
+      nullable: true,
+      doc: 'base64 JPEG (at most 1024×768) of what side A’s own run of its last answer rendered (web preview, app, display, figure), taken by the arena’s headless Chromium; null when it rendered nothing (since 1.3.0)',
+    },
+    { name: 'screenshot_B', type: 'string', nullable: true, doc: 'the same for side B (since 1.3.0)' },
   ],
   judgements: [
     { name: 'battle_id', type: 'string', doc: 'battle id' },

@@ -30,6 +30,18 @@ const part = (column: keyof ExportParts): SqlColumn => ({
 const text = (sql: string): SqlColumn => ({ sql, wire: 'text' });
 
 /**
+ * The picture of what a side's own run of its last answer rendered, base64 (one line): read per row from
+ * `run_screenshots`, so pictures never sit in the export parts and a page holds only its own rows' pictures.
+ */
+const screenshot = (side: 'a' | 'b'): SqlColumn =>
+  text(
+    `(SELECT translate(encode(s.jpeg, 'base64'), E'\\n', '') FROM executions e
+       LEFT JOIN run_screenshots s ON s.run_id = e.id
+      WHERE e.battle_id = v.battle_id AND e.side = '${side}' AND e.origin = 'answer'
+      ORDER BY e.turn DESC, e.created_at DESC LIMIT 1)`,
+  );
+
+/**
  * Every data set's columns (in `DATASET_COLUMNS` order), as SQL over votes `v` and export parts `p` (which
  * carry what the data sets say of the battle), judgements `j`, or eval results `r`.
  */
@@ -71,6 +83,8 @@ const SQL_COLUMNS: Record<DatasetName, Record<string, SqlColumn>> = {
     execution_error_A: part('error_a'),
     execution_error_B: part('error_b'),
     states: part('states'),
+    screenshot_A: screenshot('a'),
+    screenshot_B: screenshot('b'),
   },
   judgements: {
     battle_id: text('j.battle_id::text'),

@@ -26,6 +26,11 @@ export interface DatasetPage {
 
 /** Rows per page (one COPY): a few megabytes, whatever the data set's size. */
 export const PAGE_SIZE = 2_500;
+/**
+ * Rows per page of a data set whose rows carry pictures (`bigcodereward`: two JPEGs of up to ~100 kB each in
+ * base64): a page stays a few tens of megabytes, pages read ahead included.
+ */
+export const PICTURE_PAGE_SIZE = 200;
 
 /** A row's key in time order: its `created_at` (exact ISO text) and id. */
 interface Cursor {
@@ -254,7 +259,7 @@ export async function* datasetPages(
   name: DatasetName,
   query: DatasetQuery,
   salt: string,
-  pageSize = PAGE_SIZE,
+  pageSize = name === 'bigcodereward' ? PICTURE_PAGE_SIZE : PAGE_SIZE,
   buildBatch = BUILD_BATCH,
 ): AsyncGenerator<DatasetPage> {
   const offset = name === 'judgements' ? JUDGEMENT_HEAD.length : name === 'eval' ? EVAL_HEAD.length : VOTE_HEAD.length;

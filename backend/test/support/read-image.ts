@@ -15,8 +15,14 @@ export interface ReadImage {
   stddev: number;
 }
 
-/** Decodes pictures with Pillow (Debian's python3-pil), not with anything of the arena's. */
-export async function readWithPillow(images: Buffer[]): Promise<ReadImage[]> {
+/**
+ * Decodes pictures with Pillow (Debian's python3-pil), not with anything of the arena's: bytes, or base64 text
+ * (as the data sets carry them) which Python decodes itself.
+ */
+export async function readWithPillow(
+  images: (Buffer | string)[],
+  encoding: 'binary' | 'base64' = 'binary',
+): Promise<ReadImage[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'arena-img-'));
   try {
     const files = await Promise.all(
@@ -26,7 +32,7 @@ export async function readWithPillow(images: Buffer[]): Promise<ReadImage[]> {
         return file;
       }),
     );
-    const run = spawnSync(PYTHON, [path.join(here, 'read_image.py'), ...files], { encoding: 'utf8' });
+    const run = spawnSync(PYTHON, [path.join(here, 'read_image.py'), encoding, ...files], { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`Pillow could not read the pictures (python3-pil is needed): ${run.stderr}`);
     return run.stdout
       .trim()
