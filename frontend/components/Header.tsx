@@ -23,6 +23,7 @@ export function Header() {
         {link('/session/', 'Sessions')}
         {link('/leaderboard/', 'Leaderboard')}
         {link('/reward/', 'Judges')}
+        {link('/eval/', 'Evals')}
         {link('/datasets/', 'Data sets')}
       </nav>
       <span className="tagline">code models, judged by running their code</span>

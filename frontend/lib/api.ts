@@ -5,6 +5,7 @@ import type {
   BattleSnapshot,
   DatasetSummary,
   ErrorCode,
+  EvalTaskSet,
   LeaderboardQuery,
   LeaderboardResponse,
   MatrixResponse,
@@ -39,6 +40,7 @@ export const api = {
   leaderboard: (query: LeaderboardQuery) => get<LeaderboardResponse>(`/leaderboard${queryString(query)}`),
   agreement: () => get<AgreementResponse>('/reward/agreement'),
   autoarena: () => get<AutoArenaRun[]>('/autoarena'),
+  evalSets: () => get<EvalTaskSet[]>('/eval'),
   sessionSummary: (id: string) => get<SessionSummary>(`/sessions/${encodeURIComponent(id)}/summary`),
   matrix: (query: LeaderboardQuery, kind: 'winrate' | 'count') =>
     get<MatrixResponse>(`/leaderboard/matrix${queryString({ ...query, kind })}`),

@@ -8,6 +8,7 @@ const ABOUT: Record<DatasetSummary['name'], string> = {
   battles: 'One row per human vote in the Chatbot Arena clean-battle schema, with each side’s code and executions.',
   bigcodereward: 'One row per human vote in the bigcode/bigcodereward schema, for evaluating reward models and judges.',
   judgements: 'One row per judge verdict (filled once the judge service runs).',
+  eval: 'One row per sample run of arena eval --store: task set, task, language, model, status, CPU and memory.',
 };
 
 function origin(): string {
