@@ -26,3 +26,4 @@ export {
   type TransformWorkerEvent,
 } from './transform/transform-service.js';
 export { VENDOR_LIBRARIES, vendorBundle, vendorVersion, type VendorLibrary } from './web/vendor.js';
+export { DISPLAY_PORT, displayRecipeFor, showsDisplay } from './docker/display.js';
