@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import { SandboxRegistry } from '@arena/sandboxes';
 import { AppModule } from './app.module.js';
+import { bindAppLifecycle } from './apps/app-lifecycle.js';
+import { AppsProxy } from './apps/apps-proxy.js';
+import { BattleRegistry } from './battles/battle-registry.js';
+import { DomainEvents } from './events/domain-events.js';
 import type { ArenaConfig } from './config/config.js';
 import { NestPinoLogger, configureLogging, createLogger } from './logging/logger.js';
 import { ArenaIoAdapter } from './realtime/arena-io.adapter.js';
@@ -34,6 +39,12 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.enableShutdownHooks();
   app.disable('x-powered-by');
+  // Live apps at /api/apps/<token>/: ahead of the body parsers (the app gets the request body untouched).
+  const sandboxes = app.get(SandboxRegistry);
+  const appsProxy = new AppsProxy(() => sandboxes.apps);
+  app.use(appsProxy.handle);
+  if (config.apps)
+    bindAppLifecycle(() => sandboxes.apps, app.get(BattleRegistry), app.get(DomainEvents), config.apps.ttlMs);
   const uiDir = config.uiDir ?? DEFAULT_UI_DIR;
   if (existsSync(path.join(uiDir, 'index.html'))) {
     app.useStaticAssets(uiDir, { extensions: ['html'], index: 'index.html', maxAge: '1h' });
@@ -51,9 +62,18 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
   }
   await app.listen(config.port, config.host);
   const server = app.getHttpServer();
+  appsProxy.attach(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   logger.info({ url }, 'arena listening');
-  return { app, url, port, close: () => app.close() };
+  return {
+    app,
+    url,
+    port,
+    close: async () => {
+      appsProxy.close();
+      await app.close();
+    },
+  };
 }

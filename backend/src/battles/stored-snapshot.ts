@@ -68,6 +68,10 @@ export async function storedSnapshot(
           ...(e.exitCode !== null ? { exitCode: e.exitCode } : {}),
           ...(e.durationMs !== null ? { durationMs: e.durationMs } : {}),
           ...(e.preview !== null ? { preview: { kind: 'html' as const, html: e.preview } } : {}),
+          // A live app's or display's address: it answers 410 ("app stopped") once the app is gone.
+          ...(e.previewUrl !== null && (e.previewKind === 'app' || e.previewKind === 'display')
+            ? { preview: { kind: e.previewKind, url: e.previewUrl } }
+            : {}),
           startedAt: e.createdAt.getTime(),
           ...(e.origin === 'rerun' ? { rerun: storedRerun(e.code, code?.code, e.stdin) } : {}),
           ...(pictured.has(e.id) ? { screenshot: runScreenshotPath(battleId, e.id) } : {}),

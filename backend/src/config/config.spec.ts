@@ -26,6 +26,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ARENA_TRUST_PROXY: 'everyone' })).toThrow(/ARENA_TRUST_PROXY/);
   });
 
+  it('reads the live apps settings, with ARENA_APPS=off turning them off and a bad one named', () => {
+    expect(loadConfig({}).apps).toEqual({
+      ttlMs: 600_000,
+      idleMs: 600_000,
+      perHost: 10,
+      memoryMb: 768,
+      cpus: 1,
+      startMs: 60_000,
+    });
+    expect(loadConfig({ ARENA_APP_TTL_MS: '5000', ARENA_APPS_PER_HOST: '3' }).apps).toMatchObject({
+      ttlMs: 5_000,
+      perHost: 3,
+    });
+    expect(loadConfig({ ARENA_APPS: 'off' }).apps).toBe(false);
+    expect(() => loadConfig({ ARENA_APPS_PER_HOST: '0' })).toThrow(/ARENA_APPS_PER_HOST/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3001);
   });

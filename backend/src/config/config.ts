@@ -82,6 +82,13 @@ const EnvSchema = z.object({
   ARENA_SCREENSHOTS_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
   ARENA_SCREENSHOT_BUDGET_MS: Millis.default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ARENA_APPS: z.enum(['on', 'off']).default('on'),
+  ARENA_APP_TTL_MS: Millis.default(10 * 60_000),
+  ARENA_APP_IDLE_MS: Millis.default(10 * 60_000),
+  ARENA_APPS_PER_HOST: z.coerce.number().int().min(1).max(1_000).default(10),
+  ARENA_APP_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(768),
+  ARENA_APP_CPUS: z.coerce.number().positive().max(64).default(1),
+  ARENA_APP_START_MS: Millis.default(60_000),
 });
 
 export interface ArenaConfig {
@@ -96,6 +103,12 @@ export interface ArenaConfig {
   runLimits: { wallMs: number; cpuMs: number; memoryMb: number; outputBytes: number; processes: number };
   /** Docker engines (`none` turns Docker off), the sandbox image and its warm pool per host. */
   docker: { hosts: string | undefined; image: string; poolSize: number };
+  /**
+   * Live apps (programs that serve, run on a local Docker engine and proxied at `/api/apps/<token>/`), or
+   * false when off: how long one lives after its battle closed, without a request, how many an engine keeps,
+   * each one's memory and CPU, and how long a server has to answer.
+   */
+  apps: { ttlMs: number; idleMs: number; perHost: number; memoryMb: number; cpus: number; startMs: number } | false;
   pyodide: boolean;
   /** Judges file (unset: the execution-grounded judge only), calls at once, time-out per call. */
   judges: { file: string | undefined; concurrency: number; timeoutMs: number };
@@ -214,6 +227,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
       poolSize: e.ARENA_SANDBOX_POOL,
     },
     pyodide: e.ARENA_PYODIDE === 'on',
+    apps:
+      e.ARENA_APPS === 'on'
+        ? {
+            ttlMs: e.ARENA_APP_TTL_MS,
+            idleMs: e.ARENA_APP_IDLE_MS,
+            perHost: e.ARENA_APPS_PER_HOST,
+            memoryMb: e.ARENA_APP_MEMORY_MB,
+            cpus: e.ARENA_APP_CPUS,
+            startMs: e.ARENA_APP_START_MS,
+          }
+        : false,
     autoarenaDir: path.resolve(e.ARENA_AUTOARENA_DIR ?? path.join(e.ARENA_DATA_DIR, 'autoarena')),
     judges: {
       file: e.ARENA_JUDGES_FILE ? path.resolve(e.ARENA_JUDGES_FILE) : undefined,

@@ -25,6 +25,8 @@ export class ArenaIoAdapter extends IoAdapter {
     const server = super.createIOServer(port, {
       ...options,
       connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
+      // Upgrades that are not socket.io's are live apps' WebSockets (`AppsProxy.upgrade` answers the rest).
+      destroyUpgrade: false,
       // No socket from a sandboxed page (a web preview): it would act as a voter of the page's choosing.
       allowRequest: (request, callback) =>
         fromOpaqueOrigin(request.headers) ? callback('sandboxed pages may not connect', false) : callback(null, true),

@@ -37,6 +37,7 @@ export function createSandboxRegistry(config: ArenaConfig, options: { poolSize?:
           poolSize: options.poolSize ?? config.docker.poolSize,
           defaults: config.runLimits,
           log,
+          apps: config.apps,
         }
       : false,
     pyodide: config.pyodide ? { defaults: config.runLimits, log } : false,

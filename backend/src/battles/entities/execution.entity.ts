@@ -49,6 +49,14 @@ export class ExecutionEntity extends BattleSidePart {
   @Column({ type: 'text', nullable: true })
   preview: string | null;
 
+  /** What the run rendered (`RunPreviewState.kind`): `html` (the page is `preview`), a live `app` or a `display`. */
+  @Column({ name: 'preview_kind', type: 'text', nullable: true })
+  previewKind: 'html' | 'app' | 'display' | null;
+
+  /** A live app's or display's address on the arena (`/api/apps/<token>/`); it answers 410 once removed. */
+  @Column({ name: 'preview_url', type: 'text', nullable: true })
+  previewUrl: string | null;
+
   /** Why the run ended when it did not end on its own. */
   @Column({ type: 'text', nullable: true })
   message: string | null;
