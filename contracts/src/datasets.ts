@@ -55,6 +55,17 @@ export interface ExecutionRow {
   duration_ms: number | null;
   /** `answer`: the model's code as the battle ran it; `rerun`: run again from the UI, possibly edited (since 1.1.0). */
   origin: 'answer' | 'rerun';
+  /** Language of the code extracted from that side's answer of that turn (since 1.3.0). */
+  language: string | null;
+  /** CPU time and peak memory the sandbox measured, when it did (since 1.3.0). */
+  cpu_ms: number | null;
+  peak_memory_bytes: number | null;
+  /** The run stored an HTML preview (since 1.3.0). */
+  has_preview: boolean;
+  /** The answer asked for packages to be installed (since 1.3.0). */
+  install_requested: boolean;
+  /** A re-run whose code differs from the answer's (edited in the UI); false for the answer's own run (since 1.3.0). */
+  edited: boolean;
 }
 
 /** `battles`: one row per human vote, the Chatbot Arena clean-battle schema plus code and executions. */
@@ -162,7 +173,7 @@ export const DATASET_COLUMNS: Record<
     {
       name: 'executions_a',
       type: 'json',
-      doc: 'side A runs [{turn, environment, runner, status, exit_code, stdout, stderr, duration_ms, origin: answer | rerun}]; re-runs from the UI may have edited code',
+      doc: 'side A runs [{turn, environment, runner, status, exit_code, stdout, stderr, duration_ms, origin: answer | rerun, language, cpu_ms, peak_memory_bytes, has_preview, install_requested, edited}]; re-runs from the UI may have edited code (edited: true)',
     },
     { name: 'executions_b', type: 'json', doc: 'side B runs, same shape' },
     {

@@ -11,3 +11,4 @@ export * from './reward.js';
 export * from './session.js';
 export * from './admin.js';
 export * from './eval.js';
+export * from './model-profile.js';

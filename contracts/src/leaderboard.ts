@@ -17,6 +17,16 @@ export const LeaderboardQuery = z.strictObject({
    * answer length and markdown (headers, lists, bold), so those no longer count for the model.
    */
   style: z.enum(['on', 'off']).optional(),
+  /**
+   * 'execution': execution control — the same contextual Bradley-Terry fit with the execution covariates of
+   * each side's first-turn answer run (code present, ran ok, compile / runtime error, timed out, rendered,
+   * install requested), so that whether the code ran no longer counts for the model. Combines with style=on.
+   */
+  control: z.enum(['none', 'execution']).optional(),
+  /** 'on': FastChat's per-voter sequential anomaly test; the votes of flagged voters are left out. */
+  anomaly: z.enum(['on', 'off']).optional(),
+  /** 'on': FastChat's prompt de-duplication; prompts above the 99.99th percentile of frequency are down-sampled. */
+  dedup: z.enum(['on', 'off']).optional(),
 });
 export type LeaderboardQuery = z.infer<typeof LeaderboardQuery>;
 
@@ -60,6 +70,43 @@ export interface LeaderboardResponse {
    */
   styleCoefficients?: StyleCoefficientsBody;
   styleIntervals?: Record<keyof StyleCoefficientsBody, { low: number; high: number }>;
+  /**
+   * With control=execution: each covariate's coefficient, the change in log-odds of winning when one side has
+   * the property (its code ran ok, …) and the other has not (e^β is the odds multiplier), and 95% intervals.
+   */
+  executionCoefficients?: ExecutionCoefficientsBody;
+  executionIntervals?: Record<keyof ExecutionCoefficientsBody, { low: number; high: number }>;
+  /** What the vote-integrity checks asked for (anomaly=on, dedup=on) removed, after the hygiene rules. */
+  integrity?: { anomaly?: AnomalyReportBody; dedup?: DedupReportBody };
+}
+
+export interface ExecutionCoefficientsBody {
+  code: number;
+  ranOk: number;
+  compileError: number;
+  runtimeError: number;
+  timedOut: number;
+  rendered: number;
+  installs: number;
+}
+
+export interface AnomalyReportBody {
+  alpha: number;
+  /** Voters with at least 5 votes (the ones tested). */
+  votersChecked: number;
+  /** Flagged voters (not named): how many votes each had and after how many the test rejected. */
+  flagged: { votes: number; testedVotes: number }[];
+  removedVotes: number;
+}
+
+export interface DedupReportBody {
+  percentile: number;
+  /** The percentile of the prompts' vote counts: a prompt asked more often keeps int(cutoff) of its votes. */
+  cutoff: number;
+  distinctPrompts: number;
+  /** The down-sampled prompts (their first 120 characters), most frequent first. */
+  highFrequency: { prompt: string; count: number; kept: number }[];
+  removedVotes: number;
 }
 
 export interface StyleCoefficientsBody {

@@ -101,8 +101,18 @@ async function readBattles(dataSource: DataSource, ids: string[]): Promise<Map<s
       [ids],
     ),
     dataSource.query<(ExecutionRow & { battle_id: string; side: 'a' | 'b' })[]>(
-      `SELECT battle_id, side, turn, environment, runner, status, exit_code, stdout, stderr, duration_ms, origin
-         FROM executions WHERE battle_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+      // Per run also the language and install request of its turn's extraction, whether it stored a preview and,
+      // for a re-run, whether its code differs from the answer's own run's.
+      `SELECT e.battle_id, e.side, e.turn, e.environment, e.runner, e.status, e.exit_code, e.stdout, e.stderr,
+              e.duration_ms, e.origin, c.language, e.cpu_ms, e.peak_memory_bytes::float8 AS peak_memory_bytes,
+              e.preview IS NOT NULL AS has_preview, COALESCE(c.install_command IS NOT NULL, false) AS install_requested,
+              (e.origin = 'rerun' AND e.code IS DISTINCT FROM (
+                SELECT a.code FROM executions a
+                 WHERE a.battle_id = e.battle_id AND a.turn = e.turn AND a.side = e.side AND a.origin = 'answer'
+                 ORDER BY a.created_at LIMIT 1)) AS edited
+         FROM executions e
+         LEFT JOIN code_extractions c ON c.battle_id = e.battle_id AND c.turn = e.turn AND c.side = e.side
+        WHERE e.battle_id = ANY($1::uuid[]) ORDER BY e.created_at, e.id`,
       [ids],
     ),
   ]);

@@ -1,20 +1,35 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { LeaderboardQuery, LeaderboardResponse, MatrixQuery, MatrixResponse } from '@arena/contracts';
+import type {
+  ExecutionCoefficientsBody,
+  LeaderboardQuery,
+  LeaderboardResponse,
+  MatrixQuery,
+  MatrixResponse,
+  StyleCoefficientsBody,
+} from '@arena/contracts';
 import {
   aggregate,
   battleCountMatrix,
   cleanVotes,
+  computeContextualLeaderboard,
   computeLeaderboard,
-  computeStyleLeaderboard,
   DEFAULT_IDENTITY_WORDS,
+  dedupPrompts,
+  EXECUTION_FEATURES,
+  ExecutionBattlesBuilder,
+  executionFeatures,
+  removeAnomalousVoters,
+  STYLE_FEATURES,
+  styleAndExecutionFeatures,
+  styleFeatures,
   identityPattern,
   onlineElo,
   StyleBattlesBuilder,
   styleCounts,
   winRateMatrix,
   type HygieneReport,
+  type ContextLeaderboard,
   type Leaderboard,
-  type StyleLeaderboard,
 } from '@arena/ranking';
 import { DataSource } from 'typeorm';
 import { ModelEntity } from '../models/model.entity.js';
@@ -44,6 +59,9 @@ function keyOf(query: LeaderboardQuery): string {
     query.sessions ?? 'include',
     query.turns ?? '',
     query.style ?? 'off',
+    query.control ?? 'none',
+    query.anomaly ?? 'off',
+    query.dedup ?? 'off',
   ]);
 }
 
@@ -60,6 +78,43 @@ function styleCountsOfVote(row: VoteRow): number[] {
     styleOf.set(row, counts);
   }
   return counts;
+}
+
+const NO_COUNTS = [0, 0, 0, 0, 0, 0, 0, 0];
+
+function pick<T, K extends string>(values: Record<string, T>, keys: readonly K[]): Record<K, T> {
+  return Object.fromEntries(keys.map((k) => [k, values[k]!])) as Record<K, T>;
+}
+
+/**
+ * The vote-integrity checks a board asks for, in FastChat's order: prompt de-duplication (of the prompts
+ * above the 99.99th percentile of frequency, int(cutoff) votes kept each), then the per-voter anomaly test
+ * on what is left (α = 0.05); each reports what it removed.
+ */
+export function checkIntegrity(
+  rows: VoteRow[],
+  query: Pick<LeaderboardQuery, 'anomaly' | 'dedup'>,
+): { rows: VoteRow[]; integrity?: NonNullable<LeaderboardResponse['integrity']> } {
+  if (query.anomaly !== 'on' && query.dedup !== 'on') return { rows };
+  const integrity: NonNullable<LeaderboardResponse['integrity']> = {};
+  if (query.dedup === 'on') {
+    const { kept, report } = dedupPrompts(rows, (row) => row.dedupKey);
+    rows = kept;
+    integrity.dedup = {
+      ...report,
+      highFrequency: report.highFrequency.slice(0, 20).map((h) => ({ ...h, prompt: h.prompt.slice(0, 120) })),
+    };
+  }
+  if (query.anomaly === 'on') {
+    const { kept, report } = removeAnomalousVoters(rows);
+    rows = kept;
+    // Voters are not named: only how many votes each had and when the test rejected.
+    integrity.anomaly = {
+      ...report,
+      flagged: report.flagged.map(({ votes, testedVotes }) => ({ votes, testedVotes })),
+    };
+  }
+  return { rows, integrity };
 }
 
 export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
@@ -179,7 +234,10 @@ export class LeaderboardService implements OnModuleDestroy {
   }
 
   async rows(query: LeaderboardQuery): Promise<VoteRow[]> {
-    return (await this.clean()).rows.filter((row) => matchesQuery(row, query));
+    return checkIntegrity(
+      (await this.clean()).rows.filter((row) => matchesQuery(row, query)),
+      query,
+    ).rows;
   }
 
   leaderboard(query: LeaderboardQuery): Promise<LeaderboardResponse> {
@@ -199,18 +257,36 @@ export class LeaderboardService implements OnModuleDestroy {
   private async compute(query: LeaderboardQuery, key: string): Promise<LeaderboardResponse> {
     const started = performance.now();
     const data = await this.clean();
-    const rows = data.rows.filter((row) => matchesQuery(row, query));
+    const { rows, integrity } = checkIntegrity(
+      data.rows.filter((row) => matchesQuery(row, query)),
+      query,
+    );
     const counts = aggregate(rows);
     const rounds = this.config.leaderboard.bootstrapRounds;
     const previous = this.strengths.get(key);
     const options = { bootstrap: rounds, seed: 42, minBattles: this.config.leaderboard.minBattles };
+    const style = query.style === 'on';
+    const execution = query.control === 'execution';
     let board: Leaderboard;
-    let style: StyleLeaderboard | undefined;
-    if (query.style === 'on') {
-      // FastChat's style control, its counts taken from the answers themselves (first turn).
-      const battles = new StyleBattlesBuilder();
-      for (const row of rows) battles.add(row.model_a, row.model_b, row.winner, styleCountsOfVote(row));
-      board = style = computeStyleLeaderboard(battles.build(), options);
+    let contextual: ContextLeaderboard | undefined;
+    if (style || execution) {
+      // FastChat's style control (its counts taken from the answers themselves, first turn) and/or execution
+      // control (the covariates of each side's first-turn answer run): one contextual Bradley-Terry fit.
+      const styled = new StyleBattlesBuilder();
+      const executed = new ExecutionBattlesBuilder();
+      for (const row of rows) {
+        styled.add(row.model_a, row.model_b, row.winner, style ? styleCountsOfVote(row) : NO_COUNTS);
+        executed.add(row.model_a, row.model_b, row.winner, ...row.execution);
+      }
+      const s = styled.build();
+      const e = executed.build();
+      const [features, names] =
+        style && execution
+          ? [styleAndExecutionFeatures(s, e), [...STYLE_FEATURES, ...EXECUTION_FEATURES]]
+          : style
+            ? [styleFeatures(s), [...STYLE_FEATURES]]
+            : [executionFeatures(e), [...EXECUTION_FEATURES]];
+      board = contextual = computeContextualLeaderboard(s, features, names, options);
     } else {
       board = computeLeaderboard(counts, { ...options, ...(previous ? { start: previous } : {}) });
       this.strengths.set(key, board.strengths);
@@ -248,7 +324,22 @@ export class LeaderboardService implements OnModuleDestroy {
         languages: facet((r) => r.languages),
         environments: facet((r) => r.environments),
       },
-      ...(style ? { styleCoefficients: style.styleCoefficients, styleIntervals: style.styleIntervals } : {}),
+      ...(contextual && style
+        ? {
+            styleCoefficients: pick(contextual.coefficients, STYLE_FEATURES) as unknown as StyleCoefficientsBody,
+            styleIntervals: pick(contextual.coefficientIntervals, STYLE_FEATURES),
+          }
+        : {}),
+      ...(contextual && execution
+        ? {
+            executionCoefficients: pick(
+              contextual.coefficients,
+              EXECUTION_FEATURES,
+            ) as unknown as ExecutionCoefficientsBody,
+            executionIntervals: pick(contextual.coefficientIntervals, EXECUTION_FEATURES),
+          }
+        : {}),
+      ...(integrity ? { integrity } : {}),
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Winner } from '@arena/contracts';
-import type { VoteRecord } from '@arena/ranking';
+import { dedupPromptKey, executionFacts, type ExecutionFacts, type VoteRecord } from '@arena/ranking';
 import type { DataSource } from 'typeorm';
 import { battleShown, voterCounted } from '../moderation/visibility.js';
 
@@ -14,6 +14,10 @@ export interface VoteRow extends VoteRecord {
   session: boolean;
   /** How many user turns the conversation had (1 without follow-ups). */
   turns: number;
+  /** Execution control's covariates of side A and side B (their first-turn answer runs). */
+  execution: [ExecutionFacts, ExecutionFacts];
+  /** FastChat's de-duplication key: the user turns, each followed by a newline, cut to 10,000 characters. */
+  dedupKey: string;
 }
 
 interface RawVote {
@@ -25,7 +29,6 @@ interface RawVote {
   model_b_id: string;
   category: string | null;
   anony: boolean;
-  prompt: string | null;
   answer_a: string | null;
   answer_b: string | null;
   env_a: string | null;
@@ -35,7 +38,11 @@ interface RawVote {
   status_a: string | null;
   status_b: string | null;
   session_id: string | null;
-  turns: number | string;
+  prompts: string[] | null;
+  preview_a: boolean | null;
+  preview_b: boolean | null;
+  install_a: boolean | null;
+  install_b: boolean | null;
 }
 
 const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =>
@@ -63,8 +70,7 @@ export async function loadVoteRows(
   const rows = await dataSource.query<(RawVote & { vote_id: string; cursor_at: string })[]>(
     `
     SELECT v.id AS vote_id, b.revealed_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.session_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
-      (SELECT t.prompt FROM turns t WHERE t.battle_id = b.id AND t.turn = 0) AS prompt,
-      (SELECT count(*)::int FROM turns t WHERE t.battle_id = b.id) AS turns,
+      (SELECT array_agg(t.prompt ORDER BY t.turn) FROM turns t WHERE t.battle_id = b.id) AS prompts,
       ${side('text', 'side_messages', 'a')} AS answer_a,
       ${side('text', 'side_messages', 'b')} AS answer_b,
       ${side('environment', 'code_extractions', 'a')} AS env_a,
@@ -72,7 +78,11 @@ export async function loadVoteRows(
       ${side('language', 'code_extractions', 'a')} AS lang_a,
       ${side('language', 'code_extractions', 'b')} AS lang_b,
       ${side('status', 'executions', 'a', ANSWER_RUN)} AS status_a,
-      ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b
+      ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b,
+      ${side('preview IS NOT NULL', 'executions', 'a', ANSWER_RUN)} AS preview_a,
+      ${side('preview IS NOT NULL', 'executions', 'b', ANSWER_RUN)} AS preview_b,
+      ${side('install_command IS NOT NULL', 'code_extractions', 'a')} AS install_a,
+      ${side('install_command IS NOT NULL', 'code_extractions', 'b')} AS install_b
     FROM votes v JOIN battles b ON b.id = v.battle_id
     WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')}
     ${since ? 'AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
@@ -87,14 +97,28 @@ export async function loadVoteRows(
     anony: r.anony,
     voter: r.voter_id,
     tstamp: new Date(r.created_at).getTime(),
-    prompt: r.prompt ?? '',
+    prompt: r.prompts?.[0] ?? '',
     answers: [r.answer_a ?? '', r.answer_b ?? ''],
     category: r.category,
     languages: [...new Set([r.lang_a, r.lang_b].filter((x): x is string => !!x))],
     environments: [...new Set([r.env_a, r.env_b].filter((x): x is string => !!x))],
     bothRan: r.status_a === 'ok' && r.status_b === 'ok',
     session: r.session_id !== null,
-    turns: Math.max(1, Number(r.turns)),
+    turns: Math.max(1, r.prompts?.length ?? 0),
+    execution: [
+      executionFacts(
+        r.env_a === null
+          ? undefined
+          : { status: r.status_a, environment: r.env_a, previewed: !!r.preview_a, installs: !!r.install_a },
+      ),
+      executionFacts(
+        r.env_b === null
+          ? undefined
+          : { status: r.status_b, environment: r.env_b, previewed: !!r.preview_b, installs: !!r.install_b },
+      ),
+    ],
+    // Imported battles may carry no prompt: not a duplicate of anything.
+    dedupKey: r.prompts?.some((p) => p) ? dedupPromptKey(r.prompts) : '',
   }));
   const last = rows[rows.length - 1];
   if (last) out.cursor = { createdAt: last.cursor_at, id: last.vote_id };

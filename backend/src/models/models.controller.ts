@@ -1,5 +1,8 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import type { PublicModel, SamplePrompt } from '@arena/contracts';
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { ArenaError, type ModelProfileResponse, type PublicModel, type SamplePrompt } from '@arena/contracts';
+import { DataSource } from 'typeorm';
+import { ModelEntity } from './model.entity.js';
+import { modelProfile } from './model-profile.js';
 import { ModelsService } from './models.service.js';
 import { SamplePromptsService } from './sample-prompts.service.js';
 
@@ -8,11 +11,20 @@ export class ModelsController {
   constructor(
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(SamplePromptsService) private readonly samples: SamplePromptsService,
+    @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
   @Get('models')
   list(): PublicModel[] {
     return this.models.publicList();
+  }
+
+  /** How the model's code fares when the arena runs it (see `modelProfile`). */
+  @Get('models/:modelId/profile')
+  async profile(@Param('modelId') modelId: string): Promise<ModelProfileResponse> {
+    const model = await this.dataSource.getRepository(ModelEntity).findOneBy({ id: modelId.slice(0, 128) });
+    if (!model) throw new ArenaError('not_found', `no model ${modelId}`);
+    return modelProfile(this.dataSource, model);
   }
 
   @Get('prompts/samples')

@@ -11,6 +11,7 @@ import { HiddenBattles1795964718150 } from './1795964718150-HiddenBattles.js';
 import { SessionNetworks1795973197416 } from './1795973197416-SessionNetworks.js';
 import { ExecutionStderrRanges1795974336967 } from './1795974336967-ExecutionStderrRanges.js';
 import { EvalResults1795985241164 } from './1795985241164-EvalResults.js';
+import { ExportPartsRunFacts1795986446782 } from './1795986446782-ExportPartsRunFacts.js';
 import { ExecutionPreviewKind1795986648901 } from './1795986648901-ExecutionPreviewKind.js';
 import { RunScreenshots1795986174647 } from './1795986174647-RunScreenshots.js';
 
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   EvalResults1795985241164,
   ExecutionPreviewKind1795986648901,
   RunScreenshots1795986174647,
+  ExportPartsRunFacts1795986446782,
 ];
