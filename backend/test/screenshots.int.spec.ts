@@ -1,5 +1,10 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { runScreenshotPath, type BattleSnapshot, type RunScreenshot } from '@arena/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JudgeService } from '../src/judges/judge.service.js';
+import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import { readWithPillow } from './support/read-image.js';
 import { connectClient, startTestArena, statusIs, waitForFrame, type TestArena } from './support/test-arena.js';
 
@@ -80,5 +85,76 @@ describe('screenshots of what runs render', () => {
     expect(decoded).toEqual(picture);
     creator.socket.disconnect();
     spectator.socket.disconnect();
+  });
+});
+
+describe('a vision judge', () => {
+  let arena: TestArena;
+  let fake: FakeLlm;
+  beforeAll(async () => {
+    // Two models whose pages differ (so the order of the pictures can be told), and the judge.
+    const page = (colour: string) =>
+      `Here it is:\n\n\`\`\`html\n<!doctype html><html><body style="margin:0;background:${colour}">` +
+      `<h1 style="color:white;font:40px sans-serif;padding:40px">${colour} page</h1></body></html>\n\`\`\`\n`;
+    fake = await startFakeLlm({
+      'page-red': { kind: 'stream', text: page('darkred') },
+      'page-blue': { kind: 'stream', text: page('navy') },
+      'vision-model': { kind: 'stream', text: '{"reasoning": "A draws what was asked.", "winner": "A"}' },
+    });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'arena-vision-'));
+    const judgesFile = path.join(dir, 'judges.yaml');
+    await writeFile(
+      judgesFile,
+      `- id: looker\n  provider: openai\n  model: vision-model\n  baseUrl: ${fake.openaiUrl}\n  vision: true\n`,
+    );
+    arena = await startTestArena({
+      database: 'embedded',
+      models: [
+        { id: 'red', name: 'Red', provider: 'openai', model: 'page-red', baseUrl: fake.openaiUrl },
+        { id: 'blue', name: 'Blue', provider: 'openai', model: 'page-blue', baseUrl: fake.openaiUrl },
+      ],
+      env: { ARENA_JUDGES_FILE: judgesFile },
+    });
+  });
+  afterAll(async () => {
+    await arena?.stop();
+    await fake?.close();
+  });
+
+  it("gets both sides' screenshots with execution, in both orders, as image_url data URLs", async () => {
+    const creator = await connectClient(arena.url);
+    const created = await creator.socket.emitWithAck('battle:create', { prompt: 'A coloured web page' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    await waitForFrame(creator, statusIs(battleId, 'voting'));
+    await arena.app.get(JudgeService).idle();
+
+    // Each side's picture as the arena serves it.
+    const ends = creator.frames.filter((f) => f.event === 'run:end').map((f) => f.payload as RunScreenshot);
+    const picture: Record<string, string> = {};
+    for (const end of ends) {
+      const response = await fetch(`${arena.url}${runScreenshotPath(battleId, end.runId)}`);
+      expect(response.status).toBe(200);
+      picture[end.side] = `data:image/jpeg;base64,${Buffer.from(await response.arrayBuffer()).toString('base64')}`;
+    }
+    expect(Object.keys(picture).sort()).toEqual(['a', 'b']);
+    expect(picture['a']).not.toBe(picture['b']);
+
+    const requests = fake.requests.filter((r) => r.model === 'vision-model');
+    expect(requests).toHaveLength(4);
+    const images = (messages: unknown): string[] =>
+      (messages as { content: unknown }[]).flatMap((m) =>
+        Array.isArray(m.content)
+          ? (m.content as { type: string; image_url?: { url: string } }[])
+              .filter((p) => p.type === 'image_url')
+              .map((p) => p.image_url!.url)
+          : [],
+      );
+    const seen = requests.map((r) => images(r.messages)).filter((list) => list.length > 0);
+    // With execution, both orders: A's picture first when A is shown first, B's first when the sides are swapped.
+    expect(seen).toHaveLength(2);
+    expect(seen).toContainEqual([picture['a'], picture['b']]);
+    expect(seen).toContainEqual([picture['b'], picture['a']]);
+    creator.socket.disconnect();
   });
 });

@@ -6,9 +6,14 @@ export const JUDGE_MODES: readonly JudgeMode[] = ['with_execution', 'without_exe
 /** `ab`: the battle's side A is shown first as "A"; `ba`: its side B is shown as "A". */
 export type JudgeOrder = 'ab' | 'ba';
 
+/** A piece of a judge's message: text, or a picture (JPEG, base64) for a judge that reads them. */
+export type JudgePart = { type: 'text'; text: string } | { type: 'image'; jpegBase64: string };
+
 export interface JudgeMessage {
   role: 'system' | 'user';
   content: string;
+  /** Present for a vision judge shown screenshots: the message as text and pictures, in order. */
+  parts?: JudgePart[];
 }
 
 /** What a judge sees of a battle. */
@@ -22,6 +27,8 @@ export interface BattleForJudging {
     a?: ExecutionEvidence & { exitCode?: number | null };
     b?: ExecutionEvidence & { exitCode?: number | null };
   };
+  /** What each side's run rendered (a JPEG of at most 1024×768, base64), for vision judges. */
+  screenshots?: { a?: string; b?: string };
 }
 
 export interface PromptBudget {
@@ -70,13 +77,41 @@ const LABELS_NOTE = `Which answer is better? Think step by step, then end with e
 [[A>>B]] (A is significantly better), [[A>B]] (A is slightly better), [[A=B]] (tie, relatively the same),
 [[B>A]] (B is slightly better), [[B>>A]] (B is significantly better).`;
 
-/** The BigCodeReward-style judging prompt for one mode and one order (Arena-Hard's labels with `labels`). */
+const SCREENSHOT_NOTE = `What each program rendered (a web page, an app, a window or a figure) was captured as a
+screenshot, shown below in the same order as the answers. Use it as evidence of whether the program displays what
+was asked; a blank or broken screenshot counts against it.`;
+
+/**
+ * The screenshots of both sides in the shown order, as the parts of the prompt after its text (a side without
+ * one is named so the judge does not take the next picture for it).
+ */
+function screenshotParts(battle: BattleForJudging, first: 'a' | 'b', second: 'a' | 'b'): JudgePart[] {
+  const parts: JudgePart[] = [{ type: 'text', text: SCREENSHOT_NOTE }];
+  for (const [label, side] of [
+    ['A', first],
+    ['B', second],
+  ] as const) {
+    const jpeg = battle.screenshots?.[side];
+    parts.push({
+      type: 'text',
+      text: jpeg ? `<screenshot_${label}>` : `<screenshot_${label}>(none: it rendered nothing)`,
+    });
+    if (jpeg) parts.push({ type: 'image', jpegBase64: jpeg });
+  }
+  return parts;
+}
+
+/**
+ * The BigCodeReward-style judging prompt for one mode and one order (Arena-Hard's labels with `labels`); with
+ * `vision`, the with-execution prompt also shows both sides' screenshots (when either has one).
+ */
 export function judgePrompt(
   battle: BattleForJudging,
   mode: JudgeMode,
   order: JudgeOrder,
   budget: PromptBudget = DEFAULT_BUDGET,
   format: 'json' | 'labels' = 'json',
+  vision = false,
 ): JudgeMessage[] {
   const [first, second] = order === 'ab' ? (['a', 'b'] as const) : (['b', 'a'] as const);
   const parts = [
@@ -89,11 +124,29 @@ export function judgePrompt(
     parts.push(`<execution_A>\n${describeRun(battle.executions[first], budget)}\n</execution_A>`);
     parts.push(`<execution_B>\n${describeRun(battle.executions[second], budget)}\n</execution_B>`);
   }
-  parts.push(format === 'json' ? 'Which answer is better? End with the JSON verdict.' : LABELS_NOTE);
-  return [
-    { role: 'system', content: format === 'json' ? SYSTEM : SYSTEM.slice(0, SYSTEM.indexOf('Verdicts:')).trim() },
-    { role: 'user', content: parts.join('\n\n') },
-  ];
+  const ask = format === 'json' ? 'Which answer is better? End with the JSON verdict.' : LABELS_NOTE;
+  const system: JudgeMessage = {
+    role: 'system',
+    content: format === 'json' ? SYSTEM : SYSTEM.slice(0, SYSTEM.indexOf('Verdicts:')).trim(),
+  };
+  if (vision && mode === 'with_execution' && (battle.screenshots?.a || battle.screenshots?.b)) {
+    const text = parts.join('\n\n');
+    const content: JudgePart[] = [
+      { type: 'text', text },
+      ...screenshotParts(battle, first, second),
+      { type: 'text', text: ask },
+    ];
+    return [
+      system,
+      {
+        role: 'user',
+        content: content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n\n'),
+        parts: content,
+      },
+    ];
+  }
+  parts.push(ask);
+  return [system, { role: 'user', content: parts.join('\n\n') }];
 }
 
 /** A verdict given about the shown order, turned into the battle's own sides. */
@@ -135,9 +188,9 @@ export async function judgeOnce(
   battle: BattleForJudging,
   mode: JudgeMode,
   order: JudgeOrder,
-  options: { retries?: number; signal: AbortSignal; budget?: PromptBudget },
+  options: { retries?: number; signal: AbortSignal; budget?: PromptBudget; vision?: boolean },
 ): Promise<OrderedJudgement> {
-  const messages = judgePrompt(battle, mode, order, options.budget);
+  const messages = judgePrompt(battle, mode, order, options.budget, 'json', options.vision ?? false);
   const retries = options.retries ?? 2;
   let raw = '';
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
@@ -186,9 +239,9 @@ export function verdictLabel(verdict: Verdict, label?: PairwiseLabel): PairwiseL
 export async function judgeLabel(
   complete: CompleteFn,
   battle: BattleForJudging,
-  options: { retries?: number; signal: AbortSignal; budget?: PromptBudget },
+  options: { retries?: number; signal: AbortSignal; budget?: PromptBudget; vision?: boolean },
 ): Promise<{ label: PairwiseLabel; raw: string; attempts: number }> {
-  const messages = judgePrompt(battle, 'with_execution', 'ab', options.budget, 'labels');
+  const messages = judgePrompt(battle, 'with_execution', 'ab', options.budget, 'labels', options.vision ?? false);
   const retries = options.retries ?? 2;
   let raw = '';
   for (let attempt = 1; attempt <= retries + 1; attempt++) {

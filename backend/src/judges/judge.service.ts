@@ -15,6 +15,7 @@ import { DomainEvents } from '../events/domain-events.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JudgementsRepository, type NewJudgement } from './judgements.repository.js';
 import { judgingMaterial } from './judging-material.js';
+import { RunScreenshotsService } from '../screenshots/run-screenshots.service.js';
 import { DEFAULT_JUDGES, judgeCompleter, loadJudgesFile, type JudgeSpec } from './judges-file.js';
 
 interface Material {
@@ -61,6 +62,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(DomainEvents) events: DomainEvents,
+    @Inject(RunScreenshotsService) private readonly screenshots: RunScreenshotsService,
   ) {
     // Judged in the background once a battle can be voted on; no verdict is ever shown in the battle. A
     // follow-up turn makes what was judged stale: its verdicts go and the whole conversation is judged again.
@@ -181,6 +183,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
         const j = await judgeOnce(judge.complete, battle, task.mode, task.order, {
           retries: task.judge.retries,
           signal: AbortSignal.any([timeout, this.stopping.signal]),
+          vision: task.judge.vision,
         });
         row = {
           ...where,
@@ -218,9 +221,12 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
     return entry.promise;
   }
 
-  private read(battleId: string): Promise<Material | undefined> {
+  private async read(battleId: string): Promise<Material | undefined> {
+    const vision = this.judges.some((j) => j.spec.vision && j.spec.modes.includes('with_execution'));
+    // A vision judge sees the pictures of the runs, which are taken just after the runs end.
+    if (vision) await this.screenshots.settledFor(battleId);
     return Promise.all([
-      judgingMaterial(this.dataSource.manager, battleId),
+      judgingMaterial(this.dataSource.manager, battleId, { screenshots: vision }),
       new JudgementsRepository(this.dataSource.manager).doneFor(battleId),
     ]).then(([material, done]) => (material ? { ...material, done } : undefined));
   }

@@ -22,6 +22,8 @@ export const JudgeSpec = z
       .default(['with_execution', 'without_execution']),
     retries: z.number().int().min(0).max(5).default(2),
     maxTokens: z.number().int().positive().max(32_000).default(2_048),
+    /** The model reads pictures: its with-execution prompt shows both sides' screenshots (in both orders). */
+    vision: z.boolean().default(false),
   })
   .superRefine((spec, ctx) => {
     if (spec.provider !== 'execution' && !spec.model)
@@ -41,7 +43,7 @@ export const JudgesFile = z.array(JudgeSpec).superRefine((judges, ctx) => {
 
 /** Without a judges file the arena runs the execution-grounded judge only (offline, no model). */
 export const DEFAULT_JUDGES: JudgeSpec[] = [
-  { id: 'execution', provider: 'execution', modes: ['with_execution'], retries: 0, maxTokens: 1 },
+  { id: 'execution', provider: 'execution', modes: ['with_execution'], retries: 0, maxTokens: 1, vision: false },
 ];
 
 export async function loadJudgesFile(file: string): Promise<JudgeSpec[]> {

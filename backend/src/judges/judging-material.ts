@@ -10,6 +10,7 @@ import type { EntityManager } from 'typeorm';
 export async function judgingMaterial(
   manager: EntityManager,
   battleId: string,
+  options: { screenshots?: boolean } = {},
 ): Promise<{ battle: BattleForJudging; turn: number } | undefined> {
   const turns = await manager.query<{ turn: number; prompt: string }[]>(
     'SELECT turn, prompt FROM turns WHERE battle_id = $1 ORDER BY turn',
@@ -21,10 +22,21 @@ export async function judgingMaterial(
     'SELECT side, text FROM side_messages WHERE battle_id = $1 AND turn = $2',
     [battleId, last],
   );
+  // With the pictures (vision judges): the screenshot of that same run, base64, when it has one.
+  const picture = options.screenshots
+    ? `(SELECT translate(encode(s.jpeg, 'base64'), E'\\n', '') FROM run_screenshots s WHERE s.run_id = e.id)`
+    : 'NULL';
   const runs = await manager.query<
-    { side: 'a' | 'b'; status: RunStatus; stdout: string; stderr: string; exit_code: number | null }[]
+    {
+      side: 'a' | 'b';
+      status: RunStatus;
+      stdout: string;
+      stderr: string;
+      exit_code: number | null;
+      screenshot: string | null;
+    }[]
   >(
-    `SELECT DISTINCT ON (side) side, status, stdout, stderr, exit_code FROM executions
+    `SELECT DISTINCT ON (side) side, status, stdout, stderr, exit_code, ${picture} AS screenshot FROM executions e
       WHERE battle_id = $1 AND turn = $2 AND origin = 'answer' AND status IS NOT NULL
       ORDER BY side, created_at`,
     [battleId, last],
@@ -47,5 +59,8 @@ export async function judgingMaterial(
     },
     executions,
   };
+  const screenshots: NonNullable<BattleForJudging['screenshots']> = {};
+  for (const r of runs) if (r.screenshot) screenshots[r.side] = r.screenshot;
+  if (screenshots.a || screenshots.b) battle.screenshots = screenshots;
   return { battle, turn: last };
 }

@@ -34,7 +34,8 @@ export type ShotSubject =
 export class RunScreenshotsService implements OnApplicationShutdown {
   private readonly logger = createLogger(RunScreenshotsService.name);
   private readonly browser: ScreenshotBrowser | undefined;
-  private readonly pending = new Set<Promise<unknown>>();
+  /** Shots queued or being taken, by battle. */
+  private readonly pending = new Map<string, Set<Promise<unknown>>>();
 
   constructor(
     @Inject(ARENA_CONFIG) config: ArenaConfig,
@@ -53,6 +54,7 @@ export class RunScreenshotsService implements OnApplicationShutdown {
     events.on('run.finished', ({ battleId, runId, side, environment }) => {
       if (!this.browser) return;
       this.track(
+        battleId,
         (async () => {
           const html = await new BattlesRepository(this.dataSource.manager).previewOf(runId);
           if (html === null) return;
@@ -102,16 +104,27 @@ export class RunScreenshotsService implements OnApplicationShutdown {
 
   /** Resolves once every queued shot has been taken or has failed (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()].flatMap((set) => [...set]));
+  }
+
+  /** Resolves once the shots queued for a battle's runs have been taken or have failed (vision judges wait on it). */
+  async settledFor(battleId: string): Promise<void> {
+    for (let set = this.pending.get(battleId); set; set = this.pending.get(battleId))
+      await Promise.allSettled([...set]);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.browser?.close();
   }
 
-  private track(work: Promise<unknown>): void {
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+  private track(battleId: string, work: Promise<unknown>): void {
+    const set = this.pending.get(battleId) ?? new Set();
+    set.add(work);
+    this.pending.set(battleId, set);
+    void work.finally(() => {
+      set.delete(work);
+      if (set.size === 0 && this.pending.get(battleId) === set) this.pending.delete(battleId);
+    });
   }
 
   private announce({ battleId, runId, side }: ShotTarget): void {

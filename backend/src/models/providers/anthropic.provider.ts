@@ -1,4 +1,10 @@
-import { ProviderError, type GenerateRequest, type GenerateResult, type ModelProvider } from './provider.js';
+import {
+  anthropicContent,
+  ProviderError,
+  type GenerateRequest,
+  type GenerateResult,
+  type ModelProvider,
+} from './provider.js';
 import { parseEventData, streamSse } from './sse-request.js';
 
 export interface AnthropicProviderOptions {
@@ -38,7 +44,7 @@ export class AnthropicProvider implements ModelProvider {
         ...(system.length ? { system: system.join('\n\n') } : {}),
         messages: request.messages
           .filter((m) => m.role !== 'system')
-          .map((m) => ({ role: m.role, content: m.content })),
+          .map((m) => ({ role: m.role, content: anthropicContent(m) })),
       },
       signal: request.signal,
       ...(this.options.connectTimeoutMs ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),

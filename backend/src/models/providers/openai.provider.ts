@@ -1,4 +1,10 @@
-import { ProviderError, type GenerateRequest, type GenerateResult, type ModelProvider } from './provider.js';
+import {
+  openAiContent,
+  ProviderError,
+  type GenerateRequest,
+  type GenerateResult,
+  type ModelProvider,
+} from './provider.js';
 import { parseEventData, streamSse } from './sse-request.js';
 
 export interface OpenAiProviderOptions {
@@ -27,7 +33,7 @@ export class OpenAiProvider implements ModelProvider {
       headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
       body: {
         model: this.options.model,
-        messages: request.messages,
+        messages: request.messages.map((m) => ({ role: m.role, content: openAiContent(m) })),
         stream: true,
         stream_options: { include_usage: true },
         ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),

@@ -1,8 +1,33 @@
 import type { FinishReason } from '@arena/contracts';
 
+/** A piece of a message for a model that reads pictures: text, or a JPEG (base64). */
+export type ChatPart = { type: 'text'; text: string } | { type: 'image'; jpegBase64: string };
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** Present: the message as text and pictures in this order (`content` is its text alone). */
+  parts?: ChatPart[];
+}
+
+/** OpenAI's content of a message: its text, or parts with pictures as `image_url` data URLs. */
+export function openAiContent(message: ChatMessage): string | Record<string, unknown>[] {
+  if (!message.parts) return message.content;
+  return message.parts.map((part) =>
+    part.type === 'text'
+      ? { type: 'text', text: part.text }
+      : { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${part.jpegBase64}` } },
+  );
+}
+
+/** Anthropic's content of a message: its text, or text and base64 image blocks. */
+export function anthropicContent(message: ChatMessage): string | Record<string, unknown>[] {
+  if (!message.parts) return message.content;
+  return message.parts.map((part) =>
+    part.type === 'text'
+      ? { type: 'text', text: part.text }
+      : { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: part.jpegBase64 } },
+  );
 }
 
 export interface GenerateRequest {
