@@ -58,9 +58,9 @@ const USAGE = `usage:
   arena import --battles FILE
   arena reward --votes FILE --judgements FILE [--format table|json]
   arena autoarena --prompts FILE... --models FILE --baseline ID [--judge ID] [--out DIR] [--limit N] [--concurrency N]
-  arena eval --tasks FILE... --models FILE [--model ID]... [--samples N] [--k 1,10] [--limit N] [--language L] [--out DIR] [--format table|json] [--concurrency N]
+  arena eval --tasks FILE... (--models FILE | --models-from-db) [--model ID]... [--samples N] [--k 1,10] [--limit N] [--language L] [--out DIR] [--format table|json] [--concurrency N] [--store]
   arena sandbox run --language L FILE [--stdin FILE] [--timeout-ms N] [--memory-mb N] [--json]
-  arena export --dataset battles|bigcodereward|judgements --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
+  arena export --dataset battles|bigcodereward|judgements|eval --format jsonl|csv|parquet [--out FILE] [--since ISO] [--until ISO] [--category C] [--environment E]`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
