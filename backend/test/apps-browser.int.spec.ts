@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { extractCode, SandboxRegistry } from '@arena/sandboxes';
+import { sharedData } from '@arena/testkit';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestArena, type TestArena } from './support/test-arena.js';
+
+/**
+ * Real recorded Arena-Hard answers that the arena used to end `unsupported` (a Streamlit app, a Gradio app, a
+ * Flask app), run as live apps and rendered through the arena's proxy in Chromium, inside an iframe with the
+ * same sandbox the run pane uses (an opaque origin: no allow-same-origin), on a page of the arena's origin.
+ * Each is worked like a person would (typing, clicking) and its state changes.
+ */
+const data = sharedData('live apps from recorded answers', ['arena-hard-v0.1']);
+const SANDBOX = 'allow-scripts allow-forms allow-popups allow-modals allow-downloads';
+
+let arena: TestArena;
+let browser: Browser;
+let page: Page;
+
+/** The program of one recorded answer, as the arena extracts it. */
+function recorded(model: string, uid: string): { environment: string; code: string } {
+  const file = path.join(data.dir, 'arena-hard-v0.1', 'model_answer', `${model}.jsonl`);
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes(uid)) continue;
+    const row = JSON.parse(line) as { uid: string; messages: { content: string | { answer: string } }[] };
+    const content = row.messages.at(-1)!.content;
+    const extraction = extractCode(typeof content === 'string' ? content : content.answer);
+    if (!extraction) throw new Error(`no code in ${model} ${uid}`);
+    return { environment: extraction.environment, code: extraction.code };
+  }
+  throw new Error(`no answer ${uid} in ${model}`);
+}
+
+async function startApp(model: string, uid: string, expected: string): Promise<string> {
+  const { environment, code } = recorded(model, uid);
+  expect(environment).toBe(expected);
+  let output = '';
+  const result = await arena.app
+    .get(SandboxRegistry)
+    .run(
+      { environment: environment as 'python', code, appOwner: `${uid}:0:a` },
+      { onOutput: (chunk) => (output += chunk.data) },
+    );
+  expect(result.status, output).toBe('ok');
+  expect(result.preview?.kind).toBe('app');
+  return result.preview?.kind === 'app' ? result.preview.url : '';
+}
+
+/** The app in a sandboxed iframe on a page of the arena's own origin, as the run pane shows it. */
+async function frameOf(url: string): Promise<Frame> {
+  await page.goto(`${arena.url}/api/health`);
+  // Same document, same origin as the arena: only the iframe's sandbox keeps the app apart.
+  await page.setContent(`<iframe sandbox="${SANDBOX}" src="${url}" style="width:1000px;height:800px"></iframe>`);
+  const handle = await page.waitForSelector('iframe');
+  const frame = await handle.contentFrame();
+  if (!frame) throw new Error('no frame');
+  return frame;
+}
+
+describe.skipIf(data.missing)('live apps from recorded answers in Chromium', () => {
+  beforeAll(async () => {
+    arena = await startTestArena({
+      database: 'postgres',
+      env: { ARENA_SANDBOX_POOL: '0', ARENA_PYODIDE: 'off' },
+    });
+    await arena.app.get(SandboxRegistry).start();
+    browser = await chromium.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await arena?.stop();
+  });
+
+  it('a Gradio chatbot (gpt-3.5-turbo-0125) answers what is typed when Submit is clicked', async () => {
+    const url = await startApp('gpt-3.5-turbo-0125', 'b7e7a16272344defb5a5bf23e598fb46', 'gradio');
+    const frame = await frameOf(url);
+    const input = frame.locator('textarea').first();
+    await input.waitFor({ timeout: 60_000 });
+    await expect.poll(() => frame.locator('h1').first().textContent(), { timeout: 30_000 }).toContain('Chatbot');
+    await input.fill('hello arena');
+    await frame.getByRole('button', { name: 'Submit' }).click();
+    await expect
+      .poll(() => frame.locator('textarea').nth(1).inputValue(), { timeout: 30_000 })
+      .toBe('You said: hello arena');
+  });
+
+  it('a Streamlit video player (gpt-3.5-turbo-0125) shows a video once a URL is entered', async () => {
+    const url = await startApp('gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b', 'streamlit');
+    const frame = await frameOf(url);
+    await expect
+      .poll(() => frame.locator('h1').first().textContent(), { timeout: 60_000 })
+      .toContain('Video Player App');
+    expect(await frame.locator('video').count()).toBe(0);
+    const input = frame.locator('input[type="text"]').first();
+    await input.click();
+    await input.fill('https://example.org/clip.mp4');
+    await input.press('Enter');
+    await expect.poll(() => frame.locator('video').count(), { timeout: 30_000 }).toBe(1);
+  });
+
+  it("a Flask app (gpt-3.5-turbo-0125) serves its page, and the page's own script reads its login answer (no credentials forwarded)", async () => {
+    const url = await startApp('gpt-3.5-turbo-0125', '0394b670ad2e4206954cc294898c4633', 'python');
+    const frame = await frameOf(url);
+    await expect
+      .poll(() => frame.locator('body').textContent(), { timeout: 30_000 })
+      .toContain('Welcome to the index page!');
+    // No link leads on from the index: the page's own script asks for the login page, as the opaque origin it
+    // is (CORS lets it read its server's answer); without credentials (the proxy never forwards any) it is refused.
+    const login = await frame.evaluate(async () => {
+      const res = await fetch('login', { credentials: 'omit' });
+      return `${res.status} ${await res.text()}`;
+    });
+    expect(login).toBe('401 Invalid login credentials');
+  });
+});
