@@ -155,6 +155,16 @@ export const RunRequestInput = z.strictObject({
 });
 export type RunRequestInput = z.infer<typeof RunRequestInput>;
 
+/**
+ * `run:control`: the WebSocket path that drives a run's virtual display (keyboard and mouse reach the program).
+ * Only the battle's creator (in a voting session, its host) gets it; everyone else watches the view-only `preview.url`.
+ */
+export const RunControlInput = z.strictObject({
+  battleId: BattleId,
+  runId: z.string().min(1).max(100),
+});
+export type RunControlInput = z.infer<typeof RunControlInput>;
+
 /** A web preview's console, reported by the browser that renders it. */
 export const PreviewLogInput = z.strictObject({
   battleId: BattleId,

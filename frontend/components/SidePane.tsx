@@ -9,6 +9,7 @@ import {
 } from '@arena/contracts';
 import { formatElapsed, useNow } from '../lib/use-now';
 import { Markdown } from './Markdown';
+import { DisplayView } from './DisplayView';
 import { CodeEditor, RunPreview } from './RunTools';
 
 const RUN_LABEL: Record<NonNullable<RunState['status']>, string> = {
@@ -105,7 +106,11 @@ function RunOutput({ run, number, battleId }: { run: RunState; number: number; b
           {runOrigin(run)}
         </span>
       </div>
-      {run.preview ? <RunPreview battleId={battleId} run={run} /> : null}
+      {run.preview?.kind === 'display' ? (
+        <DisplayView battleId={battleId} run={run} />
+      ) : run.preview ? (
+        <RunPreview battleId={battleId} run={run} />
+      ) : null}
       <pre className="console" tabIndex={0} aria-label="Program output">
         <ConsoleText run={run} />
       </pre>

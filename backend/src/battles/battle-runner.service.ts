@@ -6,7 +6,15 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ArenaError, SIDES, type BattleCreateInput, type RunRequestInput, type Side } from '@arena/contracts';
+import {
+  ArenaError,
+  SIDES,
+  type BattleCreateInput,
+  type RunControlInput,
+  type RunRequestInput,
+  type Side,
+} from '@arena/contracts';
+import { displayControlFor } from './display-control.js';
 import { extractCode } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
@@ -287,6 +295,11 @@ export class BattleRunnerService implements OnModuleInit, BeforeApplicationShutd
         }),
     );
     return { runId };
+  }
+
+  /** `run:control`: a display run's control URL, for the battle's creator (a session's host) only. */
+  displayControl(voterId: string, input: RunControlInput): { url: string } {
+    return displayControlFor(this.registry.get(input.battleId), voterId, input.runId);
   }
 
   /** Resolves when every battle and re-run started so far has finished (tests, shutdown). */

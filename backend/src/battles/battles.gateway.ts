@@ -17,6 +17,7 @@ import {
   BattleVoteInput,
   PreviewLogInput,
   PROTOCOL_VERSION,
+  RunControlInput,
   RunRequestInput,
   parseInput,
   type Ack,
@@ -210,6 +211,16 @@ export class BattlesGateway
       await this.limits.takeFor('run', socket.data);
       return this.runner.rerun(socket.data.voterId, input);
     });
+  }
+
+  @SubscribeMessage('run:control')
+  runControl(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<AckBody<'run:control'>>> {
+    return acknowledge(this.logger, 'run:control', () =>
+      Promise.resolve(this.runner.displayControl(socket.data.voterId, parseInput(RunControlInput, body))),
+    );
   }
 
   @SubscribeMessage('preview:log')

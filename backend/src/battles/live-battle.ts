@@ -23,6 +23,8 @@ export class LiveBattle {
   followupInFlight = false;
   /** An operator hid it: it plays on for those already in its room, but nobody else finds it. */
   hidden = false;
+  /** The control URL of each display run (by run id), for the creator's `run:control` (display-control.ts). */
+  readonly displayControls = new Map<string, string>();
 
   constructor(
     readonly id: string,

@@ -9,6 +9,7 @@ import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { storableText } from '../common/storable-text.js';
 import { BattlesRepository } from './battles.repository.js';
+import { splitDisplayControl } from './display-control.js';
 import type { LiveBattle } from './live-battle.js';
 import { PersistedStream } from './persisted-stream.js';
 
@@ -117,7 +118,9 @@ export class RunExecution {
     await stream.settle();
     run.status = result.status;
     run.durationMs = result.durationMs;
-    if (result.preview) run.preview = result.preview;
+    const { preview, controlUrl } = splitDisplayControl(result.preview);
+    if (controlUrl) live.displayControls.set(runId, controlUrl);
+    if (preview) run.preview = preview;
     if (result.exitCode !== undefined) run.exitCode = result.exitCode;
     await repository.updateExecution(runId, {
       status: result.status,
@@ -152,7 +155,7 @@ export class RunExecution {
       status: result.status,
       durationMs: result.durationMs,
       ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-      ...(result.preview ? { preview: result.preview } : {}),
+      ...(preview ? { preview } : {}),
     });
   }
 }
