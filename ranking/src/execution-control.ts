@@ -9,7 +9,8 @@ import { STYLE_FEATURES, styleFeatures, type StyleBattles } from './style-contro
  * - `code`: the answer had code the arena extracted (and so ran);
  * - `ranOk`: that run ended with status ok;
  * - `compileError`, `runtimeError`, `timedOut`: it ended with compile_error, runtime_error, timeout;
- * - `rendered`: it showed something: a stored HTML preview, or an app / virtual display that started (a
+ * - `rendered`: it showed something: a stored preview (HTML, a live app, a virtual display), or (runs stored
+ *   before preview kinds were) an app / display environment whose run ended ok (a
  *   streamlit, gradio or pygame run that ended ok);
  * - `installs`: the answer asked for packages to be installed.
  * Each feature is the difference a − b ∈ {−1, 0, 1}, not standardised (unlike FastChat's style features): its

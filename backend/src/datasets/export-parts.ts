@@ -101,11 +101,11 @@ async function readBattles(dataSource: DataSource, ids: string[]): Promise<Map<s
       [ids],
     ),
     dataSource.query<(ExecutionRow & { battle_id: string; side: 'a' | 'b' })[]>(
-      // Per run also the language and install request of its turn's extraction, whether it stored a preview and,
+      // Per run also the language and install request of its turn's extraction, whether it showed a preview and,
       // for a re-run, whether its code differs from the answer's own run's.
       `SELECT e.battle_id, e.side, e.turn, e.environment, e.runner, e.status, e.exit_code, e.stdout, e.stderr,
               e.duration_ms, e.origin, c.language, e.cpu_ms, e.peak_memory_bytes::float8 AS peak_memory_bytes,
-              e.preview IS NOT NULL AS has_preview, COALESCE(c.install_command IS NOT NULL, false) AS install_requested,
+              (e.preview IS NOT NULL OR e.preview_kind IS NOT NULL) AS has_preview, COALESCE(c.install_command IS NOT NULL, false) AS install_requested,
               (e.origin = 'rerun' AND e.code IS DISTINCT FROM (
                 SELECT a.code FROM executions a
                  WHERE a.battle_id = e.battle_id AND a.turn = e.turn AND a.side = e.side AND a.origin = 'answer'

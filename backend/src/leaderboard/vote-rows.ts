@@ -79,8 +79,8 @@ export async function loadVoteRows(
       ${side('language', 'code_extractions', 'b')} AS lang_b,
       ${side('status', 'executions', 'a', ANSWER_RUN)} AS status_a,
       ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b,
-      ${side('preview IS NOT NULL', 'executions', 'a', ANSWER_RUN)} AS preview_a,
-      ${side('preview IS NOT NULL', 'executions', 'b', ANSWER_RUN)} AS preview_b,
+      ${side('preview_kind IS NOT NULL OR x.preview IS NOT NULL', 'executions', 'a', ANSWER_RUN)} AS preview_a,
+      ${side('preview_kind IS NOT NULL OR x.preview IS NOT NULL', 'executions', 'b', ANSWER_RUN)} AS preview_b,
       ${side('install_command IS NOT NULL', 'code_extractions', 'a')} AS install_a,
       ${side('install_command IS NOT NULL', 'code_extractions', 'b')} AS install_b
     FROM votes v JOIN battles b ON b.id = v.battle_id
