@@ -14,6 +14,7 @@ import { BattleVotesService } from './battles/battle-votes.service.js';
 import { BattlesController } from './battles/battles.controller.js';
 import { BattlesGateway } from './battles/battles.gateway.js';
 import { BattlesService } from './battles/battles.service.js';
+import { PreviewInteractionsService } from './battles/preview-interactions.service.js';
 import { PreviewLogsService } from './battles/preview-logs.service.js';
 import { RunExecution } from './battles/run-execution.js';
 import { ExportPartsListener } from './datasets/export-parts.listener.js';
@@ -157,6 +158,7 @@ export class AppModule {
         BattleRevealService,
         BattleVotesService,
         PreviewLogsService,
+        PreviewInteractionsService,
         BattlesService,
         SessionViewsService,
         SessionVotesService,

@@ -165,6 +165,24 @@ export const RunControlInput = z.strictObject({
 });
 export type RunControlInput = z.infer<typeof RunControlInput>;
 
+/** One thing the creator did inside a rendered run; `t`: ms since the page loaded. */
+export const InteractionEvent = z.strictObject({
+  type: z.enum(['load', 'click', 'keydown', 'scroll', 'resize', 'error']),
+  t: z.number().int().min(0).max(86_400_000),
+  x: z.number().finite().optional(),
+  y: z.number().finite().optional(),
+  key: z.string().max(32).optional(),
+  detail: z.string().max(500).optional(),
+});
+export type InteractionEvent = z.infer<typeof InteractionEvent>;
+/** `preview:interaction`: what the battle's creator did inside a rendered run (stored with it, shown to nobody). */
+export const PreviewInteractionInput = z.strictObject({
+  battleId: BattleId,
+  runId: z.string().min(1).max(100),
+  events: z.array(InteractionEvent).min(1).max(200),
+});
+export type PreviewInteractionInput = z.infer<typeof PreviewInteractionInput>;
+
 /** A web preview's console, reported by the browser that renders it. */
 export const PreviewLogInput = z.strictObject({
   battleId: BattleId,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InteractionEvent } from './battle.js';
 
 /** Bumped whenever a column is added, removed or changes meaning. */
 export const DATASET_SCHEMA_VERSION = '1.3.0';
@@ -90,6 +91,9 @@ export interface BattlesRow {
   executions_b: ExecutionRow[];
   /** Cast by a participant of a community voting session (since 1.2.0). */
   session_vote: boolean;
+  /** What the voter did inside each side's rendered runs (since 1.3.0). */
+  actions_a: { turn: number; origin: 'answer' | 'rerun'; events: InteractionEvent[] }[] | null;
+  actions_b: { turn: number; origin: 'answer' | 'rerun'; events: InteractionEvent[] }[] | null;
 }
 
 /** `bigcodereward`: the bigcode/bigcodereward schema. */
@@ -181,6 +185,13 @@ export const DATASET_COLUMNS: Record<
       type: 'boolean',
       doc: 'cast by a participant of a community voting session (one row per participant); since 1.2.0',
     },
+    {
+      name: 'actions_a',
+      type: 'json',
+      nullable: true,
+      doc: 'what the voter did inside side A’s rendered runs before voting (BigCodeArena’s interaction records): [{turn, origin, events: [{type: load | click | keydown | scroll | resize | error, t (ms since load), x?, y?, key?, detail?}]}], at most 1,000 events per run; null when none (since 1.3.0)',
+    },
+    { name: 'actions_b', type: 'json', nullable: true, doc: 'the same for side B (since 1.3.0)' },
   ],
   bigcodereward: [
     { name: 'chat_session_id', type: 'string', doc: 'battle id' },

@@ -13,6 +13,7 @@ import type {
   ModelRef,
   RunEnd,
   PreviewLogInput,
+  PreviewInteractionInput,
   RunControlInput,
   RunOutput,
   RunRequestInput,
@@ -60,6 +61,7 @@ export interface ClientToServerEvents {
   'battle:vote': (payload: BattleVoteInput, ack: AckCallback<{ models: { a: ModelRef; b: ModelRef } }>) => void;
   'run:request': (payload: RunRequestInput, ack: AckCallback<{ runId: string }>) => void;
   'preview:log': (payload: PreviewLogInput, ack: AckCallback<{ accepted: boolean }>) => void;
+  'preview:interaction': (payload: PreviewInteractionInput, ack: AckCallback<{ accepted: boolean }>) => void;
   /** The control URL of a run's virtual display (`preview.kind === 'display'`): the battle's creator only. */
   'run:control': (payload: RunControlInput, ack: AckCallback<{ url: string }>) => void;
   'session:create': (

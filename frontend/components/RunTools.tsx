@@ -1,11 +1,26 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import type { PreviewLogInput, RunState, Side } from '@arena/contracts';
+import { InteractionEvent, type PreviewLogInput, type RunState, type Side } from '@arena/contracts';
 import { backendUrl } from '../lib/api';
 import { arenaSocket } from '../lib/socket';
 
 type Entry = PreviewLogInput['entries'][number];
 const FLUSH_MS = 200;
+
+/**
+ * What the person did in the page (its bridge posts batches), sent on as `preview:interaction`; the server keeps
+ * the battle creator's only. Returns whether the message was such a batch.
+ */
+function reportInteractions(battleId: string, runId: string, message: unknown): boolean {
+  const data = message as { arenaInteraction?: boolean; events?: unknown } | null;
+  if (!data?.arenaInteraction) return false;
+  const events = (Array.isArray(data.events) ? data.events : [])
+    .map((e) => InteractionEvent.safeParse(e))
+    .flatMap((r) => (r.success ? [r.data] : []))
+    .slice(0, 200);
+  if (events.length) arenaSocket().emit('preview:interaction', { battleId, runId, events }, () => undefined);
+  return true;
+}
 
 /**
  * A web run's preview, rendered in a sandboxed iframe: `allow-scripts` only, never `allow-same-origin`,
@@ -25,6 +40,7 @@ export function RunPreview({ battleId, run }: { battleId: string; run: RunState 
     };
     const onMessage = (event: MessageEvent): void => {
       if (event.source !== frame.current?.contentWindow) return;
+      if (reportInteractions(battleId, run.runId, event.data)) return;
       const data = event.data as { arenaPreview?: boolean; level?: Entry['level']; text?: unknown };
       if (!data?.arenaPreview || typeof data.text !== 'string') return;
       pending.push({ level: data.level ?? 'log', text: data.text.slice(0, 8_000) });

@@ -15,6 +15,7 @@ import {
   BattleFollowupInput,
   BattleRefInput,
   BattleVoteInput,
+  PreviewInteractionInput,
   PreviewLogInput,
   PROTOCOL_VERSION,
   RunControlInput,
@@ -37,6 +38,7 @@ import { BattleRunnerService } from './battle-runner.service.js';
 import { clientAddress } from '../common/client-address.js';
 import { BattleVotesService } from './battle-votes.service.js';
 import { BattlesService } from './battles.service.js';
+import { PreviewInteractionsService } from './preview-interactions.service.js';
 import { PreviewLogsService } from './preview-logs.service.js';
 
 const VOTER_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -62,6 +64,7 @@ export class BattlesGateway
     @Inject(BattlesService) private readonly battles: BattlesService,
     @Inject(BattleVotesService) private readonly votes: BattleVotesService,
     @Inject(PreviewLogsService) private readonly previewLogs: PreviewLogsService,
+    @Inject(PreviewInteractionsService) private readonly interactions: PreviewInteractionsService,
     @Inject(SocketEmitter) private readonly emitter: SocketEmitter,
     @Inject(ClusterBus) private readonly cluster: ClusterBus,
     @Inject(RateLimits) private readonly limits: RateLimits,
@@ -231,6 +234,17 @@ export class BattlesGateway
     return acknowledge(this.logger, 'preview:log', async () => {
       const input = parseInput(PreviewLogInput, body);
       return { accepted: await this.previewLogs.report(socket.data.voterId, socket.id, input) };
+    });
+  }
+
+  @SubscribeMessage('preview:interaction')
+  previewInteraction(
+    @ConnectedSocket() socket: ArenaSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<AckBody<'preview:interaction'>>> {
+    return acknowledge(this.logger, 'preview:interaction', async () => {
+      const input = parseInput(PreviewInteractionInput, body);
+      return { accepted: await this.interactions.report(socket.data.voterId, socket.id, input) };
     });
   }
 }

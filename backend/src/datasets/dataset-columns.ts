@@ -41,6 +41,15 @@ const screenshot = (side: 'a' | 'b'): SqlColumn =>
       ORDER BY e.turn DESC, e.created_at DESC LIMIT 1)`,
   );
 
+/** What the creator did inside a side's rendered runs (`run_interactions`), per run in order; null when nothing. */
+const actions = (side: 'a' | 'b'): SqlColumn =>
+  text(
+    `(SELECT json_agg(json_build_object('turn', e.turn, 'origin', e.origin, 'events', i.events)
+                      ORDER BY e.created_at)::text
+        FROM run_interactions i JOIN executions e ON e.id = i.run_id
+       WHERE e.battle_id = v.battle_id AND e.side = '${side}')`,
+  );
+
 /**
  * Every data set's columns (in `DATASET_COLUMNS` order), as SQL over votes `v` and export parts `p` (which
  * carry what the data sets say of the battle), judgements `j`, or eval results `r`.
@@ -65,6 +74,8 @@ const SQL_COLUMNS: Record<DatasetName, Record<string, SqlColumn>> = {
     executions_a: part('executions_a'),
     executions_b: part('executions_b'),
     session_vote: { sql: 'v.session_id IS NOT NULL', wire: 'bool' },
+    actions_a: actions('a'),
+    actions_b: actions('b'),
   },
   bigcodereward: {
     chat_session_id: text('v.battle_id::text'),

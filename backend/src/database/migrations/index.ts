@@ -14,6 +14,7 @@ import { EvalResults1795985241164 } from './1795985241164-EvalResults.js';
 import { ExportPartsRunFacts1795986446782 } from './1795986446782-ExportPartsRunFacts.js';
 import { ExecutionPreviewKind1795986648901 } from './1795986648901-ExecutionPreviewKind.js';
 import { RunScreenshots1795986174647 } from './1795986174647-RunScreenshots.js';
+import { RunInteractions1795987593356 } from './1795987593356-RunInteractions.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   EvalResults1795985241164,
   ExecutionPreviewKind1795986648901,
   RunScreenshots1795986174647,
+  RunInteractions1795987593356,
   ExportPartsRunFacts1795986446782,
 ];
