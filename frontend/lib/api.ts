@@ -9,6 +9,7 @@ import type {
   LeaderboardQuery,
   LeaderboardResponse,
   MatrixResponse,
+  ModelProfileResponse,
   PublicModel,
   SamplePrompt,
   SessionSummary,
@@ -41,6 +42,7 @@ export const api = {
   agreement: () => get<AgreementResponse>('/reward/agreement'),
   autoarena: () => get<AutoArenaRun[]>('/autoarena'),
   evalSets: () => get<EvalTaskSet[]>('/eval'),
+  modelProfile: (id: string) => get<ModelProfileResponse>(`/models/${encodeURIComponent(id)}/profile`),
   sessionSummary: (id: string) => get<SessionSummary>(`/sessions/${encodeURIComponent(id)}/summary`),
   matrix: (query: LeaderboardQuery, kind: 'winrate' | 'count') =>
     get<MatrixResponse>(`/leaderboard/matrix${queryString({ ...query, kind })}`),

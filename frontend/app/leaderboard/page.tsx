@@ -5,6 +5,7 @@ import { api, backendUrl, queryString } from '../../lib/api';
 import { RowLabel } from '../../components/RowLabel';
 import { niceTicks, rowLayout, useWidth } from '../../lib/use-width';
 import { TableScroll } from '../../components/TableScroll';
+import { ExecutionCoefficients, IntegrityReport } from './execution-coefficients';
 import { StyleCoefficients } from './style-coefficients';
 
 /**
@@ -195,7 +196,8 @@ export default function LeaderboardPage() {
           <p className="muted">
             Bradley-Terry ratings from human votes (Elo scale, mean 1000) with 95%{' '}
             {board?.interval === 'sandwich' ? 'sandwich' : 'bootstrap'} intervals
-            {query.style === 'on' ? ', style-controlled as in FastChat' : ''}. Rank is 1 + the number of models that are
+            {query.style === 'on' ? ', style-controlled as in FastChat' : ''}
+            {query.control === 'execution' ? ', execution-controlled' : ''}. Rank is 1 + the number of models that are
             better with confidence.
           </p>
         </div>
@@ -265,6 +267,39 @@ export default function LeaderboardPage() {
             <span>Discount length and markdown</span>
           </label>
         </div>
+        <div className="filter">
+          <span className="muted">Execution control</span>
+          <label className="check-field">
+            <input
+              type="checkbox"
+              data-testid="execution-toggle"
+              checked={query.control === 'execution'}
+              onChange={(e) => setQuery((q) => ({ ...q, control: e.target.checked ? 'execution' : undefined }))}
+            />
+            <span>Discount whether the code ran</span>
+          </label>
+        </div>
+        <div className="filter">
+          <span className="muted">Vote integrity</span>
+          <label className="check-field">
+            <input
+              type="checkbox"
+              data-testid="anomaly-toggle"
+              checked={query.anomaly === 'on'}
+              onChange={(e) => setQuery((q) => ({ ...q, anomaly: e.target.checked ? 'on' : undefined }))}
+            />
+            <span>Drop anomalous voters</span>
+          </label>
+          <label className="check-field">
+            <input
+              type="checkbox"
+              data-testid="dedup-toggle"
+              checked={query.dedup === 'on'}
+              onChange={(e) => setQuery((q) => ({ ...q, dedup: e.target.checked ? 'on' : undefined }))}
+            />
+            <span>Down-sample frequent prompts</span>
+          </label>
+        </div>
       </div>
       <p className="muted filter-note" data-testid="language-note">
         The language filter keeps battles where either side wrote in that language.
@@ -279,6 +314,7 @@ export default function LeaderboardPage() {
             duplicate prompts {board.hygiene.removed.duplicatePrompt}) · updated{' '}
             {new Date(board.updatedAt).toLocaleTimeString()}
           </div>
+          <IntegrityReport board={board} />
           {board.disconnected ? (
             <div className="demo-note">
               Some models were never compared with each other: ratings across these groups are not comparable.
@@ -310,7 +346,9 @@ export default function LeaderboardPage() {
                       >
                         <td className="num">{r.rank}</td>
                         <td>
-                          {r.name}
+                          <a href={`/model/?id=${encodeURIComponent(r.model)}`} data-testid="model-link">
+                            {r.name}
+                          </a>
                           {r.provisional ? (
                             <span
                               className="pill provisional-pill"
@@ -340,6 +378,7 @@ export default function LeaderboardPage() {
                 </p>
               ) : null}
               <StyleCoefficients board={board} />
+              <ExecutionCoefficients board={board} />
               <div className="lb-charts">
                 <section>
                   <h2>Ratings with 95% intervals</h2>
