@@ -5,6 +5,7 @@ await import('./ranking.js');
 await import('./transform.js');
 // Needs a Docker engine with the sandbox image.
 await import('./sandboxes.js');
+await import('./display.js');
 await import('./eval-throughput.js');
 await import('./judging.js');
 // Needs PostgreSQL (TEST_POSTGRES_URL, default 127.0.0.1:5432/test).
