@@ -226,12 +226,15 @@ describe('the app proxy', () => {
     const a = await startApp(ECHO_APP, `${battleId}:0:a`);
     const b = await startApp(WS_APP, `${battleId}:0:b`, 'javascript');
     expect((await fetch(`${arena.url}${a}`)).status).toBe(200);
+    // The run pane's probe: answered by the proxy, not the app.
+    expect((await fetch(`${arena.url}${a}`, { headers: { 'x-arena-app-probe': '1' } })).status).toBe(204);
     // The battle leaves the arena's memory (it closed): its apps live ARENA_APP_TTL_MS more.
     arena.app.get(BattleRegistry).retire(battleId, 0);
     const tokens = [a, b].map((url) => url.split('/')[3]!);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && tokens.some((token) => sandboxes.apps!.lookup(token).state !== 'gone'))
       await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await fetch(`${arena.url}${a}`, { headers: { 'x-arena-app-probe': '1' } })).status).toBe(410);
     const stopped = await fetch(`${arena.url}${a}`);
     expect(stopped.status).toBe(410);
     expect(await stopped.text()).toContain('App stopped');

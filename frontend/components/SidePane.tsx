@@ -9,6 +9,7 @@ import {
 } from '@arena/contracts';
 import { formatElapsed, useNow } from '../lib/use-now';
 import { Markdown } from './Markdown';
+import { AppView } from './AppView';
 import { DisplayView } from './DisplayView';
 import { CodeEditor, RunPreview } from './RunTools';
 
@@ -108,6 +109,8 @@ function RunOutput({ run, number, battleId }: { run: RunState; number: number; b
       </div>
       {run.preview?.kind === 'display' ? (
         <DisplayView battleId={battleId} run={run} />
+      ) : run.preview?.kind === 'app' ? (
+        <AppView run={run} />
       ) : run.preview ? (
         <RunPreview battleId={battleId} run={run} />
       ) : null}

@@ -113,6 +113,12 @@ export class AppsProxy {
     if (found.state === 'unknown') return answer(res, 404, 'No such app', 'This address does not name an app.');
     if (found.state === 'gone')
       return answer(res, 410, 'App stopped', 'This app has stopped: its battle closed, or it was idle or replaced.');
+    // The run pane asks whether the app still lives: answered here, and it keeps no app alive.
+    if (req.headers['x-arena-app-probe']) {
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
     apps?.touch(route.token);
     const { target } = found;
     // Stripped unless the app knows its public path; `/api/apps/<token>` alone is the app's root.
