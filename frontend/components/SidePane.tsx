@@ -12,6 +12,7 @@ import { Markdown } from './Markdown';
 import { AppView } from './AppView';
 import { DisplayView } from './DisplayView';
 import { CodeEditor, RunPreview } from './RunTools';
+import { RunScreenshot } from './RunScreenshot';
 
 const RUN_LABEL: Record<NonNullable<RunState['status']>, string> = {
   ok: 'ran successfully',
@@ -114,6 +115,7 @@ function RunOutput({ run, number, battleId }: { run: RunState; number: number; b
       ) : run.preview ? (
         <RunPreview battleId={battleId} run={run} />
       ) : null}
+      <RunScreenshot run={run} number={number} />
       <pre className="console" tabIndex={0} aria-label="Program output">
         <ConsoleText run={run} />
       </pre>
