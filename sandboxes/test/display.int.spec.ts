@@ -3,6 +3,8 @@ import http from 'node:http';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerDemuxer } from '../src/docker/demux.js';
+import { readImageManifest } from '../src/docker/image-manifest.js';
+import { checkInstall } from '../src/install.js';
 import {
   DISPLAY_HEIGHT,
   DISPLAY_PORT,
@@ -170,5 +172,20 @@ describe('a PyGame program on the virtual display', () => {
     });
     expect(environ).toContain('SDL_AUDIODRIVER=dummy');
     expect(environ).not.toContain(recipe.control);
+  });
+});
+
+describe("the sandbox image's packages", () => {
+  it('the install check, reading the image, passes streamlit, gradio and pygame and refuses torch', async () => {
+    if (!container) throw new Error('no container');
+    const manifest = await readImageManifest(container);
+    expect(checkInstall('pip install streamlit gradio pygame flask fastapi uvicorn', manifest, 'x')).toMatchObject({
+      ok: true,
+    });
+    expect(checkInstall('pip install streamlit torch', manifest, 'x').missing).toEqual([
+      { manager: 'pip', name: 'torch' },
+    ]);
+    // Debian's packages for the display are there too.
+    expect(['xvfb', 'x11vnc', 'python3-tk'].filter((name) => !manifest.apt?.has(name))).toEqual([]);
   });
 });
