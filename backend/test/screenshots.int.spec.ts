@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { runScreenshotPath, type BattleSnapshot, type RunScreenshot } from '@arena/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
 import { JudgeService } from '../src/judges/judge.service.js';
+import { RunScreenshotsService } from '../src/screenshots/run-screenshots.service.js';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import { readWithPillow } from './support/read-image.js';
 import { connectClient, startTestArena, statusIs, waitForFrame, type TestArena } from './support/test-arena.js';
@@ -52,6 +54,18 @@ describe('screenshots of what runs render', () => {
     expect(picture!.width).toBeLessThanOrEqual(1024);
     expect(picture!.height).toBeLessThanOrEqual(768);
     expect(picture!.stddev).toBeGreaterThan(NOT_BLANK);
+
+    // Stored as not blank (what the execution judge counts as output where a run printed nothing), as Pillow says.
+    const [stored] = await arena.app
+      .get(DataSource)
+      .query<{ blank: boolean }[]>('SELECT blank FROM run_screenshots WHERE run_id = $1', [runId]);
+    expect(stored!.blank).toBe(false);
+    // An empty page is blank.
+    const empty = await arena.app
+      .get(RunScreenshotsService)
+      .shoot({ kind: 'html', html: '<!doctype html><html><body style="background:#fff"></body></html>' });
+    expect(empty.blank).toBe(true);
+    expect((await readWithPillow([empty.jpeg]))[0]!.stddev).toBeLessThan(NOT_BLANK);
 
     // A spectator's snapshot (the live battle) and the stored battle both name it.
     const spectator = await connectClient(arena.url);

@@ -5,6 +5,11 @@ const run = (status: NonNullable<JudgedSide['execution']>['status'], stdout = 'o
   execution: { status, stdout, stderr },
 });
 
+/** A run that printed nothing and rendered something (`true`: not blank). */
+const rendered = (nonBlank: boolean): JudgedSide => ({
+  execution: { status: 'ok', stdout: '', stderr: '', rendered: nonBlank },
+});
+
 describe('judgeByExecution', () => {
   it.each([
     ['ran beats crashed', run('ok'), run('runtime_error'), 'A'],
@@ -16,6 +21,9 @@ describe('judgeByExecution', () => {
     ['neither had code: a tie', {}, {}, 'tie'],
     ['a run the arena could not perform decides nothing', run('unsupported', ''), run('ok'), 'tie'],
     ['a sandbox error decides nothing', run('runtime_error'), run('internal_error'), 'tie'],
+    ['without output, a non-blank rendering beats silence', rendered(false), rendered(true), 'B'],
+    ['a blank rendering is silence', rendered(false), run('ok', ''), 'tie'],
+    ['output and a rendering: a tie', run('ok'), rendered(true), 'tie'],
   ])('%s', (_, a, b, verdict) => {
     const judged = judgeByExecution(a, b);
     expect(judged.verdict).toBe(verdict);
@@ -30,6 +38,7 @@ describe('judgeByExecution', () => {
       run('timeout'),
       {},
       run('unsupported'),
+      rendered(true),
     ];
     const swap = { A: 'B', B: 'A', tie: 'tie', both_bad: 'both_bad' } as const;
     for (const a of sides)

@@ -5,6 +5,8 @@ export interface ExecutionEvidence {
   status: RunStatus;
   stdout: string;
   stderr: string;
+  /** The run rendered something that is not blank (a page, an app, a display or a figure: its screenshot varies). */
+  rendered?: boolean;
 }
 
 export interface JudgedSide {
@@ -24,14 +26,17 @@ function describe(side: 'A' | 'B', s: JudgedSide): string {
   if (!s.execution) return `${side} had no runnable code`;
   const { status, stdout } = s.execution;
   if (status === 'ok')
-    return `${side} ran successfully${stdout.trim() ? ' and printed output' : ' but printed nothing'}`;
+    return `${side} ran successfully${
+      stdout.trim() ? ' and printed output' : s.execution.rendered ? ' and rendered something' : ' but printed nothing'
+    }`;
   return `${side} ended with ${status}`;
 }
 
 /**
  * The execution-grounded judge: no model, only what the code did when it ran. A side whose code ran beats
  * one whose code failed; both failing is both bad; both running, a side that printed something beats one
- * that printed nothing; anything else is a tie. Runs the arena could not perform (unsupported, sandbox
+ * that printed nothing (where a run printed nothing, a non-blank rendering counts as output); anything else is a
+ * tie. Runs the arena could not perform (unsupported, sandbox
  * errors) are no evidence either way.
  */
 export function judgeByExecution(a: JudgedSide, b: JudgedSide): Judgement {
@@ -48,8 +53,9 @@ export function judgeByExecution(a: JudgedSide, b: JudgedSide): Judgement {
   if (ok(sb) && !ok(sa)) return { verdict: 'B', reasoning };
   if (failed(sa) && failed(sb)) return { verdict: 'both_bad', reasoning };
   if (ok(sa) && ok(sb)) {
-    const printedA = sa!.stdout.trim().length > 0;
-    const printedB = sb!.stdout.trim().length > 0;
+    // What a run showed: its output, or where it has none, a rendering that is not blank.
+    const printedA = sa!.stdout.trim().length > 0 || sa!.rendered === true;
+    const printedB = sb!.stdout.trim().length > 0 || sb!.rendered === true;
     if (printedA && !printedB) return { verdict: 'A', reasoning };
     if (printedB && !printedA) return { verdict: 'B', reasoning };
   }

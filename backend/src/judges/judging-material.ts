@@ -34,16 +34,26 @@ export async function judgingMaterial(
       stderr: string;
       exit_code: number | null;
       screenshot: string | null;
+      rendered: boolean | null;
     }[]
   >(
-    `SELECT DISTINCT ON (side) side, status, stdout, stderr, exit_code, ${picture} AS screenshot FROM executions e
+    `SELECT DISTINCT ON (side) side, status, stdout, stderr, exit_code, ${picture} AS screenshot,
+            (SELECT NOT s.blank FROM run_screenshots s WHERE s.run_id = e.id) AS rendered FROM executions e
       WHERE battle_id = $1 AND turn = $2 AND origin = 'answer' AND status IS NOT NULL
       ORDER BY side, created_at`,
     [battleId, last],
   );
   const run = (side: 'a' | 'b'): BattleForJudging['executions']['a'] => {
     const r = runs.find((x) => x.side === side);
-    return r ? { status: r.status, stdout: r.stdout, stderr: r.stderr, exitCode: r.exit_code } : undefined;
+    return r
+      ? {
+          status: r.status,
+          stdout: r.stdout,
+          stderr: r.stderr,
+          exitCode: r.exit_code,
+          ...(r.rendered ? { rendered: true } : {}),
+        }
+      : undefined;
   };
   const executions: BattleForJudging['executions'] = {};
   const a = run('a');

@@ -31,6 +31,10 @@ export class RunScreenshotEntity {
   @Column({ type: 'varchar', length: 16 })
   source: ScreenshotSource;
 
+  /** All one colour: the run rendered nothing to see (the execution judge takes a non-blank one as output). */
+  @Column({ type: 'boolean', default: false })
+  blank: boolean;
+
   @Column({ name: 'taken_at', type: 'timestamptz', default: () => 'now()' })
   takenAt: Date;
 }

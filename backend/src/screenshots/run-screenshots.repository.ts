@@ -13,8 +13,16 @@ export class RunScreenshotsRepository {
       .createQueryBuilder()
       .insert()
       .into(RunScreenshotEntity)
-      .values({ runId, jpeg: shot.jpeg, width: shot.width, height: shot.height, source, takenAt: new Date() })
-      .orUpdate(['jpeg', 'width', 'height', 'source', 'taken_at'], ['run_id'])
+      .values({
+        runId,
+        jpeg: shot.jpeg,
+        width: shot.width,
+        height: shot.height,
+        source,
+        blank: shot.blank,
+        takenAt: new Date(),
+      })
+      .orUpdate(['jpeg', 'width', 'height', 'source', 'blank', 'taken_at'], ['run_id'])
       .execute();
   }
 

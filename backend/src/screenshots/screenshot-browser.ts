@@ -14,7 +14,25 @@ export interface Shot {
   jpeg: Buffer;
   width: number;
   height: number;
+  /** The picture is all one colour (the standard deviation of its grey levels under `BLANK_STDDEV`). */
+  blank: boolean;
 }
+
+/** Grey-level standard deviation (0–255) under which a picture counts as blank (JPEG noise stays well below). */
+export const BLANK_STDDEV = 2;
+
+/**
+ * The grey-level standard deviation of a JPEG, measured by Chromium on a blank page (none of the rendered page's
+ * code runs there), on the picture scaled to 256×192.
+ */
+const GREY_STDDEV = `(async (b64) => {
+  const img = new Image(); img.src = 'data:image/jpeg;base64,' + b64; await img.decode();
+  const c = document.createElement('canvas'); c.width = 256; c.height = 192;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0, 256, 192);
+  const d = g.getImageData(0, 0, 256, 192).data; let s = 0, s2 = 0;
+  for (let i = 0; i < d.length; i += 4) { const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]; s += y; s2 += y * y; }
+  const n = d.length / 4, m = s / n; return Math.sqrt(Math.max(0, s2 / n - m * m));
+})`;
 
 export interface ShotOptions {
   /**
@@ -117,7 +135,10 @@ export class ScreenshotBrowser {
         if (settle > 0) await taken.waitForTimeout(settle);
         const viewport = taken.viewportSize() ?? { width: SHOT_WIDTH, height: SHOT_HEIGHT };
         const jpeg = await taken.screenshot({ type: 'jpeg', quality: JPEG_QUALITY, animations: 'disabled' });
-        return { jpeg, width: viewport.width, height: viewport.height };
+        await taken.unrouteAll({ behavior: 'ignoreErrors' });
+        await taken.goto('about:blank');
+        const stddev = await taken.evaluate<number>(`${GREY_STDDEV}(${JSON.stringify(jpeg.toString('base64'))})`);
+        return { jpeg, width: viewport.width, height: viewport.height, blank: stddev < BLANK_STDDEV };
       })();
       const budget = new Promise<never>((_, reject) => {
         timer = setTimeout(

@@ -15,6 +15,7 @@ import { ExportPartsRunFacts1795986446782 } from './1795986446782-ExportPartsRun
 import { ExecutionPreviewKind1795986648901 } from './1795986648901-ExecutionPreviewKind.js';
 import { RunScreenshots1795986174647 } from './1795986174647-RunScreenshots.js';
 import { RunInteractions1795987593356 } from './1795987593356-RunInteractions.js';
+import { RunScreenshotsBlank1795988889212 } from './1795988889212-RunScreenshotsBlank.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -34,5 +35,6 @@ export const MIGRATIONS = [
   ExecutionPreviewKind1795986648901,
   RunScreenshots1795986174647,
   RunInteractions1795987593356,
+  RunScreenshotsBlank1795988889212,
   ExportPartsRunFacts1795986446782,
 ];
