@@ -86,6 +86,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
+print(open('/etc/resolv.conf').read(), flush=True)
 print('serving on 8000', flush=True)
 http.server.HTTPServer(('127.0.0.1', 8000), Handler).serve_forever()
 `;
@@ -120,6 +121,8 @@ describe('live apps', () => {
     const result = await run({ environment: 'python', code: COUNTER_APP, appOwner: 'b1:0:a' });
     expect(result.status).toBe('ok');
     expect(result.output).toContain('serving on 8000');
+    // Names resolve from /etc/hosts only, and a lookup fails at once (Docker's resolver takes 10 s to give up).
+    expect(result.output).toContain('nameserver 127.0.0.1');
     const token = tokenOf(result);
     expect(JSON.parse((await appFetch(token)).body)).toEqual({ count: 0, path: '/' });
     await appFetch(token, '/click');

@@ -24,7 +24,16 @@ export interface AppContainerOptions {
   processes: number;
   /** When it is removed at the latest, whatever happens to the arena process. */
   expiresAt: number;
+  /**
+   * A host file mounted as the container's `/etc/resolv.conf` (see `RESOLV_CONF`): on an internal network a
+   * name lookup would otherwise wait 10 s for Docker's DNS to give up (Streamlit looks up its external
+   * address at start), and the app starts that much later.
+   */
+  resolvConf?: string;
 }
+
+/** Names resolve from `/etc/hosts` only: a query goes to the container's own loopback, where nothing answers, and fails at once. */
+export const RESOLV_CONF = 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n';
 
 function labels(options: Pick<AppContainerOptions, 'owner' | 'token' | 'expiresAt'>): Record<string, string> {
   return {
@@ -80,6 +89,10 @@ export function appContainerSpec(options: AppContainerOptions): Docker.Container
     ...base,
     NetworkDisabled: false,
     Labels: labels(options),
-    HostConfig: { ...base.HostConfig, NetworkMode: options.network },
+    HostConfig: {
+      ...base.HostConfig,
+      NetworkMode: options.network,
+      ...(options.resolvConf ? { Binds: [`${options.resolvConf}:/etc/resolv.conf:ro`] } : {}),
+    },
   };
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Environment } from '@arena/contracts';
@@ -12,7 +14,7 @@ import { SANDBOX_ENV } from '../recipes.js';
 import { SANDBOX_USER } from '../sandbox-container.js';
 import { driverCommand, encodeFiles, isSafeFileName, MAX_PAYLOAD } from '../shell-driver.js';
 import type { DockerLog } from '../warm-pool.js';
-import { APP_BRIDGE_PREFIX, APP_LABEL, appContainerSpec, appNetworkSpec } from './app-container.js';
+import { APP_BRIDGE_PREFIX, APP_LABEL, appContainerSpec, appNetworkSpec, RESOLV_CONF } from './app-container.js';
 import { ensureAppFirewall, type FirewallState } from './app-firewall.js';
 import { appRecipeFor, servesApp, type AppRecipe } from './app-recipes.js';
 import { listeningPorts } from './listening-ports.js';
@@ -107,6 +109,7 @@ export class LiveApps {
   private readonly gone = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
   private firewall?: Promise<FirewallState>;
+  private resolvConf?: Promise<string | undefined>;
   private closed = false;
   readonly pathPrefix: string;
 
@@ -217,6 +220,8 @@ export class LiveApps {
       await this.firewall;
     }
 
+    this.resolvConf ??= this.writeResolvConf();
+    const resolvConf = await this.resolvConf;
     const startedAt = this.now();
     const id = token
       .replace(/[^A-Za-z0-9]/g, '')
@@ -249,6 +254,7 @@ export class LiveApps {
           memoryMb: this.options.memoryMb ?? 768,
           cpus: this.options.cpus ?? 1,
           processes: this.options.processes ?? 256,
+          ...(resolvConf ? { resolvConf } : {}),
         }),
       });
       await app.container.start();
@@ -298,6 +304,24 @@ export class LiveApps {
       await this.remove(app);
       this.options.log?.('error', { engine: engine.name, err: String(error) }, 'app run failed');
       return say('internal_error', `the sandbox failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The resolver file app containers mount (one per machine; undefined, and Docker's own, when it cannot be written). */
+  private async writeResolvConf(): Promise<string | undefined> {
+    const dir = path.join(os.tmpdir(), 'arena-apps');
+    const file = path.join(dir, 'resolv.conf');
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, RESOLV_CONF, { mode: 0o644 });
+      return file;
+    } catch (error) {
+      this.options.log?.(
+        'warn',
+        { err: String(error) },
+        "apps use Docker's resolver: name lookups will be slow to fail",
+      );
+      return undefined;
     }
   }
 
