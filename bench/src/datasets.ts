@@ -2,7 +2,8 @@
  * Data-set export throughput: N synthetic battles (BENCH_DATASET_ROWS, default 1,000,000; one vote each, with
  * conversations, code and executions) exported as JSONL and as Parquet through the running arena and through
  * `arena export` in its own process — rows per second and each process's peak memory — against PostgreSQL's
- * own JSON export of the same rows (COPY … TO STDOUT), side by side.
+ * own JSON export of the same rows (COPY … TO STDOUT), side by side; and the bigcodereward data set without and
+ * with screenshots (BENCH_SCREENSHOT_ROWS battles with a 45 kB picture on each side's run, default 5,000).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -60,6 +61,19 @@ async function populate(db: string): Promise<void> {
     SELECT md5('v' || g)::uuid, id, 'voter-' || (g % 5000), (ARRAY['model_a','model_b','tie','tie (bothbad)'])[1 + g % 4], now() - (g || ' seconds')::interval FROM ids`);
   // As autovacuum leaves a table in the normal course (visibility map set, statistics current).
   await client.query('VACUUM ANALYZE');
+  await client.end();
+}
+
+/** Battles whose runs get a screenshot for the bigcodereward export with pictures (both sides: 90 kB a battle). */
+const SHOT_ROWS = Math.min(ROWS, Number(process.env['BENCH_SCREENSHOT_ROWS'] ?? 5_000));
+
+async function addScreenshots(db: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url(db) });
+  await client.connect();
+  await client.query(`INSERT INTO run_screenshots (run_id, jpeg, width, height, source)
+    SELECT e.id, (SELECT decode(string_agg(md5(e.id::text || i), ''), 'hex') FROM generate_series(1, 2880) i), 1024, 768, 'preview'
+      FROM executions e WHERE e.battle_id IN (SELECT b.id FROM battles b ORDER BY b.created_at DESC LIMIT ${SHOT_ROWS})
+    ON CONFLICT (run_id) DO NOTHING`);
   await client.end();
 }
 
@@ -211,6 +225,11 @@ try {
     const cliJsonl = await cliExport(database, 'jsonl', dir);
     const cliParquet = await cliExport(database, 'parquet', dir);
     await rm(dir, { recursive: true, force: true });
+    // bigcodereward without screenshots, then with a picture on both sides' runs of the first SHOT_ROWS battles
+    // (45 kB each, a 1024×768 JPEG's usual size; random bytes, which the export base64-encodes as it would a JPEG).
+    const bigcode = await timedDownload(`${arena.url}/api/datasets/bigcodereward.jsonl`, pid);
+    await addScreenshots(database);
+    const bigcodeShots = await timedDownload(`${arena.url}/api/datasets/bigcodereward.jsonl`, pid);
     const row = (name: string, r: { seconds: number; bytes: number; peakMb?: number }) => ({
       export: name,
       rows: ROWS,
@@ -229,13 +248,19 @@ try {
           row('server, Parquet', parquet),
           row('arena export --format jsonl (its own process)', cliJsonl),
           row('arena export --format parquet', cliParquet),
+          row('server, bigcodereward JSONL, no screenshots', bigcode),
+          row(`server, bigcodereward JSONL, screenshots on ${SHOT_ROWS.toLocaleString('en')} rows`, bigcodeShots),
         ]) +
-        '\n',
+        `\nbigcodereward with screenshots: ${fmt(bigcode.seconds / bigcodeShots.seconds, 2)}× the rows/s without\n`,
     );
     await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
     await writeFile(
       path.join(REPO_ROOT, 'bench/results/datasets.json'),
-      JSON.stringify({ rows: ROWS, idleMb: idle, baseline, first, jsonl, parquet, cliJsonl, cliParquet }, null, 2),
+      JSON.stringify(
+        { rows: ROWS, idleMb: idle, baseline, first, jsonl, parquet, cliJsonl, cliParquet, bigcode, bigcodeShots },
+        null,
+        2,
+      ),
     );
   } finally {
     await arena.stop();
