@@ -52,19 +52,23 @@ function lossOf(p: Problem, theta: Float64Array): number {
   return total + penalty(theta);
 }
 
-/** Feature columns (k × length) of row-major features, for the column-wise gradient pass. */
-const columnsOf = new WeakMap<Float64Array, Float64Array[]>();
-function columns(features: Float64Array, length: number, k: number): Float64Array[] {
-  let cols = columnsOf.get(features);
-  if (!cols) {
-    cols = Array.from({ length: k }, (_, f) => {
+/**
+ * Feature columns (k × length) of row-major features, for the column-wise gradient pass, and a scratch array
+ * of one number per battle that every pass over these features reuses (the passes run one at a time).
+ */
+const columnsOf = new WeakMap<Float64Array, { cols: Float64Array[]; scratch: Float64Array }>();
+function columns(features: Float64Array, length: number, k: number): { cols: Float64Array[]; scratch: Float64Array } {
+  let entry = columnsOf.get(features);
+  if (!entry) {
+    const cols = Array.from({ length: k }, (_, f) => {
       const col = new Float64Array(length);
       for (let i = 0; i < length; i++) col[i] = features[i * k + f]!;
       return col;
     });
-    columnsOf.set(features, cols);
+    entry = { cols, scratch: new Float64Array(length) };
+    columnsOf.set(features, entry);
   }
-  return cols;
+  return entry;
 }
 
 /**
@@ -74,9 +78,8 @@ function columns(features: Float64Array, length: number, k: number): Float64Arra
 function gradientPass(p: Problem, theta: Float64Array): Float64Array {
   const { battles, weights, features, n, k: K } = p;
   const { a, b, outcome, length } = battles;
-  const cols = columns(features, length, K);
+  const { cols, scratch: z } = columns(features, length, K);
   const gradient = new Float64Array(n + K);
-  const z = new Float64Array(length);
   for (let i = 0; i < length; i++) z[i] = CONTEXT_ALPHA * (theta[a[i]!]! - theta[b[i]!]!);
   for (let f = 0; f < K; f++) {
     const col = cols[f]!;
