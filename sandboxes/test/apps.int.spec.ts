@@ -217,6 +217,8 @@ http.server.HTTPServer(('', 8080), http.server.SimpleHTTPRequestHandler).serve_f
   });
 
   it("a re-run of a side replaces its app; a closed battle's apps are removed after the TTL, container and network", async () => {
+    // The apps of the tests above go first: the per-host cap (4 here) would refuse these.
+    for (const battle of ['b1', 'b2', 'b3', 'b4']) await runner.apps!.removeBattle(battle);
     const one = tokenOf(await run({ environment: 'python', code: COUNTER_APP, appOwner: 'b5:0:a' }));
     const two = tokenOf(await run({ environment: 'python', code: COUNTER_APP, appOwner: 'b5:0:a' }));
     expect(runner.apps!.lookup(one).state).toBe('gone');
@@ -230,7 +232,6 @@ http.server.HTTPServer(('', 8080), http.server.SimpleHTTPRequestHandler).serve_f
   });
 
   it('past the per-host cap a new app evicts the least recently used app of a closed battle, else is refused', async () => {
-    for (const battle of ['b1', 'b2', 'b3', 'b4']) await runner.apps!.removeBattle(battle);
     const tokens: string[] = [];
     for (const battle of ['c1', 'c2', 'c3', 'c4'])
       tokens.push(tokenOf(await run({ environment: 'python', code: COUNTER_APP, appOwner: `${battle}:0:a` })));
