@@ -1,5 +1,12 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ArenaError, type ModelProfileResponse, type PublicModel, type SamplePrompt } from '@arena/contracts';
+import {
+  ArenaError,
+  ConfigId,
+  parseInput,
+  type ModelProfileResponse,
+  type PublicModel,
+  type SamplePrompt,
+} from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { ModelEntity } from './model.entity.js';
 import { modelProfile } from './model-profile.js';
@@ -22,7 +29,9 @@ export class ModelsController {
   /** How the model's code fares when the arena runs it (see `modelProfile`). */
   @Get('models/:modelId/profile')
   async profile(@Param('modelId') modelId: string): Promise<ModelProfileResponse> {
-    const model = await this.dataSource.getRepository(ModelEntity).findOneBy({ id: modelId.slice(0, 128) });
+    // A model id is a models-file id: anything else (NUL, 10 KB, …) names no model and never reaches the query.
+    const id = parseInput(ConfigId, modelId, 'modelId');
+    const model = await this.dataSource.getRepository(ModelEntity).findOneBy({ id });
     if (!model) throw new ArenaError('not_found', `no model ${modelId}`);
     return modelProfile(this.dataSource, model);
   }
