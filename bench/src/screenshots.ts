@@ -67,10 +67,19 @@ async function create(client: ArenaClient, prompt: string): Promise<{ battleId: 
   const ack = await client.emitWithAck('battle:create', { prompt });
   if (!ack.ok) throw new Error(ack.error.message);
   battleId = ack.battleId;
+  // Bounded: a battle that never reaches voting is reported and the bench goes on.
+  let timer: NodeJS.Timeout | undefined;
   const done = new Promise<void>((resolve) => {
     wake = resolve;
     if (seen.has(battleId)) resolve();
-  }).finally(() => client.off('battle:status', onStatus));
+    timer = setTimeout(() => {
+      process.stderr.write(`battle ${battleId} not settled after 60 s\n`);
+      resolve();
+    }, 60_000);
+  }).finally(() => {
+    clearTimeout(timer);
+    client.off('battle:status', onStatus);
+  });
   return { battleId, done };
 }
 
@@ -110,6 +119,7 @@ async function deltasUnderLoad(url: string): Promise<{ deltas: number[]; shots: 
   let shots = 0;
   loader.on('run:screenshot', () => shots++);
   for (let i = 0; i < BATTLES; i++) {
+    process.stderr.write(`load iteration ${i}\n`);
     // IN_FLIGHT / 2 battles of two previews each: their runs end, and their shots start, as the measured one streams.
     const load = await Promise.all(
       Array.from({ length: IN_FLIGHT / 2 }, (_, k) => create(loader, `Background page ${i}-${k}`)),
@@ -118,7 +128,7 @@ async function deltasUnderLoad(url: string): Promise<{ deltas: number[]; shots: 
     await new Promise((r) => setTimeout(r, 700));
     const battle = await create(creator, `Measured counter ${i} with a longer request so that it streams for a while`);
     measured = battle.battleId;
-    await Promise.all(spectators.map((s) => s.emitWithAck('battle:watch', { battleId: measured })));
+    await Promise.all(spectators.map((s) => s.timeout(30_000).emitWithAck('battle:watch', { battleId: measured })));
     await battle.done;
     await loadDone;
     for (const s of spectators) s.emit('battle:unwatch', { battleId: measured }, () => undefined);
