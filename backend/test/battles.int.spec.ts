@@ -306,7 +306,12 @@ describe.each(DATABASES)('battles on %s', (database) => {
       expect(health.body.sandboxes[language]).toBe('docker');
       expect(health.body.isolation[language]).toBe('container');
     }
-    expect(health.body.sandboxes['streamlit']).toBe('unavailable');
+    // Live apps and displays (issue 16): every environment has a runner now.
+    for (const environment of ['streamlit', 'gradio', 'pygame']) {
+      expect(health.body.sandboxes[environment]).toBe('docker');
+      expect(health.body.isolation[environment]).toBe('container');
+    }
+    expect(Object.values(health.body.sandboxes)).not.toContain('unavailable');
     const recent = await getJson<{ battleId: string; promptPreview: string }[]>(
       `${arena.url}/api/battles?status=recent&limit=50`,
     );
