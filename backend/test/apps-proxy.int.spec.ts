@@ -198,7 +198,7 @@ describe('the app proxy', () => {
     client.socket.disconnect();
 
     // A client that opens the flood and never reads: the app's frames back up, nothing else does.
-    const flood = await new Promise<net.Socket>((resolve) => {
+    const flood = await new Promise<net.Socket>((resolve, reject) => {
       const req = http.request({
         host: '127.0.0.1',
         port: arena.port,
@@ -209,6 +209,9 @@ describe('the app proxy', () => {
         socket.pause();
         resolve(socket);
       });
+      // A refused upgrade fails the test at once instead of leaving it to time out.
+      req.on('response', (res) => reject(new Error(`the flood's upgrade was answered ${res.statusCode}`)));
+      req.on('error', reject);
       req.end();
     });
     let output = '';

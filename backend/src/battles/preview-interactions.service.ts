@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ArenaError, type PreviewInteractionInput } from '@arena/contracts';
+import type { PreviewInteractionInput } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { BattleRegistry } from './battle-registry.js';
+import { CreatorReports } from './creator-reports.js';
 
 /** Events kept per run: a few minutes of a person playing with a page, not a keylogger's archive. */
 export const INTERACTIONS_PER_RUN = 1_000;
@@ -13,32 +14,21 @@ export const INTERACTIONS_PER_RUN = 1_000;
  */
 @Injectable()
 export class PreviewInteractionsService {
-  /** Per rendered run: its battle, which socket reports, and how many events were kept. */
-  private readonly budgets = new Map<string, { battleId: string; reporter: string; count: number }>();
+  /** Per rendered run: how many events were kept. */
+  private readonly reports: CreatorReports<{ count: number }>;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(BattleRegistry) private readonly registry: BattleRegistry,
+    @Inject(BattleRegistry) registry: BattleRegistry,
   ) {
-    registry.onEvict((battleId) => {
-      for (const [runId, budget] of this.budgets) if (budget.battleId === battleId) this.budgets.delete(runId);
-    });
+    this.reports = new CreatorReports(registry, () => ({ count: 0 }));
   }
 
   /** Returns whether the events were taken (all, or as many as the cap left room for). */
   async report(voterId: string, socketId: string, input: PreviewInteractionInput): Promise<boolean> {
-    const live = this.registry.get(input.battleId);
-    if (!live) throw new ArenaError('not_found', 'that battle is not live any more');
-    const run = live.turns
-      .flatMap((t) => [t.sides.a, t.sides.b])
-      .flatMap((s) => s.runs)
-      .find((r) => r.runId === input.runId);
-    if (!run) throw new ArenaError('not_found', 'no such run in this battle');
-    if (!run.preview) throw new ArenaError('not_allowed', 'that run rendered nothing');
-    if (voterId !== live.creatorVoterId) return false;
-    const budget = this.budgets.get(input.runId) ?? { battleId: live.id, reporter: socketId, count: 0 };
-    this.budgets.set(input.runId, budget);
-    if (budget.reporter !== socketId) return false;
+    const report = this.reports.admit(voterId, socketId, input);
+    if (!report) return false;
+    const { budget } = report;
     const events = input.events.slice(0, Math.max(0, INTERACTIONS_PER_RUN - budget.count));
     if (events.length === 0) return false;
     budget.count += events.length;

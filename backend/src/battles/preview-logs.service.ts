@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { appendRunOutput, ArenaError, SIDES, type PreviewLogInput } from '@arena/contracts';
+import { appendRunOutput, type PreviewLogInput } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
 import { BattleRegistry } from './battle-registry.js';
 import { BattlesRepository } from './battles.repository.js';
+import { CreatorReports } from './creator-reports.js';
 
 /**
  * `preview:log`: the console of a web preview, as the browser that renders it reports it. Every watcher
@@ -15,37 +16,24 @@ import { BattlesRepository } from './battles.repository.js';
  */
 @Injectable()
 export class PreviewLogsService {
-  /** Per previewed run: its battle, which socket reports its console, and how much it has reported. */
-  private readonly budgets = new Map<string, { battleId: string; reporter: string; bytes: number }>();
+  /** Per previewed run: how many bytes of console it has reported. */
+  private readonly reports: CreatorReports<{ bytes: number }>;
 
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(BattleRegistry) private readonly registry: BattleRegistry,
+    @Inject(BattleRegistry) registry: BattleRegistry,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(DomainEvents) private readonly events: DomainEvents,
   ) {
-    // Reports end with the battle's life in memory; so does what is kept of them.
-    registry.onEvict((battleId) => {
-      for (const [runId, budget] of this.budgets) if (budget.battleId === battleId) this.budgets.delete(runId);
-    });
+    this.reports = new CreatorReports(registry, () => ({ bytes: 0 }));
   }
 
   /** Returns whether the lines were taken. */
   async report(voterId: string, socketId: string, input: PreviewLogInput): Promise<boolean> {
-    const live = this.registry.get(input.battleId);
-    if (!live) throw new ArenaError('not_found', 'that battle is not live any more');
-    const run = live.turns
-      .flatMap((t) => [t.sides.a, t.sides.b])
-      .flatMap((s) => s.runs)
-      .find((r) => r.runId === input.runId);
-    const side = SIDES.find((s) => live.turns.some((t) => t.sides[s].runs.some((r) => r.runId === input.runId)));
-    if (!run || !side) throw new ArenaError('not_found', 'no such run in this battle');
-    if (!run.preview) throw new ArenaError('not_allowed', 'that run has no preview');
-    if (voterId !== live.creatorVoterId) return false;
-    const budget = this.budgets.get(input.runId) ?? { battleId: live.id, reporter: socketId, bytes: 0 };
-    this.budgets.set(input.runId, budget);
-    if (budget.reporter !== socketId) return false;
+    const report = this.reports.admit(voterId, socketId, input);
+    if (!report) return false;
+    const { live, run, side, budget } = report;
     const cap = this.config.runLimits.outputBytes;
     let stdout = '';
     let stderr = '';
@@ -93,6 +81,6 @@ export class PreviewLogsService {
 
   /** How many runs' reports are being kept (for tests of the bound). */
   get tracked(): number {
-    return this.budgets.size;
+    return this.reports.tracked;
   }
 }
