@@ -1,5 +1,5 @@
 import type { ExecutionCoefficientsBody, LeaderboardResponse } from '@arena/contracts';
-import { TableScroll } from '../../components/TableScroll';
+import { CoefficientTable } from './coefficient-table';
 import css from './style-coefficients.module.css';
 
 const COVARIATES: { key: keyof ExecutionCoefficientsBody; label: string }[] = [
@@ -34,32 +34,15 @@ export function ExecutionCoefficients({ board }: { board: LeaderboardResponse })
         cleanly, all else equal. An interval that does not include 0 means the effect is clear; odds × above 1 means
         voters favoured that side.
       </p>
-      <TableScroll label="Execution coefficients">
-        <table className={`lb-table ${css.table}`}>
-          <thead>
-            <tr>
-              <th>When one side…</th>
-              <th>Coefficient</th>
-              <th>95% interval</th>
-              <th title="the odds of winning are multiplied by this when one side has it and the other has not">
-                Odds ×
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {COVARIATES.map(({ key, label }) => (
-              <tr key={key} data-testid={`execution-${key}`}>
-                <td>{label}</td>
-                <td className="num">{coefficients[key].toFixed(3)}</td>
-                <td className="num muted">
-                  {intervals[key].low.toFixed(3)} – {intervals[key].high.toFixed(3)}
-                </td>
-                <td className="num">{Math.exp(coefficients[key]).toFixed(2)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
+      <CoefficientTable
+        label="Execution coefficients"
+        heading="When one side…"
+        oddsTitle="the odds of winning are multiplied by this when one side has it and the other has not"
+        rows={COVARIATES}
+        coefficients={coefficients}
+        intervals={intervals}
+        testId="execution"
+      />
       <p className={`muted ${css.note}`}>
         Each covariate is the difference between the sides (1, 0 or −1), taken from the run of each side&apos;s own
         first answer; re-runs from the page, possibly of edited code, are not counted.

@@ -1,5 +1,5 @@
 import type { LeaderboardResponse, StyleCoefficientsBody } from '@arena/contracts';
-import { TableScroll } from '../../components/TableScroll';
+import { CoefficientTable } from './coefficient-table';
 import css from './style-coefficients.module.css';
 
 const FEATURES: { key: keyof StyleCoefficientsBody; label: string }[] = [
@@ -26,30 +26,15 @@ export function StyleCoefficients({ board }: { board: LeaderboardResponse }) {
         favoured answers with more of that feature: it is the change in log-odds of winning for one standard deviation
         more of the difference (code blocks are left out of the markdown counts).
       </p>
-      <TableScroll label="Style coefficients">
-        <table className={`lb-table ${css.table}`}>
-          <thead>
-            <tr>
-              <th>Style feature</th>
-              <th>Coefficient</th>
-              <th>95% interval</th>
-              <th title="the odds of winning are multiplied by this for one standard deviation more">Odds ×</th>
-            </tr>
-          </thead>
-          <tbody>
-            {FEATURES.map(({ key, label }) => (
-              <tr key={key} data-testid={`style-${key}`}>
-                <td>{label}</td>
-                <td className="num">{coefficients[key].toFixed(3)}</td>
-                <td className="num muted">
-                  {intervals[key].low.toFixed(3)} – {intervals[key].high.toFixed(3)}
-                </td>
-                <td className="num">{Math.exp(coefficients[key]).toFixed(2)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
+      <CoefficientTable
+        label="Style coefficients"
+        heading="Style feature"
+        oddsTitle="the odds of winning are multiplied by this for one standard deviation more"
+        rows={FEATURES}
+        coefficients={coefficients}
+        intervals={intervals}
+        testId="style"
+      />
       <p className={`muted ${css.note}`}>
         Tokens are counted with the o200k_base encoding (js-tiktoken); FastChat&apos;s published counts come from
         another tokenizer.
