@@ -103,11 +103,14 @@ function wsFirst(path: string, headers: Record<string, string> = {}): Promise<{ 
         ...headers,
       },
     });
-    req.on('upgrade', (_res, socket) => {
-      socket.once('data', (chunk: Buffer) => {
+    req.on('upgrade', (_res, socket, head: Buffer) => {
+      const first = (chunk: Buffer): void => {
         resolve({ message: chunk.subarray(2, 2 + (chunk[1]! & 0x7f)).toString() });
         socket.destroy();
-      });
+      };
+      // The app's first frame may come in the same packet as the 101 answer: Node then hands it over as `head`.
+      if (head.length > 0) first(head);
+      else socket.once('data', first);
     });
     req.on('response', (res) => {
       res.resume();
