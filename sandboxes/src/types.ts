@@ -35,6 +35,11 @@ export interface RunRequest {
    * replaces the old one, and `LiveApps.closeBattle` gives the apps of a battle their last minutes.
    */
   appOwner?: string;
+  /**
+   * `false`: never run as a live app, whatever the program imports (a harness that serves from inside the
+   * program, judged by its exit status: `arena eval`'s mock APIs). Default: a program that serves is an app.
+   */
+  app?: boolean;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -66,8 +71,22 @@ export interface RunResult {
   preview?: RunPreview;
 }
 
+/** A figure the program drew (Matplotlib's `plt.show()`, or still open at exit): a PNG, in the order drawn. */
+export interface RunFigureImage {
+  /** 0, 1, … in the order the program showed them. */
+  index: number;
+  png: Buffer;
+  width: number;
+  height: number;
+}
+
 export interface RunOptions {
   onOutput?: (chunk: OutputChunk) => void;
+  /**
+   * A figure, called between the `onOutput` chunks printed before and after it (Python in Docker only; capped,
+   * see `FIGURE_CAPS`).
+   */
+  onFigure?: (figure: RunFigureImage) => void;
   signal?: AbortSignal;
 }
 

@@ -237,7 +237,7 @@ export class DockerRunner implements Runner {
       }
       code = prepared.code;
     }
-    if (this.apps && this.servesApp(request.environment, request.code))
+    if (this.apps && request.app !== false && this.servesApp(request.environment, request.code))
       return this.runApp(request, code, limits, options);
     const recipe = recipeFor(request.environment, code, limits.memoryMb);
     if (!recipe) return say('unsupported', `the Docker sandbox does not run ${request.environment}`);
@@ -262,7 +262,7 @@ export class DockerRunner implements Runner {
     try {
       const gateKill = { kill: (): void => undefined };
       const gate = new OutputGate(limits.outputBytes, options.onOutput, () => gateKill.kill());
-      const outcome = await this.execute(host, recipe, args.words, limits, gate, gateKill, options.signal);
+      const outcome = await this.execute(host, recipe, args.words, limits, gate, gateKill, options);
       gate.end();
       return finish(verdict(outcome, limits, recipe.minMemoryMb));
     } catch (error) {
@@ -313,7 +313,7 @@ export class DockerRunner implements Runner {
     limits: RunLimits,
     gate: OutputGate,
     gateKill: { kill: () => void },
-    signal: AbortSignal | undefined,
+    { signal, onFigure }: RunOptions,
   ): Promise<Outcome> {
     const memoryMb = Math.max(limits.memoryMb, recipe.minMemoryMb);
     const processes = Math.max(limits.processes, recipe.minProcesses);
@@ -330,6 +330,7 @@ export class DockerRunner implements Runner {
         gateKill,
         signal,
         local: host.local,
+        ...(onFigure ? { onFigure } : {}),
       });
     } finally {
       // One run per container: it goes, with every process the program started.

@@ -1,4 +1,5 @@
 import type { Environment } from '@arena/contracts';
+import { FIGURES_HOOK } from './figures.js';
 
 /** How one language is built and run inside the sandbox image, from the work dir `/sandbox`. */
 export interface Recipe {
@@ -33,7 +34,7 @@ export function armedCommand(): string[] {
  * Python with no shell in between (a process start is most of a short run): this driver writes the files
  * from its argv, attaches stdin, caps CPU time, compiles main.py (a SyntaxError is the compile error),
  * prints the run's marker, then runs the program as `__main__` in a fresh module, with tracebacks that
- * start at the program's own frames.
+ * start at the program's own frames. Matplotlib's figures are sent as they are shown (see \`FIGURES_HOOK\`).
  */
 const PYTHON_DRIVER = `import sys, os, binascii, resource
 if sys.argv[1:] == ['-']:
@@ -74,6 +75,7 @@ def hook(kind, value, tb):
 sys.excepthook = hook
 sys.argv = ['main.py']
 sys.path[0] = '/sandbox'
+${FIGURES_HOOK}
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 sys.stderr.write(marker)
 sys.stderr.flush()
@@ -81,7 +83,10 @@ main = type(sys)('__main__')
 main.__file__ = 'main.py'
 main.__builtins__ = __builtins__
 sys.modules['__main__'] = main
-exec(code, main.__dict__)
+try:
+    exec(code, main.__dict__)
+finally:
+    _arena_figures_at_exit()
 `;
 
 const JAVA_PUBLIC_CLASS = /^\s*public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)/m;

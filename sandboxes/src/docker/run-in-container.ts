@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { OutputGate } from '../output.js';
-import type { RunLimits } from '../types.js';
+import type { RunLimits, RunOptions } from '../types.js';
 import { readCgroupUsage } from './cgroup.js';
 import { DockerDemuxer, MarkerSplitter } from './demux.js';
+import { FIGURE_CAPS, FigureSplitter, figurePrefix } from './figures.js';
 import { cpuLimitSeconds, EXIT_SIGKILL, EXIT_SIGXCPU, type Outcome } from './exit-status.js';
 import { SANDBOX_ENV, type Recipe } from './recipes.js';
 import { SANDBOX_USER } from './sandbox-container.js';
@@ -29,6 +30,8 @@ export interface ContainerRun {
   signal: AbortSignal | undefined;
   /** The engine runs on this machine, so the container's cgroup can be read directly. */
   local: boolean;
+  /** Where the program's figures go (they are taken out of stdout either way). */
+  onFigure?: RunOptions['onFigure'];
 }
 
 /**
@@ -70,8 +73,14 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     });
     // The container's CPU time when the program started: what it used after is what its `ulimit -t` counts.
     let cpuAtMarker: Promise<number | undefined> | undefined;
+    const figures = new FigureSplitter(
+      Buffer.from(figurePrefix(marker)),
+      FIGURE_CAPS,
+      (data) => gate.writeBytes('stdout', data),
+      (figure) => run.onFigure?.(figure),
+    );
     const demux = new DockerDemuxer((which, data) => {
-      if (which === 'stdout') gate.writeBytes('stdout', data);
+      if (which === 'stdout') figures.push(data);
       else splitter.push(data);
       if (splitter.seen && run.local) cpuAtMarker ??= readCgroupUsage(container.id).then((usage) => usage.cpuMs);
     });
@@ -119,6 +128,7 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     clearInterval(poll);
     clearTimeout(wall);
     if (!splitter.seen) splitter.flush();
+    figures.flush();
     outcome.compiled = splitter.seen;
     if (!outcome.killedFor) {
       const info = await exec.inspect();
