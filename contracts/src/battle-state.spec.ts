@@ -26,6 +26,27 @@ describe('applyBattleEvent', () => {
     ).toBe('ignored');
   });
 
+  it("keeps a run's figures in the order drawn, once each, with where they sit in the output", () => {
+    const s = newBattleSnapshot(ID, 'p');
+    applyBattleEvent(s, {
+      event: 'run:start',
+      payload: { battleId: ID, turn: 0, side: 'a', runId: 'r1', environment: 'python' },
+    });
+    const figure = (index: number, at: number) =>
+      ({
+        event: 'run:figure',
+        payload: { battleId: ID, runId: 'r1', side: 'a', index, at, url: `/f/${index}`, width: 640, height: 480 },
+      }) as const;
+    expect(applyBattleEvent(s, figure(1, 9))).toBe('applied');
+    expect(applyBattleEvent(s, figure(0, 3))).toBe('applied');
+    expect(applyBattleEvent(s, figure(0, 3))).toBe('ignored');
+    expect(applyBattleEvent(s, { ...figure(0, 3), payload: { ...figure(0, 3).payload, runId: 'r9' } })).toBe('ignored');
+    expect(s.turns[0]!.sides.a.runs[0]!.figures).toEqual([
+      { index: 0, at: 3, url: '/f/0', width: 640, height: 480 },
+      { index: 1, at: 9, url: '/f/1', width: 640, height: 480 },
+    ]);
+  });
+
   it('folds a whole run and the reveal', () => {
     const s = newBattleSnapshot(ID, 'p');
     applyBattleEvent(s, {

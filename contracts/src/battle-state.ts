@@ -85,6 +85,16 @@ export function applyBattleEvent(snapshot: BattleSnapshot, { event, payload }: B
       if (payload.preview) run.preview = payload.preview;
       return 'applied';
     }
+    case 'run:figure': {
+      const run = runOf(snapshot, payload.runId);
+      if (!run) return 'ignored';
+      const figures = (run.figures ??= []);
+      if (figures.some((f) => f.index === payload.index)) return 'ignored';
+      const { index, url, width, height, at } = payload;
+      figures.push({ index, url, width, height, at });
+      figures.sort((x, y) => x.index - y.index);
+      return 'applied';
+    }
     case 'run:screenshot': {
       const run = runOf(snapshot, payload.runId);
       if (!run) return 'ignored';
@@ -164,6 +174,7 @@ export const BATTLE_EVENTS = [
   'run:output',
   'run:end',
   'run:screenshot',
+  'run:figure',
   'battle:status',
   'battle:revealed',
   'battle:presence',

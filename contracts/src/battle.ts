@@ -40,6 +40,20 @@ export const RunPreviewState = z.discriminatedUnion('kind', [
 ]);
 export type RunPreviewState = z.infer<typeof RunPreviewState>;
 
+/**
+ * A figure a program drew (Python's Matplotlib: on `plt.show()`, and at the end for figures still open): a PNG
+ * served at `url`, drawn in the run's output where `at` says (a character offset into `RunState.output`: the
+ * output printed before the figure).
+ */
+export const RunFigureState = z.object({
+  index: z.number().int().nonnegative(),
+  url: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  at: z.number().int().nonnegative(),
+});
+export type RunFigureState = z.infer<typeof RunFigureState>;
+
 export const RunState = z.object({
   runId: z.string(),
   environment: Environment.optional(),
@@ -65,8 +79,17 @@ export const RunState = z.object({
   startedAt: z.number().optional(),
   /** Where the picture of what the run rendered is (a JPEG of at most 1024×768), once the server took it. */
   screenshot: z.string().optional(),
+  /** The figures the program drew (Matplotlib), in the order drawn; absent when none. */
+  figures: z.array(RunFigureState).optional(),
 });
 export type RunState = z.infer<typeof RunState>;
+
+/** `run:figure`: a running program drew a figure (sent when drawn, after the output printed before it). */
+export const RunFigure = RunFigureState.extend({ battleId: z.string(), runId: z.string(), side: Side });
+export type RunFigure = z.infer<typeof RunFigure>;
+/** Where a run's figure is served (`GET`, `image/png`). */
+export const runFigurePath = (battleId: string, runId: string, index: number): string =>
+  `/api/battles/${battleId}/runs/${runId}/figures/${index}`;
 
 /** `run:screenshot`: the picture of what a run rendered arrived (after its `run:end`). */
 export const RunScreenshot = z.object({ battleId: z.string(), runId: z.string(), side: Side, url: z.string() });

@@ -18,6 +18,7 @@ import type {
   RunOutput,
   RunRequestInput,
   RunScreenshot,
+  RunFigure,
   RunStart,
 } from './battle.js';
 import type { ErrorBody } from './errors.js';
@@ -95,6 +96,7 @@ export interface ServerToClientEvents {
   'run:output': (payload: RunOutput) => void;
   'run:end': (payload: RunEnd) => void;
   'run:screenshot': (payload: RunScreenshot) => void;
+  'run:figure': (payload: RunFigure) => void;
   'battle:status': (payload: BattleStatusEvent) => void;
   'battle:revealed': (payload: BattleRevealed) => void;
   'battle:presence': (payload: BattlePresence) => void;
