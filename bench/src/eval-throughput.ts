@@ -113,6 +113,7 @@ const viaPool = async (job: Job): Promise<void> => {
     environment: job.language,
     code: job.code,
     limits: { wallMs: 60_000, cpuMs: 10_000 },
+    app: false,
   });
   if (result.status !== 'ok') throw new Error(`warm pool ${job.id}: ${result.status} ${result.message ?? ''}`);
 };

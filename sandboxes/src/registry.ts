@@ -58,9 +58,9 @@ export class SandboxRegistry {
   }
 
   /** The runner for an environment (and, for JavaScript, the code: Node APIs go to Docker when it is up). */
-  runnerFor(environment: Environment, code = ''): Runner | undefined {
+  runnerFor(environment: Environment, code = '', app = true): Runner | undefined {
     if (environment === 'javascript' || environment === 'typescript') {
-      if (this.dockerUp && this.docker && (NEEDS_NODE.test(code) || this.docker.servesApp(environment, code)))
+      if (this.dockerUp && this.docker && (NEEDS_NODE.test(code) || (app && this.docker.servesApp(environment, code))))
         return this.docker;
       return this.isolatedVm;
     }
@@ -97,7 +97,7 @@ export class SandboxRegistry {
 
   async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
     await this.start();
-    const runner = this.runnerFor(request.environment, request.code);
+    const runner = this.runnerFor(request.environment, request.code, request.app !== false);
     if (!runner) {
       const message =
         UNSUPPORTED_MESSAGE[request.environment] ??

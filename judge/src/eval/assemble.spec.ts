@@ -145,8 +145,8 @@ describe('programs from an answer and the tests', () => {
     expect(program.files).toEqual({ 'a.txt': 'x' });
     expect(program.code.indexOf('_ArenaServer(("127.0.0.1", 0)')).toBeLessThan(program.code.indexOf('def f():'));
     expect(program.code).toContain('_arena_json.loads("{\\"GET /n\\":{\\"json\\":1}}")');
-    // Run to its end and judged by its exit status: not taken for a live app (a program importing a web server).
-    expect(program.code).not.toMatch(/^\s*(?:from|import)\s+http\.server\b/m);
+    // Imported plainly: \`arena eval\` runs it with \`app: false\`, so it runs to its end and is judged by its exit status.
+    expect(program.code).toMatch(/^import http\.server as _arena_http\b/m);
     const { files: _files, mockApi: _api, ...plain } = task;
     expect(assembleProgram(plain, '    return 1\n')).toEqual({
       language: 'python',
@@ -164,10 +164,8 @@ describe('programs from an answer and the tests', () => {
     const task = parseTaskRow(row, 'f:1');
     const esm = assembleProgram(task, '  return (await fetch(process.env.API_BASE_URL + "/n")).json()\n}\n');
     expect(esm.code.startsWith("import * as __arenaHttp from 'node:http';")).toBe(true);
-    expect(esm.code.indexOf('__arenaApi[__arenaListen](0);')).toBeLessThan(esm.code.indexOf('const f = async'));
+    expect(esm.code.indexOf('__arenaApi.listen(0);')).toBeLessThan(esm.code.indexOf('const f = async'));
     expect(esm.code).toContain('JSON.parse("{\\"GET /n\\":{\\"json\\":1}}")');
-    // Run to its end and judged by its exit status: not taken for a live app (a server that listens).
-    expect(esm.code).not.toMatch(/\.listen\s*\(/);
     const cjs = assembleProgram(task, '  const { inspect } = require("node:util");\n  return 1\n}\n');
     expect(cjs.code.startsWith("const __arenaHttp = require('node:http');")).toBe(true);
     const ts = assembleProgram(parseTaskRow({ ...row, task_id: 'TypeScript/Api/0' }, 'f:2'), '  return 1\n}\n');

@@ -38,14 +38,11 @@ export function assembleProgram(task: EvalTask, answer: string): AssembledProgra
  * The task's HTTP API, served from a thread of the program itself on the loopback (the sandbox has no
  * network, and one program is all it runs): every route answers as the task says, anything else 404; the
  * base URL is in `API_BASE_URL`, in the environment and as a global. The program is still judged by its exit
- * status, not served as a live app.
+ * status, not served as a live app: whoever runs it passes the sandbox's `app: false`, as `arena eval` does.
  */
 function mockApiPrologue(routes: Record<string, MockRoute>): string {
-  return `import importlib as _arena_importlib, json as _arena_json, os as _arena_os, threading as _arena_threading
+  return `import http.server as _arena_http, json as _arena_json, os as _arena_os, threading as _arena_threading
 
-# Imported by name: the sandbox serves a program that imports a web server as a live app (a preview, not a run
-# judged by its exit status); this server is the harness's, not the answer's.
-_arena_http = _arena_importlib.import_module("http.server")
 _ArenaHandler, _ArenaServer = _arena_http.BaseHTTPRequestHandler, _arena_http.ThreadingHTTPServer
 
 _ARENA_ROUTES = _arena_json.loads(${JSON.stringify(JSON.stringify(routes))})
@@ -90,7 +87,7 @@ _arena_os.environ["API_BASE_URL"] = API_BASE_URL`;
  * server is bound before the program's first line (`listen` without a host binds at once; with one it would
  * wait for a lookup) on the sandbox's own network, which has nothing but the loopback; it is unreferenced, so
  * the program ends when its own work does, and answers close their connection for the same reason. The
- * program must still run to its end and be judged by its exit status, not be served as a live app. The prologue
+ * program must still run to its end and be judged by its exit status (run with `app: false`). The prologue
  * imports the way the program does (`require` in CommonJS, `import` otherwise).
  */
 function nodeMockApiPrologue(routes: Record<string, MockRoute>, code: string): string {
@@ -118,10 +115,7 @@ const __arenaApi = __arenaHttp.createServer((req, res) => {
     res.end(body);
   });
 });
-// Called by name: the sandbox serves a program that imports node:http and listens as a live app (a preview,
-// not a run judged by its exit status); this server is the harness's, not the answer's.
-const __arenaListen = 'listen';
-__arenaApi[__arenaListen](0);
+__arenaApi.listen(0);
 __arenaApi.unref();
 process.env.API_BASE_URL = 'http://127.0.0.1:' + __arenaApi.address().port;
 globalThis.API_BASE_URL = process.env.API_BASE_URL;`;

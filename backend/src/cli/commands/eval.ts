@@ -249,6 +249,8 @@ async function evaluateTasks(values: EvalOptions, config: ArenaConfig, db: DataS
             code: program.code,
             ...(program.files ? { files: program.files } : {}),
             limits: config.runLimits,
+            // Judged by its exit status: a task's mock API (or an answer's own server) never makes it a live app.
+            app: false,
           },
           { signal, onOutput: (chunk) => (output += chunk.data) },
         );
