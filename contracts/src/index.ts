@@ -12,3 +12,4 @@ export * from './session.js';
 export * from './admin.js';
 export * from './eval.js';
 export * from './model-profile.js';
+export * from './program-label.js';

@@ -1,5 +1,6 @@
 'use client';
 import {
+  programLabel,
   runOutputParts,
   type BattleSnapshot,
   type ModelRef,
@@ -172,7 +173,13 @@ export function SidePane({
       {side.code ? (
         <div className="pane-run">
           <div className="run-title">
-            Code <span className="env">{side.code.language}</span>
+            Code{' '}
+            <span className="env" data-testid="code-kind" title={side.code.language}>
+              {programLabel(
+                { ...side.code, code: runCode(side.runs[side.runs.length - 1], side.code.code) },
+                side.runs[side.runs.length - 1]?.preview,
+              )}
+            </span>
             {side.code.installCommand ? (
               <code className="install">{side.code.installCommand.split('\n')[0]}</code>
             ) : null}
