@@ -6,6 +6,7 @@ import { DockerDemuxer } from '../src/docker/demux.js';
 import { readImageManifest } from '../src/docker/image-manifest.js';
 import { checkInstall } from '../src/install.js';
 import {
+  controlDigest,
   DISPLAY_HEIGHT,
   DISPLAY_PORT,
   DISPLAY_WIDTH,
@@ -15,7 +16,7 @@ import {
   showsDisplay,
 } from '../src/docker/display.js';
 import { SANDBOX_ENV } from '../src/docker/recipes.js';
-import { sandboxContainerSpec } from '../src/docker/sandbox-container.js';
+import { SANDBOX_USER, sandboxContainerSpec } from '../src/docker/sandbox-container.js';
 import { DRIVER, encodeFiles } from '../src/docker/shell-driver.js';
 import { pixelAt, RfbClient, type Frame } from '@arena/testkit';
 
@@ -156,22 +157,43 @@ describe('a PyGame program on the virtual display', () => {
     }
   }, 40_000);
 
-  it("keeps the control token out of the program's environment", async () => {
+  it("keeps the control token out of the program's reach: no environment, command line or file holds it", async () => {
     if (!container || !recipe) throw new Error('no container');
+    // What a program can read as its own user: its environment, every process's environment and command line
+    // (the launcher's, websockify's, the VNC servers'), and every file of its work and temporary directories.
     const exec = await container.exec({
-      Cmd: ['/bin/sh', '-c', 'for p in $(pgrep -f "^python3 -u main.py"); do tr "\\0" "\\n" < /proc/$p/environ; done'],
+      Cmd: [
+        '/bin/sh',
+        '-c',
+        [
+          'env',
+          'for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do echo "== $f"; tr "\\0" "\\n" < "$f" 2>/dev/null; echo; done',
+          'find /sandbox /tmp -type f 2>/dev/null | while read -r f; do echo "== $f"; cat "$f" 2>/dev/null; echo; done',
+        ].join('\n'),
+      ],
+      User: SANDBOX_USER,
       AttachStdout: true,
       AttachStderr: true,
     });
     const stream = await exec.start({ hijack: true, stdin: false });
-    let environ = '';
-    const demux = new DockerDemuxer((_s, data) => (environ += data.toString()));
+    let seen = '';
+    const demux = new DockerDemuxer((_s, data) => (seen += data.toString()));
     await new Promise<void>((resolve) => {
       stream.on('data', (chunk: Buffer) => demux.push(chunk));
       stream.on('end', resolve);
     });
-    expect(environ).toContain('SDL_AUDIODRIVER=dummy');
-    expect(environ).not.toContain(recipe.control);
+    // It read what there was: the program's environment, websockify's command line, the launcher's files.
+    expect(seen).toContain('SDL_AUDIODRIVER=dummy');
+    expect(seen).toContain('websockify');
+    expect(seen).toContain('== /sandbox/.arena/display.sh');
+    // Where it leaks, if it does: the section (`== <file>`) that holds it, or the program's own environment.
+    const leaks = seen
+      .split('\n== ')
+      .filter((section) => section.includes(recipe.control))
+      .map((section) => section.split('\n')[0]);
+    expect(leaks).toEqual([]);
+    // The controller's token still reaches the full-control server (the test above drove the program with it).
+    expect(seen).toContain(`ARENA_DISPLAY_CONTROL_SHA256=${controlDigest(recipe.control)}`);
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Environment } from '@arena/contracts';
 
 /**
@@ -43,16 +43,20 @@ export function showsDisplay(environment: Environment, code: string): boolean {
 
 /**
  * websockify's token plugin: the control token reaches the full-control VNC server, anything else the
- * view-only one. The control token comes from the environment (the launcher removes it from the program's).
+ * view-only one. The container never holds the token, only its SHA-256 (`ARENA_DISPLAY_CONTROL_SHA256`): every
+ * process in it runs as the program's user, which can read any of their environments (`/proc/<pid>/environ`),
+ * command lines and files, and a program that printed the token would hand control to everyone watching.
  */
-const TOKEN_PLUGIN_SOURCE = `import os, hmac
-_CONTROL = os.environ.get('ARENA_DISPLAY_CONTROL', '')
+const TOKEN_PLUGIN_SOURCE = `import os, hmac, hashlib
+_CONTROL_SHA256 = os.environ.get('ARENA_DISPLAY_CONTROL_SHA256', '')
 class Tokens(object):
     def __init__(self, source):
         pass
     def lookup(self, token):
-        if _CONTROL and isinstance(token, str) and hmac.compare_digest(token.encode(), _CONTROL.encode()):
-            return ['127.0.0.1', '${CONTROL_VNC_PORT}']
+        if _CONTROL_SHA256 and isinstance(token, str):
+            digest = hashlib.sha256(token.encode()).hexdigest()
+            if hmac.compare_digest(digest, _CONTROL_SHA256):
+                return ['127.0.0.1', '${CONTROL_VNC_PORT}']
         return ['127.0.0.1', '${VIEW_VNC_PORT}']
 `;
 
@@ -62,8 +66,6 @@ class Tokens(object):
  */
 const LAUNCHER = `#!/bin/sh
 # The arena's virtual display: Xvfb, the program, two x11vnc servers (control, view-only), then websockify.
-control="$ARENA_DISPLAY_CONTROL"
-unset ARENA_DISPLAY_CONTROL
 export DISPLAY=:99
 logs=/tmp/.arena-display
 mkdir -p "$logs"
@@ -106,8 +108,9 @@ while kill -0 "$program" 2>/dev/null && ! xwininfo -root -children 2>/dev/null |
   sleep 0.05
 done
 if kill -0 "$program" 2>/dev/null; then
-  ARENA_DISPLAY_CONTROL="$control" websockify --token-plugin ${TOKEN_PLUGIN}.Tokens 0.0.0.0:${DISPLAY_PORT} \\
-    >"$logs/websockify.log" 2>&1 &
+  # No log: websockify writes each request's path, the control token's too, where the program could read it.
+  websockify --token-plugin ${TOKEN_PLUGIN}.Tokens 0.0.0.0:${DISPLAY_PORT} \\
+    >/dev/null 2>&1 &
 fi
 wait "$program"
 status=$?
@@ -143,7 +146,7 @@ export function displayRecipeFor(environment: Environment, code: string): Displa
       'SDL_AUDIODRIVER=dummy',
       'SDL_VIDEODRIVER=x11',
       'PYGAME_HIDE_SUPPORT_PROMPT=1',
-      `ARENA_DISPLAY_CONTROL=${control}`,
+      `ARENA_DISPLAY_CONTROL_SHA256=${controlDigest(control)}`,
     ],
     files: { [`${SHIM_DIR}/display.sh`]: LAUNCHER, [`${SHIM_DIR}/${TOKEN_PLUGIN}.py`]: TOKEN_PLUGIN_SOURCE },
     kind: 'display',
@@ -154,6 +157,11 @@ export function displayRecipeFor(environment: Environment, code: string): Displa
     mayExit: environment === 'python',
     control,
   };
+}
+
+/** What the display's container holds of its control token: its SHA-256, hex (the token is 24 random bytes). */
+export function controlDigest(control: string): string {
+  return createHash('sha256').update(control).digest('hex');
 }
 
 /** The WebSocket path a viewer opens for a display served at `url` (`/api/apps/<token>/`). */
