@@ -148,6 +148,12 @@ export class LiveApps {
     return { state: 'unknown' };
   }
 
+  /** A live app's container (H2's hook: the arena photographs a display from inside it, `display-frame.ts`). */
+  containerOf(token: string): Docker.Container | undefined {
+    const app = this.apps.get(token);
+    return app?.target && !app.removing ? app.container : undefined;
+  }
+
   /** A request reached the app: it is not idle. */
   touch(token: string): void {
     const app = this.apps.get(token);
