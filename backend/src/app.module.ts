@@ -43,6 +43,8 @@ import { OpaqueOriginGuard } from './common/opaque-origins.js';
 import { RunPreviewsController } from './battles/run-previews.controller.js';
 import { RunScreenshotsController } from './screenshots/run-screenshots.controller.js';
 import { RunScreenshotsService } from './screenshots/run-screenshots.service.js';
+import { RunFiguresController } from './figures/run-figures.controller.js';
+import { RunFiguresService } from './figures/run-figures.service.js';
 import { SandboxAssetsController } from './sandboxes/sandbox-assets.controller.js';
 import { createSandboxRegistry } from './sandboxes/sandbox-registry.factory.js';
 import { ModelsController } from './models/models.controller.js';
@@ -107,6 +109,7 @@ export class AppModule {
         SandboxAssetsController,
         RunPreviewsController,
         RunScreenshotsController,
+        RunFiguresController,
         RewardController,
         AutoArenaController,
         SessionsController,
@@ -169,6 +172,7 @@ export class AppModule {
         EvalService,
         ExportPartsListener,
         RunScreenshotsService,
+        RunFiguresService,
         VoterBansService,
         AdminAuditLog,
         AdminTokenGuard,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { SIDES, type BattleStatus, type ModelRef, type Side, type Winner } from '@arena/contracts';
+import { SIDES, type BattleStatus, type ModelRef, type RunFigureState, type Side, type Winner } from '@arena/contracts';
 import { IsNull, type EntityManager } from 'typeorm';
 import { battleShown } from '../moderation/visibility.js';
+import { RunFiguresRepository } from '../figures/run-figures.repository.js';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import {
   BattleEntity,
@@ -355,6 +356,11 @@ export class BattlesRepository {
       [battleId],
     );
     return new Set(rows.map((r) => r.run_id));
+  }
+
+  /** The figures of a battle's runs, by run, without their pictures (`run_figures`, written by the figures feature). */
+  runFigures(battleId: string): Promise<Map<string, RunFigureState[]>> {
+    return new RunFiguresRepository(this.manager).ofBattle(battleId);
   }
 
   async updateMessage(

@@ -12,6 +12,7 @@ import { BattlesRepository } from './battles.repository.js';
 import { splitDisplayControl } from './display-control.js';
 import type { LiveBattle } from './live-battle.js';
 import { PersistedStream } from './persisted-stream.js';
+import { RunFigureRecorder } from '../figures/run-figure-recorder.js';
 
 /** How often run output is written while it streams. */
 const STREAM_PERSIST_MS = 500;
@@ -99,6 +100,12 @@ export class RunExecution {
       onPersistError: (err) =>
         this.logger.warn({ battleId: live.id, side, runId, err }, 'could not persist run output'),
     });
+    const figures = new RunFigureRecorder(
+      this.dataSource.manager,
+      this.emitter,
+      { battleId: live.id, runId, side, run },
+      () => stream.flush(),
+    );
     const result = await this.sandboxes.run(
       {
         environment,
@@ -109,8 +116,13 @@ export class RunExecution {
         ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
         ...(request.installCommand ? { installCommand: request.installCommand } : {}),
       },
-      { onOutput: (chunk) => stream.push({ ...chunk, data: storableText(chunk.data) }), signal: live.abort.signal },
+      {
+        onOutput: (chunk) => stream.push({ ...chunk, data: storableText(chunk.data) }),
+        onFigure: (figure) => figures.add(figure),
+        signal: live.abort.signal,
+      },
     );
+    await figures.settled();
     stream.flush();
     if (result.message && result.status !== 'ok' && result.status !== 'unsupported') {
       stream.push({ stream: 'stderr', data: storableText(`\n[${result.status}] ${result.message}\n`) });

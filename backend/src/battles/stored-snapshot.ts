@@ -36,9 +36,10 @@ export async function storedSnapshot(
   modelsOf: (battle: BattleEntity) => Promise<{ a: ModelRef; b: ModelRef }>,
 ): Promise<BattleSnapshot> {
   const battleId = battle.id;
-  const [{ turns, messages, extractions, executions }, pictured] = await Promise.all([
+  const [{ turns, messages, extractions, executions }, pictured, figures] = await Promise.all([
     repository.contents(battleId),
     repository.runsWithScreenshots(battleId),
+    repository.runFigures(battleId),
   ]);
   const side = (turn: number, s: Side): SideState => {
     const message = messages.find((m) => m.turn === turn && m.side === s);
@@ -75,6 +76,7 @@ export async function storedSnapshot(
           startedAt: e.createdAt.getTime(),
           ...(e.origin === 'rerun' ? { rerun: storedRerun(e.code, code?.code, e.stdin) } : {}),
           ...(pictured.has(e.id) ? { screenshot: runScreenshotPath(battleId, e.id) } : {}),
+          ...(figures.has(e.id) ? { figures: figures.get(e.id) } : {}),
         };
       });
     return state;

@@ -12,6 +12,7 @@ import { VoterBanEntity } from '../moderation/voter-ban.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SettingEntity } from './setting.entity.js';
 import { RunScreenshotEntity } from '../screenshots/run-screenshot.entity.js';
+import { RunFigureEntity } from '../figures/run-figure.entity.js';
 import { RunInteractionEntity } from '../battles/entities/run-interaction.entity.js';
 
 export interface DatabaseTarget {
@@ -37,6 +38,7 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
       EvalRunEntity,
       EvalResultEntity,
       RunScreenshotEntity,
+      RunFigureEntity,
       RunInteractionEntity,
     ],
     migrations: MIGRATIONS,

@@ -16,6 +16,7 @@ import { ExecutionPreviewKind1795986648901 } from './1795986648901-ExecutionPrev
 import { RunScreenshots1795986174647 } from './1795986174647-RunScreenshots.js';
 import { RunInteractions1795987593356 } from './1795987593356-RunInteractions.js';
 import { RunScreenshotsBlank1795988889212 } from './1795988889212-RunScreenshotsBlank.js';
+import { RunFigures1795997108471 } from './1795997108471-RunFigures.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   RunInteractions1795987593356,
   RunScreenshotsBlank1795988889212,
   ExportPartsRunFacts1795986446782,
+  RunFigures1795997108471,
 ];
