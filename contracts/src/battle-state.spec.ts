@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBattleEvent, newBattleSnapshot, runOutputParts } from './battle-state.js';
+import { applyBattleEvent, newBattleSnapshot, runConsolePieces, runOutputParts } from './battle-state.js';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 const delta = (side: 'a' | 'b', seq: number, text: string) =>
@@ -117,5 +117,38 @@ describe('applyBattleEvent', () => {
       { stream: 'stdout', text: 'more\n' },
     ]);
     expect(runOutputParts({ output: 'plain' })).toEqual([{ stream: 'stdout', text: 'plain' }]);
+  });
+});
+
+describe('runConsolePieces', () => {
+  const fig = (index: number, at: number) => ({ index, at, url: `/f/${index}`, width: 1, height: 1 });
+  it('puts each figure where it was drawn, between and inside the streams, and the ones past the end last', () => {
+    // "ab" stdout, "CD" stderr, "ef" stdout; figures at 0, 1, 2 (between stdout and stderr), 3, 6 (the end), 99.
+    const run = {
+      output: 'abCDef',
+      stderr: [[2, 4]] as [number, number][],
+      figures: [fig(5, 99), fig(0, 0), fig(1, 1), fig(2, 2), fig(3, 3), fig(4, 6)],
+    };
+    const shape = runConsolePieces(run).map((p) =>
+      p.kind === 'text' ? `${p.stream}:${p.text}` : `#${p.figure.index}`,
+    );
+    expect(shape).toEqual([
+      '#0',
+      'stdout:a',
+      '#1',
+      'stdout:b',
+      '#2',
+      'stderr:C',
+      '#3',
+      'stderr:D',
+      'stdout:ef',
+      '#4',
+      '#5',
+    ]);
+  });
+
+  it('is the output parts alone when nothing was drawn', () => {
+    const run = { output: 'x\ny', stderr: [[1, 2]] as [number, number][] };
+    expect(runConsolePieces(run)).toEqual(runOutputParts(run).map((p) => ({ kind: 'text', ...p })));
   });
 });

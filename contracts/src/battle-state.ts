@@ -1,4 +1,4 @@
-import type { BattleSnapshot, RunState, SideState } from './battle.js';
+import type { BattleSnapshot, RunFigureState, RunState, SideState } from './battle.js';
 import type { ServerEventName, ServerEventPayload } from './events.js';
 
 export type BattleEvent = {
@@ -148,6 +148,34 @@ export function runOutputParts(
   }
   if (at < run.output.length) parts.push({ stream: 'stdout', text: run.output.slice(at) });
   return parts;
+}
+
+/** A piece of a run's console: text of one stream, or a figure the program drew there. */
+export type RunConsolePiece =
+  { kind: 'text'; stream: 'stdout' | 'stderr'; text: string } | { kind: 'figure'; figure: RunFigureState };
+
+/**
+ * A run's output cut into its stdout and stderr parts with its figures between them, each where it was drawn
+ * (`RunFigureState.at`), in order; figures placed past the output's end (it was cut short) come last.
+ */
+export function runConsolePieces(run: Pick<RunState, 'output' | 'stderr' | 'figures'>): RunConsolePiece[] {
+  const figures = [...(run.figures ?? [])].sort((x, y) => x.at - y.at || x.index - y.index);
+  const pieces: RunConsolePiece[] = [];
+  let next = 0;
+  let offset = 0;
+  for (const part of runOutputParts(run)) {
+    const end = offset + part.text.length;
+    let at = offset;
+    for (let figure = figures[next]; figure && figure.at < end; figure = figures[++next]) {
+      if (figure.at > at) pieces.push({ kind: 'text', stream: part.stream, text: run.output.slice(at, figure.at) });
+      at = Math.max(at, figure.at);
+      pieces.push({ kind: 'figure', figure });
+    }
+    if (end > at) pieces.push({ kind: 'text', stream: part.stream, text: run.output.slice(at, end) });
+    offset = end;
+  }
+  for (const figure of figures.slice(next)) pieces.push({ kind: 'figure', figure });
+  return pieces;
 }
 
 /** An empty battle as its creator first sees it, before any frame. */

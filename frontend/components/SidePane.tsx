@@ -1,7 +1,7 @@
 'use client';
 import {
   programLabel,
-  runOutputParts,
+  runConsolePieces,
   type BattleSnapshot,
   type ModelRef,
   type RunState,
@@ -13,6 +13,7 @@ import { Markdown } from './Markdown';
 import { AppView } from './AppView';
 import { DisplayView } from './DisplayView';
 import { CodeEditor, RunPreview } from './RunTools';
+import { RunFigure } from './RunFigure';
 import { RunScreenshot } from './RunScreenshot';
 
 const RUN_LABEL: Record<NonNullable<RunState['status']>, string> = {
@@ -67,23 +68,25 @@ export function runCode(run: RunState | undefined, answer: string): string {
   return run?.rerun?.code ?? answer;
 }
 
-/** stdout as it came; stderr's parts drawn apart (and labelled for screen readers). */
-function ConsoleText({ run }: { run: RunState }) {
-  if (!run.output) return <>{run.status ? '(no output)' : ''}</>;
-  const parts = runOutputParts(run);
+/** stdout as it came; stderr's parts drawn apart (and labelled for screen readers); figures where they were drawn. */
+function ConsoleText({ run, number }: { run: RunState; number: number }) {
+  if (!run.output && !run.figures?.length) return <>{run.status ? '(no output)' : ''}</>;
+  const pieces = runConsolePieces(run);
   // The sandbox's note on a run that printed nothing (`\n[timeout] …`) starts a line of its own: not a blank one.
-  const first = parts[0];
-  if (first?.text.startsWith('\n')) parts[0] = { ...first, text: first.text.slice(1) };
+  const first = pieces[0];
+  if (first?.kind === 'text' && first.text.startsWith('\n')) pieces[0] = { ...first, text: first.text.slice(1) };
   return (
     <>
-      {parts.map((part, i) =>
-        part.stream === 'stderr' ? (
+      {pieces.map((piece, i) =>
+        piece.kind === 'figure' ? (
+          <RunFigure key={i} figure={piece.figure} run={number} />
+        ) : piece.stream === 'stderr' ? (
           <span key={i} className="stderr" data-testid="stderr">
             <span className="sr-only">stderr: </span>
-            {part.text}
+            {piece.text}
           </span>
         ) : (
-          <span key={i}>{part.text}</span>
+          <span key={i}>{piece.text}</span>
         ),
       )}
     </>
@@ -118,7 +121,7 @@ function RunOutput({ run, number, battleId }: { run: RunState; number: number; b
       ) : null}
       <RunScreenshot run={run} number={number} />
       <pre className="console" tabIndex={0} aria-label="Program output">
-        <ConsoleText run={run} />
+        <ConsoleText run={run} number={number} />
       </pre>
       {run.stderr?.length ? (
         <div className="console-legend muted">
