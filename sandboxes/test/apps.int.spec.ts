@@ -161,6 +161,23 @@ describe('live apps', () => {
     expect(plain.preview).toBeUndefined();
   });
 
+  it('app: false runs a program that serves to its end, judged by its exit status (an eval harness)', async () => {
+    // A harness's own server on the loopback, in a thread: what \`arena eval\`'s mock APIs do.
+    const code = `import http.server, threading, time, urllib.request
+server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+status = urllib.request.urlopen('http://127.0.0.1:%d/' % server.server_address[1]).status
+time.sleep(2)
+print('served itself', status, flush=True)
+`;
+    const live = runner.apps!.liveCount();
+    const judged = await run({ environment: 'python', code, app: false });
+    expect(judged.status, judged.output).toBe('ok');
+    expect(judged.output).toContain('served itself 200');
+    expect(judged.preview).toBeUndefined();
+    expect(runner.apps!.liveCount()).toBe(live);
+  });
+
   it('an app reaches neither the host, the internet, another app nor the Docker socket; many connections stay contained', async () => {
     const first = await run({ environment: 'python', code: COUNTER_APP, appOwner: 'b3:0:a' });
     const other = runner.apps!.lookup(tokenOf(first));
