@@ -1,16 +1,19 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { runScreenshotPath, type Side } from '@arena/contracts';
+import { SandboxRegistry } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import { BattleRegistry } from '../battles/battle-registry.js';
 import { BattlesRepository } from '../battles/battles.repository.js';
-import { previewPolicy } from '../battles/run-previews.controller.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
 import { ArenaEmitter } from '../realtime/arena-emitter.js';
+import { ExecutionEntity } from '../battles/entities/execution.entity.js';
 import type { ScreenshotSource } from './run-screenshot.entity.js';
 import { RunScreenshotsRepository } from './run-screenshots.repository.js';
 import { ScreenshotBrowser, type Shot, type ShotOptions } from './screenshot-browser.js';
+import { liveShotSubject, type LivePreview } from './live-shot.js';
+import { shootSubject, type ShotSubject } from './shoot-subject.js';
 
 /** The run a picture belongs to. */
 export interface ShotTarget {
@@ -19,11 +22,7 @@ export interface ShotTarget {
   side: Side;
 }
 
-/** What to photograph: a stored preview page, a page by URL (a live app, a display's viewer), or a drawn image. */
-export type ShotSubject =
-  | { kind: 'html'; html: string }
-  | { kind: 'url'; url: string; clickCanvas?: boolean }
-  | { kind: 'image'; png: Buffer; width: number; height: number };
+export type { ShotSubject };
 
 /**
  * Takes the picture of every run that renders something, off the battle's path: `run.finished` queues a
@@ -43,6 +42,7 @@ export class RunScreenshotsService implements OnApplicationShutdown {
     @Inject(BattleRegistry) private readonly registry: BattleRegistry,
     @Inject(ArenaEmitter) private readonly emitter: ArenaEmitter,
     @Inject(DomainEvents) events: DomainEvents,
+    @Inject(SandboxRegistry) private readonly sandboxes: SandboxRegistry,
   ) {
     const settings = config.screenshots;
     if (settings?.chromium)
@@ -56,9 +56,16 @@ export class RunScreenshotsService implements OnApplicationShutdown {
       this.track(
         battleId,
         (async () => {
+          const target = { battleId, runId, side };
+          const live = await this.livePreviewOf(runId);
+          // A live app or display is photographed while it lives (it did answer: the run ended `ok` on it).
+          if (live) {
+            await this.capture(target, await liveShotSubject(this.sandboxes.apps, live), live.kind);
+            return;
+          }
           const html = await new BattlesRepository(this.dataSource.manager).previewOf(runId);
           if (html === null) return;
-          await this.capture({ battleId, runId, side }, { kind: 'html', html }, 'preview');
+          await this.capture(target, { kind: 'html', html }, 'preview');
         })().catch((err: unknown) =>
           this.logger.warn({ err, battleId, runId, environment }, 'no picture of the preview'),
         ),
@@ -92,14 +99,7 @@ export class RunScreenshotsService implements OnApplicationShutdown {
   /** The picture alone, stored nowhere (AutoCodeArena's answers, benchmarks). */
   shoot(subject: ShotSubject, options: ShotOptions = {}): Promise<Shot> {
     if (!this.browser) return Promise.reject(new Error('screenshots are off (ARENA_CHROMIUM=off)'));
-    switch (subject.kind) {
-      case 'html':
-        return this.browser.shootHtml(subject.html, (origin) => previewPolicy([origin]), options);
-      case 'url':
-        return this.browser.shootUrl(subject.url, { ...options, clickCanvas: subject.clickCanvas ?? false });
-      case 'image':
-        return this.browser.shootImage(subject.png, { width: subject.width, height: subject.height }, options);
-    }
+    return shootSubject(this.browser, subject, options);
   }
 
   /** Resolves once every queued shot has been taken or has failed (tests, shutdown). */
@@ -115,6 +115,16 @@ export class RunScreenshotsService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.browser?.close();
+  }
+
+  /** The live app or display a run left, if any. */
+  private async livePreviewOf(runId: string): Promise<LivePreview | undefined> {
+    const run = await this.dataSource.manager
+      .getRepository(ExecutionEntity)
+      .findOne({ where: { id: runId }, select: { id: true, previewKind: true, previewUrl: true } });
+    if ((run?.previewKind === 'app' || run?.previewKind === 'display') && run.previewUrl)
+      return { kind: run.previewKind, url: run.previewUrl };
+    return undefined;
   }
 
   private track(battleId: string, work: Promise<unknown>): void {

@@ -42,7 +42,26 @@ export interface ShotOptions {
   clickCanvas?: boolean;
   /** How long the page may draw after it loaded, before the picture is taken. */
   settleMs?: number;
+  /**
+   * A live app's page draws after it loaded (Streamlit and Gradio fetch and render over a WebSocket): wait for
+   * the network to go quiet and the page to stop changing for `QUIET_MS`, within the shot's budget.
+   */
+  quiet?: boolean;
 }
+
+/** How long a live app's page must not change before its picture is taken. */
+export const QUIET_MS = 700;
+/** The longest a live app's page is watched for quiet (an animated page never is): the picture is taken then. */
+const QUIET_MAX_MS = 8_000;
+
+/** Resolves once the page's DOM has not changed for `quietMs` (or after `maxMs`), measured in the page. */
+const DOM_QUIET = `((quietMs, maxMs) => new Promise((resolve) => {
+  let timer = setTimeout(done, quietMs);
+  const cap = setTimeout(done, maxMs);
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quietMs); });
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  function done() { observer.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(true); }
+}))`;
 
 export interface ScreenshotBrowserOptions {
   /** The Chromium binary (Debian's `/usr/bin/chromium`). */
@@ -130,6 +149,7 @@ export class ScreenshotBrowser {
       const taken = page;
       const work = (async (): Promise<Shot> => {
         await load(taken);
+        if (options.quiet) await waitQuiet(taken);
         if (options.clickCanvas) await clickCanvas(taken);
         const settle = options.settleMs ?? 400;
         if (settle > 0) await taken.waitForTimeout(settle);
@@ -276,4 +296,12 @@ async function clickCanvas(page: Page): Promise<void> {
   const { width, height } = page.viewportSize() ?? { width: SHOT_WIDTH, height: SHOT_HEIGHT };
   await page.mouse.click(best?.x ?? width / 2, best?.y ?? height / 2);
   await page.keyboard.press('Space');
+}
+
+/** The network idle (as Playwright counts it, WebSockets aside) and then the page's DOM still for `QUIET_MS`. */
+async function waitQuiet(page: Page): Promise<void> {
+  const started = Date.now();
+  await page.waitForLoadState('networkidle', { timeout: QUIET_MAX_MS }).catch(() => undefined);
+  const left = Math.max(QUIET_MS, QUIET_MAX_MS - (Date.now() - started));
+  await page.evaluate(`${DOM_QUIET}(${QUIET_MS}, ${left})`);
 }

@@ -1,0 +1,185 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runScreenshotPath, type BattleSnapshot, type RunScreenshot } from '@arena/contracts';
+import { extractCode, SandboxRegistry } from '@arena/sandboxes';
+import { sharedData } from '@arena/testkit';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
+import { readWithPillow } from './support/read-image.js';
+import { connectClient, startTestArena, statusIs, waitForFrame, type TestArena } from './support/test-arena.js';
+
+/**
+ * Screenshots of live apps and displays in a battle (issue 17 item 1, on issue 16's apps): one side answers with
+ * a real recorded Streamlit answer (Arena-Hard 61eb140b…, gpt-3.5-turbo-0125: a video player), the other with a
+ * PyGame game (none of the recorded PyGame answers runs: all three load a `dvd_logo.png` they do not have).
+ * Each picture is a JPEG within 1024×768 that is not blank, served at its URL, exported base64 in
+ * `bigcodereward`, and read back by Pillow; the game's picture is taken after a click and a Space press
+ * (BigCodeArena's way), which the game answers by leaving its title screen.
+ */
+const data = sharedData('screenshots of live apps and displays', ['arena-hard-v0.1']);
+const NOT_BLANK = 3;
+
+/** Black title screen until Space; then a green field with a ball and a score. */
+const GAME = `import sys
+import pygame
+pygame.init()
+screen = pygame.display.set_mode((640, 480))
+pygame.display.set_caption('Ball')
+font = pygame.font.Font(None, 48)
+started = False
+x, dx = 100, 4
+clock = pygame.time.Clock()
+while True:
+    for event in pygame.event.get():
+        if event.type == pygame.QUIT:
+            sys.exit(0)
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_SPACE:
+            started = True
+    if started:
+        screen.fill((30, 160, 60))
+        x += dx
+        if x < 40 or x > 600:
+            dx = -dx
+        pygame.draw.circle(screen, (250, 220, 40), (x, 240), 40)
+        screen.blit(font.render('Score: 3', True, (255, 255, 255)), (20, 20))
+    else:
+        screen.fill((0, 0, 0))
+        screen.blit(font.render('Press SPACE to start', True, (255, 255, 255)), (140, 220))
+    pygame.display.flip()
+    clock.tick(30)
+`;
+
+/** The recorded answer's whole text, as the model wrote it. */
+function recordedAnswer(model: string, uid: string): string {
+  const file = path.join(data.dir, 'arena-hard-v0.1', 'model_answer', `${model}.jsonl`);
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes(uid)) continue;
+    const row = JSON.parse(line) as { messages: { content: string | { answer: string } }[] };
+    const content = row.messages.at(-1)!.content;
+    return typeof content === 'string' ? content : content.answer;
+  }
+  throw new Error(`no answer ${uid} in ${model}`);
+}
+
+/** The mean colour of a JPEG, by Pillow. */
+function meanColour(jpeg: Buffer): [number, number, number] {
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      'import io,sys,json;from PIL import Image,ImageStat;' +
+        'print(json.dumps(ImageStat.Stat(Image.open(io.BytesIO(sys.stdin.buffer.read())).convert("RGB")).mean))',
+    ],
+    { input: jpeg, encoding: 'utf8' },
+  );
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout) as [number, number, number];
+}
+
+describe.skipIf(data.missing)('screenshots of live apps and displays', () => {
+  let arena: TestArena;
+  let fake: FakeLlm;
+  beforeAll(async () => {
+    const streamlit = recordedAnswer('gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b');
+    expect(extractCode(streamlit)?.environment).toBe('streamlit');
+    fake = await startFakeLlm({
+      'streamlit-answer': { kind: 'stream', text: streamlit, chunkSize: 400 },
+      'pygame-answer': { kind: 'stream', text: `A small game:\n\n\`\`\`python\n${GAME}\`\`\`\n` },
+    });
+    arena = await startTestArena({
+      database: 'postgres',
+      models: [
+        { id: 'video', name: 'Video', provider: 'openai', model: 'streamlit-answer', baseUrl: fake.openaiUrl },
+        { id: 'game', name: 'Game', provider: 'openai', model: 'pygame-answer', baseUrl: fake.openaiUrl },
+      ],
+      env: { ARENA_SANDBOX_POOL: '0', ARENA_PYODIDE: 'off', ARENA_SCREENSHOT_BUDGET_MS: '30000' },
+    });
+    await arena.app.get(SandboxRegistry).start();
+  });
+  afterAll(async () => {
+    await arena?.stop();
+    await fake?.close();
+  });
+
+  it('photographs a Streamlit app and a PyGame display, serves the pictures and exports them in bigcodereward', async () => {
+    const creator = await connectClient(arena.url);
+    const created = await creator.socket.emitWithAck('battle:create', { prompt: 'Something to look at' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    await waitForFrame(creator, statusIs(battleId, 'voting'), 180_000);
+    const ends = creator.frames
+      .filter((f) => f.event === 'run:end')
+      .map((f) => f.payload as { runId: string; side: 'a' | 'b'; status: string; preview?: { kind: string } });
+    expect(ends.map((e) => [e.status, e.preview?.kind]).sort()).toEqual([
+      ['ok', 'app'],
+      ['ok', 'display'],
+    ]);
+
+    const pictures: Record<string, { jpeg: Buffer; side: 'a' | 'b'; url: string }> = {};
+    for (const end of ends) {
+      const frame = await waitForFrame(
+        creator,
+        (f) => f.event === 'run:screenshot' && (f.payload as RunScreenshot).runId === end.runId,
+        120_000,
+      );
+      const url = runScreenshotPath(battleId, end.runId);
+      expect(frame.payload).toEqual({ battleId, runId: end.runId, side: end.side, url });
+      const response = await fetch(`${arena.url}${url}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('image/jpeg');
+      pictures[end.preview!.kind] = { jpeg: Buffer.from(await response.arrayBuffer()), side: end.side, url };
+    }
+    const read = await readWithPillow([pictures['app']!.jpeg, pictures['display']!.jpeg]);
+    for (const picture of read) {
+      expect(picture.format).toBe('JPEG');
+      expect(picture.width).toBeLessThanOrEqual(1024);
+      expect(picture.height).toBeLessThanOrEqual(768);
+      expect(picture.stddev).toBeGreaterThan(NOT_BLANK);
+    }
+    // The display's picture is the screen the program drew (800×600), after the key press: the green field.
+    expect([read[1]!.width, read[1]!.height]).toEqual([800, 600]);
+    const [r, g, b] = meanColour(pictures['display']!.jpeg);
+    expect(g).toBeGreaterThan(80);
+    expect(g).toBeGreaterThan(r + 30);
+    expect(g).toBeGreaterThan(b + 30);
+    // The app's picture is its rendered page: Streamlit's light page with the title, not its loading skeleton.
+    expect(meanColour(pictures['app']!.jpeg)[0]).toBeGreaterThan(200);
+
+    const stored = await arena.app
+      .get(DataSource)
+      .query<{ source: string; blank: boolean }[]>(
+        'SELECT s.source, s.blank FROM run_screenshots s JOIN executions e ON e.id = s.run_id WHERE e.battle_id = $1 ORDER BY s.source',
+        [battleId],
+      );
+    expect(stored).toEqual([
+      { source: 'app', blank: false },
+      { source: 'display', blank: false },
+    ]);
+
+    // A spectator's snapshot names both pictures.
+    const spectator = await connectClient(arena.url);
+    const watched = await spectator.socket.emitWithAck('battle:watch', { battleId });
+    if (!watched.ok) throw new Error(watched.error.message);
+    const runs = (s: BattleSnapshot) => s.turns.flatMap((t) => [...t.sides.a.runs, ...t.sides.b.runs]);
+    expect(
+      runs(watched.snapshot)
+        .map((run) => run.screenshot)
+        .sort(),
+    ).toEqual([pictures['app']!.url, pictures['display']!.url].sort());
+
+    const vote = await creator.socket.emitWithAck('battle:vote', { battleId, winner: 'tie' });
+    if (!vote.ok) throw new Error(vote.error.message);
+    const exported = (await (await fetch(`${arena.url}/api/datasets/bigcodereward.jsonl`)).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((row) => row['chat_session_id'] === battleId)!;
+    const column = (side: 'a' | 'b') => exported[`screenshot_${side.toUpperCase()}`] as string;
+    const decoded = await readWithPillow([column(pictures['app']!.side), column(pictures['display']!.side)], 'base64');
+    expect(decoded).toEqual(read);
+    creator.socket.disconnect();
+    spectator.socket.disconnect();
+  }, 300_000);
+});
