@@ -1,11 +1,19 @@
 import http from 'node:http';
 import net from 'node:net';
+import type { BattleSnapshot, RunEnd } from '@arena/contracts';
 import { APP_LABEL, SandboxRegistry, type RunResult } from '@arena/sandboxes';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_SANDBOX_POLICY } from '../src/apps/apps-proxy.js';
 import { BattleRegistry } from '../src/battles/battle-registry.js';
-import { connectClient, startTestArena, type TestArena } from './support/test-arena.js';
+import {
+  connectClient,
+  getJson,
+  startTestArena,
+  statusIs,
+  waitForFrame,
+  type TestArena,
+} from './support/test-arena.js';
 
 /**
  * The arena's app proxy on a real arena (PostgreSQL, socket.io, Docker): live apps answer at
@@ -225,6 +233,42 @@ describe('the app proxy', () => {
     expect(normal.status).toBe('ok');
     expect(output).toBe('45\n');
     flood.destroy();
+  });
+
+  it('a re-run of a side (run:request) with an edited app replaces it: the old URL answers 410 and its container is gone, the new one serves the edit', async () => {
+    const voter = await connectClient(arena.url);
+    const created = await voter.socket.emitWithAck('battle:create', { prompt: 'A tiny web server' });
+    if (!created.ok) throw new Error(created.error.message);
+    const { battleId } = created;
+    await waitForFrame(voter, statusIs(battleId, 'voting'));
+    const server = (text: string): string =>
+      `const http = require('http');\nhttp.createServer((req, res) => res.end(${JSON.stringify(text)})).listen(3000);\n`;
+    const rerun = async (text: string): Promise<Extract<RunEnd['preview'], { kind: 'app' }>> => {
+      const ack = await voter.socket.emitWithAck('run:request', { battleId, side: 'a', code: server(text) });
+      if (!ack.ok) throw new Error(ack.error.message);
+      const end = await waitForFrame(
+        voter,
+        (f) => f.event === 'run:end' && (f.payload as RunEnd).runId === ack.runId,
+        90_000,
+      );
+      const { status, preview } = end.payload as RunEnd;
+      expect(status).toBe('ok');
+      if (preview?.kind !== 'app') throw new Error(`no app preview: ${JSON.stringify(preview)}`);
+      return preview;
+    };
+    const first = await rerun('version 1');
+    expect(await (await fetch(`${arena.url}${first.url}`)).text()).toBe('version 1');
+    // The pane can say when the app stops at the latest: the room and a snapshot both carry it.
+    expect(first.expiresAt).toBeGreaterThan(Date.now());
+    const second = await rerun('version 2');
+    expect(second.url).not.toBe(first.url);
+    expect(await (await fetch(`${arena.url}${second.url}`)).text()).toBe('version 2');
+    expect((await fetch(`${arena.url}${first.url}`)).status).toBe(410);
+    expect(await engineHolds(first.url.split('/')[3]!)).toBe(0);
+    const snapshot = (await getJson<BattleSnapshot>(`${arena.url}/api/battles/${battleId}`)).body;
+    expect(snapshot.turns[0]!.sides.a.runs.at(-1)?.preview).toEqual(second);
+    voter.socket.disconnect();
+    await sandboxes.apps!.removeBattle(battleId);
   });
 
   it("answers 410 for an app of a battle that closed TTL ago, and the engine holds nothing of it; the battle's other apps too", async () => {

@@ -9,6 +9,11 @@ const APP_SANDBOX = 'allow-scripts allow-forms allow-popups allow-modals allow-d
 /** How often the pane asks whether the app still lives (a probe the proxy answers itself: it keeps no app alive). */
 const PROBE_MS = 20_000;
 
+/** The time of day an app or display stops at the latest, in the viewer's own clock and locale. */
+export function stopTime(expiresAt: number): string {
+  return new Date(expiresAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
 /**
  * A run's live app (a Streamlit, Gradio, Flask, FastAPI or Node server; issue 16), shown from the arena's app
  * proxy in a sandboxed iframe. Anyone who can watch the battle sees and uses it. When the app is removed (its
@@ -48,6 +53,11 @@ export function AppView({ run }: { run: RunState }) {
         <span className={styles.state}>{stopped ? 'App stopped' : 'Live app'}</span>
         {stopped ? null : (
           <>
+            {expiresAt !== undefined ? (
+              <span className="muted" data-testid="run-app-expires">
+                stops at {stopTime(expiresAt)} at the latest
+              </span>
+            ) : null}
             <button type="button" className="link-button" onClick={() => setReloads((n) => n + 1)}>
               Reload
             </button>

@@ -4,6 +4,7 @@ import type { RunState } from '@arena/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { backendUrl } from '../lib/api';
 import { arenaSocket } from '../lib/socket';
+import { stopTime } from './AppView';
 
 type DisplayPhase = 'connecting' | 'live' | 'stopped';
 
@@ -26,6 +27,7 @@ export function DisplayView({ battleId, run }: { battleId: string; run: RunState
   const [phase, setPhase] = useState<DisplayPhase>('connecting');
   const [controls, setControls] = useState(false);
   const url = run.preview?.kind === 'display' ? run.preview.url : undefined;
+  const expiresAt = run.preview?.kind === 'display' ? run.preview.expiresAt : undefined;
 
   useEffect(() => {
     const target = screen.current;
@@ -74,6 +76,9 @@ export function DisplayView({ battleId, run }: { battleId: string; run: RunState
             : controls
               ? 'live display · you control it: click it, then use keyboard and mouse'
               : 'live display · view only (the battle’s starter controls it)'}
+        {phase !== 'stopped' && expiresAt !== undefined ? (
+          <span data-testid="run-display-expires"> · stops at {stopTime(expiresAt)} at the latest</span>
+        ) : null}
       </figcaption>
     </figure>
   );

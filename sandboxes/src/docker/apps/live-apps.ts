@@ -280,10 +280,16 @@ export class LiveApps {
           );
           return finish({
             status: 'ok',
+            // `expiresAt`: its lifetime's end, the latest it lives (a closed battle or idleness ends it sooner).
             preview:
               recipe.kind === 'display'
-                ? { kind: 'display', url: `${basePath}/`, ...(recipe.control ? { control: recipe.control } : {}) }
-                : { kind: 'app', url: `${basePath}/` },
+                ? {
+                    kind: 'display',
+                    url: `${basePath}/`,
+                    expiresAt,
+                    ...(recipe.control ? { control: recipe.control } : {}),
+                  }
+                : { kind: 'app', url: `${basePath}/`, expiresAt },
           });
         case 'exited':
           await this.remove(app);
