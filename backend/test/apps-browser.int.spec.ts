@@ -48,6 +48,55 @@ async function startApp(model: string, uid: string, expected: string): Promise<s
   return result.preview?.kind === 'app' ? result.preview.url : '';
 }
 
+/** Run a program as a live app through the arena's registry; its preview URL. */
+async function startProgram(environment: 'python', code: string, owner: string): Promise<string> {
+  let output = '';
+  const result = await arena.app
+    .get(SandboxRegistry)
+    .run({ environment, code, appOwner: owner }, { onOutput: (chunk) => (output += chunk.data) });
+  expect(result.status, output).toBe('ok');
+  expect(result.preview?.kind).toBe('app');
+  return result.preview?.kind === 'app' ? result.preview.url : '';
+}
+
+/**
+ * A to-do list the way Flask answers write one: a form that posts to \`url_for('add')\` and a POST-redirect-GET
+ * back to \`url_for('index')\`. None of the recorded answers in the shared data has a Flask page with a form or a
+ * button (10 Flask programs in the three models' answers: JSON APIs, Basic-auth pages, and two that render
+ * templates the answer never gives), so this one is written here in their style.
+ */
+const FLASK_TODO = `from flask import Flask, request, redirect, url_for, render_template_string
+
+app = Flask(__name__)
+todos = []
+
+PAGE = '''<!doctype html>
+<html><head><title>To-do</title></head>
+<body>
+  <h1>To-do list</h1>
+  <form method="post" action="{{ url_for('add') }}">
+    <input name="task" placeholder="New task">
+    <button type="submit">Add</button>
+  </form>
+  <ul id="todos">{% for t in todos %}<li>{{ t }}</li>{% endfor %}</ul>
+  <p id="count">{{ todos|length }} tasks</p>
+</body></html>'''
+
+@app.route('/')
+def index():
+    return render_template_string(PAGE, todos=todos)
+
+@app.route('/add', methods=['POST'])
+def add():
+    task = request.form.get('task', '').strip()
+    if task:
+        todos.append(task)
+    return redirect(url_for('index'))
+
+if __name__ == '__main__':
+    app.run(debug=True)
+`;
+
 /** The app in a sandboxed iframe on a page of the arena's own origin, as the run pane shows it. */
 async function frameOf(url: string): Promise<Frame> {
   await page.goto(`${arena.url}/api/health`);
@@ -103,6 +152,21 @@ describe.skipIf(data.missing)('live apps from recorded answers in Chromium', () 
     await input.fill('https://example.org/clip.mp4');
     await input.press('Enter');
     await expect.poll(() => frame.locator('video').count(), { timeout: 30_000 }).toBe(1);
+  });
+
+  it('a Flask to-do list: submitting its form (url_for action, redirect back) adds the task on the page', async () => {
+    const url = await startProgram('python', FLASK_TODO, 'flask-todo:0:a');
+    const frame = await frameOf(url);
+    await expect.poll(() => frame.locator('#count').textContent(), { timeout: 30_000 }).toBe('0 tasks');
+    // The form's action and the redirect are built by Flask: they point back into the app's proxied path.
+    expect(await frame.locator('form').getAttribute('action')).toBe(`${url}add`);
+    await frame.locator('input[name="task"]').fill('water the plants');
+    await frame.getByRole('button', { name: 'Add' }).click();
+    await expect
+      .poll(() => frame.locator('#todos li').allTextContents(), { timeout: 30_000 })
+      .toEqual(['water the plants']);
+    expect(await frame.locator('#count').textContent()).toBe('1 tasks');
+    expect(frame.url()).toBe(`${arena.url}${url}`);
   });
 
   it("a Flask app (gpt-3.5-turbo-0125) serves its page, and the page's own script reads its login answer (no credentials forwarded)", async () => {

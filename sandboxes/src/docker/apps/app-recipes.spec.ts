@@ -27,6 +27,10 @@ describe('app recipes', () => {
     expect(gradio?.keepsPrefix).toBe(false);
     expect(appRecipeFor('python', 'from flask import Flask', '/x')?.mayExit).toBe(true);
     expect(appRecipeFor('python', 'print(1)', '/x')).toBeUndefined();
+    // A WSGI app gets its public path as SCRIPT_NAME (the sitecustomize shim), so url_for and redirects stay in it.
+    expect(appRecipeFor('python', 'from flask import Flask', '/api/apps/abc')?.env).toContain(
+      'ARENA_BASE_PATH=/api/apps/abc',
+    );
   });
 
   it('picks the module system of a Node app by its syntax', () => {

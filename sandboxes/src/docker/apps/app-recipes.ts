@@ -51,6 +51,36 @@ def _arena_bind(self, address):
             address = ('::',) + tuple(address[1:])
     return _bind(self, address)
 _socket.socket.bind = _arena_bind
+
+# A WSGI app (Flask and others on Werkzeug's server, Bottle and others on wsgiref) is told its public path as
+# SCRIPT_NAME: the proxy strips \`/api/apps/<token>\` from what it forwards, and without this \`url_for\`, redirects
+# and forms built from them would point at the arena's root instead of back into the app.
+import os as _os, sys as _sys
+_PREFIX = _os.environ.get('ARENA_BASE_PATH', '')
+_HANDLERS = {'werkzeug.serving': ('WSGIRequestHandler', 'make_environ'), 'wsgiref.simple_server': ('WSGIRequestHandler', 'get_environ')}
+class _ArenaPrefix(object):
+    def find_spec(self, name, path=None, target=None):
+        if name not in _HANDLERS or not _PREFIX:
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, 'exec_module'):
+            return spec
+        run, (cls, method) = spec.loader.exec_module, _HANDLERS[name]
+        def exec_module(module):
+            run(module)
+            handler = getattr(module, cls, None)
+            environ_of = getattr(handler, method, None)
+            if environ_of is None:
+                return
+            def with_prefix(self):
+                environ = environ_of(self)
+                environ['SCRIPT_NAME'] = _PREFIX
+                return environ
+            setattr(handler, method, with_prefix)
+        spec.loader.exec_module = exec_module
+        return spec
+_sys.meta_path.insert(0, _ArenaPrefix())
 `;
 
 /** Node: the same for `server.listen(port, 'localhost')` and `listen({ host: '127.0.0.1' })`. */
@@ -165,7 +195,7 @@ export function appRecipeFor(environment: Environment, code: string, basePath: s
       return {
         file: 'main.py',
         run: 'python3 -u main.py',
-        env: [...PY_ENV],
+        env: [...PY_ENV, `ARENA_BASE_PATH=${basePath}`],
         files: { ...PY_FILES },
         kind: 'app',
         excludePorts: [],
