@@ -51,6 +51,12 @@ export interface AgreementResponse {
     intervals: AgreementIntervals;
     /** The board this judge's verdicts imply (on every battle it judged) against the human board. */
     leaderboard: BoardComparison;
+    /**
+     * The verdicts made with screenshots (a vision judge with execution shown at least one side's picture, in
+     * either order) apart from those made without; verdicts stored before the arena kept count are in neither.
+     * A group with no verdict is left out.
+     */
+    byScreenshots: { with?: AgreementBreakdown; without?: AgreementBreakdown };
   })[];
   /** Per judge with both modes: with-execution minus without-execution, on the battles both modes judged. */
   executionDelta: {

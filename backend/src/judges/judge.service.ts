@@ -177,6 +177,7 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
           rawOutput: '',
           latencyMs: Math.round(performance.now() - started),
           attempts: 1,
+          screenshots: 0,
         };
       } else {
         const timeout = AbortSignal.timeout(this.config.judges.timeoutMs);
@@ -193,6 +194,11 @@ export class JudgeService implements OnApplicationBootstrap, OnApplicationShutdo
           rawOutput: j.raw,
           latencyMs: j.latencyMs,
           attempts: j.attempts,
+          // What judgePrompt showed: a vision judge with execution sees each side's picture there is.
+          screenshots:
+            task.judge.vision && task.mode === 'with_execution'
+              ? (battle.screenshots?.a ? 1 : 0) + (battle.screenshots?.b ? 1 : 0)
+              : 0,
         };
       }
       // The conversation may have gone on while the judge was thinking: a verdict on an earlier turn is dropped.

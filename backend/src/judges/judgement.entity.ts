@@ -35,6 +35,13 @@ export class JudgementEntity extends BattlePart {
   @Column({ type: 'int', default: 1 })
   attempts: number;
 
+  /**
+   * Screenshots the judge was shown with the battle (a vision judge with execution: one per side that has
+   * one); 0 for none; null for a verdict stored before the arena kept count.
+   */
+  @Column({ type: 'int', nullable: true })
+  screenshots: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -44,17 +44,37 @@ export class RewardService {
     if (filter.judge) where.push(`judge = $${params.push(filter.judge)}`);
     if (filter.mode) where.push(`mode = $${params.push(filter.mode)}`);
     const rows = await this.dataSource.query<
-      { battle_id: string; judge: string; mode: JudgeMode; judge_order: 'ab' | 'ba'; verdict: Verdict }[]
+      {
+        battle_id: string;
+        judge: string;
+        mode: JudgeMode;
+        judge_order: 'ab' | 'ba';
+        verdict: Verdict;
+        screenshots: number | null;
+      }[]
     >(
-      `SELECT battle_id, judge, mode, judge_order, verdict FROM judgements ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+      `SELECT battle_id, judge, mode, judge_order, verdict, screenshots FROM judgements ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
       params,
     );
-    const grouped = new Map<string, { id: string; judge: string; mode: JudgeMode; ab?: Verdict; ba?: Verdict }>();
+    const grouped = new Map<
+      string,
+      { id: string; judge: string; mode: JudgeMode; ab?: Verdict; ba?: Verdict; screenshots: number | null }
+    >();
     for (const row of rows) {
       const key = `${row.battle_id}|${row.judge}|${row.mode}`;
-      const group = grouped.get(key) ?? { id: row.battle_id, judge: row.judge, mode: row.mode };
+      const group = grouped.get(key) ?? { id: row.battle_id, judge: row.judge, mode: row.mode, screenshots: null };
       group[row.judge_order] = row.verdict;
+      if (row.screenshots !== null) group.screenshots = Math.max(group.screenshots ?? 0, row.screenshots);
       grouped.set(key, group);
+    }
+    // Per judge and mode, the battles whose verdict was made with pictures ('with') or without ('without').
+    const pictured = new Map<string, Map<string, 'with' | 'without'>>();
+    for (const g of grouped.values()) {
+      if (g.screenshots === null) continue;
+      const key = `${g.judge}|${g.mode}`;
+      const map = pictured.get(key) ?? new Map<string, 'with' | 'without'>();
+      map.set(g.id, g.screenshots > 0 ? 'with' : 'without');
+      pictured.set(key, map);
     }
     const combined: (JudgeVerdict & { bias?: boolean })[] = [];
     for (const g of grouped.values()) {
@@ -101,6 +121,7 @@ export class RewardService {
         byEnvironment: env?.byCategory ?? {},
         intervals: bootstrapAgreement(pairs, 1_000, 42),
         leaderboard: compareBoards(humanBattles, judgeBattles),
+        byScreenshots: this.byScreenshots(human('category'), mine, pictured.get(`${j.judge}|${j.mode}`)),
       };
     });
     const executionDelta = [...new Set(combined.map((c) => c.judge))].flatMap((judge) => {
@@ -130,5 +151,26 @@ export class RewardService {
       ];
     });
     return { judges, executionDelta, leftOut: byCategory.leftOut };
+  }
+
+  /** One judge's (and mode's) verdicts split by whether it was shown screenshots, each against the human votes. */
+  private byScreenshots(
+    votes: HumanVote[],
+    verdicts: JudgeVerdict[],
+    pictured: Map<string, 'with' | 'without'> | undefined,
+  ): AgreementResponse['judges'][number]['byScreenshots'] {
+    if (!pictured) return {};
+    const split = votes.flatMap((v) => {
+      const group = pictured.get(v.id);
+      return group ? [{ id: v.id, vote: v.vote, category: group }] : [];
+    });
+    const report = rewardReport(
+      split,
+      verdicts.filter((c) => pictured.has(c.id)),
+    ).judges[0]?.byCategory;
+    return {
+      ...(report?.['with'] ? { with: report['with'] } : {}),
+      ...(report?.['without'] ? { without: report['without'] } : {}),
+    };
   }
 }

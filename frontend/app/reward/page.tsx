@@ -289,6 +289,48 @@ export default function RewardPage() {
               </TableScroll>
             </>
           ) : null}
+          {report.judges.some((j) => j.byScreenshots.with) ? (
+            <>
+              <h2>With and without screenshots</h2>
+              <p className="muted">
+                A vision judge with the run results also sees the picture of what each side rendered, where there is
+                one. Its verdicts on battles that had pictures, against those on battles that had none.
+              </p>
+              <TableScroll label="Agreement with and without screenshots">
+                <table className="lb-table" data-testid="reward-screenshots">
+                  <thead>
+                    <tr>
+                      <th>judge</th>
+                      <th>with: battles</th>
+                      <th>with: 4-class accuracy</th>
+                      <th>without: battles</th>
+                      <th>without: 4-class accuracy</th>
+                      <th>3-class accuracy with / without</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {report.judges
+                      .filter((j) => j.byScreenshots.with)
+                      .map((j) => {
+                        const { with: shown, without } = j.byScreenshots;
+                        return (
+                          <tr key={label(j)} data-testid="reward-screenshots-row">
+                            <td>{label(j)}</td>
+                            <td>{shown?.n ?? 0}</td>
+                            <td>{pct(shown?.fourClass.accuracy)}</td>
+                            <td>{without?.n ?? 0}</td>
+                            <td>{pct(without?.fourClass.accuracy)}</td>
+                            <td>
+                              {pct(shown?.threeClass.accuracy)} / {pct(without?.threeClass.accuracy)}
+                            </td>
+                          </tr>
+                        );
+                      })}
+                  </tbody>
+                </table>
+              </TableScroll>
+            </>
+          ) : null}
           <h2>Confusion matrices (4-class)</h2>
           <div className="confusions">
             {report.judges.map((j) => (

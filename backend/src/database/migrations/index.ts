@@ -17,6 +17,7 @@ import { RunScreenshots1795986174647 } from './1795986174647-RunScreenshots.js';
 import { RunInteractions1795987593356 } from './1795987593356-RunInteractions.js';
 import { RunScreenshotsBlank1795988889212 } from './1795988889212-RunScreenshotsBlank.js';
 import { RunFigures1795997108471 } from './1795997108471-RunFigures.js';
+import { JudgementScreenshots1795997441343 } from './1795997441343-JudgementScreenshots.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   RunScreenshotsBlank1795988889212,
   ExportPartsRunFacts1795986446782,
   RunFigures1795997108471,
+  JudgementScreenshots1795997441343,
 ];
