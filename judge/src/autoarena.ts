@@ -16,6 +16,8 @@ export interface AutoRun {
   stdout: string;
   stderr: string;
   exitCode?: number | null;
+  /** The run rendered something (a page, an app, a display) whose screenshot is not blank. */
+  rendered?: boolean;
 }
 
 /** A model's answer to a prompt, with its extracted code and what that code did. */
@@ -26,6 +28,11 @@ export interface AutoAnswer {
   attempts: number;
   environment?: string;
   run?: AutoRun;
+  /**
+   * What the run rendered (a web page, an app's first page, a display's first frame), as a JPEG of at most
+   * 1024×768 beside the answers: its path relative to the output folder (`screenshots/<name>.jpg`).
+   */
+  screenshot?: string;
   error?: string;
 }
 
@@ -131,8 +138,15 @@ export interface AutoArenaOptions {
   /** Generations per answer until one has a code block. */
   maxAttempts?: number;
   generate: (model: string, prompt: AutoPrompt, signal: AbortSignal) => Promise<string>;
-  /** Extract and run the answer's code; undefined when there is nothing to run. */
-  execute: (text: string, signal: AbortSignal) => Promise<{ environment: string; run: AutoRun } | undefined>;
+  /**
+   * Extract and run the answer's code; undefined when there is nothing to run. `answer` names the answer (for
+   * the file of its screenshot, returned as a path relative to `outDir`).
+   */
+  execute: (
+    text: string,
+    signal: AbortSignal,
+    answer: { model: string; uid: string },
+  ) => Promise<{ environment: string; run: AutoRun; screenshot?: string } | undefined>;
   hasCode: (text: string) => boolean;
   /** Judge answer A against answer B (as shown) with Arena-Hard's five labels. */
   judge: (
@@ -221,13 +235,14 @@ export async function runAutoArena(options: AutoArenaOptions): Promise<{ answers
       }
       if (options.hasCode(text)) break;
     }
-    const executed = text ? await options.execute(text, signal) : undefined;
+    const executed = text ? await options.execute(text, signal, { model, uid: prompt.uid }) : undefined;
     const answer: AutoAnswer = {
       uid: prompt.uid,
       model,
       text,
       attempts,
       ...(executed ? { environment: executed.environment, run: executed.run } : {}),
+      ...(executed?.screenshot ? { screenshot: executed.screenshot } : {}),
       ...(error ? { error } : {}),
     };
     if (signal.aborted) return;

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -12,10 +12,12 @@ import {
   scoreAutoArena,
   verdictLabel,
   type BattleForJudging,
+  type AutoAnswer,
   type AutoPrompt,
   type CompleteFn,
 } from '@arena/judge';
 import { extractCode } from '@arena/sandboxes';
+import { AutoArenaRuns } from '../autoarena-runs.js';
 import type { ArenaConfig } from '../../config/config.js';
 import { judgeCompleter, loadJudgesFile } from '../../judges/judges-file.js';
 import { loadModelsFile } from '../../models/models-file.js';
@@ -106,14 +108,26 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
   for (const spec of specs) providers.set(spec.id, await createProvider(spec, replayIndexes));
 
   let complete: CompleteFn | undefined;
+  let vision = false;
   if (values.judge !== 'execution') {
     const judges = config.judges.file ? await loadJudgesFile(config.judges.file) : [];
     const spec = judges.find((j) => j.id === values.judge);
     if (!spec) throw new UsageError(`--judge ${values.judge}: not in ARENA_JUDGES_FILE (or use execution)`);
     if (spec.provider !== 'execution') complete = await judgeCompleter(spec);
+    vision = spec.vision;
   }
+  // A side's picture, base64, for a vision judge (read from the answers' folder; a missing file is no picture).
+  const picture = async (answer: AutoAnswer, side: 'a' | 'b'): Promise<{ a?: string; b?: string }> => {
+    if (!answer.screenshot) return {};
+    try {
+      return { [side]: (await readFile(path.join(values.out, answer.screenshot))).toString('base64') };
+    } catch {
+      return {};
+    }
+  };
 
   const registry = createSandboxRegistry(config, { poolSize: Math.min(4, concurrency) });
+  const runs = new AutoArenaRuns(registry, config, values.out);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -141,36 +155,7 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
         });
         return text;
       },
-      execute: async (text, signal) => {
-        const x = extractCode(text);
-        if (!x || x.environment === 'none') return undefined;
-        let stdout = '';
-        let stderr = '';
-        const result = await registry.run(
-          {
-            environment: x.environment,
-            code: x.code,
-            limits: config.runLimits,
-            ...(x.installCommand ? { installCommand: x.installCommand } : {}),
-          },
-          {
-            signal,
-            onOutput: (c) => {
-              if (c.stream === 'stdout') stdout += c.data;
-              else stderr += c.data;
-            },
-          },
-        );
-        return {
-          environment: x.environment,
-          run: {
-            status: result.status,
-            stdout,
-            stderr,
-            ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-          },
-        };
-      },
+      execute: (text, signal, answer) => runs.execute(text, signal, answer),
       judge: async (prompt, a, b, signal) => {
         const battle: BattleForJudging = {
           id: prompt.uid,
@@ -178,12 +163,17 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
           answers: { a: a.text, b: b.text },
           executions: { ...(a.run ? { a: a.run } : {}), ...(b.run ? { b: b.run } : {}) },
         };
+        if (vision) {
+          const screenshots = { ...(await picture(a, 'a')), ...(await picture(b, 'b')) };
+          if (screenshots.a || screenshots.b) battle.screenshots = screenshots;
+        }
         if (!complete) {
           const j = judgeBattleByExecution(battle);
           return { label: verdictLabel(j.verdict), raw: j.reasoning };
         }
         const { label, raw } = await judgeLabel(complete, battle, {
           signal: AbortSignal.any([signal, AbortSignal.timeout(config.judges.timeoutMs)]),
+          vision,
         });
         return { label, raw };
       },
@@ -207,6 +197,7 @@ export async function autoarena(args: string[], config: ArenaConfig): Promise<vo
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await runs.close();
     await registry.close();
   }
 }
