@@ -9,6 +9,8 @@ import { SandboxRegistry } from '@arena/sandboxes';
 import { AppModule } from './app.module.js';
 import { bindAppLifecycle } from './apps/app-lifecycle.js';
 import { AppsProxy } from './apps/apps-proxy.js';
+import { ClusterApps } from './apps/cluster-apps.js';
+import { ClusterBus } from './realtime/cluster-bus.js';
 import { BattleRegistry } from './battles/battle-registry.js';
 import { DomainEvents } from './events/domain-events.js';
 import type { ArenaConfig } from './config/config.js';
@@ -41,7 +43,11 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
   app.disable('x-powered-by');
   // Live apps at /api/apps/<token>/: ahead of the body parsers (the app gets the request body untouched).
   const sandboxes = app.get(SandboxRegistry);
-  const appsProxy = new AppsProxy(() => sandboxes.apps);
+  // Behind Redis, an app's request may reach a process that does not hold it: that one asks the others.
+  const appsProxy = new AppsProxy(
+    () => sandboxes.apps,
+    config.redisUrl ? new ClusterApps(() => sandboxes.apps, app.get(ClusterBus)) : undefined,
+  );
   app.use(appsProxy.handle);
   if (config.apps)
     bindAppLifecycle(() => sandboxes.apps, app.get(BattleRegistry), app.get(DomainEvents), config.apps.ttlMs);

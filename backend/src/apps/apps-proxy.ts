@@ -1,8 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { LiveApps } from '@arena/sandboxes';
+import type { AppLookup, LiveApps } from '@arena/sandboxes';
 import { createProxyServer } from 'http-proxy-3';
 import { createLogger } from '../logging/logger.js';
+import { localApps, type AppDirectory } from './cluster-apps.js';
 
 /** Where apps are served: `/api/apps/<token>/…`. */
 export const APPS_PREFIX = '/api/apps/';
@@ -73,7 +74,11 @@ export class AppsProxy {
   /** Every proxied WebSocket's client side, to end them when the arena stops. */
   private readonly upgraded = new Set<Duplex>();
 
-  constructor(private readonly apps: () => LiveApps | undefined) {
+  private readonly directory: AppDirectory;
+
+  /** `directory`: where apps are found (default: this process's own; `ClusterApps` asks the other processes too). */
+  constructor(apps: () => LiveApps | undefined, directory?: AppDirectory) {
+    this.directory = directory ?? localApps(apps);
     const strip = (proxyReq: { removeHeader(name: string): void }): void => {
       for (const name of PRIVATE_HEADERS) proxyReq.removeHeader(name);
     };
@@ -108,8 +113,23 @@ export class AppsProxy {
     const route = parseAppRoute(req.url ?? '');
     if (route.kind === 'not-ours') return next();
     if (route.kind === 'bad') return answer(res, route.reason === 'no such app' ? 404 : 400, 'Refused', route.reason);
-    const apps = this.apps();
-    const found = apps?.lookup(route.token) ?? { state: 'unknown' as const };
+    const found = this.directory.lookup(route.token);
+    if (!(found instanceof Promise)) return this.serve(req, res, route, found);
+    found.then(
+      (lookup) => this.serve(req, res, route, lookup),
+      (error: unknown) => {
+        this.logger.warn({ err: String(error) }, 'app lookup failed');
+        answer(res, 502, 'The app did not answer', 'The app is not answering right now.');
+      },
+    );
+  };
+
+  private serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Extract<AppRoute, { kind: 'app' }>,
+    found: AppLookup,
+  ): void {
     if (found.state === 'unknown') return answer(res, 404, 'No such app', 'This address does not name an app.');
     if (found.state === 'gone')
       return answer(res, 410, 'App stopped', 'This app has stopped: its battle closed, or it was idle or replaced.');
@@ -119,7 +139,7 @@ export class AppsProxy {
       res.end();
       return;
     }
-    apps?.touch(route.token);
+    this.directory.touch(route.token);
     const { target } = found;
     // Stripped unless the app knows its public path; `/api/apps/<token>` alone is the app's root.
     if (!target.keepsPrefix) req.url = route.rest.startsWith('/') ? route.rest : `/${route.rest}`;
@@ -134,7 +154,7 @@ export class AppsProxy {
       return;
     }
     this.proxy.web(req, res, { target: { host: target.host, port: target.port } });
-  };
+  }
 
   /** The HTTP server's `upgrade`: app WebSockets go through; anything else that is not socket.io is refused. */
   upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -145,8 +165,24 @@ export class AppsProxy {
     };
     const route = parseAppRoute(url);
     if (route.kind !== 'app') return refuse(route.kind === 'bad' ? '400 Bad Request' : '404 Not Found');
-    const apps = this.apps();
-    const found = apps?.lookup(route.token) ?? { state: 'unknown' as const };
+    const found = this.directory.lookup(route.token);
+    if (!(found instanceof Promise)) return this.serveUpgrade(req, socket, head, route, found);
+    found.then(
+      (lookup) => this.serveUpgrade(req, socket, head, route, lookup),
+      () => refuse('502 Bad Gateway'),
+    );
+  };
+
+  private serveUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    route: Extract<AppRoute, { kind: 'app' }>,
+    found: AppLookup,
+  ): void {
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
     if (found.state === 'unknown') return refuse('404 Not Found');
     if (found.state === 'gone') return refuse('410 Gone');
     const open = this.sockets.get(route.token) ?? 0;
@@ -166,13 +202,13 @@ export class AppsProxy {
       this.upgraded.delete(socket);
     });
     socket.on('error', release);
-    const touch = (): void => apps?.touch(route.token);
+    const touch = (): void => this.directory.touch(route.token);
     touch();
     socket.on('data', touch);
     const { target } = found;
     if (!target.keepsPrefix) req.url = route.rest.startsWith('/') ? route.rest : `/${route.rest}`;
     this.proxy.ws(req, socket, head, { target: { host: target.host, port: target.port } });
-  };
+  }
 
   /** Serve app WebSockets on this HTTP server (socket.io must not destroy upgrades it does not own). */
   attach(server: Server): void {

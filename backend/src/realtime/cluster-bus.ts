@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BattleSnapshot, ErrorCode, Winner } from '@arena/contracts';
+import type { AppLookup } from '@arena/sandboxes';
 import type { Namespace } from 'socket.io';
 
 /** Messages between the arena's processes (over the socket.io adapter; nothing leaves the cluster). */
@@ -24,7 +25,17 @@ export interface ClusterEvents {
   'arena:voter-unbanned': (request: { voterHash: string }) => void;
   /** An operator changed the models (added one, enabled, disabled, weighted): every process reads them again. */
   'arena:models-changed': (request: { by: string }) => void;
+  /**
+   * Where is this live app? Its owner (the process that started it) answers with where it listens, or that it
+   * stopped; every other process answers null.
+   */
+  'arena:app-lookup': (request: { token: string }, reply: (found: RemoteAppLookup | null) => void) => void;
+  /** Another process served a request of this app: its owner counts it as used (the idle time-out). */
+  'arena:app-touch': (request: { token: string }) => void;
 }
+
+/** An app's whereabouts as its owner knows them (never `unknown`: a process that does not know answers null). */
+export type RemoteAppLookup = Exclude<AppLookup, { state: 'unknown' }>;
 
 export interface FollowupRequest {
   battleId: string;
@@ -86,6 +97,16 @@ export class ClusterBus {
       });
     });
     return responses.find((r): r is R => r !== null && r !== undefined) ?? null;
+  }
+
+  /** Where another process's live app is, or that it stopped; null when no process knows the token. */
+  appLookupRemote(token: string): Promise<RemoteAppLookup | null> {
+    return this.ask('arena:app-lookup', { token });
+  }
+
+  /** Tell an app's owner that this process served one of its requests. */
+  appTouchRemote(token: string): void {
+    if (this.enabled) this.namespace!.serverSideEmit('arena:app-touch', { token });
   }
 
   unwatchRemote(battleId: string, socketId: string): void {

@@ -1,0 +1,88 @@
+import type { AppLookup, LiveApps } from '@arena/sandboxes';
+import type { ClusterBus } from '../realtime/cluster-bus.js';
+
+/** How long this process trusts another process's answer about an app before it asks again. */
+const REMEMBER_MS = 2_000;
+/** At most this often a process tells an app's owner that it served the app (the owner's idle time-out). */
+const TOUCH_EVERY_MS = 1_000;
+/** Answers kept at most (the oldest go first): unknown tokens are remembered too, so a flood asks once each. */
+const MAX_REMEMBERED = 2_000;
+
+/** Where the proxy finds an app: at once when this process holds it, else after asking the others. */
+export interface AppDirectory {
+  lookup(token: string): AppLookup | Promise<AppLookup>;
+  /** A request of the app was served here. */
+  touch(token: string): void;
+}
+
+/** The apps of this process alone (an arena without Redis). */
+export function localApps(apps: () => LiveApps | undefined): AppDirectory {
+  return {
+    lookup: (token) => apps()?.lookup(token) ?? { state: 'unknown' },
+    touch: (token) => apps()?.touch(token),
+  };
+}
+
+interface Remembered {
+  found: AppLookup;
+  until: number;
+  touchedAt: number;
+}
+
+/**
+ * The apps of every process of a clustered arena (one arena behind REDIS_URL, one Docker engine): a request that
+ * reaches a process that does not hold its app asks the others over the cluster bus; the owner answers with the
+ * app's address on its internal network, which every process of the machine reaches as the owner does, and the
+ * request goes there. The address comes from the owner's registry, never from the request. Requests served here
+ * count as use with the owner (its idle time-out), told at most once a second per app.
+ */
+export class ClusterApps implements AppDirectory {
+  private readonly remembered = new Map<string, Remembered>();
+  private readonly asking = new Map<string, Promise<AppLookup>>();
+
+  constructor(
+    private readonly apps: () => LiveApps | undefined,
+    private readonly cluster: ClusterBus,
+    private readonly now: () => number = Date.now,
+  ) {
+    cluster.on('arena:app-lookup', ({ token }, reply) => {
+      const found = this.apps()?.lookup(token);
+      reply(found && found.state !== 'unknown' ? found : null);
+    });
+    cluster.on('arena:app-touch', ({ token }) => this.apps()?.touch(token));
+  }
+
+  lookup(token: string): AppLookup | Promise<AppLookup> {
+    const own = this.apps()?.lookup(token) ?? { state: 'unknown' as const };
+    if (own.state !== 'unknown' || !this.cluster.enabled) return own;
+    const known = this.remembered.get(token);
+    if (known && known.until > this.now()) return known.found;
+    const pending = this.asking.get(token);
+    if (pending) return pending;
+    const asked = this.cluster
+      .appLookupRemote(token)
+      .then((remote): AppLookup => remote ?? { state: 'unknown' })
+      .then((found) => {
+        this.remember(token, found);
+        return found;
+      })
+      .finally(() => this.asking.delete(token));
+    this.asking.set(token, asked);
+    return asked;
+  }
+
+  touch(token: string): void {
+    const apps = this.apps();
+    if (apps && apps.lookup(token).state !== 'unknown') return apps.touch(token);
+    const known = this.remembered.get(token);
+    if (known?.found.state !== 'live' || this.now() - known.touchedAt < TOUCH_EVERY_MS) return;
+    known.touchedAt = this.now();
+    this.cluster.appTouchRemote(token);
+  }
+
+  private remember(token: string, found: AppLookup): void {
+    this.remembered.delete(token);
+    this.remembered.set(token, { found, until: this.now() + REMEMBER_MS, touchedAt: 0 });
+    if (this.remembered.size > MAX_REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
+  }
+}
