@@ -12,6 +12,8 @@ export * from './battles-file.js';
 export * from './jsonl-scanner.js';
 export * from './hygiene.js';
 export * from './contextual-bt.js';
+export * from './bootstrap-kernel.js';
+export * from './bootstrap-threads.js';
 export * from './execution-control.js';
 export * from './integrity.js';
 export * from './style-control.js';

@@ -91,61 +91,81 @@ function skipValue(bytes: Uint8Array, i: number, end: number): number {
 }
 
 /**
- * The eight style counts of a `conv_metadata` object in bytes[start, end) into `out` (each an integer or
- * the sum of an object of integers); false when the fast path cannot tell (the caller then parses the line).
+ * The eight style counts of the `conv_metadata` object starting at bytes[start] into `out` (each an integer
+ * or the sum of an object of integers); returns the index just past the object, or −1 when the fast path
+ * cannot tell (the caller then parses the line).
  */
-function readMetadata(bytes: Uint8Array, start: number, end: number, out: Float64Array): boolean {
+/**
+ * Which of FastChat's eight keys bytes[start, end) is (its index in CONV_METADATA_KEYS), or −1: the length
+ * and one letter pick the one candidate, then a single comparison confirms it.
+ */
+function metaSlot(bytes: Uint8Array, start: number, end: number): number {
+  let slot: number;
+  switch (end - start) {
+    case 22: // sum_assistant_{a,b}_tokens
+      slot = 0;
+      break;
+    case 14: // header_count_{a,b}
+      slot = 1;
+      break;
+    case 12: // list_count_{a,b}, bold_count_{a,b}
+      slot = bytes[start] === 108 ? 2 : 3;
+      break;
+    default:
+      return -1;
+  }
+  const side = bytes[slot === 0 ? start + 14 : end - 1];
+  if (side === 98) slot += 4;
+  else if (side !== 97) return -1;
+  return equalBytes(bytes, start, end, META_KEYS[slot]!) ? slot : -1;
+}
+
+function readMetadata(bytes: Uint8Array, start: number, end: number, out: Float64Array): number {
   out.fill(NaN);
   let i = skipSpace(bytes, start + 1, end);
   for (;;) {
     if (bytes[i] === 125) break;
-    if (bytes[i] !== QUOTE) return false;
+    if (bytes[i] !== QUOTE) return -1;
     const keyEnd = skipString(bytes, i, end);
-    if (keyEnd < 0) return false;
-    let slot = -1;
-    for (let k = 0; k < META_KEYS.length; k++) {
-      if (equalBytes(bytes, i + 1, keyEnd - 1, META_KEYS[k]!)) {
-        slot = k;
-        break;
-      }
-    }
+    if (keyEnd < 0) return -1;
+    const slot = metaSlot(bytes, i + 1, keyEnd - 1);
     i = skipSpace(bytes, keyEnd, end);
-    if (bytes[i] !== 58) return false;
+    if (bytes[i] !== 58) return -1;
     i = skipSpace(bytes, i + 1, end);
     if (slot < 0) {
       i = skipValue(bytes, i, end);
-      if (i < 0) return false;
+      if (i < 0) return -1;
     } else if (bytes[i] === 123) {
       let sum = 0;
       i = skipSpace(bytes, i + 1, end);
       for (;;) {
         if (bytes[i] === 125) break;
-        if (bytes[i] !== QUOTE) return false;
+        if (bytes[i] !== QUOTE) return -1;
         i = skipString(bytes, i, end);
-        if (i < 0) return false;
+        if (i < 0) return -1;
         i = skipSpace(bytes, i, end);
-        if (bytes[i] !== 58) return false;
+        if (bytes[i] !== 58) return -1;
         const after = integerAt(bytes, skipSpace(bytes, i + 1, end), end);
-        if (after < 0) return false;
+        if (after < 0) return -1;
         sum += integerValue;
         i = skipSpace(bytes, after, end);
         if (bytes[i] === 44) i = skipSpace(bytes, i + 1, end);
-        else if (bytes[i] !== 125) return false;
+        else if (bytes[i] !== 125) return -1;
       }
       out[slot] = sum;
       i += 1;
     } else {
       const after = integerAt(bytes, i, end);
-      if (after < 0) return false;
+      if (after < 0) return -1;
       out[slot] = integerValue;
       i = after;
     }
     i = skipSpace(bytes, i, end);
     if (bytes[i] === 44) i = skipSpace(bytes, i + 1, end);
-    else if (bytes[i] !== 125) return false;
+    else if (bytes[i] !== 125) return -1;
   }
-  for (const x of out) if (Number.isNaN(x)) return false;
-  return true;
+  for (const x of out) if (Number.isNaN(x)) return -1;
+  return i + 1;
 }
 
 /**
@@ -181,7 +201,8 @@ export class JsonlBattleScanner {
   ) {}
 
   push(chunk: Uint8Array): void {
-    let bytes = chunk;
+    // A plain Uint8Array view (a Buffer is a subclass): every byte read below then sees one array type.
+    let bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.carry) {
       bytes = new Uint8Array(this.carry.length + chunk.length);
       bytes.set(this.carry);
@@ -226,18 +247,15 @@ export class JsonlBattleScanner {
     let bEnd = -1;
     let wStart = -1;
     let wEnd = -1;
-    let mStart = -1;
     let mEnd = -1;
     let i = start;
     let depth = 0;
     let ok = true;
-    let blank = true;
     // Walk the line; at depth 1, a string followed by ':' is a key, the next string its value.
     let pendingKey = 0; // 1 model_a, 2 model_b, 3 winner, 4 conv_metadata
     let expectKey = false;
     while (i < end) {
       const c = bytes[i]!;
-      if (c !== 32 && c !== 9 && c !== 13) blank = false;
       if (c === QUOTE) {
         let j = i + 1;
         let escaped = false;
@@ -285,21 +303,31 @@ export class JsonlBattleScanner {
         i = j + 1;
         continue;
       }
+      if (c === 123 && depth === 1 && pendingKey === 4 && mEnd < 0) {
+        // conv_metadata: read its counts in the same walk.
+        const after = readMetadata(bytes, i, end, this.style);
+        if (after < 0) {
+          ok = false;
+          break;
+        }
+        mEnd = after;
+        pendingKey = 0;
+        i = after;
+        continue;
+      }
       if (c === 123 || c === 91) {
         depth += 1;
-        if (depth === 2 && pendingKey === 4 && c === 123) mStart = i;
         if (depth === 1 && c === 123) expectKey = true;
         else pendingKey = 0;
       } else if (c === 125 || c === 93) {
         depth -= 1;
-        if (depth === 1 && mStart >= 0 && mEnd < 0) mEnd = i + 1;
       } else if (c === 44 && depth === 1) {
         expectKey = true;
         pendingKey = 0;
       }
       i += 1;
     }
-    if (blank) return;
+    if (aStart < 0 && skipSpace(bytes, start, end) === end) return;
     if (!ok || aStart < 0 || bStart < 0 || wStart < 0) {
       this.fallback(decoder.decode(bytes.subarray(start, end)), this.line);
       return;
@@ -318,7 +346,7 @@ export class JsonlBattleScanner {
     }
     let style: Float64Array | undefined;
     if (this.metadata) {
-      if (mEnd < 0 || !readMetadata(bytes, mStart, mEnd, this.style)) {
+      if (mEnd < 0) {
         this.fallback(decoder.decode(bytes.subarray(start, end)), this.line);
         return;
       }

@@ -8,7 +8,14 @@ import {
   toRatings,
 } from './bradley-terry.js';
 import { components, PairCountsBuilder, type PairCounts } from './pairwise.js';
-import { bootstrapContextual, contextualSandwichErrors, fitContextual, type ContextBattles } from './contextual-bt.js';
+import { bootstrapContextualThreads } from './bootstrap-threads.js';
+import {
+  bootstrapContextual,
+  contextualSandwichErrors,
+  fitContextual,
+  type ContextBattles,
+  type ContextFit,
+} from './contextual-bt.js';
 import {
   STYLE_FEATURES,
   STYLE_SCALE,
@@ -204,6 +211,39 @@ export function computeContextualLeaderboard(
   names: readonly string[],
   options: LeaderboardOptions = {},
 ): ContextLeaderboard {
+  const fit = fitContextual(battles, features, names.length);
+  const rounds = options.bootstrap ?? 0;
+  const samples = rounds > 0 ? bootstrapContextual(battles, fit, rounds, options.seed ?? 42).samples : undefined;
+  return contextualBoard(battles, fit, names, options, samples);
+}
+
+/**
+ * `computeContextualLeaderboard` with the bootstrap rounds split over worker threads (the same board: a
+ * round's resample depends only on the seed and its number).
+ */
+export async function computeContextualLeaderboardThreaded(
+  battles: ContextBattles,
+  features: Float64Array,
+  names: readonly string[],
+  options: LeaderboardOptions & { threads?: number } = {},
+): Promise<ContextLeaderboard> {
+  const fit = fitContextual(battles, features, names.length);
+  const rounds = options.bootstrap ?? 0;
+  const samples =
+    rounds > 0
+      ? (await bootstrapContextualThreads(battles, fit, rounds, options.seed ?? 42, { threads: options.threads }))
+          .samples
+      : undefined;
+  return contextualBoard(battles, fit, names, options, samples);
+}
+
+function contextualBoard(
+  battles: ContextBattles,
+  fit: ContextFit,
+  names: readonly string[],
+  options: LeaderboardOptions,
+  samples: Float64Array | undefined,
+): ContextLeaderboard {
   const { models } = battles;
   const n = models.length;
   const k = names.length;
@@ -219,17 +259,15 @@ export function computeContextualLeaderboard(
   const shiftOf = (strengths: Float64Array): number =>
     anchor ? anchor.rating - (STYLE_SCALE * strengths[anchor.index]! + INIT_RATING) : 0;
 
-  const fit = fitContextual(battles, features, k);
   const offset = shiftOf(fit.strengths);
   const ratings = styleRatings(fit.strengths).map((r) => r + offset);
   const errors = contextualSandwichErrors(battles, fit);
   const sandwich = Float64Array.from({ length: n }, (_, i) => Z95 * STYLE_SCALE * errors[i]!);
 
-  const rounds = options.bootstrap ?? 0;
+  const rounds = samples ? samples.length / d : 0;
   let bounds: { low: Float64Array; high: Float64Array };
   let coefficientBounds: { low: Float64Array; high: Float64Array };
-  if (rounds > 0) {
-    const { samples } = bootstrapContextual(battles, fit, rounds, options.seed ?? 42);
+  if (samples) {
     const ratingSamples = new Float64Array(rounds * n);
     const coefficientSamples = new Float64Array(rounds * k);
     for (let r = 0; r < rounds; r++) {
@@ -248,7 +286,7 @@ export function computeContextualLeaderboard(
   }
   return {
     ...assemble(counts, { ratings, ...bounds, sandwich }, options),
-    interval: rounds > 0 ? 'bootstrap' : 'sandwich',
+    interval: samples ? 'bootstrap' : 'sandwich',
     strengths: new Map(models.map((m, i) => [m, fit.strengths[i]!])),
     coefficients: Object.fromEntries(names.map((f, i) => [f, fit.beta[i]!])),
     coefficientIntervals: Object.fromEntries(
@@ -298,4 +336,17 @@ export function battleCountMatrix(counts: PairCounts): number[][] {
 /** The win rate the ratings predict for a over b. */
 export function expectedWinRate(ratingA: number, ratingB: number): number {
   return 1 / (1 + Math.pow(10, (ratingB - ratingA) / 400));
+}
+
+/** `computeStyleLeaderboard` with the bootstrap rounds split over worker threads (the same board). */
+export async function computeStyleLeaderboardThreaded(
+  battles: StyleBattles,
+  options: LeaderboardOptions & { threads?: number } = {},
+): Promise<StyleLeaderboard> {
+  const board = await computeContextualLeaderboardThreaded(battles, styleFeatures(battles), STYLE_FEATURES, options);
+  return {
+    ...board,
+    styleCoefficients: board.coefficients as StyleCoefficients,
+    styleIntervals: board.coefficientIntervals,
+  };
 }

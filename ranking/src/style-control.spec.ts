@@ -31,6 +31,13 @@ describe('conv_metadata reading', () => {
         .join(' ,\n ')
         .replaceAll('\n', '')} }, "winner": "tie", "model_b": "c"}`,
       { model_a: 'c\u00e9 "q"', model_b: 'a', winner: 'tie (bothbad)', conv_metadata: { ...META, list_count_b: -2 } },
+      // Keys as long as FastChat's and one letter off: read past, not taken for a count.
+      {
+        model_a: 'a',
+        model_b: 'c',
+        winner: 'model_b',
+        conv_metadata: { bold_count_c: 9, sum_assistant_c_tokens: 9, lost_count_a: 9, header_count_x: 9, ...META },
+      },
     ];
     const text = rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
     const slow = styleBattlesFromText(text, 'jsonl');
@@ -39,7 +46,8 @@ describe('conv_metadata reading', () => {
     expect(Array.from(slow.counts.subarray(0, 8))).toEqual([120, 3, 7, 2, 300, 0, 1, 6]);
     expect(slow.counts[8 + 6]).toBe(1);
     expect(slow.counts[16 + 6]).toBe(-2);
-    expect(Array.from(slow.outcome)).toEqual([1, 0.5, 0.5]);
+    expect(Array.from(slow.outcome)).toEqual([1, 0.5, 0.5, 0]);
+    expect(Array.from(slow.counts.subarray(24, 32))).toEqual([120, 3, 7, 2, 300, 0, 1, 6]);
   });
 
   it('names the line of a missing or fractional count', async () => {

@@ -1,0 +1,284 @@
+/**
+ * The inner loop of the contextual model's bootstrap (`bootstrapContextual`): draw a resample, refit from the
+ * full-data optimum. Every function here is self-contained (no imports, no outer names but each other's) so
+ * that `bootstrap-threads.ts` can hand their source text to `worker_threads` and run the same code there.
+ */
+
+/** Everything a round needs, as typed arrays (shareable between threads). */
+export interface KernelData {
+  /** Models, features per battle, battles. */
+  n: number;
+  k: number;
+  total: number;
+  a: Int32Array;
+  b: Int32Array;
+  outcome: Float64Array;
+  /** total × k, row-major. */
+  features: Float64Array;
+  /** The full-data optimum (n strengths then k coefficients). */
+  theta: Float64Array;
+  /** p − y of each battle at the full-data optimum. */
+  residual: Float64Array;
+  /** p·(1 − p) of each battle at the full-data optimum. */
+  curvature: Float64Array;
+  alpha: number;
+  reg: number;
+  tolerance: number;
+}
+
+/**
+ * The seed of bootstrap round `round` under `seed`: a round's resample depends on the two numbers only, so
+ * a board is the same however its rounds are split over threads.
+ */
+export function bootstrapRoundSeed(seed: number, round: number): number {
+  let z = (Math.imul(seed >>> 0, 0x2c1b3c6d) ^ Math.imul(round + 1, 0x297a2d39)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * How often each battle is drawn when `total` battles are drawn uniformly with replacement (FastChat's
+ * `np.random.randint(0, n, n)`, as counts): xoshiro128** seeded through splitmix32, each draw an exact
+ * uniform index by Lemire's multiply-and-reject.
+ */
+export function bootstrapDrawCounts(
+  seed: number,
+  total: number,
+  counts: Int32Array,
+  small: Uint8Array = new Uint8Array(total),
+): void {
+  // The draws count into bytes (a quarter of the memory of Int32 counts, so the random increments mostly
+  // stay in cache); the rare count past 255 is carried in a map.
+  small.fill(0);
+  const overflow = new Map<number, number>();
+  let s = seed >>> 0;
+  const state = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    state[i] = (z ^ (z >>> 16)) >>> 0;
+  }
+  // The state stays in int32 (no `>>> 0`), which V8 keeps unboxed: several times faster than uint32.
+  let a = state[0]! | 0;
+  let b = state[1]! | 0;
+  let c = state[2]! | 0;
+  let d = state[3]! | 0;
+  const range = 4294967296;
+  // Products x·total with a low part below this threshold are rejected, so every index is equally likely.
+  const threshold = (range - total) % total;
+  const exact = total <= 2097152;
+  let high = -1;
+  for (let draw = 0; draw < total;) {
+    const m = Math.imul(b, 5);
+    const x = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    if (exact) {
+      const product = x * total;
+      const index = Math.floor(product * 2.3283064365386963e-10);
+      if (product - index * range < threshold) continue;
+      const held = small[index]!;
+      if (held === 255) overflow.set(index, (overflow.get(index) ?? 0) + 256);
+      small[index] = held + 1;
+    } else if (high < 0) {
+      // Past 2²¹ battles x·total no longer fits a double's 53 bits: two outputs make one 53-bit fraction.
+      high = x >>> 5;
+      continue;
+    } else {
+      const index = Math.floor(((high * 67108864 + (x >>> 6)) / 9007199254740992) * total);
+      const held = small[index]!;
+      if (held === 255) overflow.set(index, (overflow.get(index) ?? 0) + 256);
+      small[index] = held + 1;
+      high = -1;
+    }
+    draw += 1;
+  }
+  for (let i = 0; i < total; i++) counts[i] = small[i]!;
+  for (const [index, extra] of overflow) counts[index]! += extra;
+}
+
+/** Lower Cholesky factor of a symmetric positive-definite d × d matrix, in place (row-major). */
+export function kernelCholesky(l: Float64Array, d: number): boolean {
+  for (let j = 0; j < d; j++) {
+    const rj = j * d;
+    let diagonal = l[rj + j]!;
+    for (let k = 0; k < j; k++) diagonal -= l[rj + k]! * l[rj + k]!;
+    if (!(diagonal > 0)) return false;
+    diagonal = Math.sqrt(diagonal);
+    l[rj + j] = diagonal;
+    for (let i = j + 1; i < d; i++) {
+      const ri = i * d;
+      let s = l[ri + j]!;
+      for (let k = 0; k < j; k++) s -= l[ri + k]! * l[rj + k]!;
+      l[ri + j] = s / diagonal;
+    }
+  }
+  return true;
+}
+
+/** Solve L Lᵀ x = rhs in place, L the lower Cholesky factor (d × d). */
+export function kernelSolve(l: Float64Array, x: Float64Array, d: number): void {
+  for (let i = 0; i < d; i++) {
+    let s = x[i]!;
+    const row = i * d;
+    for (let j = 0; j < i; j++) s -= l[row + j]! * x[j]!;
+    x[i] = s / l[row + i]!;
+  }
+  for (let i = d - 1; i >= 0; i--) {
+    let s = x[i]!;
+    for (let j = i + 1; j < d; j++) s -= l[j * d + i]! * x[j]!;
+    x[i] = s / l[i * d + i]!;
+  }
+}
+
+/** Buffers one thread reuses across its rounds. */
+export interface KernelScratch {
+  counts: Int32Array;
+  small: Uint8Array;
+  rows: Int32Array;
+  weights: Float64Array;
+  gradient: Float64Array;
+  /** The resample's Hessian (then its factor), d × d, and its blocks: model pairs, model × feature, features. */
+  factor: Float64Array;
+  pair: Float64Array;
+  cross: Float64Array;
+  hff: Float64Array;
+}
+
+export function kernelScratch(data: KernelData): KernelScratch {
+  return {
+    counts: new Int32Array(data.total),
+    small: new Uint8Array(data.total),
+    rows: new Int32Array(data.total),
+    weights: new Float64Array(data.total),
+    gradient: new Float64Array(data.n + data.k),
+    factor: new Float64Array((data.n + data.k) ** 2),
+    pair: new Float64Array(data.n * data.n),
+    cross: new Float64Array(data.n * data.k),
+    hff: new Float64Array(data.k * data.k),
+  };
+}
+
+/**
+ * One bootstrap round into `out` (d numbers): the resample's counts, then Newton steps from the full-data
+ * optimum. The first step is an exact Newton step and needs no exponential: the gradient and the Hessian
+ * of the resample at the optimum are sums of per-battle numbers known there (p − y and p·(1 − p)) weighted
+ * by the counts. Later steps take one gradient pass over the drawn battles each and reuse that Hessian,
+ * until the steps, which shrink faster than geometrically, leave less than the tolerance to go. Returns the
+ * number of steps, or −1 when they did not settle (the caller then refits that round in full).
+ */
+export function bootstrapKernelRound(
+  data: KernelData,
+  scratch: KernelScratch,
+  seed: number,
+  round: number,
+  out: Float64Array,
+): number {
+  const { n, k: K, total, a, b, outcome, features, theta: start, residual, curvature, alpha, reg, tolerance } = data;
+  const { counts, small, rows, weights, gradient: g, factor, pair, cross, hff } = scratch;
+  const d = n + K;
+  bootstrapDrawCounts(bootstrapRoundSeed(seed, round), total, counts, small);
+  const theta = out;
+  theta.set(start);
+
+  // Gradient and Hessian at the start, and the compact list of drawn battles.
+  g.fill(0);
+  pair.fill(0);
+  cross.fill(0);
+  hff.fill(0);
+  let m = 0;
+  for (let i = 0; i < total; i++) {
+    const w = counts[i]!;
+    if (w === 0) continue;
+    rows[m] = i;
+    weights[m] = w;
+    m += 1;
+    const ai = a[i]!;
+    const bi = b[i]!;
+    const e = w * residual[i]!;
+    const c = w * curvature[i]!;
+    g[ai]! += e;
+    g[bi]! -= e;
+    pair[ai * n + bi]! += c;
+    const o = i * K;
+    const ca = ai * K;
+    const cb = bi * K;
+    for (let f = 0; f < K; f++) {
+      const x = features[o + f]!;
+      g[n + f]! += e * x;
+      const cf = c * x;
+      cross[ca + f]! += cf;
+      cross[cb + f]! -= cf;
+      for (let h = f; h < K; h++) hff[f * K + h]! += cf * features[o + h]!;
+    }
+  }
+  factor.fill(0);
+  const a2 = alpha * alpha;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const c = a2 * pair[i * n + j]!;
+      if (c === 0) continue;
+      factor[i * d + i]! += c;
+      factor[j * d + j]! += c;
+      factor[i * d + j]! -= c;
+      factor[j * d + i]! -= c;
+    }
+    for (let f = 0; f < K; f++) {
+      const c = alpha * cross[i * K + f]!;
+      factor[i * d + n + f] = c;
+      factor[(n + f) * d + i] = c;
+    }
+  }
+  for (let f = 0; f < K; f++)
+    for (let h = f; h < K; h++) {
+      factor[(n + f) * d + n + h] = hff[f * K + h]!;
+      factor[(n + h) * d + n + f] = hff[f * K + h]!;
+    }
+  for (let i = 0; i < d; i++) factor[i * d + i]! += reg;
+  if (!kernelCholesky(factor, d)) return -1;
+
+  let steps = 0;
+  let previous = 0;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    if (iteration > 0) {
+      g.fill(0);
+      for (let j = 0; j < m; j++) {
+        const i = rows[j]!;
+        const ai = a[i]!;
+        const bi = b[i]!;
+        const o = i * K;
+        let z = alpha * (theta[ai]! - theta[bi]!);
+        for (let f = 0; f < K; f++) z += features[o + f]! * theta[n + f]!;
+        const e = weights[j]! * (1 / (1 + Math.exp(-z)) - outcome[i]!);
+        g[ai]! += e;
+        g[bi]! -= e;
+        for (let f = 0; f < K; f++) g[n + f]! += e * features[o + f]!;
+      }
+    }
+    for (let i = 0; i < n; i++) g[i] = alpha * g[i]! + reg * theta[i]!;
+    for (let f = n; f < d; f++) g[f] = g[f]! + reg * theta[f]!;
+    kernelSolve(factor, g, d);
+    steps += 1;
+    let largest = 0;
+    for (let i = 0; i < d; i++) {
+      theta[i]! -= g[i]!;
+      const step = Math.abs(g[i]!);
+      if (step > largest) largest = step;
+    }
+    if (!Number.isFinite(largest)) return -1;
+    // Each step shrinks at least by the ratio ρ to the one before (here about 1/1000, the first step being
+    // exact Newton), so what is left after this one is at most largest·ρ/(1 − ρ).
+    const ratio = previous > 0 ? largest / previous : 1;
+    if (largest < tolerance || (ratio < 0.1 && (largest * ratio) / (1 - ratio) < tolerance)) return steps;
+    previous = largest;
+  }
+  return -1;
+}
