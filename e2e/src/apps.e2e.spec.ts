@@ -58,6 +58,11 @@ describe.skipIf(data.missing)('live apps in the run pane', () => {
     await expect.poll(() => frames.count(), { timeout: 120_000 }).toBe(2);
     for (const sandbox of await frames.evaluateAll((els) => els.map((el) => el.getAttribute('sandbox'))))
       expect(sandbox).toBe(SANDBOX);
+    // Each pane says what its program is (not "python"), and when its app stops at the latest.
+    expect(await voter.getByTestId('code-kind').allTextContents()).toEqual(['Streamlit', 'Streamlit']);
+    for (const text of await voter.getByTestId('run-app-expires').allTextContents())
+      expect(text).toMatch(/^stops at .*\d{2}.* at the latest$/);
+    expect(await voter.getByTestId('run-app-expires').count()).toBe(2);
 
     // Both apps draw their title; the gpt-3.5 one asks for a URL and shows a video once it has one.
     const apps = voter.frameLocator('[data-testid="run-app-frame"]');

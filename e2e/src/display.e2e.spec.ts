@@ -93,6 +93,9 @@ describe('a PyGame display in the browser', () => {
     await display.locator('canvas').waitFor({ timeout: 90_000 });
     await expect.poll(() => display.getAttribute('data-phase'), { timeout: 30_000 }).toBe('live');
     expect(await display.getAttribute('data-controls')).toBe('true');
+    // The pane says what the program is, and when its display stops at the latest.
+    expect(await pane.getByTestId('code-kind').textContent()).toBe('PyGame');
+    expect(await display.getByTestId('run-display-expires').textContent()).toMatch(/stops at .*\d{2}.* at the latest$/);
     // The first frame, with nobody having clicked anything.
     await expect.poll(() => centre(display), { timeout: 20_000 }).toEqual([200, 30, 30]);
 
