@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readWithPillow } from './support/read-image.js';
 import { REPO_ROOT } from './support/test-arena.js';
 
 const CLI = path.join(REPO_ROOT, 'backend/dist/cli/arena.js');
@@ -25,6 +26,10 @@ describe('arena sandbox run', () => {
     await writeFile(file('input.txt'), 'world\n');
     await writeFile(file('main.go'), 'package main\nimport "fmt"\nfunc main() { fmt.Println(6 * 7) }\n');
     await writeFile(file('loop.js'), 'while (true) {}\n');
+    await writeFile(
+      file('plot.py'),
+      'import matplotlib.pyplot as plt\nprint("one")\nplt.plot([1, 3, 2])\nplt.show()\nprint("two")\nplt.figure(figsize=(3, 2))\nplt.bar([1, 2], [2, 1])\n',
+    );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -45,6 +50,22 @@ describe('arena sandbox run', () => {
       stderr: '',
       runner: 'docker',
     });
+  });
+
+  it('--figures saves the figures a Python program draws, shown or left open, as PNG files', async () => {
+    const out = file('figures');
+    const run = arena(['-l', 'python', file('plot.py'), '--figures', out, '--json', '--timeout-ms', '30000']);
+    const result = JSON.parse(run.stdout) as { status: string; stdout: string; figures: { file: string }[] };
+    expect(result).toMatchObject({
+      status: 'ok',
+      stdout: 'one\ntwo\n',
+      figures: [
+        { index: 0, file: path.join(out, 'figure-0.png'), width: 640, height: 480 },
+        { index: 1, file: path.join(out, 'figure-1.png'), width: 300, height: 200 },
+      ],
+    });
+    const [first] = await readWithPillow([await readFile(result.figures[0]!.file)]);
+    expect(first).toMatchObject({ format: 'PNG', width: 640, height: 480 });
   });
 
   it('honours --timeout-ms in isolated-vm', () => {

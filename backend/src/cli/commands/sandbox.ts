@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, Environment } from '@arena/contracts';
 import type { ArenaConfig } from '../../config/config.js';
@@ -22,7 +23,8 @@ const LANGUAGE_ALIASES: Record<string, string> = {
 /** `arena sandbox run`: one program through the runner the arena would pick, output streamed as it comes. */
 export async function sandbox(args: string[], config: ArenaConfig): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'run') throw new UsageError('usage: arena sandbox run --language L FILE [--stdin FILE] [--json]');
+  if (sub !== 'run')
+    throw new UsageError('usage: arena sandbox run --language L FILE [--stdin FILE] [--figures DIR] [--json]');
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -32,6 +34,7 @@ export async function sandbox(args: string[], config: ArenaConfig): Promise<numb
       'timeout-ms': { type: 'string' },
       'memory-mb': { type: 'string' },
       json: { type: 'boolean', default: false },
+      figures: { type: 'string' },
     },
     strict: true,
   });
@@ -57,9 +60,20 @@ export async function sandbox(args: string[], config: ArenaConfig): Promise<numb
   };
   const code = await readText(positionals[0]!);
   const stdin = values.stdin !== undefined ? await readText(values.stdin) : undefined;
+  const figuresDir = values.figures;
+  if (figuresDir !== undefined) {
+    try {
+      await mkdir(figuresDir, { recursive: true });
+    } catch (error) {
+      throw new UsageError(`cannot make ${figuresDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
   const registry = createSandboxRegistry(config, { poolSize: 0 });
   let stdout = '';
   let stderr = '';
+  // Matplotlib's figures (Python in Docker), saved as they are drawn when --figures names a folder.
+  const figures: { index: number; file: string; width: number; height: number }[] = [];
+  let saving: Promise<unknown> = Promise.resolve();
   try {
     const result = await registry.run(
       {
@@ -78,12 +92,21 @@ export async function sandbox(args: string[], config: ArenaConfig): Promise<numb
             else stderr += chunk.data;
           } else (chunk.stream === 'stdout' ? process.stdout : process.stderr).write(chunk.data);
         },
+        onFigure: (figure) => {
+          if (figuresDir === undefined) return;
+          const file = path.join(figuresDir, `figure-${figure.index}.png`);
+          figures.push({ index: figure.index, file, width: figure.width, height: figure.height });
+          saving = saving.then(() => writeFile(file, figure.png));
+          if (!values.json)
+            process.stderr.write(`[figure ${figure.index}: ${file}, ${figure.width}×${figure.height}]\n`);
+        },
       },
     );
+    await saving;
     if (values.json) {
       const { status, exitCode, durationMs, runner } = result;
       process.stdout.write(
-        `${JSON.stringify({ status, exitCode: exitCode ?? null, stdout, stderr, durationMs, runner, message: result.message ?? null })}\n`,
+        `${JSON.stringify({ status, exitCode: exitCode ?? null, stdout, stderr, durationMs, runner, message: result.message ?? null, ...(figuresDir !== undefined ? { figures } : {}) })}\n`,
       );
     } else {
       process.stderr.write(
