@@ -1,0 +1,135 @@
+/**
+ * A data-set export beside a live battle: 1,000 watchers (BENCH_WATCHERS) on a streaming battle, their
+ * token-to-client latency without and with a full `battles` JSONL export (a million rows: a database the export
+ * bench filled and kept) running on the same server at the same time, and the export's rows/s alone and beside
+ * the battle, in one run, BENCH_ROUNDS times (default 3).
+ *
+ *   BENCH_DATASET_ROWS=1000000 BENCH_KEEP_DB=1 node bench/dist/datasets.js    # prints: kept database NAME
+ *   BENCH_DATABASE=NAME node bench/dist/export-beside-live.js
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect } from './arena-client.js';
+import { startArena } from './processes.js';
+import { RawWatcher } from './raw-watcher.js';
+import { fmt, summarize, table, type Summary } from './stats.js';
+
+const WATCHERS = Number(process.env['BENCH_WATCHERS'] ?? 1000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const TOKENS_PER_SECOND = Number(process.env['BENCH_TOKENS_PER_SECOND'] ?? 10);
+const DATABASE = process.env['BENCH_DATABASE'];
+const MODELS = [
+  { id: 'bench-ts', name: 'Bench TS', provider: 'demo', style: 'typescript', tokensPerSecond: TOKENS_PER_SECOND },
+  { id: 'bench-js', name: 'Bench JS', provider: 'demo', style: 'javascript', tokensPerSecond: TOKENS_PER_SECOND },
+];
+
+if (!DATABASE) {
+  process.stderr.write(
+    'BENCH_DATABASE must name a filled database: BENCH_DATASET_ROWS=1000000 BENCH_KEEP_DB=1 node bench/dist/datasets.js\n',
+  );
+  process.exit(2);
+}
+
+function databaseUrl(name: string): string {
+  const base = new URL(process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test');
+  base.pathname = `/${name}`;
+  return base.toString();
+}
+
+interface ExportResult {
+  rows: number;
+  seconds: number;
+}
+
+/** The whole `battles` data set as JSONL through the server, counted (newlines) and dropped. */
+async function exportAll(url: string): Promise<ExportResult> {
+  const started = performance.now();
+  const res = await fetch(`${url}/api/datasets/battles.jsonl`);
+  if (!res.ok || !res.body) throw new Error(`export answered ${res.status}`);
+  let rows = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) rows++;
+  }
+  return { rows, seconds: (performance.now() - started) / 1000 };
+}
+
+/** One battle watched by `watchers`; the latencies of every delta from the moment all of them are in. */
+async function watchedBattle(url: string, watchers: RawWatcher[], latencies: number[]): Promise<void> {
+  const creator = await connect(url);
+  try {
+    const ack = await creator.emitWithAck('battle:create', { prompt: 'Print the first 20 Fibonacci numbers' });
+    if (!ack.ok) throw new Error(ack.error.message);
+    const ended = new Promise<void>((resolve) => {
+      let sides = 0;
+      creator.on('gen:end', () => {
+        if (++sides === 2) resolve();
+      });
+    });
+    for (let i = 0; i < watchers.length; i += 500)
+      await Promise.all(watchers.slice(i, i + 500).map((w) => w.emit('battle:watch', { battleId: ack.battleId })));
+    latencies.length = 0;
+    await ended;
+  } finally {
+    creator.disconnect();
+  }
+}
+
+const rows: Record<string, string | number>[] = [];
+const ratios: { p99: number; rowsPerSecond: number }[] = [];
+// No judge: the arena would otherwise start judging the million synthetic battles while the exports are timed.
+const judgesFile = path.join(await mkdtemp(path.join(tmpdir(), 'arena-bench-')), 'judges.json');
+await writeFile(judgesFile, '[]');
+const arena = await startArena(MODELS, {
+  DATABASE_URL: databaseUrl(DATABASE),
+  ARENA_JUDGES_FILE: judgesFile,
+  DOCKER_HOSTS: 'none',
+  ARENA_PYODIDE: 'off',
+  ARENA_RATE_LIMITS: 'create=1000/1000',
+});
+try {
+  let latencies: number[] = [];
+  const watchers: RawWatcher[] = [];
+  while (watchers.length < WATCHERS) {
+    const batch = Array.from(
+      { length: Math.min(250, WATCHERS - watchers.length) },
+      () => new RawWatcher(arena.url, (t) => latencies.push(Date.now() - t)),
+    );
+    await Promise.all(batch.map((w) => w.ready));
+    watchers.push(...batch);
+  }
+  // A first export warms the server's caches (each battle's export parts are built once and kept).
+  await exportAll(arena.url);
+  for (let round = 1; round <= ROUNDS; round++) {
+    const alone = await exportAll(arena.url);
+    latencies = [];
+    await watchedBattle(arena.url, watchers, latencies);
+    const quiet: Summary = summarize(latencies.splice(0));
+    const beside = exportAll(arena.url);
+    await watchedBattle(arena.url, watchers, latencies);
+    const busy: Summary = summarize(latencies.splice(0));
+    const together = await beside;
+    const rateAlone = alone.rows / alone.seconds;
+    const rateBeside = together.rows / together.seconds;
+    ratios.push({ p99: busy.p99 / quiet.p99, rowsPerSecond: rateBeside / rateAlone });
+    rows.push({
+      round,
+      'rows exported': together.rows,
+      'delta p50 ms without / with': `${fmt(quiet.p50, 0)} / ${fmt(busy.p50, 0)}`,
+      'delta p99 ms without / with': `${fmt(quiet.p99, 0)} / ${fmt(busy.p99, 0)}`,
+      'p99 ratio': fmt(busy.p99 / quiet.p99),
+      'rows/s alone / beside': `${Math.round(rateAlone)} / ${Math.round(rateBeside)}`,
+      'rows/s ratio': fmt(rateBeside / rateAlone),
+    });
+    process.stdout.write(`done: round ${round}\n`);
+  }
+  for (const w of watchers) w.close();
+} finally {
+  await arena.stop();
+}
+process.stdout.write(
+  `\nexport beside a live battle: ${WATCHERS} watchers, ${TOKENS_PER_SECOND} tokens/s per side; the battles data set ` +
+    `of database ${DATABASE} as JSONL through the same server; load generator on the same 2 cores\n\n${table(rows)}\n\n` +
+    `p99 ratio: watchers' delta p99 with the export running against without (target at most 1.20); rows/s ratio: ` +
+    `the export beside the battle against alone (target at least 0.80)\n`,
+);
