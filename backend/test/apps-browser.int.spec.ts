@@ -14,6 +14,8 @@ import { startTestArena, type TestArena } from './support/test-arena.js';
  */
 const data = sharedData('live apps from recorded answers', ['arena-hard-v0.1']);
 const SANDBOX = 'allow-scripts allow-forms allow-popups allow-modals allow-downloads';
+/** Each test starts an app (Streamlit and Gradio take long to start on a busy machine) and drives it in Chromium. */
+const APP_TEST_MS = 150_000;
 
 let arena: TestArena;
 let browser: Browser;
@@ -127,60 +129,76 @@ describe.skipIf(data.missing)('live apps from recorded answers in Chromium', () 
     await arena?.stop();
   });
 
-  it('a Gradio chatbot (gpt-3.5-turbo-0125) answers what is typed when Submit is clicked', async () => {
-    const url = await startApp('gpt-3.5-turbo-0125', 'b7e7a16272344defb5a5bf23e598fb46', 'gradio');
-    const frame = await frameOf(url);
-    const input = frame.locator('textarea').first();
-    await input.waitFor({ timeout: 60_000 });
-    await expect.poll(() => frame.locator('h1').first().textContent(), { timeout: 30_000 }).toContain('Chatbot');
-    await input.fill('hello arena');
-    await frame.getByRole('button', { name: 'Submit' }).click();
-    await expect
-      .poll(() => frame.locator('textarea').nth(1).inputValue(), { timeout: 30_000 })
-      .toBe('You said: hello arena');
-  });
+  it(
+    'a Gradio chatbot (gpt-3.5-turbo-0125) answers what is typed when Submit is clicked',
+    async () => {
+      const url = await startApp('gpt-3.5-turbo-0125', 'b7e7a16272344defb5a5bf23e598fb46', 'gradio');
+      const frame = await frameOf(url);
+      const input = frame.locator('textarea').first();
+      await input.waitFor({ timeout: 60_000 });
+      await expect.poll(() => frame.locator('h1').first().textContent(), { timeout: 30_000 }).toContain('Chatbot');
+      await input.fill('hello arena');
+      await frame.getByRole('button', { name: 'Submit' }).click();
+      await expect
+        .poll(() => frame.locator('textarea').nth(1).inputValue(), { timeout: 30_000 })
+        .toBe('You said: hello arena');
+    },
+    APP_TEST_MS,
+  );
 
-  it('a Streamlit video player (gpt-3.5-turbo-0125) shows a video once a URL is entered', async () => {
-    const url = await startApp('gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b', 'streamlit');
-    const frame = await frameOf(url);
-    await expect
-      .poll(() => frame.locator('h1').first().textContent(), { timeout: 60_000 })
-      .toContain('Video Player App');
-    expect(await frame.locator('video').count()).toBe(0);
-    const input = frame.locator('input[type="text"]').first();
-    await input.click();
-    await input.fill('https://example.org/clip.mp4');
-    await input.press('Enter');
-    await expect.poll(() => frame.locator('video').count(), { timeout: 30_000 }).toBe(1);
-  });
+  it(
+    'a Streamlit video player (gpt-3.5-turbo-0125) shows a video once a URL is entered',
+    async () => {
+      const url = await startApp('gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b', 'streamlit');
+      const frame = await frameOf(url);
+      await expect
+        .poll(() => frame.locator('h1').first().textContent(), { timeout: 60_000 })
+        .toContain('Video Player App');
+      expect(await frame.locator('video').count()).toBe(0);
+      const input = frame.locator('input[type="text"]').first();
+      await input.click();
+      await input.fill('https://example.org/clip.mp4');
+      await input.press('Enter');
+      await expect.poll(() => frame.locator('video').count(), { timeout: 30_000 }).toBe(1);
+    },
+    APP_TEST_MS,
+  );
 
-  it('a Flask to-do list: submitting its form (url_for action, redirect back) adds the task on the page', async () => {
-    const url = await startProgram('python', FLASK_TODO, 'flask-todo:0:a');
-    const frame = await frameOf(url);
-    await expect.poll(() => frame.locator('#count').textContent(), { timeout: 30_000 }).toBe('0 tasks');
-    // The form's action and the redirect are built by Flask: they point back into the app's proxied path.
-    expect(await frame.locator('form').getAttribute('action')).toBe(`${url}add`);
-    await frame.locator('input[name="task"]').fill('water the plants');
-    await frame.getByRole('button', { name: 'Add' }).click();
-    await expect
-      .poll(() => frame.locator('#todos li').allTextContents(), { timeout: 30_000 })
-      .toEqual(['water the plants']);
-    expect(await frame.locator('#count').textContent()).toBe('1 tasks');
-    expect(frame.url()).toBe(`${arena.url}${url}`);
-  });
+  it(
+    'a Flask to-do list: submitting its form (url_for action, redirect back) adds the task on the page',
+    async () => {
+      const url = await startProgram('python', FLASK_TODO, 'flask-todo:0:a');
+      const frame = await frameOf(url);
+      await expect.poll(() => frame.locator('#count').textContent(), { timeout: 30_000 }).toBe('0 tasks');
+      // The form's action and the redirect are built by Flask: they point back into the app's proxied path.
+      expect(await frame.locator('form').getAttribute('action')).toBe(`${url}add`);
+      await frame.locator('input[name="task"]').fill('water the plants');
+      await frame.getByRole('button', { name: 'Add' }).click();
+      await expect
+        .poll(() => frame.locator('#todos li').allTextContents(), { timeout: 30_000 })
+        .toEqual(['water the plants']);
+      expect(await frame.locator('#count').textContent()).toBe('1 tasks');
+      expect(frame.url()).toBe(`${arena.url}${url}`);
+    },
+    APP_TEST_MS,
+  );
 
-  it("a Flask app (gpt-3.5-turbo-0125) serves its page, and the page's own script reads its login answer (no credentials forwarded)", async () => {
-    const url = await startApp('gpt-3.5-turbo-0125', '0394b670ad2e4206954cc294898c4633', 'python');
-    const frame = await frameOf(url);
-    await expect
-      .poll(() => frame.locator('body').textContent(), { timeout: 30_000 })
-      .toContain('Welcome to the index page!');
-    // No link leads on from the index: the page's own script asks for the login page, as the opaque origin it
-    // is (CORS lets it read its server's answer); without credentials (the proxy never forwards any) it is refused.
-    const login = await frame.evaluate(async () => {
-      const res = await fetch('login', { credentials: 'omit' });
-      return `${res.status} ${await res.text()}`;
-    });
-    expect(login).toBe('401 Invalid login credentials');
-  });
+  it(
+    "a Flask app (gpt-3.5-turbo-0125) serves its page, and the page's own script reads its login answer (no credentials forwarded)",
+    async () => {
+      const url = await startApp('gpt-3.5-turbo-0125', '0394b670ad2e4206954cc294898c4633', 'python');
+      const frame = await frameOf(url);
+      await expect
+        .poll(() => frame.locator('body').textContent(), { timeout: 30_000 })
+        .toContain('Welcome to the index page!');
+      // No link leads on from the index: the page's own script asks for the login page, as the opaque origin it
+      // is (CORS lets it read its server's answer); without credentials (the proxy never forwards any) it is refused.
+      const login = await frame.evaluate(async () => {
+        const res = await fetch('login', { credentials: 'omit' });
+        return `${res.status} ${await res.text()}`;
+      });
+      expect(login).toBe('401 Invalid login credentials');
+    },
+    APP_TEST_MS,
+  );
 });
