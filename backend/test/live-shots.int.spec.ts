@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { runScreenshotPath, type BattleSnapshot, type RunScreenshot } from '@arena/contracts';
 import { extractCode, SandboxRegistry } from '@arena/sandboxes';
 import { sharedData } from '@arena/testkit';
 import { DataSource } from 'typeorm';
+import { JudgeService } from '../src/judges/judge.service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import { readWithPillow } from './support/read-image.js';
@@ -87,14 +90,26 @@ describe.skipIf(data.missing)('screenshots of live apps and displays', () => {
     fake = await startFakeLlm({
       'streamlit-answer': { kind: 'stream', text: streamlit, chunkSize: 400 },
       'pygame-answer': { kind: 'stream', text: `A small game:\n\n\`\`\`python\n${GAME}\`\`\`\n` },
+      'vision-model': { kind: 'stream', text: '{"reasoning": "Both render.", "winner": "tie"}' },
     });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'arena-live-shots-'));
+    const judgesFile = path.join(dir, 'judges.yaml');
+    await writeFile(
+      judgesFile,
+      `- id: looker\n  provider: openai\n  model: vision-model\n  baseUrl: ${fake.openaiUrl}\n  vision: true\n`,
+    );
     arena = await startTestArena({
       database: 'postgres',
       models: [
         { id: 'video', name: 'Video', provider: 'openai', model: 'streamlit-answer', baseUrl: fake.openaiUrl },
         { id: 'game', name: 'Game', provider: 'openai', model: 'pygame-answer', baseUrl: fake.openaiUrl },
       ],
-      env: { ARENA_SANDBOX_POOL: '0', ARENA_PYODIDE: 'off', ARENA_SCREENSHOT_BUDGET_MS: '30000' },
+      env: {
+        ARENA_SANDBOX_POOL: '0',
+        ARENA_PYODIDE: 'off',
+        ARENA_SCREENSHOT_BUDGET_MS: '30000',
+        ARENA_JUDGES_FILE: judgesFile,
+      },
     });
     await arena.app.get(SandboxRegistry).start();
   });
@@ -168,6 +183,27 @@ describe.skipIf(data.missing)('screenshots of live apps and displays', () => {
         .map((run) => run.screenshot)
         .sort(),
     ).toEqual([pictures['app']!.url, pictures['display']!.url].sort());
+
+    // A vision judge (with execution, both orders) sees the app's and the display's pictures as served.
+    await arena.app.get(JudgeService).idle();
+    const dataUrl = (kind: string) => `data:image/jpeg;base64,${pictures[kind]!.jpeg.toString('base64')}`;
+    const bySide = { a: '', b: '' };
+    for (const kind of ['app', 'display']) bySide[pictures[kind]!.side] = dataUrl(kind);
+    const seen = fake.requests
+      .filter((r) => r.model === 'vision-model')
+      .map((r) =>
+        (r.messages as { content: unknown }[]).flatMap((m) =>
+          Array.isArray(m.content)
+            ? (m.content as { type: string; image_url?: { url: string } }[])
+                .filter((p) => p.type === 'image_url')
+                .map((p) => p.image_url!.url)
+            : [],
+        ),
+      )
+      .filter((images) => images.length > 0);
+    expect(seen).toHaveLength(2);
+    expect(seen).toContainEqual([bySide.a, bySide.b]);
+    expect(seen).toContainEqual([bySide.b, bySide.a]);
 
     const vote = await creator.socket.emitWithAck('battle:vote', { battleId, winner: 'tie' });
     if (!vote.ok) throw new Error(vote.error.message);
