@@ -47,6 +47,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(('', 8000), Handler).serve_forever()
 `;
 
+/** A FastAPI app as answers write them: uvicorn.run on the loopback, a redirect built with url_for. */
+const FASTAPI_APP = `
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+import uvicorn
+
+app = FastAPI()
+
+@app.get('/hello')
+def hello():
+    return {'hello': 'arena'}
+
+@app.get('/go')
+def go(request: Request):
+    return RedirectResponse(request.url_for('hello'))
+
+if __name__ == '__main__':
+    uvicorn.run(app, host='127.0.0.1', port=8000)
+`;
+
 /** A Node app that answers a WebSocket upgrade by hand and sends a greeting, then (on /flood) frames without end. */
 const WS_APP = `
 const http = require('http');
@@ -175,6 +195,18 @@ describe('the app proxy', () => {
       body: 'name=arena&n=2',
     });
     expect(await posted.json()).toEqual({ path: '/form', body: 'name=arena&n=2' });
+  });
+
+  it('tells a FastAPI app its public path: url_for redirects and /docs stay inside the app', async () => {
+    const url = await startApp(FASTAPI_APP, 'p5:0:a');
+    const redirect = await fetch(`${arena.url}${url}go`, { redirect: 'manual' });
+    expect(redirect.status).toBe(307);
+    expect(redirect.headers.get('location')).toBe(`${arena.url}${url}hello`);
+    expect(await (await fetch(`${arena.url}${url}go`)).json()).toEqual({ hello: 'arena' });
+    // Swagger UI asks for the schema at the app's path, not at the arena's /openapi.json.
+    expect(await (await fetch(`${arena.url}${url}docs`)).text()).toContain(`'${url}openapi.json'`);
+    expect((await fetch(`${arena.url}${url}openapi.json`)).status).toBe(200);
+    await sandboxes.apps!.removeBattle('p5');
   });
 
   it('refuses requests crafted to reach another container or port', async () => {

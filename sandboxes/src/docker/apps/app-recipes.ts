@@ -52,32 +52,49 @@ def _arena_bind(self, address):
     return _bind(self, address)
 _socket.socket.bind = _arena_bind
 
-# A WSGI app (Flask and others on Werkzeug's server, Bottle and others on wsgiref) is told its public path as
-# SCRIPT_NAME: the proxy strips \`/api/apps/<token>\` from what it forwards, and without this \`url_for\`, redirects
-# and forms built from them would point at the arena's root instead of back into the app.
+# A web app is told its public path: the proxy strips \`/api/apps/<token>\` from what it forwards, and without it
+# \`url_for\`, redirects and forms built from them would point at the arena's root instead of back into the app.
+# WSGI (Flask and others on Werkzeug's server, Bottle and others on wsgiref) gets it as SCRIPT_NAME; uvicorn
+# (FastAPI, Starlette) as its root_path when the program sets none (FastAPI's /docs then finds its openapi.json).
 import os as _os, sys as _sys
 _PREFIX = _os.environ.get('ARENA_BASE_PATH', '')
-_HANDLERS = {'werkzeug.serving': ('WSGIRequestHandler', 'make_environ'), 'wsgiref.simple_server': ('WSGIRequestHandler', 'get_environ')}
+def _script_name(module, cls, method):
+    handler = getattr(module, cls, None)
+    environ_of = getattr(handler, method, None)
+    if environ_of is None:
+        return
+    def with_prefix(self):
+        environ = environ_of(self)
+        environ['SCRIPT_NAME'] = _PREFIX
+        return environ
+    setattr(handler, method, with_prefix)
+def _root_path(module):
+    config = getattr(module, 'Config', None)
+    init = getattr(config, '__init__', None)
+    if init is None:
+        return
+    def with_root_path(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if not getattr(self, 'root_path', ''):
+            self.root_path = _PREFIX
+    config.__init__ = with_root_path
+_PATCHES = {
+    'werkzeug.serving': lambda module: _script_name(module, 'WSGIRequestHandler', 'make_environ'),
+    'wsgiref.simple_server': lambda module: _script_name(module, 'WSGIRequestHandler', 'get_environ'),
+    'uvicorn.config': _root_path,
+}
 class _ArenaPrefix(object):
     def find_spec(self, name, path=None, target=None):
-        if name not in _HANDLERS or not _PREFIX:
+        if name not in _PATCHES or not _PREFIX:
             return None
         import importlib.machinery
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None or not hasattr(spec.loader, 'exec_module'):
             return spec
-        run, (cls, method) = spec.loader.exec_module, _HANDLERS[name]
+        run, patch = spec.loader.exec_module, _PATCHES[name]
         def exec_module(module):
             run(module)
-            handler = getattr(module, cls, None)
-            environ_of = getattr(handler, method, None)
-            if environ_of is None:
-                return
-            def with_prefix(self):
-                environ = environ_of(self)
-                environ['SCRIPT_NAME'] = _PREFIX
-                return environ
-            setattr(handler, method, with_prefix)
+            patch(module)
         spec.loader.exec_module = exec_module
         return spec
 _sys.meta_path.insert(0, _ArenaPrefix())
