@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runScreenshotPath, type BattleSnapshot, type RunScreenshot } from '@arena/contracts';
@@ -8,6 +10,8 @@ import { extractCode, SandboxRegistry } from '@arena/sandboxes';
 import { sharedData } from '@arena/testkit';
 import { DataSource } from 'typeorm';
 import { JudgeService } from '../src/judges/judge.service.js';
+import { liveShotSubject } from '../src/screenshots/live-shot.js';
+import { RunScreenshotsService } from '../src/screenshots/run-screenshots.service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import { readWithPillow } from './support/read-image.js';
@@ -118,7 +122,7 @@ describe.skipIf(data.missing)('screenshots of live apps and displays', () => {
     await fake?.close();
   });
 
-  it('photographs a Streamlit app and a PyGame display, serves the pictures and exports them in bigcodereward', async () => {
+  it('photographs a Streamlit app and a PyGame display, serves the pictures, shows them to a vision judge and exports them in bigcodereward', async () => {
     const creator = await connectClient(arena.url);
     const created = await creator.socket.emitWithAck('battle:create', { prompt: 'Something to look at' });
     if (!created.ok) throw new Error(created.error.message);
@@ -218,4 +222,49 @@ describe.skipIf(data.missing)('screenshots of live apps and displays', () => {
     creator.socket.disconnect();
     spectator.socket.disconnect();
   }, 300_000);
+
+  it("photographs an app's page without letting it reach anything but the app (the browser is on the arena's host)", async () => {
+    // A server on the host that an app's page tries to reach from the arena's browser: HTTP and WebSocket.
+    const reached: string[] = [];
+    const host = createServer((req: IncomingMessage, res) => {
+      reached.push(`${req.method} ${req.url}`);
+      res.end('secret');
+    });
+    host.on('upgrade', (req: IncomingMessage, socket) => {
+      reached.push(`upgrade ${req.url}`);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const port = (host.address() as AddressInfo).port;
+    const page =
+      `<!doctype html><html><body style="background:#123;color:#fe8;font:40px sans-serif">` +
+      `<h1>Leaky</h1><img src="http://127.0.0.1:${port}/img">` +
+      `<script>fetch('http://127.0.0.1:${port}/fetch').catch(() => {});` +
+      `try { new WebSocket('ws://127.0.0.1:${port}/ws'); } catch (e) {}</script></body></html>`;
+    const code = `import http.server
+PAGE = ${JSON.stringify(page)}.encode()
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('content-type', 'text/html')
+        self.end_headers()
+        self.wfile.write(PAGE)
+http.server.HTTPServer(('127.0.0.1', 8000), Handler).serve_forever()
+`;
+    try {
+      const sandboxes = arena.app.get(SandboxRegistry);
+      const result = await sandboxes.run({ environment: 'python', code, appOwner: 'leaky-shot:0:a' });
+      expect(result.status).toBe('ok');
+      if (result.preview?.kind !== 'app') throw new Error(`not an app: ${JSON.stringify(result.preview)}`);
+      const shot = await arena.app
+        .get(RunScreenshotsService)
+        .shoot(await liveShotSubject(sandboxes.apps, result.preview));
+      // The page itself was photographed, and nothing of it reached the host's server.
+      expect(shot.blank).toBe(false);
+      expect(reached).toEqual([]);
+      await sandboxes.apps?.removeBattle('leaky-shot');
+    } finally {
+      await new Promise((resolve) => host.close(resolve));
+    }
+  }, 120_000);
 });

@@ -100,11 +100,33 @@ export class ScreenshotBrowser {
     });
   }
 
-  /** A page the arena serves (a live app, a display's viewer), by its full URL. */
+  /**
+   * A live app's page, by its full URL. The page reaches its own origin only, over HTTP and WebSocket: this
+   * browser runs on the arena's host, where an app's script must reach neither the arena, its database and
+   * Redis, nor the internet (the app's container has no route there; this browser would be one). The page is
+   * not reused after (its WebSocket route stays with it).
+   */
   shootUrl(url: string, options: ShotOptions = {}): Promise<Shot> {
-    return this.shoot(options, async (page) => {
-      await page.goto(url, { waitUntil: 'load' });
-    });
+    const origin = new URL(url).origin;
+    return this.shoot(
+      options,
+      async (page) => {
+        await page.route('**/*', (route) =>
+          new URL(route.request().url()).origin === origin ? route.continue() : route.abort('blockedbyclient'),
+        );
+        await page.routeWebSocket(
+          () => true,
+          async (socket) => {
+            const target = new URL(socket.url());
+            target.protocol = target.protocol === 'wss:' ? 'https:' : 'http:';
+            if (target.origin === origin) socket.connectToServer();
+            else await socket.close({ code: 1008, reason: 'only the app itself is reachable' });
+          },
+        );
+        await page.goto(url, { waitUntil: 'load' });
+      },
+      false,
+    );
   }
 
   /** A picture the program drew (a PNG figure), fitted into 1024×768 with its proportions kept. */
@@ -138,7 +160,8 @@ export class ScreenshotBrowser {
     if (browser) await (await browser.catch(() => undefined))?.close();
   }
 
-  private async shoot(options: ShotOptions, load: (page: Page) => Promise<void>): Promise<Shot> {
+  /** `reuse`: the page may go back to the pool after (not when its load left routes that outlive `unrouteAll`). */
+  private async shoot(options: ShotOptions, load: (page: Page) => Promise<void>, reuse = true): Promise<Shot> {
     if (this.closed) throw new ShotError('the screenshot browser is closed');
     await this.slot();
     let page: Page | undefined;
@@ -172,7 +195,7 @@ export class ScreenshotBrowser {
       return shot;
     } finally {
       clearTimeout(timer);
-      if (page) await this.release(page, healthy);
+      if (page) await this.release(page, healthy && reuse);
       this.free();
     }
   }
