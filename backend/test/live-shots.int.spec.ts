@@ -223,6 +223,35 @@ describe.skipIf(data.missing)('screenshots of live apps and displays', () => {
     spectator.socket.disconnect();
   }, 300_000);
 
+  it("grabs a display's frame with the image's own Pillow, not modules the program left where it could write", async () => {
+    // The program leaves its own ctypes, PIL and subprocess wherever it may write, each of which would forge the
+    // picture (here: fail it) if the grab imported them, then draws.
+    const code = `import ctypes, os, subprocess, sys
+import pygame
+for folder in ('/tmp', os.getcwd(), os.path.expanduser('~')):
+    try:
+        os.makedirs(os.path.join(folder, 'PIL'), exist_ok=True)
+        for name in ('ctypes.py', 'subprocess.py', os.path.join('PIL', '__init__.py')):
+            with open(os.path.join(folder, name), 'w') as f:
+                f.write('raise SystemExit(3)\\n')
+    except OSError:
+        pass
+${GAME}`;
+    const sandboxes = arena.app.get(SandboxRegistry);
+    const result = await sandboxes.run({ environment: 'pygame', code, appOwner: 'forger-shot:0:a' });
+    expect(result.status).toBe('ok');
+    if (result.preview?.kind !== 'display') throw new Error(`not a display: ${JSON.stringify(result.preview)}`);
+    try {
+      const subject = await liveShotSubject(sandboxes.apps, result.preview);
+      const shot = await arena.app.get(RunScreenshotsService).shoot(subject);
+      expect(shot.blank).toBe(false);
+      const [r, g] = meanColour(shot.jpeg);
+      expect(g).toBeGreaterThan(r + 30);
+    } finally {
+      await sandboxes.apps?.removeBattle('forger-shot');
+    }
+  }, 120_000);
+
   it("photographs an app's page without letting it reach anything but the app (the browser is on the arena's host)", async () => {
     // A server on the host that an app's page tries to reach from the arena's browser: HTTP and WebSocket.
     const reached: string[] = [];

@@ -73,10 +73,12 @@ export async function grabDisplayFrame(
   options: DisplayFrameOptions = {},
 ): Promise<DisplayFrame> {
   const exec = await container.exec({
-    Cmd: ['python3', '-c', GRAB, options.press === false ? '0' : '1', String((options.settleMs ?? 500) / 1000)],
+    // Isolated (-I): neither the working directory nor the user's site-packages (both the program's to write)
+    // are on the path, so the program cannot stand in for Pillow or ctypes and forge its own picture.
+    Cmd: ['python3', '-I', '-c', GRAB, options.press === false ? '0' : '1', String((options.settleMs ?? 500) / 1000)],
     Env: ['DISPLAY=:99', 'PYTHONDONTWRITEBYTECODE=1'],
     User: SANDBOX_USER,
-    WorkingDir: '/tmp',
+    WorkingDir: '/',
     AttachStdout: true,
     AttachStderr: true,
   });
