@@ -44,9 +44,17 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
   // Live apps at /api/apps/<token>/: ahead of the body parsers (the app gets the request body untouched).
   const sandboxes = app.get(SandboxRegistry);
   // Behind Redis, an app's request may reach a process that does not hold it: that one asks the others.
+  // Where the other processes reach this one: its internal host and, once it listens, its port.
+  const reached: { host?: string; port?: number } = { ...(config.internalHost ? { host: config.internalHost } : {}) };
   const appsProxy = new AppsProxy(
     () => sandboxes.apps,
-    config.redisUrl ? new ClusterApps(() => sandboxes.apps, app.get(ClusterBus)) : undefined,
+    config.redisUrl
+      ? new ClusterApps(
+          () => sandboxes.apps,
+          app.get(ClusterBus),
+          () => (reached.host && reached.port !== undefined ? { host: reached.host, port: reached.port } : undefined),
+        )
+      : undefined,
   );
   app.use(appsProxy.handle);
   if (config.apps)
@@ -71,6 +79,7 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
   appsProxy.attach(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  reached.port = port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   logger.info({ url }, 'arena listening');
   return {

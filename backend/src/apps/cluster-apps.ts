@@ -1,5 +1,5 @@
 import type { AppLookup, LiveApps } from '@arena/sandboxes';
-import type { ClusterBus } from '../realtime/cluster-bus.js';
+import type { ClusterBus, RemoteAppLookup } from '../realtime/cluster-bus.js';
 
 /** How long this process trusts another process's answer about an app before it asks again. */
 const REMEMBER_MS = 2_000;
@@ -31,23 +31,28 @@ interface Remembered {
 
 /**
  * The apps of every process of a clustered arena (one arena behind REDIS_URL, one Docker engine): a request that
- * reaches a process that does not hold its app asks the others over the cluster bus; the owner answers with the
- * app's address on its internal network, which every process of the machine reaches as the owner does, and the
- * request goes there. The address comes from the owner's registry, never from the request. Requests served here
- * count as use with the owner (its idle time-out), told at most once a second per app.
+ * reaches a process that does not hold its app asks the others over the cluster bus, and its owner answers. When
+ * the owner says where it is reached itself (`ARENA_INTERNAL_HOST`), the request goes to the owner, path and all,
+ * which serves it as its own (its socket cap, its idle clock); otherwise it goes to the app's address on its
+ * internal network, which every process on the engine's machine reaches as the owner does, and is counted as use
+ * with the owner (told at most once a second per app). Addresses come from the owner, never from the request.
  */
 export class ClusterApps implements AppDirectory {
   private readonly remembered = new Map<string, Remembered>();
   private readonly asking = new Map<string, Promise<AppLookup>>();
 
+  /** `self`: where the other processes reach this one, once it listens (undefined: they go to the containers). */
   constructor(
     private readonly apps: () => LiveApps | undefined,
     private readonly cluster: ClusterBus,
+    private readonly self: () => { host: string; port: number } | undefined = () => undefined,
     private readonly now: () => number = Date.now,
   ) {
     cluster.on('arena:app-lookup', ({ token }, reply) => {
       const found = this.apps()?.lookup(token);
-      reply(found && found.state !== 'unknown' ? found : null);
+      if (!found || found.state === 'unknown') return reply(null);
+      const via = this.self();
+      reply(via && found.state === 'live' ? { ...found, via } : found);
     });
     cluster.on('arena:app-touch', ({ token }) => this.apps()?.touch(token));
   }
@@ -61,7 +66,7 @@ export class ClusterApps implements AppDirectory {
     if (pending) return pending;
     const asked = this.cluster
       .appLookupRemote(token)
-      .then((remote): AppLookup => remote ?? { state: 'unknown' })
+      .then((remote): AppLookup => (remote ? throughOwner(remote) : { state: 'unknown' }))
       .then((found) => {
         this.remember(token, found);
         return found;
@@ -85,4 +90,11 @@ export class ClusterApps implements AppDirectory {
     this.remembered.set(token, { found, until: this.now() + REMEMBER_MS, touchedAt: 0 });
     if (this.remembered.size > MAX_REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
   }
+}
+
+/** The lookup a request follows: to the owner itself when it said where it is (the path unchanged), else to the app. */
+function throughOwner(remote: RemoteAppLookup): AppLookup {
+  const { via, ...found } = remote;
+  if (found.state !== 'live' || !via) return found;
+  return { state: 'live', target: { ...found.target, host: via.host, port: via.port, keepsPrefix: true } };
 }

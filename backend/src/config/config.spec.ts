@@ -41,6 +41,10 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({ ARENA_APPS: 'off' }).apps).toBe(false);
     expect(() => loadConfig({ ARENA_APPS_PER_HOST: '0' })).toThrow(/ARENA_APPS_PER_HOST/);
+    // Where the other processes of a cluster send this one's apps' requests: a host, never a URL or a port.
+    expect(loadConfig({}).internalHost).toBeUndefined();
+    expect(loadConfig({ ARENA_INTERNAL_HOST: '10.0.0.5' }).internalHost).toBe('10.0.0.5');
+    expect(() => loadConfig({ ARENA_INTERNAL_HOST: 'http://10.0.0.5/' })).toThrow(/ARENA_INTERNAL_HOST/);
   });
 
   it('treats empty variables as unset', () => {

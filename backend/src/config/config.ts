@@ -53,6 +53,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'REDIS_PREFIX is letters, digits, ":", "_" or "-"')
     .default('arena'),
+  ARENA_INTERNAL_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'ARENA_INTERNAL_HOST is a host name or an IP address, without a port')
+    .optional(),
   ARENA_SESSION_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(100_000).default(500),
   ARENA_SESSION_PER_NETWORK: z.coerce.number().int().min(1).max(100_000).default(10),
   ARENA_MAX_TURNS: z.coerce.number().int().min(1).max(50).default(6),
@@ -133,6 +137,12 @@ export interface ArenaConfig {
   redisUrl: string | undefined;
   /** Prefix of every Redis key and stream, so several arenas can share one Redis. */
   redisPrefix: string;
+  /**
+   * Where the other processes of a clustered arena reach this one (its port is the one it listens on): set, they
+   * send the requests of this process's live apps here; unset, they reach the apps' containers directly, which
+   * only processes on the Docker engine's machine can.
+   */
+  internalHost: string | undefined;
   sessions: {
     maxParticipants: number;
     /**
@@ -264,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     adminToken: e.ARENA_ADMIN_TOKEN,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    internalHost: e.ARENA_INTERNAL_HOST,
     sessions: { maxParticipants: e.ARENA_SESSION_MAX_PARTICIPANTS, perNetwork: e.ARENA_SESSION_PER_NETWORK },
     maxTurns: e.ARENA_MAX_TURNS,
     publicUrl: e.ARENA_PUBLIC_URL?.replace(/\/+$/, ''),

@@ -34,8 +34,11 @@ export interface ClusterEvents {
   'arena:app-touch': (request: { token: string }) => void;
 }
 
-/** An app's whereabouts as its owner knows them (never `unknown`: a process that does not know answers null). */
-export type RemoteAppLookup = Exclude<AppLookup, { state: 'unknown' }>;
+/**
+ * An app's whereabouts as its owner knows them (never `unknown`: a process that does not know answers null), and
+ * where the owner itself is reached (`ARENA_INTERNAL_HOST` and its port) when it says.
+ */
+export type RemoteAppLookup = Exclude<AppLookup, { state: 'unknown' }> & { via?: { host: string; port: number } };
 
 export interface FollowupRequest {
   battleId: string;
