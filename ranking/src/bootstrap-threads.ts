@@ -62,7 +62,10 @@ function sharedData(data: KernelData): KernelData {
 }
 
 export interface BootstrapThreadsOptions {
-  /** Threads to use (default: the machine's available parallelism, at most the rounds). */
+  /**
+   * Threads to use, at most the rounds (default: one per core from 2,000,000 battle-rounds, one below, where
+   * starting threads would cost more than they save).
+   */
   threads?: number;
   tolerance?: number;
 }
@@ -79,7 +82,9 @@ export async function bootstrapContextualThreads(
   seed: number,
   options: BootstrapThreadsOptions = {},
 ): Promise<ContextBootstrap> {
-  const threads = Math.max(1, Math.min(rounds, options.threads ?? os.availableParallelism()));
+  // Unasked, threads are worth their start (tens of milliseconds each) from a few million battle-rounds.
+  const wanted = options.threads ?? (battles.length * rounds >= 2_000_000 ? os.availableParallelism() : 1);
+  const threads = Math.max(1, Math.min(rounds, wanted));
   if (threads === 1) return bootstrapContextual(battles, fit, rounds, seed, options.tolerance);
   const data = sharedData(bootstrapKernelData(battles, fit, options.tolerance));
   const d = data.n + data.k;

@@ -11,7 +11,7 @@ import {
   aggregate,
   battleCountMatrix,
   cleanVotes,
-  computeContextualLeaderboard,
+  computeContextualLeaderboardThreaded,
   computeLeaderboard,
   DEFAULT_IDENTITY_WORDS,
   dedupPrompts,
@@ -40,7 +40,10 @@ import { loadVoteRows, type VoteCursor, type VoteRow } from './vote-rows.js';
 
 /** After a vote, the default board is refit this soon (votes arriving meanwhile share the refit). */
 const REFIT_DEBOUNCE_MS = 250;
-/** Votes are read incrementally after a vote; everything is re-read this often (imports, other writers). */
+/**
+ * Votes are read incrementally after a vote; everything is re-read this often (imports, other writers), in
+ * the background.
+ */
 const FULL_RELOAD_MS = 60_000;
 
 interface CleanData {
@@ -153,10 +156,23 @@ export class LeaderboardService implements OnModuleDestroy {
   private raw: VoteRow[] = [];
   private cursor: VoteCursor | undefined;
   private fullReloadAt = 0;
+  /** The next read reads every vote (votes came back). */
+  private readAll = false;
+  /** Bumped each time a full read replaces what was read. */
+  private epoch = 0;
+  private rereading: Promise<void> | undefined;
+  /** Votes were taken out since the last read: what was read is filtered again. */
+  private withdrawn = false;
   private readonly boards = new Map<string, Promise<LeaderboardResponse>>();
   private readonly strengths = new Map<string, Map<string, number>>();
   private refit: NodeJS.Timeout | undefined;
   private generation = 0;
+  /**
+   * Battles hidden and voters banned while the arena runs: their votes are dropped from what was read (and
+   * from a read under way when they were taken out). A full read's query leaves them out by itself.
+   */
+  private readonly hiddenBattles = new Set<string>();
+  private bannedVoters: Promise<Set<string>> = Promise.resolve(new Set());
 
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
@@ -165,16 +181,40 @@ export class LeaderboardService implements OnModuleDestroy {
   ) {
     // A revealed battle's votes count from now on (a standalone vote, or a session's closed vote).
     events.on('battle.revealed', () => this.invalidate());
-    // An operator took votes out: what was read so far holds them, so everything is read again.
-    events.on('battle.hidden', () => this.reload());
-    events.on('voter.banned', () => this.reload());
-    events.on('battle.shown', () => this.reload());
-    events.on('voter.unbanned', () => this.reload());
+    // An operator took votes out: they leave the votes read so far at once (the next board refit does not
+    // count them), with no re-read of every vote.
+    events.on('battle.hidden', ({ battleId }) => {
+      this.hiddenBattles.add(battleId);
+      this.withdrawn = true;
+      this.invalidate();
+    });
+    events.on('voter.banned', () => {
+      this.bannedVoters = this.dataSource
+        .query<{ voter_id: string }[]>('SELECT voter_id FROM voter_bans')
+        .then((rows) => new Set(rows.map((r) => r.voter_id)));
+      this.withdrawn = true;
+      this.invalidate();
+    });
+    // Votes came back: they are read again, in their place in the order (a full read).
+    events.on('battle.shown', ({ battleId }) => {
+      this.hiddenBattles.delete(battleId);
+      this.reload();
+    });
+    events.on('voter.unbanned', () => {
+      this.bannedVoters = Promise.resolve(new Set());
+      this.reload();
+    });
   }
 
-  /** Votes left the board (a hidden battle, a banned voter): read every vote again and refit. */
+  private async counted(rows: VoteRow[]): Promise<VoteRow[]> {
+    const banned = await this.bannedVoters;
+    if (this.hiddenBattles.size === 0 && banned.size === 0) return rows;
+    return rows.filter((row) => !this.hiddenBattles.has(row.battleId) && !banned.has(row.voter));
+  }
+
+  /** Votes came back (a battle shown again, a voter unbanned): read every vote again and refit. */
   reload(): void {
-    this.fullReloadAt = 0;
+    this.readAll = true;
     this.invalidate();
   }
 
@@ -198,27 +238,66 @@ export class LeaderboardService implements OnModuleDestroy {
     clearTimeout(this.refit);
   }
 
-  /** New votes since the last read (or all of them, periodically), each checked for identity words once. */
-  private async votes(models: ModelEntity[]): Promise<VoteRow[]> {
-    const full = Date.now() >= this.fullReloadAt || !this.cursor;
-    const fresh = await loadVoteRows(this.dataSource, full ? undefined : this.cursor);
+  /** Votes after `since` (all of them without), each checked for identity words once. */
+  private async readVotes(models: ModelEntity[], since?: VoteCursor): Promise<VoteRow[] & { cursor?: VoteCursor }> {
+    const fresh = await loadVoteRows(this.dataSource, since);
     const pattern = identityPattern([
       ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
       ...arenaModelWords(models),
     ]);
     for (const row of fresh) row.revealsIdentity = !!pattern && row.answers.some((answer) => pattern.test(answer));
-    if (full) {
-      this.raw = [...fresh];
-      this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
-    } else {
-      this.raw.push(...fresh);
+    return fresh;
+  }
+
+  /** Every vote read at once, in place of what was read (the cursor restarts from there). */
+  private async replaceRaw(fresh: VoteRow[] & { cursor?: VoteCursor }): Promise<void> {
+    this.epoch += 1;
+    this.raw = await this.counted(fresh);
+    this.cursor = fresh.cursor;
+    this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
+  }
+
+  /** New votes since the last read (every vote on the first read, or when votes came back). */
+  private async votes(models: ModelEntity[]): Promise<VoteRow[]> {
+    if (this.readAll || !this.cursor) {
+      this.readAll = false;
+      await this.replaceRaw(await this.readVotes(models));
+      return this.raw;
     }
+    const epoch = this.epoch;
+    const fresh = await this.readVotes(models, this.cursor);
+    // A full read replaced what was read meanwhile: these may be in it already; the next read starts from
+    // its cursor.
+    if (epoch !== this.epoch) return this.raw;
+    this.raw.push(...fresh);
     if (fresh.cursor) this.cursor = fresh.cursor;
+    if (this.withdrawn) {
+      this.withdrawn = false;
+      this.raw = await this.counted(this.raw);
+    }
     return this.raw;
   }
 
+  /**
+   * The periodic full read (votes other writers added behind the cursor: an import, another process), in the
+   * background: boards keep being served from what was read until it is done, then are refitted from it.
+   */
+  private rereadInBackground(): void {
+    if (this.rereading) return;
+    this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
+    this.rereading = (async () => {
+      const models = await this.dataSource.getRepository(ModelEntity).find();
+      await this.replaceRaw(await this.readVotes(models));
+      this.invalidate();
+    })()
+      .catch((err: unknown) => this.logger.warn({ err }, 'periodic full read of the votes failed'))
+      .finally(() => {
+        this.rereading = undefined;
+      });
+  }
+
   private clean(): Promise<CleanData> {
-    if (this.data && Date.now() >= this.fullReloadAt) this.invalidateData();
+    if (this.data && Date.now() >= this.fullReloadAt) this.rereadInBackground();
     this.data ??= (async () => {
       const models = await this.dataSource.getRepository(ModelEntity).find();
       const votes = await this.votes(models);
@@ -286,7 +365,7 @@ export class LeaderboardService implements OnModuleDestroy {
           : style
             ? [styleFeatures(s), [...STYLE_FEATURES]]
             : [executionFeatures(e), [...EXECUTION_FEATURES]];
-      board = contextual = computeContextualLeaderboard(s, features, names, options);
+      board = contextual = await computeContextualLeaderboardThreaded(s, features, names, options);
     } else {
       board = computeLeaderboard(counts, { ...options, ...(previous ? { start: previous } : {}) });
       this.strengths.set(key, board.strengths);

@@ -45,12 +45,6 @@ interface RawVote {
   install_b: boolean | null;
 }
 
-const side = (column: string, table: string, s: 'a' | 'b', order = ''): string =>
-  `(SELECT x.${column} FROM ${table} x WHERE x.battle_id = b.id AND x.turn = 0 AND x.side = '${s}' ${order} LIMIT 1)`;
-
-/** The answer's own run: a re-run from the UI (possibly edited code) says nothing about the model. */
-const ANSWER_RUN = "AND x.origin = 'answer' AND x.status IS NOT NULL ORDER BY x.created_at";
-
 /** Where reading stopped: the last vote's battle's reveal time as PostgreSQL text (microseconds kept) and its id. */
 export interface VoteCursor {
   createdAt: string;
@@ -58,35 +52,56 @@ export interface VoteCursor {
 }
 
 /**
- * Votes of revealed battles (not hidden, not cast by a banned voter), in the order they came to count (the battle's reveal, then the vote): all of
- * them, or only those after `since`. A session participant's vote counts once the host closes the battle's
- * vote, which can be minutes after it was cast: reading by reveal time, an incremental read does not pass
- * over it. Returns the cursor of the last one.
+ * The votes query, set-based: each side's answer and code extraction joined by their unique (battle, turn,
+ * side) key; the prompts and the answer runs (a side's first run with a status, by time: a re-run from the
+ * UI, possibly of edited code, says nothing about the model) folded per battle. A full read folds them
+ * over whole tables, hash-joined; an incremental read (`since`) looks each new vote's battle up by index.
+ * The form it replaces ran thirteen correlated subqueries per vote, one per column and side.
+ */
+export function voteRowsSql(since: boolean): string {
+  const prompts = 'SELECT array_agg(t.prompt ORDER BY t.turn) AS prompts FROM turns t';
+  const first = (column: string, s: 'a' | 'b') =>
+    `(array_agg(${column} ORDER BY x.created_at) FILTER (WHERE x.side = '${s}'))[1]`;
+  const runs = `SELECT ${first('x.status', 'a')} AS status_a, ${first('x.status', 'b')} AS status_b,
+      ${first('x.preview_kind IS NOT NULL OR x.preview IS NOT NULL', 'a')} AS preview_a,
+      ${first('x.preview_kind IS NOT NULL OR x.preview IS NOT NULL', 'b')} AS preview_b
+    FROM executions x WHERE x.turn = 0 AND x.origin = 'answer' AND x.status IS NOT NULL`;
+  const folded = since
+    ? `LEFT JOIN LATERAL (${prompts} WHERE t.battle_id = b.id) pr ON true
+    LEFT JOIN LATERAL (${runs} AND x.battle_id = b.id) r ON true`
+    : `LEFT JOIN (${prompts.replace('SELECT', 'SELECT t.battle_id,')} GROUP BY t.battle_id) pr ON pr.battle_id = b.id
+    LEFT JOIN (${runs.replace('SELECT', 'SELECT x.battle_id,')} GROUP BY x.battle_id) r ON r.battle_id = b.id`;
+  const on = (alias: string, s: 'a' | 'b') =>
+    `${alias}.battle_id = b.id AND ${alias}.turn = 0 AND ${alias}.side = '${s}'`;
+  return `
+    SELECT v.id AS vote_id, b.revealed_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.session_id, v.winner,
+      v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony, pr.prompts,
+      ma.text AS answer_a, mb.text AS answer_b, ca.environment AS env_a, cb.environment AS env_b,
+      ca.language AS lang_a, cb.language AS lang_b, r.status_a, r.status_b, r.preview_a, r.preview_b,
+      ca.install_command IS NOT NULL AS install_a, cb.install_command IS NOT NULL AS install_b
+    FROM votes v JOIN battles b ON b.id = v.battle_id
+    LEFT JOIN side_messages ma ON ${on('ma', 'a')}
+    LEFT JOIN side_messages mb ON ${on('mb', 'b')}
+    LEFT JOIN code_extractions ca ON ${on('ca', 'a')}
+    LEFT JOIN code_extractions cb ON ${on('cb', 'b')}
+    ${folded}
+    WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')}
+    ${since ? 'AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
+    ORDER BY b.revealed_at, v.id`;
+}
+
+/**
+ * Votes of revealed battles (not hidden, not cast by a banned voter), in the order they came to count (the
+ * battle's reveal, then the vote): all of them, or only those after `since`. A session participant's vote
+ * counts once the host closes the battle's vote, which can be minutes after it was cast: reading by reveal
+ * time, an incremental read does not pass over it. Returns the cursor of the last one.
  */
 export async function loadVoteRows(
   dataSource: DataSource,
   since?: VoteCursor,
 ): Promise<VoteRow[] & { cursor?: VoteCursor }> {
   const rows = await dataSource.query<(RawVote & { vote_id: string; cursor_at: string })[]>(
-    `
-    SELECT v.id AS vote_id, b.revealed_at::text AS cursor_at, b.id AS battle_id, v.voter_id, v.session_id, v.winner, v.created_at, b.model_a_id, b.model_b_id, b.category, b.anony,
-      (SELECT array_agg(t.prompt ORDER BY t.turn) FROM turns t WHERE t.battle_id = b.id) AS prompts,
-      ${side('text', 'side_messages', 'a')} AS answer_a,
-      ${side('text', 'side_messages', 'b')} AS answer_b,
-      ${side('environment', 'code_extractions', 'a')} AS env_a,
-      ${side('environment', 'code_extractions', 'b')} AS env_b,
-      ${side('language', 'code_extractions', 'a')} AS lang_a,
-      ${side('language', 'code_extractions', 'b')} AS lang_b,
-      ${side('status', 'executions', 'a', ANSWER_RUN)} AS status_a,
-      ${side('status', 'executions', 'b', ANSWER_RUN)} AS status_b,
-      ${side('preview_kind IS NOT NULL OR x.preview IS NOT NULL', 'executions', 'a', ANSWER_RUN)} AS preview_a,
-      ${side('preview_kind IS NOT NULL OR x.preview IS NOT NULL', 'executions', 'b', ANSWER_RUN)} AS preview_b,
-      ${side('install_command IS NOT NULL', 'code_extractions', 'a')} AS install_a,
-      ${side('install_command IS NOT NULL', 'code_extractions', 'b')} AS install_b
-    FROM votes v JOIN battles b ON b.id = v.battle_id
-    WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')}
-    ${since ? 'AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
-    ORDER BY b.revealed_at, v.id`,
+    voteRowsSql(!!since),
     since ? [since.createdAt, since.id] : [],
   );
   const out: VoteRow[] & { cursor?: VoteCursor } = rows.map((r) => ({

@@ -4,8 +4,8 @@ import {
   aggregate,
   cleanVotes,
   computeLeaderboard,
-  computeContextualLeaderboard,
-  computeStyleLeaderboard,
+  computeContextualLeaderboardThreaded,
+  computeStyleLeaderboardThreaded,
   countsFromJsonlChunks,
   dedupPromptKey,
   dedupPrompts,
@@ -223,9 +223,9 @@ export async function rank(args: string[], configOf: () => ArenaConfig): Promise
         const [features, names] = style
           ? [styleAndExecutionFeatures(s, e), [...STYLE_FEATURES, ...EXECUTION_FEATURES]]
           : [executionFeatures(e), [...EXECUTION_FEATURES]];
-        board = contextual = computeContextualLeaderboard(s, features, names, options);
+        board = contextual = await computeContextualLeaderboardThreaded(s, features, names, options);
       } else if (style)
-        board = coefficients = computeStyleLeaderboard(
+        board = coefficients = await computeStyleLeaderboardThreaded(
           (counted as StyleBattles | undefined) ?? styled.build(),
           options,
         );
