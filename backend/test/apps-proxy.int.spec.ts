@@ -67,6 +67,30 @@ if __name__ == '__main__':
     uvicorn.run(app, host='127.0.0.1', port=8000)
 `;
 
+/** A Flask page whose link is built with url_for. */
+const FLASK_LINKS_APP = `
+from flask import Flask, url_for
+app = Flask(__name__)
+
+@app.route('/')
+def index():
+    return '<a href="%s">about</a>' % url_for('about')
+
+@app.route('/about')
+def about():
+    return 'about us'
+
+app.run()
+`;
+
+/** A request straight to an app's container (no proxy): `path` without its leading slash. */
+async function direct(url: string, path: string): Promise<{ status: number; body: string }> {
+  const found = sandboxes.apps!.lookup(url.split('/')[3]!);
+  if (found.state !== 'live') throw new Error(`the app is ${found.state}`);
+  const res = await fetch(`http://${found.target.host}:${found.target.port}/${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
 /** A Node app that answers a WebSocket upgrade by hand and sends a greeting, then (on /flood) frames without end. */
 const WS_APP = `
 const http = require('http');
@@ -206,7 +230,20 @@ describe('the app proxy', () => {
     // Swagger UI asks for the schema at the app's path, not at the arena's /openapi.json.
     expect(await (await fetch(`${arena.url}${url}docs`)).text()).toContain(`'${url}openapi.json'`);
     expect((await fetch(`${arena.url}${url}openapi.json`)).status).toBe(200);
+    // From the container's own address (as the arena's screenshots load an app), a path built with the prefix
+    // reaches the same route as one without.
+    expect(await direct(url, 'hello')).toEqual({ status: 200, body: '{"hello":"arena"}' });
+    expect(await direct(url, `${url.slice(1)}hello`)).toEqual({ status: 200, body: '{"hello":"arena"}' });
     await sandboxes.apps!.removeBattle('p5');
+  });
+
+  it('tells a Flask app its public path: url_for links work through the proxy and from the container alike', async () => {
+    const url = await startApp(FLASK_LINKS_APP, 'p6:0:a');
+    expect(await (await fetch(`${arena.url}${url}`)).text()).toBe(`<a href="${url}about">about</a>`);
+    expect(await (await fetch(`${arena.url}${url}about`)).text()).toBe('about us');
+    expect(await direct(url, `${url.slice(1)}about`)).toEqual({ status: 200, body: 'about us' });
+    expect(await direct(url, 'about')).toEqual({ status: 200, body: 'about us' });
+    await sandboxes.apps!.removeBattle('p6');
   });
 
   it('refuses requests crafted to reach another container or port', async () => {

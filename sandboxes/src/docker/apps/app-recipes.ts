@@ -54,10 +54,16 @@ _socket.socket.bind = _arena_bind
 
 # A web app is told its public path: the proxy strips \`/api/apps/<token>\` from what it forwards, and without it
 # \`url_for\`, redirects and forms built from them would point at the arena's root instead of back into the app.
-# WSGI (Flask and others on Werkzeug's server, Bottle and others on wsgiref) gets it as SCRIPT_NAME; uvicorn
-# (FastAPI, Starlette) as its root_path when the program sets none (FastAPI's /docs then finds its openapi.json).
+# WSGI (Flask and others on Werkzeug's server, Bottle and others on wsgiref) gets it as SCRIPT_NAME; ASGI on
+# uvicorn (FastAPI, Starlette) as its root_path when the program sets none (FastAPI's /docs then finds its
+# openapi.json). A request that still carries the prefix (a link built with it, followed from the container's own
+# address, as the arena's screenshots load apps) reaches the same route.
 import os as _os, sys as _sys
 _PREFIX = _os.environ.get('ARENA_BASE_PATH', '')
+def _unprefixed(path):
+    if path == _PREFIX or path.startswith(_PREFIX + '/'):
+        return path[len(_PREFIX):] or '/'
+    return path
 def _script_name(module, cls, method):
     handler = getattr(module, cls, None)
     environ_of = getattr(handler, method, None)
@@ -65,19 +71,27 @@ def _script_name(module, cls, method):
         return
     def with_prefix(self):
         environ = environ_of(self)
+        environ['PATH_INFO'] = _unprefixed(environ.get('PATH_INFO', ''))
         environ['SCRIPT_NAME'] = _PREFIX
         return environ
     setattr(handler, method, with_prefix)
 def _root_path(module):
     config = getattr(module, 'Config', None)
-    init = getattr(config, '__init__', None)
-    if init is None:
+    load = getattr(config, 'load', None)
+    if load is None:
         return
-    def with_root_path(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        if not getattr(self, 'root_path', ''):
-            self.root_path = _PREFIX
-    config.__init__ = with_root_path
+    def load_with_prefix(self):
+        load(self)
+        inner = getattr(self, 'loaded_app', None)
+        if inner is None or getattr(self, 'root_path', '') or getattr(inner, '_arena_prefixed', False):
+            return
+        async def app(scope, receive, send):
+            if scope.get('type') in ('http', 'websocket') and not scope.get('root_path'):
+                scope = dict(scope, root_path=_PREFIX, path=_PREFIX + _unprefixed(scope.get('path', '')))
+            return await inner(scope, receive, send)
+        app._arena_prefixed = True
+        self.loaded_app = app
+    config.load = load_with_prefix
 _PATCHES = {
     'werkzeug.serving': lambda module: _script_name(module, 'WSGIRequestHandler', 'make_environ'),
     'wsgiref.simple_server': lambda module: _script_name(module, 'WSGIRequestHandler', 'get_environ'),
