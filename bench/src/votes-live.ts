@@ -114,6 +114,9 @@ async function timeQuery(client: pg.Client, sql: string, params: unknown[]): Pro
   return { seconds: (performance.now() - started) / 1000, rows: result.rowCount ?? 0 };
 }
 
+/** Each stage's figures as they come (a million-vote run takes a while). */
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 const { voteRowsSql } = (await import(
@@ -151,6 +154,10 @@ try {
       out.newFull.push(await timeQuery(client, voteRowsSql(false), []));
       out.oldTail.push(await timeQuery(client, correlatedVoteRowsSql(true), [cursor.at, cursor.id]));
       out.newTail.push(await timeQuery(client, voteRowsSql(true), [cursor.at, cursor.id]));
+      progress(
+        `run ${run + 1}: full read ${fmt(out.oldFull[run]!.seconds, 2)} s before, ${fmt(out.newFull[run]!.seconds, 2)} s now; ` +
+          `last 100 votes ${fmt(out.oldTail[run]!.seconds, 3)} s before, ${fmt(out.newTail[run]!.seconds, 3)} s now`,
+      );
     }
     return out;
   });
@@ -162,6 +169,7 @@ try {
   const first = (await (await fetch(`${arena.url}/api/leaderboard`)).json()) as { battles: number };
   const firstBoard = performance.now();
   const start = { readySeconds: (ready - spawned) / 1000, firstBoardSeconds: (firstBoard - spawned) / 1000 };
+  progress(`start → ready ${fmt(start.readySeconds, 2)} s, → first board ${fmt(start.firstBoardSeconds, 2)} s`);
 
   // 3. Vote to board.
   const voteToBoard: number[] = [];
@@ -191,6 +199,7 @@ try {
         }
       }
       voteToBoard.push(performance.now() - at);
+      progress(`vote ${i + 1}: counted after ${fmt(voteToBoard[i]!, 0)} ms`);
     }
     creator.disconnect();
   } finally {
