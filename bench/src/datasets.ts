@@ -3,7 +3,8 @@
  * conversations, code and executions) exported as JSONL and as Parquet through the running arena and through
  * `arena export` in its own process — rows per second and each process's peak memory — against PostgreSQL's
  * own JSON export of the same rows (COPY … TO STDOUT), side by side; and the bigcodereward data set without and
- * with screenshots (BENCH_SCREENSHOT_ROWS battles with a 45 kB picture on each side's run, default 5,000).
+ * with screenshots (BENCH_SCREENSHOT_ROWS battles with a 45 kB picture on each side's run, default 5,000, then
+ * BENCH_SCREENSHOT_ROWS_MORE, default 4× as many: the server's peak memory must not grow with them).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -64,15 +65,29 @@ async function populate(db: string): Promise<void> {
   await client.end();
 }
 
-/** Battles whose runs get a screenshot for the bigcodereward export with pictures (both sides: 90 kB a battle). */
+/**
+ * Battles whose runs get a screenshot for the bigcodereward export with pictures (both sides: 90 kB a battle),
+ * first SHOT_ROWS of them, then SHOT_ROWS_MORE (default 4×): the server's peak memory at the two sizes says
+ * whether the export streams the pictures (it should not grow with them).
+ */
 const SHOT_ROWS = Math.min(ROWS, Number(process.env['BENCH_SCREENSHOT_ROWS'] ?? 5_000));
+const SHOT_ROWS_MORE = Math.min(ROWS, Number(process.env['BENCH_SCREENSHOT_ROWS_MORE'] ?? 4 * SHOT_ROWS));
 
-async function addScreenshots(db: string): Promise<void> {
+/**
+ * Gives both runs of the newest `battles` battles a 45 kB picture (a 1024×768 JPEG's usual size): random bytes,
+ * which neither PostgreSQL's TOAST nor anything else compresses, as a JPEG's are not, and which the export
+ * base64-encodes as it would a JPEG. 64 distinct pictures are made once and copied, so filling is quick.
+ */
+async function addScreenshots(db: string, battles: number): Promise<void> {
   const client = new pg.Client({ connectionString: url(db) });
   await client.connect();
+  await client.query(`CREATE TABLE IF NOT EXISTS bench_pictures AS
+    SELECT i, (SELECT decode(string_agg(md5(i::text || '-' || j), ''), 'hex') FROM generate_series(1, 2880) j) AS jpeg
+      FROM generate_series(0, 63) i`);
   await client.query(`INSERT INTO run_screenshots (run_id, jpeg, width, height, source)
-    SELECT e.id, (SELECT decode(string_agg(md5(e.id::text || i), ''), 'hex') FROM generate_series(1, 2880) i), 1024, 768, 'preview'
-      FROM executions e WHERE e.battle_id IN (SELECT b.id FROM battles b ORDER BY b.created_at DESC LIMIT ${SHOT_ROWS})
+    SELECT e.id, p.jpeg, 1024, 768, 'preview'
+      FROM executions e JOIN bench_pictures p ON p.i = abs(hashtext(e.id::text)) % 64
+     WHERE e.battle_id IN (SELECT b.id FROM battles b ORDER BY b.created_at DESC LIMIT ${battles})
     ON CONFLICT (run_id) DO NOTHING`);
   await client.end();
 }
@@ -228,8 +243,10 @@ try {
     // bigcodereward without screenshots, then with a picture on both sides' runs of the first SHOT_ROWS battles
     // (45 kB each, a 1024×768 JPEG's usual size; random bytes, which the export base64-encodes as it would a JPEG).
     const bigcode = await timedDownload(`${arena.url}/api/datasets/bigcodereward.jsonl`, pid);
-    await addScreenshots(database);
+    await addScreenshots(database, SHOT_ROWS);
     const bigcodeShots = await timedDownload(`${arena.url}/api/datasets/bigcodereward.jsonl`, pid);
+    await addScreenshots(database, SHOT_ROWS_MORE);
+    const bigcodeMore = await timedDownload(`${arena.url}/api/datasets/bigcodereward.jsonl`, pid);
     const row = (name: string, r: { seconds: number; bytes: number; peakMb?: number }) => ({
       export: name,
       rows: ROWS,
@@ -250,14 +267,32 @@ try {
           row('arena export --format parquet', cliParquet),
           row('server, bigcodereward JSONL, no screenshots', bigcode),
           row(`server, bigcodereward JSONL, screenshots on ${SHOT_ROWS.toLocaleString('en')} rows`, bigcodeShots),
+          row(`server, bigcodereward JSONL, screenshots on ${SHOT_ROWS_MORE.toLocaleString('en')} rows`, bigcodeMore),
         ]) +
-        `\nbigcodereward with screenshots: ${fmt(bigcode.seconds / bigcodeShots.seconds, 2)}× the rows/s without\n`,
+        `\nbigcodereward with screenshots on ${SHOT_ROWS.toLocaleString('en')} rows: ` +
+        `${fmt(bigcode.seconds / bigcodeShots.seconds, 2)}× the rows/s without; on ${SHOT_ROWS_MORE.toLocaleString('en')}: ` +
+        `${fmt(bigcode.seconds / bigcodeMore.seconds, 2)}×\n` +
+        `peak RSS with ${fmt(bigcodeShots.bytes / 1e6, 0)} MB of export vs ${fmt(bigcodeMore.bytes / 1e6, 0)} MB: ` +
+        `${fmt(bigcodeShots.peakMb, 0)} MB vs ${fmt(bigcodeMore.peakMb, 0)} MB (idle ${fmt(idle, 0)} MB): the pictures stream ` +
+        `when the peak does not grow with them\n`,
     );
     await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
     await writeFile(
       path.join(REPO_ROOT, 'bench/results/datasets.json'),
       JSON.stringify(
-        { rows: ROWS, idleMb: idle, baseline, first, jsonl, parquet, cliJsonl, cliParquet, bigcode, bigcodeShots },
+        {
+          rows: ROWS,
+          idleMb: idle,
+          baseline,
+          first,
+          jsonl,
+          parquet,
+          cliJsonl,
+          cliParquet,
+          bigcode,
+          bigcodeShots,
+          bigcodeMore,
+        },
         null,
         2,
       ),
