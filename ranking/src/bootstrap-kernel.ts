@@ -211,6 +211,40 @@ export function bootstrapKernelRound(
     const o = i * K;
     const ca = ai * K;
     const cb = bi * K;
+    if (K === 4) {
+      // Style control's four features, unrolled (the loops below, without their index arithmetic).
+      const x0 = features[o]!;
+      const x1 = features[o + 1]!;
+      const x2 = features[o + 2]!;
+      const x3 = features[o + 3]!;
+      g[n]! += e * x0;
+      g[n + 1]! += e * x1;
+      g[n + 2]! += e * x2;
+      g[n + 3]! += e * x3;
+      const c0 = c * x0;
+      const c1 = c * x1;
+      const c2 = c * x2;
+      const c3 = c * x3;
+      cross[ca]! += c0;
+      cross[ca + 1]! += c1;
+      cross[ca + 2]! += c2;
+      cross[ca + 3]! += c3;
+      cross[cb]! -= c0;
+      cross[cb + 1]! -= c1;
+      cross[cb + 2]! -= c2;
+      cross[cb + 3]! -= c3;
+      hff[0]! += c0 * x0;
+      hff[1]! += c0 * x1;
+      hff[2]! += c0 * x2;
+      hff[3]! += c0 * x3;
+      hff[5]! += c1 * x1;
+      hff[6]! += c1 * x2;
+      hff[7]! += c1 * x3;
+      hff[10]! += c2 * x2;
+      hff[11]! += c2 * x3;
+      hff[15]! += c3 * x3;
+      continue;
+    }
     for (let f = 0; f < K; f++) {
       const x = features[o + f]!;
       g[n + f]! += e * x;
@@ -250,17 +284,46 @@ export function bootstrapKernelRound(
   for (let iteration = 0; iteration < 50; iteration++) {
     if (iteration > 0) {
       g.fill(0);
+      const beta0 = theta[n]!;
+      const beta1 = theta[n + 1]!;
+      const beta2 = theta[n + 2]!;
+      const beta3 = theta[n + 3]!;
+      let g0 = 0;
+      let g1 = 0;
+      let g2 = 0;
+      let g3 = 0;
       for (let j = 0; j < m; j++) {
         const i = rows[j]!;
         const ai = a[i]!;
         const bi = b[i]!;
         const o = i * K;
         let z = alpha * (theta[ai]! - theta[bi]!);
+        if (K === 4) {
+          const x0 = features[o]!;
+          const x1 = features[o + 1]!;
+          const x2 = features[o + 2]!;
+          const x3 = features[o + 3]!;
+          z += x0 * beta0 + x1 * beta1 + x2 * beta2 + x3 * beta3;
+          const e = weights[j]! * (1 / (1 + Math.exp(-z)) - outcome[i]!);
+          g[ai]! += e;
+          g[bi]! -= e;
+          g0 += e * x0;
+          g1 += e * x1;
+          g2 += e * x2;
+          g3 += e * x3;
+          continue;
+        }
         for (let f = 0; f < K; f++) z += features[o + f]! * theta[n + f]!;
         const e = weights[j]! * (1 / (1 + Math.exp(-z)) - outcome[i]!);
         g[ai]! += e;
         g[bi]! -= e;
         for (let f = 0; f < K; f++) g[n + f]! += e * features[o + f]!;
+      }
+      if (K === 4) {
+        g[n] = g0;
+        g[n + 1] = g1;
+        g[n + 2] = g2;
+        g[n + 3] = g3;
       }
     }
     for (let i = 0; i < n; i++) g[i] = alpha * g[i]! + reg * theta[i]!;
