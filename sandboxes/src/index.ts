@@ -13,6 +13,7 @@ export { PyodideRunner, type PyodideRunnerOptions } from './pyodide/pyodide.runn
 export { SandboxRegistry, type SandboxRegistryOptions } from './registry.js';
 export {
   detectEnvironment,
+  environmentOfEdit,
   extractCode,
   parseCodeBlocks,
   type CodeBlock,

@@ -15,7 +15,7 @@ import {
   type Side,
 } from '@arena/contracts';
 import { displayControlFor } from './display-control.js';
-import { extractCode } from '@arena/sandboxes';
+import { environmentOfEdit, extractCode } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
@@ -279,9 +279,11 @@ export class BattleRunnerService implements OnModuleInit, BeforeApplicationShutd
     if (!state.code) throw new ArenaError('not_allowed', 'that side has no code to run');
     const runId = randomUUID();
     phase.running = true;
+    const code = input.code ?? state.code.code;
     const request: RunRequest = {
-      environment: state.code.environment,
-      code: input.code ?? state.code.code,
+      // An edit may turn a Python side into a Streamlit, Gradio or PyGame program (or back): it runs as what it is.
+      environment: input.code === undefined ? state.code.environment : environmentOfEdit(state.code.environment, code),
+      code,
       ...(input.stdin !== undefined ? { stdin: input.stdin } : {}),
       ...(state.code.installCommand ? { installCommand: state.code.installCommand } : {}),
       runId,

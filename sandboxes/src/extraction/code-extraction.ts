@@ -151,6 +151,16 @@ function detectUntagged(code: string): string {
 const REACT = /from\s+['"]react['"]|require\(['"]react['"]\)|React\.|useState\s*\(|<\w+[^>]*\/>|return\s*\(\s*</;
 const VUE = /from\s+['"]vue['"]|createApp\s*\(|defineComponent\s*\(|<template[\s>]/;
 
+const PYTHON_FAMILY: ReadonlySet<Environment> = new Set(['python', 'streamlit', 'gradio', 'pygame']);
+
+/**
+ * The environment an edited program runs in: within the Python family, what its imports make it (a Python
+ * side edited into a Streamlit, Gradio or PyGame program runs as one, and back); any other side keeps its own.
+ */
+export function environmentOfEdit(environment: Environment, code: string): Environment {
+  return PYTHON_FAMILY.has(environment) ? detectEnvironment('python', code).environment : environment;
+}
+
 /** BigCodeArena-style environment detection from the fence tag and the content. */
 export function detectEnvironment(tag: string, code: string): { environment: Environment; language: string } {
   const language =
