@@ -80,6 +80,27 @@ export function normalizePromptText(text: string): string {
 }
 
 /**
+ * A vote's normalised prompt, worked out once per vote object: a live board cleans the same votes again at
+ * every refit, and NFKC normalisation is most of a vote's cleaning.
+ */
+const normalized = new WeakMap<VoteRecord, { prompt: string; normalized: string }>();
+function normalizedPrompt(vote: VoteRecord): string {
+  const known = normalized.get(vote);
+  if (known && known.prompt === vote.prompt) return known.normalized;
+  const value = normalizePromptText(vote.prompt);
+  normalized.set(vote, { prompt: vote.prompt, normalized: value });
+  return value;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The vote's UTC calendar day as a day number (an invalid time throws as `toISOString` does). */
+function utcDay(tstamp: number): number {
+  if (!Number.isFinite(tstamp) || Math.abs(tstamp) > 8.64e15) throw new RangeError('Invalid time value');
+  return Math.floor(tstamp / DAY_MS);
+}
+
+/**
  * Chatbot Arena's cleaning before ranking, in order: anonymous battles only; drop battles whose answers
  * reveal a model's identity; at most N votes per voter per day; at most M votes per identical prompt.
  * Input order is kept (it should be time order); each rule reports how many it removed.
@@ -104,21 +125,22 @@ export function cleanVotes<T extends VoteRecord>(
       removed.identityRevealed += 1;
       continue;
     }
-    const day = `${vote.voter}\u0000${new Date(vote.tstamp).toISOString().slice(0, 10)}`;
-    const used = perVoterDay.get(day) ?? 0;
+    // The UTC day (what toISOString().slice(0, 10) names), as a number: no Date and no string per vote.
+    const day = cap === Infinity ? '' : `${vote.voter}\u0000${utcDay(vote.tstamp)}`;
+    const used = cap === Infinity ? 0 : (perVoterDay.get(day) ?? 0);
     if (used >= cap) {
       removed.voterDailyCap += 1;
       continue;
     }
-    const prompt = normalizePromptText(vote.prompt);
-    const seen = promptCount.get(prompt) ?? 0;
+    const prompt = perPrompt === Infinity ? '' : normalizedPrompt(vote);
+    const seen = prompt ? (promptCount.get(prompt) ?? 0) : 0;
     // An unknown prompt (imported battles without a conversation) is not a duplicate of anything.
     if (prompt && seen >= perPrompt) {
       removed.duplicatePrompt += 1;
       continue;
     }
-    perVoterDay.set(day, used + 1);
-    promptCount.set(prompt, seen + 1);
+    if (cap !== Infinity) perVoterDay.set(day, used + 1);
+    if (prompt) promptCount.set(prompt, seen + 1);
     kept.push(vote);
   }
   return { kept, report: { input: votes.length, kept: kept.length, removed } };
