@@ -148,7 +148,7 @@ export class AutoArenaRuns {
       const subject: ShotSubject =
         preview.kind === 'html'
           ? { kind: 'html', html: preview.html }
-          : await liveShotSubject(this.registry.apps, { kind: preview.kind, url: preview.url });
+          : await liveShotSubject(this.registry.apps, { kind: preview.kind, url: preview.url }, { press: true });
       const shot = await shootSubject(this.browser, subject);
       const file = path.join(SCREENSHOTS_DIR, screenshotName(answer.model, answer.uid));
       await mkdir(path.join(this.outDir, SCREENSHOTS_DIR), { recursive: true });

@@ -12,10 +12,16 @@ export interface LivePreview {
  * What to photograph of a live app or display. An app is loaded straight from its container's address (what
  * the arena's proxy reaches; the AutoCodeArena command has no proxy), with its public path when it was told
  * one, and photographed once its page stops changing. A display is grabbed from its X server inside the
- * container, after a click into the program's window and a key press (BigCodeArena's way with games).
- * Throws when the app is no longer live.
+ * container; with `press`, after a click into the program's window and a key press (BigCodeArena's way with
+ * games). A battle's display is the creator's alone to drive, and everyone in the room watches it: its picture
+ * is taken without input (the frame the program shows by itself). The AutoCodeArena command, with nobody
+ * watching, presses. Throws when the app is no longer live.
  */
-export async function liveShotSubject(apps: LiveApps | undefined, preview: LivePreview): Promise<ShotSubject> {
+export async function liveShotSubject(
+  apps: LiveApps | undefined,
+  preview: LivePreview,
+  options: { press: boolean },
+): Promise<ShotSubject> {
   if (!apps) throw new Error('live apps are off');
   if (!preview.url.startsWith(apps.pathPrefix)) throw new Error(`not an app address: ${preview.url}`);
   const token = preview.url.slice(apps.pathPrefix.length).split('/')[0] ?? '';
@@ -29,6 +35,6 @@ export async function liveShotSubject(apps: LiveApps | undefined, preview: LiveP
   }
   const container = apps.containerOf(token);
   if (!container) throw new Error('the display is gone');
-  const frame = await grabDisplayFrame(container, { press: true });
+  const frame = await grabDisplayFrame(container, { press: options.press });
   return { kind: 'image', png: frame.png, width: frame.width, height: frame.height };
 }

@@ -60,7 +60,7 @@ export class RunScreenshotsService implements OnApplicationShutdown {
           const live = await this.livePreviewOf(runId);
           // A live app or display is photographed while it lives (it did answer: the run ended `ok` on it).
           if (live) {
-            await this.capture(target, await liveShotSubject(this.sandboxes.apps, live), live.kind);
+            await this.capture(target, await liveShotSubject(this.sandboxes.apps, live, { press: false }), live.kind);
             return;
           }
           const html = await new BattlesRepository(this.dataSource.manager).previewOf(runId);
