@@ -11,6 +11,8 @@ import {
 import { FIGURE_CAPS } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BattlesRepository } from '../src/battles/battles.repository.js';
+import { storedSnapshot } from '../src/battles/stored-snapshot.js';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
 import { readWithPillow } from './support/read-image.js';
 import {
@@ -143,6 +145,15 @@ describe.skipIf(data.missing)('Matplotlib figures in a run', () => {
     expect(runs(watched.snapshot).find((r) => r.runId === plot!.runId)?.figures).toEqual([
       { index: 0, url: figure.url, width: 640, height: 480, at: 0 },
     ]);
+    // The stored battle (as history reads it once no process holds it) lists them the same way.
+    const repository = new BattlesRepository(arena.app.get(DataSource).manager);
+    const stored = await storedSnapshot((await repository.findById(battleId))!, repository, () =>
+      Promise.reject(new Error('not revealed')),
+    );
+    expect(runs(stored).find((r) => r.runId === plot!.runId)?.figures).toEqual([
+      { index: 0, url: figure.url, width: 640, height: 480, at: 0 },
+    ]);
+    expect(runs(stored).find((r) => r.runId === flood!.runId)?.figures).toEqual(live.figures);
     const rows = await arena.app
       .get(DataSource)
       .query('SELECT count(*)::int AS n FROM run_figures WHERE run_id = $1', [flood!.runId]);
