@@ -227,7 +227,19 @@ export class ScreenshotBrowser {
       serviceWorkers: 'block',
       acceptDownloads: false,
     });
-    return context.newPage();
+    // A page's routes do not apply to its popups (window.open, target=_blank), which would reach the arena's host
+    // unrouted and outlive the shot in a reused page: every request no page route answered is aborted, every
+    // WebSocket no page route took is closed, and any page but the first is closed as it opens.
+    await context.route('**/*', (route) => route.abort('blockedbyclient'));
+    await context.routeWebSocket(
+      () => true,
+      (socket) => socket.close({ code: 1008, reason: 'popups reach nothing' }),
+    );
+    const page = await context.newPage();
+    context.on('page', (popup) => {
+      if (popup !== page) popup.close().catch(() => undefined);
+    });
+    return page;
   }
 
   /** A page that finished its shot goes back to the pool, blanked; one that failed is closed with its context. */

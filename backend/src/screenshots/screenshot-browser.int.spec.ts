@@ -1,0 +1,59 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScreenshotBrowser } from './screenshot-browser.js';
+
+const CHROMIUM = process.env.ARENA_CHROMIUM ?? '/usr/bin/chromium';
+
+/** A server on the host's loopback that records every request it hears (what a hostile page must not reach). */
+async function listen(handler: (req: IncomingMessage) => string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(handler(req));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+// A page opens a popup (or a new window by a link's target) toward the host's loopback: a page's routes do not
+// apply to its popups, so the popup reached whatever listens on the arena's host, and lived on in a reused page.
+describe.skipIf(!existsSync(CHROMIUM))('ScreenshotBrowser against hostile pages', () => {
+  const heard: string[] = [];
+  let host: { server: Server; url: string };
+  let app: { server: Server; url: string };
+  let browser: ScreenshotBrowser;
+  const opener = (target: string): string =>
+    `<!doctype html><body style="background:#3a7"><h1>hello</h1><a id="a" target="_blank" href="${target}/link">x</a>` +
+    `<script>window.open(${JSON.stringify(`${target}/popup`)}); document.getElementById('a').click();</script></body>`;
+
+  beforeAll(async () => {
+    host = await listen((req) => {
+      heard.push(req.url ?? '');
+      return '<h1>reached</h1>';
+    });
+    app = await listen(() => opener(host.url));
+    browser = new ScreenshotBrowser({ executablePath: CHROMIUM, inFlight: 1, budgetMs: 30_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    host?.server.close();
+    app?.server.close();
+  });
+
+  it("a live app's popups reach nothing on the host", async () => {
+    const shot = await browser.shootUrl(`${app.url}/`, { settleMs: 1_000 });
+    expect(shot.blank).toBe(false);
+    // A stored preview's popups neither: its page goes back to the pool after the shot.
+    const preview = await browser.shootHtml(opener(host.url), () => "default-src 'none'; script-src 'unsafe-inline'", {
+      settleMs: 1_000,
+    });
+    expect(preview.blank).toBe(false);
+    // One more shot on the reused page: a popup left open by the last one would still be running.
+    await browser.shootHtml('<body style="background:#37a">next</body>', () => "default-src 'none'", {
+      settleMs: 1_000,
+    });
+    expect(heard).toEqual([]);
+  });
+});
