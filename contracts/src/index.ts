@@ -13,3 +13,4 @@ export * from './admin.js';
 export * from './eval.js';
 export * from './model-profile.js';
 export * from './program-label.js';
+export * from './console-text.js';

@@ -2,6 +2,7 @@
 import {
   programLabel,
   runConsolePieces,
+  stripTerminalEscapes,
   type BattleSnapshot,
   type ModelRef,
   type RunState,
@@ -68,7 +69,10 @@ export function runCode(run: RunState | undefined, answer: string): string {
   return run?.rerun?.code ?? answer;
 }
 
-/** stdout as it came; stderr's parts drawn apart (and labelled for screen readers); figures where they were drawn. */
+/**
+ * stdout as it came, less terminal colour codes (a browser draws their ESC as a box); stderr's parts drawn apart
+ * (and labelled for screen readers); figures where they were drawn.
+ */
 function ConsoleText({ run, number }: { run: RunState; number: number }) {
   if (!run.output && !run.figures?.length) return <>{run.status ? '(no output)' : ''}</>;
   const pieces = runConsolePieces(run);
@@ -83,10 +87,10 @@ function ConsoleText({ run, number }: { run: RunState; number: number }) {
         ) : piece.stream === 'stderr' ? (
           <span key={i} className="stderr" data-testid="stderr">
             <span className="sr-only">stderr: </span>
-            {piece.text}
+            {stripTerminalEscapes(piece.text)}
           </span>
         ) : (
-          <span key={i}>{piece.text}</span>
+          <span key={i}>{stripTerminalEscapes(piece.text)}</span>
         ),
       )}
     </>
