@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanVotes, type VoteRecord } from './hygiene.js';
+import { cleanVotes, VoteCleaner, type VoteRecord } from './hygiene.js';
 
 const DAY = 86_400_000;
 const vote = (over: Partial<VoteRecord>): VoteRecord => ({
@@ -41,5 +41,16 @@ describe('cleanVotes', () => {
   it('keeps everything with no limits and no identity words', () => {
     const votes = [vote({}), vote({ answers: ['GPT-4 here'] })];
     expect(cleanVotes(votes, { identityWords: [] }).kept).toHaveLength(2);
+  });
+
+  it('cleans votes added later as if they had been in the first list', () => {
+    const votes = Array.from({ length: 60 }, (_, i) =>
+      vote({ voter: `v${i % 4}`, prompt: `p${i % 7}`, tstamp: Date.UTC(2026, 10, 25) + i * 3_600_000 }),
+    );
+    const whole = cleanVotes(votes, { dailyCapPerVoter: 3, maxPerPrompt: 5 });
+    const cleaner = new VoteCleaner<VoteRecord>({ dailyCapPerVoter: 3, maxPerPrompt: 5 });
+    for (let i = 0; i < votes.length; i += 13) cleaner.add(votes.slice(i, i + 13));
+    expect(cleaner.kept).toEqual(whole.kept);
+    expect(cleaner.report()).toEqual(whole.report);
   });
 });

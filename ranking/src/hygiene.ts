@@ -109,39 +109,64 @@ export function cleanVotes<T extends VoteRecord>(
   votes: readonly T[],
   options: HygieneOptions = {},
 ): { kept: T[]; report: HygieneReport } {
-  const pattern = identityPattern(options.identityWords ?? DEFAULT_IDENTITY_WORDS);
-  const cap = options.dailyCapPerVoter ?? Infinity;
-  const perPrompt = options.maxPerPrompt ?? Infinity;
-  const removed = { notAnonymous: 0, identityRevealed: 0, voterDailyCap: 0, duplicatePrompt: 0 };
-  const perVoterDay = new Map<string, number>();
-  const promptCount = new Map<string, number>();
-  const kept: T[] = [];
-  for (const vote of votes) {
-    if (!vote.anony) {
-      removed.notAnonymous += 1;
-      continue;
-    }
-    if (vote.revealsIdentity ?? (pattern !== undefined && vote.answers.some((answer) => pattern.test(answer)))) {
-      removed.identityRevealed += 1;
-      continue;
-    }
-    // The UTC day (what toISOString().slice(0, 10) names), as a number: no Date and no string per vote.
-    const day = cap === Infinity ? '' : `${vote.voter}\u0000${utcDay(vote.tstamp)}`;
-    const used = cap === Infinity ? 0 : (perVoterDay.get(day) ?? 0);
-    if (used >= cap) {
-      removed.voterDailyCap += 1;
-      continue;
-    }
-    const prompt = perPrompt === Infinity ? '' : normalizedPrompt(vote);
-    const seen = prompt ? (promptCount.get(prompt) ?? 0) : 0;
-    // An unknown prompt (imported battles without a conversation) is not a duplicate of anything.
-    if (prompt && seen >= perPrompt) {
-      removed.duplicatePrompt += 1;
-      continue;
-    }
-    if (cap !== Infinity) perVoterDay.set(day, used + 1);
-    if (prompt) promptCount.set(prompt, seen + 1);
-    kept.push(vote);
+  const cleaner = new VoteCleaner<T>(options);
+  cleaner.add(votes);
+  return { kept: cleaner.kept, report: cleaner.report() };
+}
+
+/**
+ * `cleanVotes` that goes on: votes added later (in time order) are cleaned as if they had been in the first
+ * list, so a live board cleans each new vote once instead of every vote at every refit.
+ */
+export class VoteCleaner<T extends VoteRecord> {
+  readonly kept: T[] = [];
+  private input = 0;
+  private readonly removed = { notAnonymous: 0, identityRevealed: 0, voterDailyCap: 0, duplicatePrompt: 0 };
+  private readonly perVoterDay = new Map<string, number>();
+  private readonly promptCount = new Map<string, number>();
+  private readonly pattern: RegExp | undefined;
+  private readonly cap: number;
+  private readonly perPrompt: number;
+
+  constructor(options: HygieneOptions = {}) {
+    this.pattern = identityPattern(options.identityWords ?? DEFAULT_IDENTITY_WORDS);
+    this.cap = options.dailyCapPerVoter ?? Infinity;
+    this.perPrompt = options.maxPerPrompt ?? Infinity;
   }
-  return { kept, report: { input: votes.length, kept: kept.length, removed } };
+
+  add(votes: readonly T[]): void {
+    const { pattern, cap, perPrompt, removed, perVoterDay, promptCount, kept } = this;
+    this.input += votes.length;
+    for (const vote of votes) {
+      if (!vote.anony) {
+        removed.notAnonymous += 1;
+        continue;
+      }
+      if (vote.revealsIdentity ?? (pattern !== undefined && vote.answers.some((answer) => pattern.test(answer)))) {
+        removed.identityRevealed += 1;
+        continue;
+      }
+      // The UTC day (what toISOString().slice(0, 10) names), as a number: no Date and no string per vote.
+      const day = cap === Infinity ? '' : `${vote.voter}\u0000${utcDay(vote.tstamp)}`;
+      const used = cap === Infinity ? 0 : (perVoterDay.get(day) ?? 0);
+      if (used >= cap) {
+        removed.voterDailyCap += 1;
+        continue;
+      }
+      const prompt = perPrompt === Infinity ? '' : normalizedPrompt(vote);
+      const seen = prompt ? (promptCount.get(prompt) ?? 0) : 0;
+      // An unknown prompt (imported battles without a conversation) is not a duplicate of anything.
+      if (prompt && seen >= perPrompt) {
+        removed.duplicatePrompt += 1;
+        continue;
+      }
+      if (cap !== Infinity) perVoterDay.set(day, used + 1);
+      if (prompt) promptCount.set(prompt, seen + 1);
+      kept.push(vote);
+    }
+  }
+
+  report(): HygieneReport {
+    return { input: this.input, kept: this.kept.length, removed: { ...this.removed } };
+  }
 }

@@ -10,7 +10,7 @@ import type {
 import {
   aggregate,
   battleCountMatrix,
-  cleanVotes,
+  VoteCleaner,
   computeContextualLeaderboardThreaded,
   computeLeaderboard,
   DEFAULT_IDENTITY_WORDS,
@@ -51,6 +51,27 @@ interface CleanData {
   report: HygieneReport;
   names: Map<string, string>;
   at: Date;
+  facets?: LeaderboardResponse['facets'];
+}
+
+/** The categories, languages and environments of the votes, worked out once per read of them. */
+function facetsOf(data: CleanData): LeaderboardResponse['facets'] {
+  if (!data.facets) {
+    const categories = new Set<string>();
+    const languages = new Set<string>();
+    const environments = new Set<string>();
+    for (const row of data.rows) {
+      if (row.category) categories.add(row.category);
+      for (const l of row.languages) if (l) languages.add(l);
+      for (const e of row.environments) if (e) environments.add(e);
+    }
+    data.facets = {
+      categories: [...categories].sort(),
+      languages: [...languages].sort(),
+      environments: [...environments].sort(),
+    };
+  }
+  return data.facets;
 }
 
 function keyOf(query: LeaderboardQuery): string {
@@ -163,6 +184,12 @@ export class LeaderboardService implements OnModuleDestroy {
   private rereading: Promise<void> | undefined;
   /** Votes were taken out since the last read: what was read is filtered again. */
   private withdrawn = false;
+  /** Bumped whenever `raw` is replaced or filtered rather than appended to. */
+  private rawVersion = 0;
+  /** The cleaning of `raw` so far: its first `cleaned` votes, as of `cleanerVersion`. */
+  private cleaner: VoteCleaner<VoteRow> | undefined;
+  private cleaned = 0;
+  private cleanerVersion = -1;
   private readonly boards = new Map<string, Promise<LeaderboardResponse>>();
   private readonly strengths = new Map<string, Map<string, number>>();
   private refit: NodeJS.Timeout | undefined;
@@ -252,6 +279,7 @@ export class LeaderboardService implements OnModuleDestroy {
   /** Every vote read at once, in place of what was read (the cursor restarts from there). */
   private async replaceRaw(fresh: VoteRow[] & { cursor?: VoteCursor }): Promise<void> {
     this.epoch += 1;
+    this.rawVersion += 1;
     this.raw = await this.counted(fresh);
     this.cursor = fresh.cursor;
     this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
@@ -274,6 +302,7 @@ export class LeaderboardService implements OnModuleDestroy {
     if (this.withdrawn) {
       this.withdrawn = false;
       this.raw = await this.counted(this.raw);
+      this.rawVersion += 1;
     }
     return this.raw;
   }
@@ -301,13 +330,26 @@ export class LeaderboardService implements OnModuleDestroy {
     this.data ??= (async () => {
       const models = await this.dataSource.getRepository(ModelEntity).find();
       const votes = await this.votes(models);
-      const options = this.config.leaderboard;
-      const { kept, report } = cleanVotes(votes, {
-        ...(options.identityWords ? { identityWords: options.identityWords } : {}),
-        dailyCapPerVoter: options.voterDailyCap,
-        maxPerPrompt: options.maxVotesPerPrompt,
-      });
-      return { rows: kept, report, names: new Map(models.map((m) => [m.id, m.name])), at: new Date() };
+      // The votes read since the last clean were appended: only they are cleaned (a full read or votes
+      // taken out start the cleaning over).
+      if (!this.cleaner || this.cleanerVersion !== this.rawVersion || this.cleaned > votes.length) {
+        const options = this.config.leaderboard;
+        this.cleaner = new VoteCleaner<VoteRow>({
+          ...(options.identityWords ? { identityWords: options.identityWords } : {}),
+          dailyCapPerVoter: options.voterDailyCap,
+          maxPerPrompt: options.maxVotesPerPrompt,
+        });
+        this.cleaned = 0;
+        this.cleanerVersion = this.rawVersion;
+      }
+      this.cleaner.add(votes.slice(this.cleaned));
+      this.cleaned = votes.length;
+      return {
+        rows: this.cleaner.kept.slice(),
+        report: this.cleaner.report(),
+        names: new Map(models.map((m) => [m.id, m.name])),
+        at: new Date(),
+      };
     })();
     return this.data;
   }
@@ -371,8 +413,6 @@ export class LeaderboardService implements OnModuleDestroy {
       this.strengths.set(key, board.strengths);
     }
     const elo = onlineElo(rows);
-    const facet = (pick: (row: VoteRow) => (string | null)[]): string[] =>
-      [...new Set(data.rows.flatMap(pick).filter((x): x is string => !!x))].sort();
     this.logger.debug(
       { query, battles: counts.battles, ms: Math.round(performance.now() - started) },
       'leaderboard computed',
@@ -398,11 +438,7 @@ export class LeaderboardService implements OnModuleDestroy {
       components: board.components,
       disconnected: board.disconnected,
       hygiene: data.report,
-      facets: {
-        categories: facet((r) => [r.category]),
-        languages: facet((r) => r.languages),
-        environments: facet((r) => r.environments),
-      },
+      facets: facetsOf(data),
       ...(contextual && style
         ? {
             styleCoefficients: pick(contextual.coefficients, STYLE_FEATURES) as unknown as StyleCoefficientsBody,
