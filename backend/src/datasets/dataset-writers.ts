@@ -122,12 +122,6 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 /** Bytes handed to the stream at a time: two buffers of this size serve a whole export. */
 const WRITE_BYTES = 1 << 20;
 
-/** Between rows: let the event loop turn, and hand the bytes so far to the stream once there are enough. */
-async function between(sink: ByteSink, out: Writable): Promise<void> {
-  if (sink.length >= WRITE_BYTES) await sink.flush(out);
-  await nextTurn();
-}
-
 interface WriterColumn {
   column: (typeof DATASET_COLUMNS)[DatasetName][number];
   wire: Wire;
@@ -140,7 +134,8 @@ function writerColumns(name: DatasetName): WriterColumn[] {
 
 /**
  * A text format: `head` first, then each row as `line` writes it into the sink, the bytes handed to the
- * stream a megabyte at a time, with a turn of the event loop every `ROWS_PER_TURN` rows.
+ * stream a megabyte at a time (and the next megabyte gathered only once the stream has written the last),
+ * with a turn of the event loop every `ROWS_PER_TURN` rows.
  */
 async function writeLines(
   pages: AsyncIterable<DatasetPage>,
@@ -153,7 +148,11 @@ async function writeLines(
   let count = 0;
   for await (const { rows, offset, release } of pages) {
     for (let r = 0; r < rows.count; r++) {
-      if (r % ROWS_PER_TURN === ROWS_PER_TURN - 1) await between(sink, out);
+      // Rows counted across pages: a data set's pages may be shorter than ROWS_PER_TURN (bigcodereward's are
+      // 200 rows, for its pictures), and counting within a page never flushed them: the whole export was
+      // held in memory until its end. The size is checked at every row (a row with pictures is ~120 kB).
+      if (sink.length >= WRITE_BYTES) await sink.flush(out);
+      if ((count + r) % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
       line(sink, rows, offset, r);
     }
     release();
