@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { AppLookup, LiveApps } from '@arena/sandboxes';
 import { createProxyServer } from 'http-proxy-3';
 import { createLogger } from '../logging/logger.js';
-import { localApps, type AppDirectory } from './cluster-apps.js';
+import { LookupsBusy, localApps, type AppDirectory } from './cluster-apps.js';
 
 /** Where apps are served: `/api/apps/<token>/…`. */
 export const APPS_PREFIX = '/api/apps/';
@@ -115,13 +115,14 @@ export class AppsProxy {
     if (route.kind === 'bad') return answer(res, route.reason === 'no such app' ? 404 : 400, 'Refused', route.reason);
     const found = this.directory.lookup(route.token);
     if (!(found instanceof Promise)) return this.serve(req, res, route, found);
-    found.then(
-      (lookup) => this.serve(req, res, route, lookup),
-      (error: unknown) => {
+    // `catch` after `then`: a throw while serving must end this request, not the process (an unhandled rejection).
+    found
+      .then((lookup) => this.serve(req, res, route, lookup))
+      .catch((error: unknown) => {
+        if (error instanceof LookupsBusy) return answer(res, 503, 'Busy', 'Too many app requests right now.');
         this.logger.warn({ err: String(error) }, 'app lookup failed');
         answer(res, 502, 'The app did not answer', 'The app is not answering right now.');
-      },
-    );
+      });
   };
 
   private serve(
@@ -167,10 +168,9 @@ export class AppsProxy {
     if (route.kind !== 'app') return refuse(route.kind === 'bad' ? '400 Bad Request' : '404 Not Found');
     const found = this.directory.lookup(route.token);
     if (!(found instanceof Promise)) return this.serveUpgrade(req, socket, head, route, found);
-    found.then(
-      (lookup) => this.serveUpgrade(req, socket, head, route, lookup),
-      () => refuse('502 Bad Gateway'),
-    );
+    found
+      .then((lookup) => this.serveUpgrade(req, socket, head, route, lookup))
+      .catch((error: unknown) => refuse(error instanceof LookupsBusy ? '503 Service Unavailable' : '502 Bad Gateway'));
   };
 
   private serveUpgrade(

@@ -1,4 +1,6 @@
 import type { AppLookup, LiveApps } from '@arena/sandboxes';
+import { z } from 'zod';
+import { createLogger } from '../logging/logger.js';
 import type { ClusterBus, RemoteAppLookup } from '../realtime/cluster-bus.js';
 
 /** How long this process trusts another process's answer about an app before it asks again. */
@@ -7,6 +9,38 @@ const REMEMBER_MS = 2_000;
 const TOUCH_EVERY_MS = 1_000;
 /** Answers kept at most (the oldest go first): unknown tokens are remembered too, so a flood asks once each. */
 const MAX_REMEMBERED = 2_000;
+/** Questions this process puts to the cluster at once; past it a lookup fails at once (`LookupsBusy`). */
+export const MAX_ASKING = 64;
+
+/** A lookup refused because this process already has `MAX_ASKING` questions out (the proxy answers 503). */
+export class LookupsBusy extends Error {
+  constructor() {
+    super('too many app lookups at once');
+  }
+}
+
+const Host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:_-]+$/);
+const Port = z.number().int().min(1).max(65_535);
+/** What another process may answer: anything else is a process of another version, or not one of ours. */
+const RemoteReply = z.union([
+  z.null(),
+  z.object({ state: z.literal('gone') }),
+  z.object({
+    state: z.literal('live'),
+    target: z.object({
+      host: Host,
+      port: Port,
+      keepsPrefix: z.boolean(),
+      basePath: z.string().max(200),
+      kind: z.enum(['app', 'display']),
+    }),
+    via: z.object({ host: Host, port: Port }).optional(),
+  }),
+]);
 
 /** Where the proxy finds an app: at once when this process holds it, else after asking the others. */
 export interface AppDirectory {
@@ -40,6 +74,7 @@ interface Remembered {
 export class ClusterApps implements AppDirectory {
   private readonly remembered = new Map<string, Remembered>();
   private readonly asking = new Map<string, Promise<AppLookup>>();
+  private readonly logger = createLogger(ClusterApps.name);
 
   /** `self`: where the other processes reach this one, once it listens (undefined: they go to the containers). */
   constructor(
@@ -64,9 +99,21 @@ export class ClusterApps implements AppDirectory {
     if (known && known.until > this.now()) return known.found;
     const pending = this.asking.get(token);
     if (pending) return pending;
+    // Each question is broadcast to every process: a flood of distinct tokens must not become a flood there.
+    if (this.asking.size >= MAX_ASKING) return Promise.reject(new LookupsBusy());
     const asked = this.cluster
       .appLookupRemote(token)
-      .then((remote): AppLookup => (remote ? throughOwner(remote) : { state: 'unknown' }))
+      .then((reply): AppLookup => {
+        const remote = RemoteReply.safeParse(reply);
+        if (!remote.success) {
+          this.logger.warn(
+            { token: token.slice(0, 6), issues: remote.error.issues.length },
+            'malformed app lookup reply',
+          );
+          throw new Error('malformed app lookup reply');
+        }
+        return remote.data ? throughOwner(remote.data) : { state: 'unknown' };
+      })
       .then((found) => {
         this.remember(token, found);
         return found;
