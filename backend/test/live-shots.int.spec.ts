@@ -252,6 +252,55 @@ ${GAME}`;
     }
   }, 120_000);
 
+  it("refuses a display's frame bigger than the display the arena started (the program swapped in its own X server)", async () => {
+    // The program shows a window (the display goes live), then replaces the arena's 800x600 Xvfb with a
+    // 4000x4000 one of its own on the same display: a picture that large would be decoded whole by the arena.
+    const code = `import os, signal, subprocess, time
+import pygame
+pygame.init()
+screen = pygame.display.set_mode((640, 480))
+screen.fill((30, 160, 60))
+pygame.display.flip()
+time.sleep(2)
+pygame.display.quit()
+for pid in os.listdir('/proc'):
+    try:
+        with open('/proc/%s/cmdline' % pid, 'rb') as f:
+            if f.read().startswith(b'Xvfb'):
+                os.kill(int(pid), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+time.sleep(0.5)
+for leftover in ('/tmp/.X99-lock', '/tmp/.X11-unix/X99'):
+    try:
+        os.remove(leftover)
+    except OSError:
+        pass
+subprocess.Popen(['Xvfb', ':99', '-screen', '0', '4000x4000x24', '-nolisten', 'tcp'])
+while True:
+    time.sleep(1)
+`;
+    const sandboxes = arena.app.get(SandboxRegistry);
+    const result = await sandboxes.run({ environment: 'pygame', code, appOwner: 'huge-shot:0:a' });
+    expect(result.status).toBe('ok');
+    if (result.preview?.kind !== 'display') throw new Error(`not a display: ${JSON.stringify(result.preview)}`);
+    const preview = result.preview;
+    try {
+      // Until the swap is done the grab sees the arena's screen; after it, the program's (bounded wait).
+      let outcome = '';
+      for (let attempt = 0; attempt < 40 && !outcome; attempt++) {
+        outcome = await liveShotSubject(sandboxes.apps, preview, { press: false }).then(
+          (subject) => (subject.kind === 'image' && subject.width > 800 ? `grabbed ${subject.width}` : ''),
+          (err: unknown) => (/bigger than/.test(String(err)) ? 'refused' : ''),
+        );
+        if (!outcome) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(outcome).toBe('refused');
+    } finally {
+      await sandboxes.apps?.removeBattle('huge-shot');
+    }
+  }, 180_000);
+
   it("photographs an app's page without letting it reach anything but the app (the browser is on the arena's host)", async () => {
     // A server on the host that an app's page tries to reach from the arena's browser: HTTP and WebSocket.
     const reached: string[] = [];

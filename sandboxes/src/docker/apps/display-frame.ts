@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { DockerDemuxer } from '../demux.js';
+import { DISPLAY_HEIGHT, DISPLAY_WIDTH } from '../display.js';
 import { SANDBOX_USER } from '../sandbox-container.js';
 
 /**
@@ -12,7 +13,7 @@ import { SANDBOX_USER } from '../sandbox-container.js';
 const GRAB = String.raw`
 import ctypes, io, re, subprocess, sys, time
 from PIL import ImageGrab
-press, settle = sys.argv[1] == '1', float(sys.argv[2])
+press, settle, most = sys.argv[1] == '1', float(sys.argv[2]), (int(sys.argv[3]), int(sys.argv[4]))
 if press:
     x11 = ctypes.CDLL('libX11.so.6')
     xtst = ctypes.CDLL('libXtst.so.6')
@@ -39,7 +40,11 @@ if press:
         x11.XFlush(display)
         x11.XCloseDisplay(display)
 time.sleep(settle)
-image = ImageGrab.grab(xdisplay=':99').convert('RGB')
+image = ImageGrab.grab(xdisplay=':99')
+if image.width > most[0] or image.height > most[1]:
+    sys.stderr.write('the screen is %dx%d, bigger than the display' % image.size)
+    sys.exit(4)
+image = image.convert('RGB')
 out = io.BytesIO()
 image.save(out, 'PNG')
 sys.stdout.buffer.write(out.getvalue())
@@ -75,7 +80,21 @@ export async function grabDisplayFrame(
   const exec = await container.exec({
     // Isolated (-I): neither the working directory nor the user's site-packages (both the program's to write)
     // are on the path, so the program cannot stand in for Pillow or ctypes and forge its own picture.
-    Cmd: ['python3', '-I', '-c', GRAB, options.press === false ? '0' : '1', String((options.settleMs ?? 500) / 1000)],
+    // Killed in the container too once its time is up (a program that grabs its X server would hold it forever).
+    Cmd: [
+      '/usr/bin/timeout',
+      '-s',
+      'KILL',
+      String(Math.ceil((options.timeoutMs ?? 10_000) / 1000) + 1),
+      '/usr/bin/python3',
+      '-I',
+      '-c',
+      GRAB,
+      options.press === false ? '0' : '1',
+      String((options.settleMs ?? 500) / 1000),
+      String(DISPLAY_WIDTH),
+      String(DISPLAY_HEIGHT),
+    ],
     Env: ['DISPLAY=:99', 'PYTHONDONTWRITEBYTECODE=1'],
     User: SANDBOX_USER,
     WorkingDir: '/',
@@ -114,6 +133,10 @@ export async function grabDisplayFrame(
   const { ExitCode } = await exec.inspect();
   const png = Buffer.concat(stdout);
   const size = pngSize(png);
+  // The arena started the display at its size; a bigger screen is one the program put there (the arena's browser
+  // would decode it whole).
+  if (size && (size.width > DISPLAY_WIDTH || size.height > DISPLAY_HEIGHT))
+    throw new Error(`the display's frame is ${size.width}x${size.height}, bigger than the display`);
   if (ExitCode !== 0 || !size)
     throw new Error(
       `the display's frame could not be grabbed (exit ${ExitCode ?? '?'}): ${Buffer.concat(stderr).toString('utf8').slice(-500)}`,
