@@ -177,17 +177,25 @@ try {
     const creator = await connect(arena.url);
     let counted = first.battles;
     for (let i = 0; i < BATTLES; i++) {
+      // Listen before creating: with fast models the battle can be open for its vote before the ack arrives.
+      const open = new Set<string>();
+      let opened: (id: string) => void = () => undefined;
+      const onStatus = (e: { battleId: string; status: string }): void => {
+        if (e.status === 'voting' || e.status === 'failed') {
+          open.add(e.battleId);
+          opened(e.battleId);
+        }
+      };
+      creator.on('battle:status', onStatus);
       const ack = await creator.emitWithAck('battle:create', { prompt: `Print the number ${i}` });
       if (!ack.ok) throw new Error(ack.error.message);
       await new Promise<void>((resolve) => {
-        const onStatus = (e: { battleId: string; status: string }): void => {
-          if (e.battleId === ack.battleId && (e.status === 'voting' || e.status === 'failed')) {
-            creator.off('battle:status', onStatus);
-            resolve();
-          }
+        opened = (id) => {
+          if (id === ack.battleId) resolve();
         };
-        creator.on('battle:status', onStatus);
+        if (open.has(ack.battleId)) resolve();
       });
+      creator.off('battle:status', onStatus);
       const voted = await creator.emitWithAck('battle:vote', { battleId: ack.battleId, winner: 'model_a' });
       if (!voted.ok) throw new Error(voted.error.message);
       const at = performance.now();
