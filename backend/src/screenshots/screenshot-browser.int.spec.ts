@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScreenshotBrowser } from './screenshot-browser.js';
+import { ScreenshotBrowser, ShotError } from './screenshot-browser.js';
 
 const CHROMIUM = process.env.ARENA_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -55,5 +55,17 @@ describe.skipIf(!existsSync(CHROMIUM))('ScreenshotBrowser against hostile pages'
       settleMs: 1_000,
     });
     expect(heard).toEqual([]);
+  });
+
+  it('a page that never yields fails its shot within the budget, and the next shot is taken', async () => {
+    const busy = new ScreenshotBrowser({ executablePath: CHROMIUM, inFlight: 1, budgetMs: 3_000 });
+    try {
+      const hung = busy.shootHtml('<body><script>for (;;) {}</script></body>', () => "script-src 'unsafe-inline'");
+      await expect(hung).rejects.toBeInstanceOf(ShotError);
+      const next = await busy.shootHtml('<h1 style="font-size:200px">next</h1>', () => "style-src 'unsafe-inline'");
+      expect(next.blank).toBe(false);
+    } finally {
+      await busy.close();
+    }
   });
 });
