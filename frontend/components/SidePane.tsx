@@ -28,6 +28,16 @@ const RUN_LABEL: Record<NonNullable<RunState['status']>, string> = {
   internal_error: 'sandbox error',
 };
 
+/**
+ * A run that ended in something to look at: "preview ready" said nothing of a live app or display (still true
+ * once it has stopped, unlike "live").
+ */
+const PREVIEW_LABEL: Record<NonNullable<RunState['preview']>['kind'], string> = {
+  app: 'app started',
+  display: 'display started',
+  html: 'preview ready',
+};
+
 function sideActivity(side: SideState): string {
   if (!side.finished) return side.text ? 'writing…' : 'thinking…';
   if (side.finishReason === 'error') return 'failed';
@@ -107,7 +117,7 @@ function RunOutput({ run, number, battleId }: { run: RunState; number: number; b
           Run {number}
         </span>
         <span className={`pill run-${status ?? 'running'}`}>
-          {status === 'ok' && run.preview ? 'preview ready' : status ? RUN_LABEL[status] : 'running…'}
+          {status === 'ok' && run.preview ? PREVIEW_LABEL[run.preview.kind] : status ? RUN_LABEL[status] : 'running…'}
         </span>
         {status ? null : <RunElapsed run={run} />}
         {run.durationMs !== undefined ? <span className="muted">{run.durationMs} ms</span> : null}
@@ -124,7 +134,13 @@ function RunOutput({ run, number, battleId }: { run: RunState; number: number; b
         <RunPreview battleId={battleId} run={run} />
       ) : null}
       <RunScreenshot run={run} number={number} />
-      <pre className="console" tabIndex={0} aria-label="Program output">
+      {/* A figure is taller than the console's usual 220 px: the console grows so that one shows whole. */}
+      <pre
+        className="console"
+        tabIndex={0}
+        aria-label="Program output"
+        style={run.figures?.length ? { maxHeight: 'max(220px, 75vh)' } : undefined}
+      >
         <ConsoleText run={run} number={number} />
       </pre>
       {run.stderr?.length ? (
