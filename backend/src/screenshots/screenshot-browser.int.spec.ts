@@ -25,7 +25,11 @@ describe.skipIf(!existsSync(CHROMIUM))('ScreenshotBrowser against hostile pages'
   let browser: ScreenshotBrowser;
   const opener = (target: string): string =>
     `<!doctype html><body style="background:#3a7"><h1>hello</h1><a id="a" target="_blank" href="${target}/link">x</a>` +
-    `<script>window.open(${JSON.stringify(`${target}/popup`)}); document.getElementById('a').click();</script></body>`;
+    `<script>window.open(${JSON.stringify(`${target}/popup`)}); document.getElementById('a').click();` +
+    `const work = (path) => URL.createObjectURL(new Blob([${JSON.stringify(`fetch('${target}/`)} + path + "').catch(() => 0)"]));` +
+    `try { new Worker(work('worker')); new SharedWorker(work('shared')); } catch {}` +
+    `navigator.sendBeacon(${JSON.stringify(`${target}/beacon`)}, 'x');</script>` +
+    `<link rel="prefetch" href="${target}/prefetch"><link rel="dns-prefetch" href="${target}/dns"></body>`;
 
   beforeAll(async () => {
     host = await listen((req) => {
@@ -42,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('ScreenshotBrowser against hostile pages'
     app?.server.close();
   });
 
-  it("a live app's popups reach nothing on the host", async () => {
+  it("a page's popups, workers, beacons and prefetches reach nothing on the host", async () => {
     const shot = await browser.shootUrl(`${app.url}/`, { settleMs: 1_000 });
     expect(shot.blank).toBe(false);
     // A stored preview's popups neither: its page goes back to the pool after the shot.

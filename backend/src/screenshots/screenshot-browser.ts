@@ -276,6 +276,8 @@ export class ScreenshotBrowser {
           '--disable-sync',
           '--disable-dev-shm-usage',
           '--mute-audio',
+          // A shared worker's requests pass no page's or context's route: a page's one reached the arena's host.
+          '--disable-shared-workers',
         ],
       });
       this.browser = launching;
