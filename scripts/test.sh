@@ -7,12 +7,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/install.sh"
 cd "$ROOT"
 
-# Debian's Chromium for the browser tests; SciPy for the reference Bradley-Terry fit; pandas to read exports back; scikit-learn for the judge metrics.
+# Debian's Chromium for the browser tests; SciPy for the reference Bradley-Terry fit; pandas to read exports back; scikit-learn for the judge metrics; Pillow to read screenshots back.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c 'import scipy, numpy' >/dev/null 2>&1 || missing+=(python3-scipy python3-numpy)
 /usr/bin/python3 -c 'import pandas' >/dev/null 2>&1 || missing+=(python3-pandas)
 /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || missing+=(python3-sklearn)
+/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || missing+=(python3-pil)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "› installing from Debian: ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
