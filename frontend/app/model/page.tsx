@@ -134,9 +134,10 @@ function Profile() {
     <div data-testid="model-profile">
       <h1 className="page-title">{profile.name}</h1>
       <p className={`muted ${css.intro}`}>
-        How this model&apos;s code fares when the arena runs it, over the {profile.battles} battles on the leaderboard
-        (revealed and voted on). Shares are of the model&apos;s answers (with code), run outcomes of the runs that
-        finished, each with its 95% interval in brackets; CPU time and peak memory are of its own runs, not re-runs.
+        How this model&apos;s code fares when the arena runs it, over the {profile.battles}{' '}
+        {profile.battles === 1 ? 'battle' : 'battles'} on the leaderboard (revealed and voted on). Shares are of the
+        model&apos;s answers (with code), run outcomes of the runs that finished, each with its 95% interval in
+        brackets; CPU time and peak memory are of its own runs, not re-runs.
       </p>
       <section className={css.section}>
         <h2>Overall</h2>
@@ -186,10 +187,17 @@ function Profile() {
       <section className={css.section} data-testid="profile-reruns">
         <h2>Re-runs</h2>
         <p className={css.intro}>
-          People re-ran this model&apos;s code {reruns.runs} times ({reruns.edited} of them with edited code);{' '}
-          <Share value={reruns.answersRerun} /> of its answers with code were re-run at least once. Of the answers whose
-          own run failed and that were re-run with edited code, an edited re-run succeeded for{' '}
-          <Share value={reruns.rescued} /> ({reruns.rescued.count} of {reruns.rescued.of}).
+          People re-ran this model&apos;s code {reruns.runs} {reruns.runs === 1 ? 'time' : 'times'} ({reruns.edited} of
+          them with edited code); <Share value={reruns.answersRerun} /> of its answers with code were re-run at least
+          once. Of the answers whose own run failed and that were re-run with edited code,{' '}
+          {reruns.rescued.of === 0 ? (
+            <>there are none yet.</>
+          ) : (
+            <>
+              an edited re-run succeeded for <Share value={reruns.rescued} /> ({reruns.rescued.count} of{' '}
+              {reruns.rescued.of}).
+            </>
+          )}
         </p>
       </section>
     </div>
