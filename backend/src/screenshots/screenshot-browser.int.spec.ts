@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { createSocket, type Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScreenshotBrowser, ShotError } from './screenshot-browser.js';
@@ -23,15 +24,34 @@ describe.skipIf(!existsSync(CHROMIUM))('ScreenshotBrowser against hostile pages'
   let host: { server: Server; url: string };
   let app: { server: Server; url: string };
   let browser: ScreenshotBrowser;
+  let udp: Socket;
+  let udpPort = 0;
+  let tcp: TcpServer;
+  let tcpPort = 0;
   const opener = (target: string): string =>
     `<!doctype html><body style="background:#3a7"><h1>hello</h1><a id="a" target="_blank" href="${target}/link">x</a>` +
     `<script>window.open(${JSON.stringify(`${target}/popup`)}); document.getElementById('a').click();` +
     `const work = (path) => URL.createObjectURL(new Blob([${JSON.stringify(`fetch('${target}/`)} + path + "').catch(() => 0)"]));` +
     `try { new Worker(work('worker')); new SharedWorker(work('shared')); } catch {}` +
     `navigator.sendBeacon(${JSON.stringify(`${target}/beacon`)}, 'x');</script>` +
+    `<script>const stun = (RTC) => { const rtc = new RTC({ iceServers: [{ urls: 'stun:127.0.0.1:${udpPort}' }, { urls: 'turn:127.0.0.1:${tcpPort}?transport=tcp', username: 'u', credential: 'c' }] });` +
+    `rtc.createDataChannel('x'); rtc.createOffer().then((offer) => rtc.setLocalDescription(offer)); };` +
+    `try { stun(RTCPeerConnection); } catch {}` +
+    `const frame = document.body.appendChild(document.createElement('iframe'));` +
+    `try { stun(frame.contentWindow.RTCPeerConnection); } catch {}</script>` +
     `<link rel="prefetch" href="${target}/prefetch"><link rel="dns-prefetch" href="${target}/dns"></body>`;
 
   beforeAll(async () => {
+    udp = createSocket('udp4');
+    udp.on('message', () => heard.push('udp'));
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    udpPort = udp.address().port;
+    tcp = createTcpServer((socket) => {
+      heard.push('tcp');
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    tcpPort = (tcp.address() as AddressInfo).port;
     host = await listen((req) => {
       heard.push(req.url ?? '');
       return '<h1>reached</h1>';
@@ -44,9 +64,11 @@ describe.skipIf(!existsSync(CHROMIUM))('ScreenshotBrowser against hostile pages'
     await browser?.close();
     host?.server.close();
     app?.server.close();
+    udp?.close();
+    tcp?.close();
   });
 
-  it("a page's popups, workers, beacons and prefetches reach nothing on the host", async () => {
+  it("a page's popups, workers, beacons, prefetches and WebRTC reach nothing on the host", async () => {
     const shot = await browser.shootUrl(`${app.url}/`, { settleMs: 1_000 });
     expect(shot.blank).toBe(false);
     // A stored preview's popups neither: its page goes back to the pool after the shot.

@@ -63,6 +63,11 @@ const DOM_QUIET = `((quietMs, maxMs) => new Promise((resolve) => {
   function done() { observer.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(true); }
 }))`;
 
+/** Run first in every document of a shot's context: the network APIs that page and context routes cannot see. */
+const NO_UNROUTED_NETWORK = `for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'WebTransport']) {
+  try { delete globalThis[name]; } catch {}
+}`;
+
 export interface ScreenshotBrowserOptions {
   /** The Chromium binary (Debian's `/usr/bin/chromium`). */
   executablePath: string;
@@ -235,6 +240,9 @@ export class ScreenshotBrowser {
       () => true,
       (socket) => socket.close({ code: 1008, reason: 'popups reach nothing' }),
     );
+    // WebRTC (STUN and TURN) and WebTransport open connections that no route sees: a page's STUN requests reached
+    // the host's loopback (UDP) and TURN over TCP any port there. Every document of the context goes without them.
+    await context.addInitScript(NO_UNROUTED_NETWORK);
     const page = await context.newPage();
     context.on('page', (popup) => {
       if (popup !== page) popup.close().catch(() => undefined);
