@@ -42,7 +42,7 @@ import { loadVoteRows, type VoteCursor, type VoteRow } from './vote-rows.js';
 const REFIT_DEBOUNCE_MS = 250;
 /**
  * Votes are read incrementally after a vote; everything is re-read this often (imports, other writers), in
- * the background.
+ * the background, and at least ten times as long as the last full read took.
  */
 const FULL_RELOAD_MS = 60_000;
 
@@ -277,19 +277,30 @@ export class LeaderboardService implements OnModuleDestroy {
   }
 
   /** Every vote read at once, in place of what was read (the cursor restarts from there). */
-  private async replaceRaw(fresh: VoteRow[] & { cursor?: VoteCursor }): Promise<void> {
+  private async replaceRaw(fresh: VoteRow[] & { cursor?: VoteCursor }, tookMs: number): Promise<void> {
     this.epoch += 1;
     this.rawVersion += 1;
     this.raw = await this.counted(fresh);
     this.cursor = fresh.cursor;
-    this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
+    // A full read of a million votes takes minutes: the next one waits at least ten times as long.
+    this.fullReloadAt = Date.now() + Math.max(FULL_RELOAD_MS, 10 * tookMs);
+  }
+
+  /** Every vote, and how long reading them took. */
+  private async readAllVotes(
+    models: ModelEntity[],
+  ): Promise<{ fresh: VoteRow[] & { cursor?: VoteCursor }; tookMs: number }> {
+    const started = performance.now();
+    const fresh = await this.readVotes(models);
+    return { fresh, tookMs: performance.now() - started };
   }
 
   /** New votes since the last read (every vote on the first read, or when votes came back). */
   private async votes(models: ModelEntity[]): Promise<VoteRow[]> {
     if (this.readAll || !this.cursor) {
       this.readAll = false;
-      await this.replaceRaw(await this.readVotes(models));
+      const { fresh, tookMs } = await this.readAllVotes(models);
+      await this.replaceRaw(fresh, tookMs);
       return this.raw;
     }
     const epoch = this.epoch;
@@ -316,7 +327,8 @@ export class LeaderboardService implements OnModuleDestroy {
     this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
     this.rereading = (async () => {
       const models = await this.dataSource.getRepository(ModelEntity).find();
-      await this.replaceRaw(await this.readVotes(models));
+      const { fresh, tookMs } = await this.readAllVotes(models);
+      await this.replaceRaw(fresh, tookMs);
       this.invalidate();
     })()
       .catch((err: unknown) => this.logger.warn({ err }, 'periodic full read of the votes failed'))

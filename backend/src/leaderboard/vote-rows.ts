@@ -86,7 +86,7 @@ export function voteRowsSql(since: boolean): string {
     LEFT JOIN code_extractions cb ON ${on('cb', 'b')}
     ${folded}
     WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')}
-    ${since ? 'AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
+    ${since ? 'AND b.revealed_at >= $1::timestamptz AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
     ORDER BY b.revealed_at, v.id`;
 }
 

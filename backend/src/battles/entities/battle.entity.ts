@@ -14,6 +14,8 @@ import { ModelEntity } from '../../models/model.entity.js';
 
 @Entity('battles')
 @Index('idx_battles_status_created', ['status', 'createdAt'])
+// The leaderboard reads the votes revealed after its cursor.
+@Index('idx_battles_revealed', ['revealedAt'])
 export class BattleEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

@@ -18,6 +18,7 @@ import { RunInteractions1795987593356 } from './1795987593356-RunInteractions.js
 import { RunScreenshotsBlank1795988889212 } from './1795988889212-RunScreenshotsBlank.js';
 import { RunFigures1795997108471 } from './1795997108471-RunFigures.js';
 import { JudgementScreenshots1795997441343 } from './1795997441343-JudgementScreenshots.js';
+import { BattlesRevealedIndex1796001246115 } from './1796001246115-BattlesRevealedIndex.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   ExportPartsRunFacts1795986446782,
   RunFigures1795997108471,
   JudgementScreenshots1795997441343,
+  BattlesRevealedIndex1796001246115,
 ];
