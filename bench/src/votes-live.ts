@@ -136,7 +136,9 @@ try {
   }
 
   // 1. The votes query, old and new, on the same database, in turn.
+  // BENCH_VOTES_QUERIES=0 leaves the side-by-side queries out (to time the live server alone again).
   const queries = await withClient(url(database), async (client) => {
+    if (process.env['BENCH_VOTES_QUERIES'] === '0') return undefined;
     const cursor = (
       await client.query<{ at: string; id: string }>(
         `SELECT b.revealed_at::text AS at, v.id FROM votes v JOIN battles b ON b.id = v.battle_id
@@ -224,12 +226,14 @@ try {
   const votes = summarize(voteToBoard);
   process.stdout.write(
     `\na million votes live: ${VOTES.toLocaleString('en')} votes in PostgreSQL, leaderboard with 100 bootstrap rounds\n\n` +
-      table([
-        row('votes query, correlated (before), full read', queries.oldFull, queries.oldFull),
-        row('votes query, set-based (now), full read', queries.newFull, queries.oldFull),
-        row('votes query, correlated (before), last 100 votes', queries.oldTail, queries.oldTail),
-        row('votes query, set-based (now), last 100 votes', queries.newTail, queries.oldTail),
-      ]) +
+      (queries
+        ? table([
+            row('votes query, correlated (before), full read', queries.oldFull, queries.oldFull),
+            row('votes query, set-based (now), full read', queries.newFull, queries.oldFull),
+            row('votes query, correlated (before), last 100 votes', queries.oldTail, queries.oldTail),
+            row('votes query, set-based (now), last 100 votes', queries.newTail, queries.oldTail),
+          ])
+        : '') +
       `\nserver start → ready ${fmt(start.readySeconds, 2)} s, → first board ${fmt(start.firstBoardSeconds, 2)} s (${first.battles.toLocaleString('en')} battles counted)` +
       `\nvote ack → counted on GET /api/leaderboard (${BATTLES} votes): p50 ${fmt(votes.p50, 0)} ms, p99 ${fmt(votes.p99, 0)} ms\n`,
   );
