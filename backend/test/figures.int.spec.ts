@@ -120,6 +120,13 @@ describe.skipIf(data.missing)('Matplotlib figures in a run', () => {
       60_000,
     );
     expect((shot.payload as RunScreenshot).url).toBe(runScreenshotPath(battleId, plot!.runId));
+    // The run ended without waiting for its picture: run:end came first.
+    const endAt = creator.frames.findIndex((f) => f.event === 'run:end' && (f.payload as RunEnd).runId === plot!.runId);
+    expect(endAt).toBeGreaterThanOrEqual(0);
+    const shotAt = creator.frames.findIndex(
+      (f) => f.event === 'run:screenshot' && (f.payload as RunScreenshot).runId === plot!.runId,
+    );
+    expect(endAt).toBeLessThan(shotAt);
     const jpeg = await fetch(`${arena.url}${runScreenshotPath(battleId, plot!.runId)}`);
     expect(jpeg.status).toBe(200);
     const [picture] = await readWithPillow([Buffer.from(await jpeg.arrayBuffer())]);

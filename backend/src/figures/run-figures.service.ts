@@ -6,8 +6,9 @@ import { RunScreenshotsService } from '../screenshots/run-screenshots.service.js
 import { RunFiguresRepository } from './run-figures.repository.js';
 
 /**
- * A run's last figure is its screenshot (a JPEG of at most 1024×768, source `figure`): taken when the run ends,
- * before the turn can finish, so that a vision judge of the turn sees it.
+ * A run's last figure is its screenshot (a JPEG of at most 1024×768, source `figure`): taken once the run ended,
+ * off its path (its `run:end` does not wait), tracked with the battle's shots so that a vision judge of the turn
+ * waits for it and sees it.
  */
 @Injectable()
 export class RunFiguresService {
@@ -18,16 +19,17 @@ export class RunFiguresService {
     @Inject(RunScreenshotsService) private readonly screenshots: RunScreenshotsService,
     @Inject(DomainEvents) events: DomainEvents,
   ) {
-    events.on('run.finished', async ({ battleId, runId, side }) => {
-      if (!this.screenshots.enabled) return;
-      const last = await new RunFiguresRepository(this.dataSource.manager).last(runId);
-      if (!last) return;
-      const kept = await this.screenshots.capture(
+    events.on('run.finished', ({ battleId, runId, side }) => {
+      this.screenshots.captureInBackground(
         { battleId, runId, side },
-        { kind: 'image', png: last.png, width: last.width, height: last.height },
+        async () => {
+          const last = await new RunFiguresRepository(this.dataSource.manager).last(runId);
+          if (!last) return undefined;
+          this.logger.debug({ battleId, runId, index: last.index }, 'the last figure is the run’s screenshot');
+          return { kind: 'image', png: last.png, width: last.width, height: last.height };
+        },
         'figure',
       );
-      if (kept) this.logger.debug({ battleId, runId, index: last.index }, 'the last figure is the run’s screenshot');
     });
   }
 }

@@ -96,6 +96,25 @@ export class RunScreenshotsService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * `capture`, off the caller's path: tracked with the battle's other shots (vision judges wait for them), so
+   * the run's `run:end` never waits for its picture. `subject` resolves to nothing when there is none to take.
+   */
+  captureInBackground(
+    target: ShotTarget,
+    subject: () => Promise<ShotSubject | undefined>,
+    source: ScreenshotSource,
+  ): void {
+    if (!this.browser) return;
+    this.track(
+      target.battleId,
+      (async () => {
+        const found = await subject();
+        if (found) await this.capture(target, found, source);
+      })().catch((err: unknown) => this.logger.warn({ err, ...target, source }, 'no picture of the run')),
+    );
+  }
+
   /** The picture alone, stored nowhere (AutoCodeArena's answers, benchmarks). */
   shoot(subject: ShotSubject, options: ShotOptions = {}): Promise<Shot> {
     if (!this.browser) return Promise.reject(new Error('screenshots are off (ARENA_CHROMIUM=off)'));
