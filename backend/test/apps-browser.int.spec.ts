@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { extractCode, SandboxRegistry } from '@arena/sandboxes';
-import { sharedData } from '@arena/testkit';
+import { arenaHardAnswer, sharedData } from '@arena/testkit';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestArena, type TestArena } from './support/test-arena.js';
@@ -23,16 +21,9 @@ let page: Page;
 
 /** The program of one recorded answer, as the arena extracts it. */
 function recorded(model: string, uid: string): { environment: string; code: string } {
-  const file = path.join(data.dir, 'arena-hard-v0.1', 'model_answer', `${model}.jsonl`);
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.includes(uid)) continue;
-    const row = JSON.parse(line) as { uid: string; messages: { content: string | { answer: string } }[] };
-    const content = row.messages.at(-1)!.content;
-    const extraction = extractCode(typeof content === 'string' ? content : content.answer);
-    if (!extraction) throw new Error(`no code in ${model} ${uid}`);
-    return { environment: extraction.environment, code: extraction.code };
-  }
-  throw new Error(`no answer ${uid} in ${model}`);
+  const extraction = extractCode(arenaHardAnswer(data, model, uid));
+  if (!extraction) throw new Error(`no code in ${model} ${uid}`);
+  return { environment: extraction.environment, code: extraction.code };
 }
 
 async function startApp(model: string, uid: string, expected: string): Promise<string> {

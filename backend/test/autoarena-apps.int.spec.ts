@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sharedData } from '@arena/testkit';
+import { arenaHardAnswer, sharedData } from '@arena/testkit';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
@@ -39,17 +39,6 @@ while True:
     clock.tick(30)
 `;
 
-function recordedAnswer(model: string, uid: string): string {
-  const file = path.join(shared.dir, 'arena-hard-v0.1', 'model_answer', `${model}.jsonl`);
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.includes(uid)) continue;
-    const row = JSON.parse(line) as { messages: { content: string | { answer: string } }[] };
-    const content = row.messages.at(-1)!.content;
-    return typeof content === 'string' ? content : content.answer;
-  }
-  throw new Error(`no answer ${uid} in ${model}`);
-}
-
 interface Answer {
   uid: string;
   model: string;
@@ -66,7 +55,7 @@ describe.skipIf(shared.missing)(SUITE, () => {
     fake = await startFakeLlm({
       'streamlit-answer': {
         kind: 'stream',
-        text: recordedAnswer('gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b'),
+        text: arenaHardAnswer(shared, 'gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b'),
         chunkSize: 500,
       },
       'pygame-answer': { kind: 'stream', text: `Here:\n\n\`\`\`python\n${GAME}\`\`\`\n`, chunkSize: 500 },

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   runScreenshotPath,
   type BattleSnapshot,
@@ -11,6 +9,7 @@ import {
 import { FIGURE_CAPS } from '@arena/sandboxes';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arenaHardAnswer } from '@arena/testkit';
 import { BattlesRepository } from '../src/battles/battles.repository.js';
 import { storedSnapshot } from '../src/battles/stored-snapshot.js';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
@@ -34,18 +33,6 @@ import {
 const data = sharedData('Matplotlib figures from a recorded answer', ['arena-hard-v0.1']);
 const NOT_BLANK = 3;
 
-/** A recorded answer's whole text, as the model gave it. */
-function recordedAnswer(model: string, uid: string): string {
-  const file = path.join(data.dir, 'arena-hard-v0.1', 'model_answer', `${model}.jsonl`);
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.includes(uid)) continue;
-    const row = JSON.parse(line) as { messages: { content: string | { answer: string } }[] };
-    const content = row.messages.at(-1)!.content;
-    return typeof content === 'string' ? content : content.answer;
-  }
-  throw new Error(`no answer ${uid} in ${model}`);
-}
-
 const FLOOD = [
   'Here is the program:',
   '',
@@ -65,7 +52,7 @@ describe.skipIf(data.missing)('Matplotlib figures in a run', () => {
   let fake: FakeLlm;
   beforeAll(async () => {
     fake = await startFakeLlm({
-      plotter: { kind: 'stream', text: recordedAnswer('gpt-4-0613', '9c6e43a68efe487290644ead9aa032fb') },
+      plotter: { kind: 'stream', text: arenaHardAnswer(data, 'gpt-4-0613', '9c6e43a68efe487290644ead9aa032fb') },
       flood: { kind: 'stream', text: FLOOD },
     });
     arena = await startTestArena({

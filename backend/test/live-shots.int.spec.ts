@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runScreenshotPath, type BattleSnapshot, type RunScreenshot } from '@arena/contracts';
 import { extractCode, SandboxRegistry } from '@arena/sandboxes';
-import { sharedData } from '@arena/testkit';
+import { arenaHardAnswer, sharedData } from '@arena/testkit';
 import { DataSource } from 'typeorm';
 import { JudgeService } from '../src/judges/judge.service.js';
 import { liveShotSubject } from '../src/screenshots/live-shot.js';
@@ -59,18 +58,6 @@ while True:
     clock.tick(30)
 `;
 
-/** The recorded answer's whole text, as the model wrote it. */
-function recordedAnswer(model: string, uid: string): string {
-  const file = path.join(data.dir, 'arena-hard-v0.1', 'model_answer', `${model}.jsonl`);
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.includes(uid)) continue;
-    const row = JSON.parse(line) as { messages: { content: string | { answer: string } }[] };
-    const content = row.messages.at(-1)!.content;
-    return typeof content === 'string' ? content : content.answer;
-  }
-  throw new Error(`no answer ${uid} in ${model}`);
-}
-
 /** The mean colour of a JPEG, by Pillow. */
 function meanColour(jpeg: Buffer): [number, number, number] {
   const run = spawnSync(
@@ -90,7 +77,7 @@ describe.skipIf(data.missing)('screenshots of live apps and displays', () => {
   let arena: TestArena;
   let fake: FakeLlm;
   beforeAll(async () => {
-    const streamlit = recordedAnswer('gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b');
+    const streamlit = arenaHardAnswer(data, 'gpt-3.5-turbo-0125', '61eb140b72ae4802b314a7b828c3ba4b');
     expect(extractCode(streamlit)?.environment).toBe('streamlit');
     fake = await startFakeLlm({
       'streamlit-answer': { kind: 'stream', text: streamlit, chunkSize: 400 },

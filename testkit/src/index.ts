@@ -7,7 +7,7 @@ import pg from 'pg';
 import { REPO_ROOT } from './repo-root.js';
 
 export { REPO_ROOT } from './repo-root.js';
-export { sharedData, type SharedData, type SharedDataSet } from './shared-data.js';
+export { arenaHardAnswer, sharedData, type SharedData, type SharedDataSet } from './shared-data.js';
 export { RfbClient, pixelAt, type Frame } from './rfb-client.js';
 
 /**

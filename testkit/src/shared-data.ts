@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './repo-root.js';
 
@@ -42,4 +42,16 @@ export function sharedData(suite: string, needs: readonly SharedDataSet[]): Shar
     );
   process.stderr.write(`skipped "${suite}": no ${absent.join(' or ')} in ${dir}; ${how}\n`);
   return { dir, missing: true };
+}
+
+/** The whole text of a recorded Arena-Hard answer (`arena-hard-v0.1/model_answer/<model>.jsonl`, by its uid). */
+export function arenaHardAnswer(data: SharedData, model: string, uid: string): string {
+  const file = path.join(data.dir, 'arena-hard-v0.1', 'model_answer', `${model}.jsonl`);
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes(uid)) continue;
+    const row = JSON.parse(line) as { messages: { content: string | { answer: string } }[] };
+    const content = row.messages.at(-1)!.content;
+    return typeof content === 'string' ? content : content.answer;
+  }
+  throw new Error(`no answer ${uid} in ${model}`);
 }
