@@ -34,6 +34,8 @@ async function execute(program: AssembledProgram, signal: AbortSignal): Promise<
       code: program.code,
       ...(program.files ? { files: program.files } : {}),
       limits: LIMITS,
+      // As `arena eval` runs them: a task's mock API is a server inside the program, not a live app.
+      app: false,
     },
     { signal, onOutput: (c) => (output += c.data) },
   );
