@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SIDES, type BattleStatus, type ModelRef, type RunFigureState, type Side, type Winner } from '@arena/contracts';
 import { IsNull, type EntityManager } from 'typeorm';
 import { battleShown } from '../moderation/visibility.js';
-import { RunFiguresRepository } from '../figures/run-figures.repository.js';
+import { RunFiguresRepository } from './run-figures.repository.js';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import {
   BattleEntity,

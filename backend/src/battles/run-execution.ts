@@ -12,7 +12,7 @@ import { BattlesRepository } from './battles.repository.js';
 import { splitDisplayControl } from './display-control.js';
 import type { LiveBattle } from './live-battle.js';
 import { PersistedStream } from './persisted-stream.js';
-import { RunFigureRecorder } from '../figures/run-figure-recorder.js';
+import { RunFigureRecorder } from './run-figure-recorder.js';
 
 /** How often run output is written while it streams. */
 const STREAM_PERSIST_MS = 500;

@@ -12,7 +12,7 @@ import { VoterBanEntity } from '../moderation/voter-ban.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SettingEntity } from './setting.entity.js';
 import { RunScreenshotEntity } from '../screenshots/run-screenshot.entity.js';
-import { RunFigureEntity } from '../figures/run-figure.entity.js';
+import { RunFigureEntity } from '../battles/entities/run-figure.entity.js';
 import { RunInteractionEntity } from '../battles/entities/run-interaction.entity.js';
 
 export interface DatabaseTarget {

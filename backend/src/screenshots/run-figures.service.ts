@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
-import { RunScreenshotsService } from '../screenshots/run-screenshots.service.js';
-import { RunFiguresRepository } from './run-figures.repository.js';
+import { RunScreenshotsService } from './run-screenshots.service.js';
+import { RunFiguresRepository } from '../battles/run-figures.repository.js';
 
 /**
  * A run's last figure is its screenshot (a JPEG of at most 1024×768, source `figure`): taken once the run ended,

@@ -1,7 +1,7 @@
 import { runFigurePath, type RunFigureState } from '@arena/contracts';
 import type { EntityManager } from 'typeorm';
 import { battleShown } from '../moderation/visibility.js';
-import { RunFigureEntity } from './run-figure.entity.js';
+import { RunFigureEntity } from './entities/run-figure.entity.js';
 
 export interface StoredFigure {
   index: number;

@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
-import { ExecutionEntity } from '../battles/entities/execution.entity.js';
+import { ExecutionEntity } from './execution.entity.js';
 
 /**
  * A figure a run's program drew (Python's Matplotlib), as the sandbox sent it: a PNG of at most 2048 pixels a
