@@ -239,6 +239,38 @@ ${GAME}`;
     }
   }, 120_000);
 
+  it("waits for a display's first drawn frame: a program that maps its window and draws a moment later is not photographed blank", async () => {
+    const code = `import time
+import pygame
+pygame.init()
+screen = pygame.display.set_mode((640, 480))
+pygame.display.flip()
+time.sleep(1.5)
+clock = pygame.time.Clock()
+while True:
+    for event in pygame.event.get():
+        pass
+    screen.fill((200, 30, 30))
+    pygame.draw.circle(screen, (250, 220, 40), (320, 240), 60)
+    pygame.display.flip()
+    clock.tick(30)
+`;
+    const sandboxes = arena.app.get(SandboxRegistry);
+    const result = await sandboxes.run({ environment: 'pygame', code, appOwner: 'late-shot:0:a' });
+    expect(result.status).toBe('ok');
+    if (result.preview?.kind !== 'display') throw new Error(`not a display: ${JSON.stringify(result.preview)}`);
+    try {
+      const shot = await arena.app
+        .get(RunScreenshotsService)
+        .shoot(await liveShotSubject(sandboxes.apps, result.preview, { press: false }));
+      expect(shot.blank).toBe(false);
+      const [r, g] = meanColour(shot.jpeg);
+      expect(r).toBeGreaterThan(g + 30);
+    } finally {
+      await sandboxes.apps?.removeBattle('late-shot');
+    }
+  }, 120_000);
+
   it("refuses a display's frame bigger than the display the arena started (the program swapped in its own X server)", async () => {
     // The program shows a window (the display goes live), then replaces the arena's 800x600 Xvfb with a
     // 4000x4000 one of its own on the same display: a picture that large would be decoded whole by the arena.

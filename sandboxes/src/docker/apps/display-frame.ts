@@ -40,11 +40,18 @@ if press:
         x11.XFlush(display)
         x11.XCloseDisplay(display)
 time.sleep(settle)
-image = ImageGrab.grab(xdisplay=':99')
-if image.width > most[0] or image.height > most[1]:
-    sys.stderr.write('the screen is %dx%d, bigger than the display' % image.size)
-    sys.exit(4)
-image = image.convert('RGB')
+# The run ends once the program's first window is mapped, which may be before it has drawn anything: a screen of
+# one colour is grabbed again, for up to three seconds, until the program has drawn.
+patience = time.time() + 3
+while True:
+    image = ImageGrab.grab(xdisplay=':99')
+    if image.width > most[0] or image.height > most[1]:
+        sys.stderr.write('the screen is %dx%d, bigger than the display' % image.size)
+        sys.exit(4)
+    image = image.convert('RGB')
+    if any(low != high for low, high in image.getextrema()) or time.time() > patience:
+        break
+    time.sleep(0.25)
 out = io.BytesIO()
 image.save(out, 'PNG')
 sys.stdout.buffer.write(out.getvalue())
