@@ -66,7 +66,23 @@ describe.skipIf(data.missing)('live apps in the run pane', () => {
 
     // Both apps draw their title; the gpt-3.5 one asks for a URL and shows a video once it has one.
     const apps = voter.frameLocator('[data-testid="run-app-frame"]');
-    for (const i of [0, 1]) await apps.nth(i).locator('h1').first().waitFor({ timeout: 90_000 });
+    // This Chromium runs on the Docker host: a new app network's interfaces (their IPv6 link-local addresses come
+    // up a moment after the app answers) make it fail the page's module loads with ERR_NETWORK_CHANGED, which a
+    // viewer's browser on another machine never sees. An app page caught by it is reloaded with the pane's button.
+    for (const i of [0, 1]) {
+      for (let attempt = 1; ; attempt++) {
+        const drawn = await apps
+          .nth(i)
+          .locator('h1')
+          .first()
+          .waitFor({ timeout: 30_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (drawn) break;
+        if (attempt === 3) throw new Error(`app ${i} drew no title after ${attempt} loads`);
+        await voter.getByRole('button', { name: 'Reload' }).nth(i).click();
+      }
+    }
     let withInput = 0;
     for (const i of [0, 1]) if ((await apps.nth(i).locator('input[type="text"]').count()) > 0) withInput = i;
     const frame = apps.nth(withInput);
