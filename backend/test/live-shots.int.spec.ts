@@ -271,6 +271,43 @@ while True:
     }
   }, 120_000);
 
+  it("loads a live app's page again when it came out blank (a page left white by a load that failed mid-way)", async () => {
+    // The first page a browser asks for is empty and white, the next ones are drawn: as a page whose scripts
+    // failed to load the first time looks (the arena's browser runs on the Docker host, whose new app networks
+    // fail loads in flight with ERR_NETWORK_CHANGED).
+    const code = `import http.server
+seen = {'browser': 0}
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if 'Chrome' in self.headers.get('User-Agent', ''):
+            seen['browser'] += 1
+        drawn = seen['browser'] > 1
+        body = (b'<!doctype html><html><body style="margin:0;background:#c02020"><h1 style="color:#fff">Ready</h1></body></html>'
+                if drawn else b'<!doctype html><html><body style="margin:0;background:#fff"></body></html>')
+        self.send_response(200)
+        self.send_header('content-type', 'text/html')
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(('0.0.0.0', 8000), Handler).serve_forever()
+`;
+    const sandboxes = arena.app.get(SandboxRegistry);
+    const result = await sandboxes.run({ environment: 'python', code, appOwner: 'white-shot:0:a' });
+    expect(result.status).toBe('ok');
+    if (result.preview?.kind !== 'app') throw new Error(`not an app: ${JSON.stringify(result.preview)}`);
+    try {
+      const shot = await arena.app
+        .get(RunScreenshotsService)
+        .shoot(await liveShotSubject(sandboxes.apps, result.preview, { press: false }));
+      expect(shot.blank).toBe(false);
+      const [r, g] = meanColour(shot.jpeg);
+      expect(r).toBeGreaterThan(g + 60);
+    } finally {
+      await sandboxes.apps?.removeBattle('white-shot');
+    }
+  }, 120_000);
+
   it("refuses a display's frame bigger than the display the arena started (the program swapped in its own X server)", async () => {
     // The program shows a window (the display goes live), then replaces the arena's 800x600 Xvfb with a
     // 4000x4000 one of its own on the same display: a picture that large would be decoded whole by the arena.

@@ -175,7 +175,7 @@ export class ScreenshotBrowser {
     try {
       page = await this.page();
       const taken = page;
-      const work = (async (): Promise<Shot> => {
+      const attempt = async (): Promise<Shot> => {
         await load(taken);
         if (options.quiet) await waitQuiet(taken);
         if (options.clickCanvas) await clickCanvas(taken);
@@ -187,6 +187,14 @@ export class ScreenshotBrowser {
         await taken.goto('about:blank');
         const stddev = await taken.evaluate<number>(`${GREY_STDDEV}(${JSON.stringify(jpeg.toString('base64'))})`);
         return { jpeg, width: viewport.width, height: viewport.height, blank: stddev < BLANK_STDDEV };
+      };
+      const work = (async (): Promise<Shot> => {
+        let shot = await attempt();
+        // A live app's page that came out blank is loaded again (twice at most, within the budget): on the Docker
+        // host this browser runs on, a new app network's interfaces coming up fail a page's loads mid-way
+        // (ERR_NETWORK_CHANGED) and leave it white; a page that is blank on its own stays blank.
+        for (let again = 1; shot.blank && options.quiet && again <= 2; again++) shot = await attempt();
+        return shot;
       })();
       const budget = new Promise<never>((_, reject) => {
         timer = setTimeout(
