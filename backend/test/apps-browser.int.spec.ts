@@ -13,7 +13,7 @@ import { startTestArena, type TestArena } from './support/test-arena.js';
 const data = sharedData('live apps from recorded answers', ['arena-hard-v0.1']);
 const SANDBOX = 'allow-scripts allow-forms allow-popups allow-modals allow-downloads';
 /** Each test starts an app (Streamlit and Gradio take long to start on a busy machine) and drives it in Chromium. */
-const APP_TEST_MS = 200_000;
+const APP_TEST_MS = 240_000;
 
 let arena: TestArena;
 let browser: Browser;
