@@ -239,6 +239,21 @@ ${GAME}`;
     }
   }, 120_000);
 
+  /** Runs `code` as a live app or display, photographs it as a battle's run is (no input), and removes it. */
+  async function shootLive(environment: 'python' | 'pygame', code: string, owner: string, kind: 'app' | 'display') {
+    const sandboxes = arena.app.get(SandboxRegistry);
+    const result = await sandboxes.run({ environment, code, appOwner: `${owner}:0:a` });
+    expect(result.status).toBe('ok');
+    if (result.preview?.kind !== kind) throw new Error(`not a live ${kind}: ${JSON.stringify(result.preview)}`);
+    try {
+      return await arena.app
+        .get(RunScreenshotsService)
+        .shoot(await liveShotSubject(sandboxes.apps, result.preview, { press: false }));
+    } finally {
+      await sandboxes.apps?.removeBattle(owner);
+    }
+  }
+
   it("waits for a display's first drawn frame: a program that maps its window and draws a moment later is not photographed blank", async () => {
     const code = `import time
 import pygame
@@ -255,20 +270,10 @@ while True:
     pygame.display.flip()
     clock.tick(30)
 `;
-    const sandboxes = arena.app.get(SandboxRegistry);
-    const result = await sandboxes.run({ environment: 'pygame', code, appOwner: 'late-shot:0:a' });
-    expect(result.status).toBe('ok');
-    if (result.preview?.kind !== 'display') throw new Error(`not a display: ${JSON.stringify(result.preview)}`);
-    try {
-      const shot = await arena.app
-        .get(RunScreenshotsService)
-        .shoot(await liveShotSubject(sandboxes.apps, result.preview, { press: false }));
-      expect(shot.blank).toBe(false);
-      const [r, g] = meanColour(shot.jpeg);
-      expect(r).toBeGreaterThan(g + 30);
-    } finally {
-      await sandboxes.apps?.removeBattle('late-shot');
-    }
+    const shot = await shootLive('pygame', code, 'late-shot', 'display');
+    expect(shot.blank).toBe(false);
+    const [r, g] = meanColour(shot.jpeg);
+    expect(r).toBeGreaterThan(g + 30);
   }, 120_000);
 
   it("loads a live app's page again when it came out blank (a page left white by a load that failed mid-way)", async () => {
@@ -292,20 +297,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 http.server.HTTPServer(('0.0.0.0', 8000), Handler).serve_forever()
 `;
-    const sandboxes = arena.app.get(SandboxRegistry);
-    const result = await sandboxes.run({ environment: 'python', code, appOwner: 'white-shot:0:a' });
-    expect(result.status).toBe('ok');
-    if (result.preview?.kind !== 'app') throw new Error(`not an app: ${JSON.stringify(result.preview)}`);
-    try {
-      const shot = await arena.app
-        .get(RunScreenshotsService)
-        .shoot(await liveShotSubject(sandboxes.apps, result.preview, { press: false }));
-      expect(shot.blank).toBe(false);
-      const [r, g] = meanColour(shot.jpeg);
-      expect(r).toBeGreaterThan(g + 60);
-    } finally {
-      await sandboxes.apps?.removeBattle('white-shot');
-    }
+    const shot = await shootLive('python', code, 'white-shot', 'app');
+    expect(shot.blank).toBe(false);
+    const [r, g] = meanColour(shot.jpeg);
+    expect(r).toBeGreaterThan(g + 60);
   }, 120_000);
 
   it("refuses a display's frame bigger than the display the arena started (the program swapped in its own X server)", async () => {
