@@ -1,15 +1,19 @@
 import type { BattleRow } from './pairwise.js';
 
-/** Online Elo in the order given (FastChat's `compute_elo`): order-dependent, shown for comparison only. */
+/**
+ * Online Elo in the order given (FastChat's `compute_elo`): order-dependent, shown for comparison only. `from`:
+ * the ratings after earlier rows (not changed), to go on from them: onlineElo(later, { from: onlineElo(earlier) })
+ * equals onlineElo of earlier then later.
+ */
 export function onlineElo(
   rows: Iterable<BattleRow>,
-  options: { k?: number; scale?: number; base?: number; initial?: number } = {},
+  options: { k?: number; scale?: number; base?: number; initial?: number; from?: ReadonlyMap<string, number> } = {},
 ): Map<string, number> {
   const k = options.k ?? 4;
   const scale = options.scale ?? 400;
   const base = options.base ?? 10;
   const initial = options.initial ?? 1000;
-  const rating = new Map<string, number>();
+  const rating = new Map<string, number>(options.from ?? []);
   for (const { model_a, model_b, winner } of rows) {
     const ra = rating.get(model_a) ?? initial;
     const rb = rating.get(model_b) ?? initial;

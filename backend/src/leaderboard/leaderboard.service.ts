@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type {
   ExecutionCoefficientsBody,
   LeaderboardQuery,
@@ -24,9 +24,11 @@ import {
   styleFeatures,
   identityPattern,
   onlineElo,
+  PairCountsBuilder,
   StyleBattlesBuilder,
-  styleCounts,
   winRateMatrix,
+  type IntegrityVote,
+  type PairCounts,
   type HygieneReport,
   type ContextLeaderboard,
   type Leaderboard,
@@ -36,7 +38,8 @@ import { ModelEntity } from '../models/model.entity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
-import { loadVoteRows, type VoteCursor, type VoteRow } from './vote-rows.js';
+import { fillFacts, promptPreviews, readFacts, type BoardRow } from './vote-facts.js';
+import type { VoteCursor } from './vote-rows.js';
 
 /** After a vote, the default board is refit this soon (votes arriving meanwhile share the refit). */
 const REFIT_DEBOUNCE_MS = 250;
@@ -47,31 +50,62 @@ const REFIT_DEBOUNCE_MS = 250;
 const FULL_RELOAD_MS = 60_000;
 
 interface CleanData {
-  rows: VoteRow[];
+  /** The cleaned votes: the first `length` of `kept` (which later cleanings may append to). */
+  kept: readonly BoardRow[];
+  length: number;
   report: HygieneReport;
   names: Map<string, string>;
   at: Date;
-  facets?: LeaderboardResponse['facets'];
+  facets: LeaderboardResponse['facets'];
+  /** The default board's pair counts and online Elo over the cleaned votes. */
+  counts: PairCounts;
+  elo: Map<string, number>;
 }
 
-/** The categories, languages and environments of the votes, worked out once per read of them. */
-function facetsOf(data: CleanData): LeaderboardResponse['facets'] {
-  if (!data.facets) {
-    const categories = new Set<string>();
-    const languages = new Set<string>();
-    const environments = new Set<string>();
-    for (const row of data.rows) {
-      if (row.category) categories.add(row.category);
-      for (const l of row.languages) if (l) languages.add(l);
-      for (const e of row.environments) if (e) environments.add(e);
+/** The cleaned votes of a read (a copy, made once, for the boards that filter them). */
+const rowsCopies = new WeakMap<CleanData, BoardRow[]>();
+function rowsOf(data: CleanData): BoardRow[] {
+  let rows = rowsCopies.get(data);
+  if (!rows) rowsCopies.set(data, (rows = data.kept.slice(0, data.length)));
+  return rows;
+}
+
+/**
+ * The default board's pair counts, its online Elo (FastChat's order-dependent `compute_elo`) and the facets,
+ * over the cleaned votes so far: between two cleanings started over, the cleaned votes only grow at the end,
+ * so each vote is counted once, when it is appended, instead of every vote at every refit.
+ */
+class Running {
+  private readonly pairs = new PairCountsBuilder();
+  private elo = new Map<string, number>();
+  private readonly categories = new Set<string>();
+  private readonly languages = new Set<string>();
+  private readonly environments = new Set<string>();
+  private counted = 0;
+
+  /** Counts the votes of `kept` after the ones counted so far. */
+  update(kept: readonly BoardRow[]): Pick<CleanData, 'counts' | 'elo' | 'facets' | 'length'> {
+    const fresh = kept.slice(this.counted);
+    for (const row of fresh) {
+      this.pairs.add(row.model_a, row.model_b, row.winner);
+      if (row.category) this.categories.add(row.category);
+      for (const l of row.languages) if (l) this.languages.add(l);
+      for (const e of row.environments) if (e) this.environments.add(e);
     }
-    data.facets = {
-      categories: [...categories].sort(),
-      languages: [...languages].sort(),
-      environments: [...environments].sort(),
+    // onlineElo from the ratings so far: the same sequence of updates as over every vote in order.
+    this.elo = onlineElo(fresh, { from: this.elo });
+    this.counted = kept.length;
+    return {
+      length: kept.length,
+      counts: this.pairs.build(),
+      elo: this.elo,
+      facets: {
+        categories: [...this.categories].sort(),
+        languages: [...this.languages].sort(),
+        environments: [...this.environments].sort(),
+      },
     };
   }
-  return data.facets;
 }
 
 function keyOf(query: LeaderboardQuery): string {
@@ -89,21 +123,6 @@ function keyOf(query: LeaderboardQuery): string {
   ]);
 }
 
-/**
- * A vote's eight style counts (FastChat's conv_metadata order: tokens, headers, lists, bold of A, then of B),
- * from its answers, computed once per row: the row objects live as long as the votes read so far.
- */
-const styleOf = new WeakMap<VoteRow, number[]>();
-function styleCountsOfVote(row: VoteRow): number[] {
-  let counts = styleOf.get(row);
-  if (!counts) {
-    const [a, b] = row.answers.map((answer) => styleCounts([answer]));
-    counts = [a!.tokens, a!.headers, a!.lists, a!.bold, b!.tokens, b!.headers, b!.lists, b!.bold];
-    styleOf.set(row, counts);
-  }
-  return counts;
-}
-
 const NO_COUNTS = [0, 0, 0, 0, 0, 0, 0, 0];
 
 function pick<T, K extends string>(values: Record<string, T>, keys: readonly K[]): Record<K, T> {
@@ -115,19 +134,17 @@ function pick<T, K extends string>(values: Record<string, T>, keys: readonly K[]
  * above the 99.99th percentile of frequency, int(cutoff) votes kept each), then the per-voter anomaly test
  * on what is left (α = 0.05); each reports what it removed.
  */
-export function checkIntegrity(
-  rows: VoteRow[],
+export function checkIntegrity<T extends IntegrityVote & { dedupKey: string }>(
+  rows: T[],
   query: Pick<LeaderboardQuery, 'anomaly' | 'dedup'>,
-): { rows: VoteRow[]; integrity?: NonNullable<LeaderboardResponse['integrity']> } {
+): { rows: T[]; integrity?: NonNullable<LeaderboardResponse['integrity']> } {
   if (query.anomaly !== 'on' && query.dedup !== 'on') return { rows };
   const integrity: NonNullable<LeaderboardResponse['integrity']> = {};
   if (query.dedup === 'on') {
     const { kept, report } = dedupPrompts(rows, (row) => row.dedupKey);
     rows = kept;
-    integrity.dedup = {
-      ...report,
-      highFrequency: report.highFrequency.slice(0, 20).map((h) => ({ ...h, prompt: h.prompt.slice(0, 120) })),
-    };
+    // Every frequent prompt, by its key: `showIntegrity` keeps the first twenty.
+    integrity.dedup = report;
   }
   if (query.anomaly === 'on') {
     const { kept, report } = removeAnomalousVoters(rows);
@@ -141,7 +158,31 @@ export function checkIntegrity(
   return { rows, integrity };
 }
 
-export function matchesQuery(row: VoteRow, query: LeaderboardQuery): boolean {
+/**
+ * The integrity report as the API shows it: the 20 most frequent prompts (at equal counts, in the order of the
+ * prompts: `previews` gives the prompt's start for each key that is a hash standing for it), 120 characters of
+ * each.
+ */
+export function showIntegrity(
+  integrity: NonNullable<LeaderboardResponse['integrity']>,
+  previews: ReadonlyMap<string, string> = new Map(),
+): NonNullable<LeaderboardResponse['integrity']> {
+  if (!integrity.dedup) return integrity;
+  const shown = integrity.dedup.highFrequency.map((h) => ({ ...h, prompt: previews.get(h.prompt) ?? h.prompt }));
+  shown.sort((x, y) => y.count - x.count || (x.prompt < y.prompt ? -1 : x.prompt > y.prompt ? 1 : 0));
+  return {
+    ...integrity,
+    dedup: {
+      ...integrity.dedup,
+      highFrequency: shown.slice(0, 20).map((h) => ({ ...h, prompt: h.prompt.slice(0, 120) })),
+    },
+  };
+}
+
+export function matchesQuery(
+  row: Pick<BoardRow, 'category' | 'languages' | 'environments' | 'bothRan' | 'session' | 'turns'>,
+  query: LeaderboardQuery,
+): boolean {
   if (query.category && row.category !== query.category) return false;
   if (query.language && !row.languages.includes(query.language)) return false;
   if (query.environment && !row.environments.includes(query.environment)) return false;
@@ -170,11 +211,11 @@ export function arenaModelWords(models: Pick<ModelEntity, 'id' | 'name' | 'provi
  * from the previous ratings, so a burst of votes costs one fit.
  */
 @Injectable()
-export class LeaderboardService implements OnModuleDestroy {
+export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = createLogger(LeaderboardService.name);
   private data: Promise<CleanData> | undefined;
   /** Every vote read so far, identity check done, and where reading stopped. */
-  private raw: VoteRow[] = [];
+  private raw: BoardRow[] = [];
   private cursor: VoteCursor | undefined;
   private fullReloadAt = 0;
   /** The next read reads every vote (votes came back). */
@@ -187,7 +228,10 @@ export class LeaderboardService implements OnModuleDestroy {
   /** Bumped whenever `raw` is replaced or filtered rather than appended to. */
   private rawVersion = 0;
   /** The cleaning of `raw` so far: its first `cleaned` votes, as of `cleanerVersion`. */
-  private cleaner: VoteCleaner<VoteRow> | undefined;
+  private cleaner: VoteCleaner<BoardRow> | undefined;
+  private running = new Running();
+  /** The first full read, started at boot; the first board takes it over. */
+  private warm: Promise<{ fresh: BoardRow[] & { cursor?: VoteCursor }; tookMs: number }> | undefined;
   private cleaned = 0;
   private cleanerVersion = -1;
   private readonly boards = new Map<string, Promise<LeaderboardResponse>>();
@@ -233,7 +277,7 @@ export class LeaderboardService implements OnModuleDestroy {
     });
   }
 
-  private async counted(rows: VoteRow[]): Promise<VoteRow[]> {
+  private async counted(rows: BoardRow[]): Promise<BoardRow[]> {
     const banned = await this.bannedVoters;
     if (this.hiddenBattles.size === 0 && banned.size === 0) return rows;
     return rows.filter((row) => !this.hiddenBattles.has(row.battleId) && !banned.has(row.voter));
@@ -261,23 +305,43 @@ export class LeaderboardService implements OnModuleDestroy {
     this.boards.clear();
   }
 
+  /**
+   * At boot, the votes' facts are filled in (the votes cast before `vote_facts` existed, or whose facts were
+   * computed with another identity-word list: the answers are read once, in batches) and read, in the
+   * background, so the first board does not start from nothing.
+   */
+  onApplicationBootstrap(): void {
+    this.warm = (async () => {
+      const models = await this.dataSource.getRepository(ModelEntity).find();
+      return this.readAllVotes(models);
+    })();
+    // The first board awaits it (and reports its failure); unhandled meanwhile it would crash the process.
+    this.warm.catch((err: unknown) => this.logger.warn({ err }, 'reading the votes at boot failed'));
+  }
+
   onModuleDestroy(): void {
     clearTimeout(this.refit);
   }
 
-  /** Votes after `since` (all of them without), each checked for identity words once. */
-  private async readVotes(models: ModelEntity[], since?: VoteCursor): Promise<VoteRow[] & { cursor?: VoteCursor }> {
-    const fresh = await loadVoteRows(this.dataSource, since);
+  /**
+   * Votes after `since` (all of them without), from their facts: the facts missing there (votes that just came
+   * to count, votes written by other writers, facts of another identity-word list) are computed first, from
+   * the answers, and written.
+   */
+  private async readVotes(models: ModelEntity[], since?: VoteCursor): Promise<BoardRow[] & { cursor?: VoteCursor }> {
     const pattern = identityPattern([
       ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
       ...arenaModelWords(models),
     ]);
-    for (const row of fresh) row.revealsIdentity = !!pattern && row.answers.some((answer) => pattern.test(answer));
-    return fresh;
+    const started = performance.now();
+    const filled = await fillFacts(this.dataSource, pattern, since ? { since } : {});
+    if (filled > 0 && !since)
+      this.logger.info({ votes: filled, ms: Math.round(performance.now() - started) }, 'vote facts filled in');
+    return readFacts(this.dataSource, since ? { since } : {});
   }
 
   /** Every vote read at once, in place of what was read (the cursor restarts from there). */
-  private async replaceRaw(fresh: VoteRow[] & { cursor?: VoteCursor }, tookMs: number): Promise<void> {
+  private async replaceRaw(fresh: BoardRow[] & { cursor?: VoteCursor }, tookMs: number): Promise<void> {
     this.epoch += 1;
     this.rawVersion += 1;
     this.raw = await this.counted(fresh);
@@ -289,14 +353,26 @@ export class LeaderboardService implements OnModuleDestroy {
   /** Every vote, and how long reading them took. */
   private async readAllVotes(
     models: ModelEntity[],
-  ): Promise<{ fresh: VoteRow[] & { cursor?: VoteCursor }; tookMs: number }> {
+  ): Promise<{ fresh: BoardRow[] & { cursor?: VoteCursor }; tookMs: number }> {
     const started = performance.now();
     const fresh = await this.readVotes(models);
     return { fresh, tookMs: performance.now() - started };
   }
 
   /** New votes since the last read (every vote on the first read, or when votes came back). */
-  private async votes(models: ModelEntity[]): Promise<VoteRow[]> {
+  private async votes(models: ModelEntity[]): Promise<BoardRow[]> {
+    const warm = this.warm;
+    if (warm) {
+      this.warm = undefined;
+      const { fresh, tookMs } = await warm;
+      await this.replaceRaw(fresh, tookMs);
+      // Votes other writers added behind its cursor since it read (votes without facts): read all again.
+      const pattern = identityPattern([
+        ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
+        ...arenaModelWords(models),
+      ]);
+      if ((await fillFacts(this.dataSource, pattern)) > 0) this.readAll = true;
+    }
     if (this.readAll || !this.cursor) {
       this.readAll = false;
       const { fresh, tookMs } = await this.readAllVotes(models);
@@ -346,18 +422,20 @@ export class LeaderboardService implements OnModuleDestroy {
       // taken out start the cleaning over).
       if (!this.cleaner || this.cleanerVersion !== this.rawVersion || this.cleaned > votes.length) {
         const options = this.config.leaderboard;
-        this.cleaner = new VoteCleaner<VoteRow>({
+        this.cleaner = new VoteCleaner<BoardRow>({
           ...(options.identityWords ? { identityWords: options.identityWords } : {}),
           dailyCapPerVoter: options.voterDailyCap,
           maxPerPrompt: options.maxVotesPerPrompt,
         });
         this.cleaned = 0;
         this.cleanerVersion = this.rawVersion;
+        this.running = new Running();
       }
       this.cleaner.add(votes.slice(this.cleaned));
       this.cleaned = votes.length;
       return {
-        rows: this.cleaner.kept.slice(),
+        kept: this.cleaner.kept,
+        ...this.running.update(this.cleaner.kept),
         report: this.cleaner.report(),
         names: new Map(models.map((m) => [m.id, m.name])),
         at: new Date(),
@@ -366,9 +444,9 @@ export class LeaderboardService implements OnModuleDestroy {
     return this.data;
   }
 
-  async rows(query: LeaderboardQuery): Promise<VoteRow[]> {
+  async rows(query: LeaderboardQuery): Promise<BoardRow[]> {
     return checkIntegrity(
-      (await this.clean()).rows.filter((row) => matchesQuery(row, query)),
+      rowsOf(await this.clean()).filter((row) => matchesQuery(row, query)),
       query,
     ).rows;
   }
@@ -389,17 +467,34 @@ export class LeaderboardService implements OnModuleDestroy {
 
   private async compute(query: LeaderboardQuery, key: string): Promise<LeaderboardResponse> {
     const started = performance.now();
+    const style = query.style === 'on';
+    const execution = query.control === 'execution';
     const data = await this.clean();
-    const { rows, integrity } = checkIntegrity(
-      data.rows.filter((row) => matchesQuery(row, query)),
-      query,
-    );
-    const counts = aggregate(rows);
+    // The default board (every cleaned vote) takes the running pair counts and Elo: no pass over every vote.
+    const plain =
+      !query.category &&
+      !query.language &&
+      !query.environment &&
+      !query.bothRan &&
+      (query.sessions ?? 'include') === 'include' &&
+      !query.turns &&
+      query.anomaly !== 'on' &&
+      query.dedup !== 'on';
+    const { rows, integrity: checked } =
+      plain && !style && !execution
+        ? { rows: [], integrity: undefined }
+        : checkIntegrity(plain ? rowsOf(data) : rowsOf(data).filter((row) => matchesQuery(row, query)), query);
+    // The frequent prompts are keyed by hashes: their previews are read for the report.
+    const integrity =
+      checked &&
+      showIntegrity(
+        checked,
+        await promptPreviews(this.dataSource, checked.dedup?.highFrequency.map((h) => h.prompt) ?? []),
+      );
+    const counts = plain ? data.counts : aggregate(rows);
     const rounds = this.config.leaderboard.bootstrapRounds;
     const previous = this.strengths.get(key);
     const options = { bootstrap: rounds, seed: 42, minBattles: this.config.leaderboard.minBattles };
-    const style = query.style === 'on';
-    const execution = query.control === 'execution';
     let board: Leaderboard;
     let contextual: ContextLeaderboard | undefined;
     if (style || execution) {
@@ -408,7 +503,7 @@ export class LeaderboardService implements OnModuleDestroy {
       const styled = new StyleBattlesBuilder();
       const executed = new ExecutionBattlesBuilder();
       for (const row of rows) {
-        styled.add(row.model_a, row.model_b, row.winner, style ? styleCountsOfVote(row) : NO_COUNTS);
+        styled.add(row.model_a, row.model_b, row.winner, style ? row.style : NO_COUNTS);
         executed.add(row.model_a, row.model_b, row.winner, ...row.execution);
       }
       const s = styled.build();
@@ -424,7 +519,7 @@ export class LeaderboardService implements OnModuleDestroy {
       board = computeLeaderboard(counts, { ...options, ...(previous ? { start: previous } : {}) });
       this.strengths.set(key, board.strengths);
     }
-    const elo = onlineElo(rows);
+    const elo = plain ? data.elo : onlineElo(rows);
     this.logger.debug(
       { query, battles: counts.battles, ms: Math.round(performance.now() - started) },
       'leaderboard computed',
@@ -450,7 +545,7 @@ export class LeaderboardService implements OnModuleDestroy {
       components: board.components,
       disconnected: board.disconnected,
       hygiene: data.report,
-      facets: facetsOf(data),
+      facets: data.facets,
       ...(contextual && style
         ? {
             styleCoefficients: pick(contextual.coefficients, STYLE_FEATURES) as unknown as StyleCoefficientsBody,

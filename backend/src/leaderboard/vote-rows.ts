@@ -20,7 +20,11 @@ export interface VoteRow extends VoteRecord {
   dedupKey: string;
 }
 
-interface RawVote {
+/** A row of the votes query. */
+export interface RawVote {
+  vote_id: string;
+  /** The battle's reveal time as PostgreSQL text (microseconds kept). */
+  cursor_at: string;
   battle_id: string;
   voter_id: string;
   winner: Winner;
@@ -59,6 +63,20 @@ export interface VoteCursor {
  * The form it replaces ran thirteen correlated subqueries per vote, one per column and side.
  */
 export function voteRowsSql(since: boolean): string {
+  return votesSql(since ? 'since' : 'full');
+}
+
+/**
+ * The votes whose facts are missing or out of date (`vote_facts`: none, computed with another identity-word
+ * list ($3), or computed before a side's answer run had ended), hidden or not, after a keyset position ($1,
+ * $2), at most $4 of them: the same columns and joins as an incremental read of the votes.
+ */
+export function missingFactsSql(): string {
+  return votesSql('missing');
+}
+
+function votesSql(mode: 'full' | 'since' | 'missing'): string {
+  const since = mode !== 'full';
   const prompts = 'SELECT array_agg(t.prompt ORDER BY t.turn) AS prompts FROM turns t';
   const first = (column: string, s: 'a' | 'b') =>
     `(array_agg(${column} ORDER BY x.created_at) FILTER (WHERE x.side = '${s}'))[1]`;
@@ -85,9 +103,15 @@ export function voteRowsSql(since: boolean): string {
     LEFT JOIN code_extractions ca ON ${on('ca', 'a')}
     LEFT JOIN code_extractions cb ON ${on('cb', 'b')}
     ${folded}
-    WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')}
+    WHERE b.status = 'revealed'
+    ${mode === 'missing' ? '' : `AND ${battleShown('b.id')} AND ${voterCounted('v')}`}
     ${since ? 'AND b.revealed_at >= $1::timestamptz AND (b.revealed_at, v.id) > ($1::timestamptz, $2::uuid)' : ''}
-    ORDER BY b.revealed_at, v.id`;
+    ${
+      mode === 'missing'
+        ? `AND NOT EXISTS (SELECT 1 FROM vote_facts f WHERE f.vote_id = v.id AND f.identity_key = $3 AND f.complete)`
+        : ''
+    }
+    ORDER BY b.revealed_at, v.id${mode === 'missing' ? ' LIMIT $4' : ''}`;
 }
 
 /**
@@ -100,11 +124,16 @@ export async function loadVoteRows(
   dataSource: DataSource,
   since?: VoteCursor,
 ): Promise<VoteRow[] & { cursor?: VoteCursor }> {
-  const rows = await dataSource.query<(RawVote & { vote_id: string; cursor_at: string })[]>(
-    voteRowsSql(!!since),
-    since ? [since.createdAt, since.id] : [],
-  );
-  const out: VoteRow[] & { cursor?: VoteCursor } = rows.map((r) => ({
+  const rows = await dataSource.query<RawVote[]>(voteRowsSql(!!since), since ? [since.createdAt, since.id] : []);
+  const out: VoteRow[] & { cursor?: VoteCursor } = rows.map(voteRowOf);
+  const last = rows[rows.length - 1];
+  if (last) out.cursor = { createdAt: last.cursor_at, id: last.vote_id };
+  return out;
+}
+
+/** A vote as the leaderboard sees it, from a row of the votes query. */
+export function voteRowOf(r: RawVote): VoteRow {
+  return {
     battleId: r.battle_id,
     model_a: r.model_a_id,
     model_b: r.model_b_id,
@@ -134,8 +163,5 @@ export async function loadVoteRows(
     ],
     // Imported battles may carry no prompt: not a duplicate of anything.
     dedupKey: r.prompts?.some((p) => p) ? dedupPromptKey(r.prompts) : '',
-  }));
-  const last = rows[rows.length - 1];
-  if (last) out.cursor = { createdAt: last.cursor_at, id: last.vote_id };
-  return out;
+  };
 }
