@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapDrawCounts } from './bootstrap-kernel.js';
+import { bootstrapDrawCounts, kernelExp, kernelExpTable } from './bootstrap-kernel.js';
 import { bootstrapContextualThreads } from './bootstrap-threads.js';
 import { bootstrapContextual, refitBootstrapRound } from './contextual-bt.js';
 import { computeStyleLeaderboard, computeStyleLeaderboardThreaded } from './leaderboard.js';
@@ -38,6 +38,24 @@ describe('bootstrap resample draws', () => {
     bootstrapDrawCounts(5, total, counts);
     expect(counts.reduce((s, c) => s + c, 0)).toBe(total);
     expect(counts.filter((c) => c === 0).length / total).toBeCloseTo(Math.exp(-1), 2);
+  });
+});
+
+describe("the passes' exponential", () => {
+  it('is within 1e-15 of Math.exp (relative) from −745 to 710, and Math.exp beyond', () => {
+    const table = kernelExpTable();
+    let worst = 0;
+    for (let i = 0; i <= 200_000; i++) {
+      for (const x of [-745 + (1455 * i) / 200_000, -40 + (80 * i) / 200_000]) {
+        const exact = Math.exp(x);
+        if (exact === 0 || !Number.isFinite(exact)) expect(kernelExp(x, table)).toBe(exact);
+        else worst = Math.max(worst, Math.abs(kernelExp(x, table) / exact - 1));
+      }
+    }
+    expect(worst).toBeLessThan(1e-15);
+    for (const x of [0, -0, 1e-300, -1e-300, 700, -700, 709.7, -744, Infinity, -Infinity])
+      expect(Math.abs(kernelExp(x, table) / Math.exp(x) - 1) || 0).toBeLessThan(1e-15);
+    expect(kernelExp(NaN, table)).toBeNaN();
   });
 });
 

@@ -1,10 +1,12 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
-  bootstrapDrawCounts,
+  bootstrapDraw,
   bootstrapKernelRound,
   bootstrapRoundSeed,
   kernelCholesky,
+  kernelExp,
+  kernelExpTable,
   kernelScratch,
   kernelSolve,
   type KernelData,
@@ -26,7 +28,18 @@ import {
 const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-${[bootstrapRoundSeed, bootstrapDrawCounts, kernelCholesky, kernelSolve, kernelScratch, bootstrapKernelRound].map(String).join('\n')}
+${[
+  bootstrapRoundSeed,
+  bootstrapDraw,
+  kernelExpTable,
+  kernelExp,
+  kernelCholesky,
+  kernelSolve,
+  kernelScratch,
+  bootstrapKernelRound,
+]
+  .map(String)
+  .join('\n')}
 const { data, seed, rounds, first, stride, samples } = workerData;
 const d = data.n + data.k;
 const scratch = kernelScratch(data);

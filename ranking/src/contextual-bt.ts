@@ -1,7 +1,9 @@
-import { dampedNewton, logSigmoid, sandwichDiagonal } from './newton.js';
+import { dampedNewton, sandwichDiagonal } from './newton.js';
 import {
   bootstrapDrawCounts,
   bootstrapRoundSeed,
+  kernelExp,
+  kernelExpTable,
   kernelScratch,
   bootstrapKernelRound,
   type KernelData,
@@ -36,6 +38,17 @@ interface Problem {
   weights?: Float64Array;
 }
 
+/** `kernelExp`'s tables, for the passes here. */
+const EXP = kernelExpTable();
+
+/**
+ * One battle's negative log-likelihood at linear predictor z with outcome y, −(y·log σ(z) + (1−y)·log σ(−z)),
+ * given t = e^(−|z|): (1−y)·z + log(1 + e^(−z)) written without overflow for either sign of z.
+ */
+function battleLoss(z: number, y: number, t: number): number {
+  return (z >= 0 ? (1 - y) * z : -y * z) + Math.log1p(t);
+}
+
 function penalty(theta: Float64Array): number {
   let s = 0;
   for (const t of theta) s += t * t;
@@ -52,8 +65,7 @@ function lossOf(p: Problem, theta: Float64Array): number {
     const o = k * K;
     let z = CONTEXT_ALPHA * (theta[a[k]!]! - theta[b[k]!]!);
     for (let f = 0; f < K; f++) z += features[o + f]! * theta[n + f]!;
-    const y = outcome[k]!;
-    total -= w * (y * logSigmoid(z) + (1 - y) * logSigmoid(-z));
+    total += w * battleLoss(z, outcome[k]!, kernelExp(-Math.abs(z), EXP));
   }
   return total + penalty(theta);
 }
@@ -94,7 +106,7 @@ function gradientPass(p: Problem, theta: Float64Array): Float64Array {
   }
   for (let i = 0; i < length; i++) {
     const w = weights ? weights[i]! : 1;
-    const e = w === 0 ? 0 : w * (1 / (1 + Math.exp(-z[i]!)) - outcome[i]!);
+    const e = w === 0 ? 0 : w * (1 / (1 + kernelExp(-z[i]!, EXP)) - outcome[i]!);
     z[i] = e;
     gradient[a[i]!]! += e;
     gradient[b[i]!]! -= e;
@@ -115,11 +127,17 @@ type Pass = (typeof Pass)[keyof typeof Pass];
 
 /**
  * One pass over the battles at θ: the gradient of the penalised loss and, on request, Σ c_k x_k x_kᵀ with
- * x_k = (ln10·(e_a − e_b), f_k) and c_k = w·p(1−p) (the Hessian) or (y − p)² (the meat). The hot loop of
- * every fit and bootstrap round: pair sums first, expanded at the end.
+ * x_k = (ln10·(e_a − e_b), f_k) and c_k = w·p(1−p) (the Hessian) or (y − p)² (the meat), and with `withLoss`
+ * the penalised loss too (as `lossOf`, in the same pass). The hot loop of every fit: pair sums first, expanded
+ * at the end.
  */
-function pass(p: Problem, theta: Float64Array, kind: Pass): { gradient: Float64Array; matrix: Float64Array } {
-  if (kind === Pass.Gradient) return { gradient: gradientPass(p, theta), matrix: new Float64Array(0) };
+function pass(
+  p: Problem,
+  theta: Float64Array,
+  kind: Pass,
+  withLoss = false,
+): { gradient: Float64Array; matrix: Float64Array; loss: number } {
+  if (kind === Pass.Gradient) return { gradient: gradientPass(p, theta), matrix: new Float64Array(0), loss: NaN };
   const { battles, weights, features, n, k: K } = p;
   const { a, b, outcome } = battles;
   const d = n + K;
@@ -129,6 +147,7 @@ function pass(p: Problem, theta: Float64Array, kind: Pass): { gradient: Float64A
   const beta = theta.slice(n);
   const g = new Float64Array(K);
   const hff = new Float64Array(K * K);
+  let loss = 0;
   for (let k = 0; k < battles.length; k++) {
     const w = weights ? weights[k]! : 1;
     if (w === 0) continue;
@@ -137,7 +156,10 @@ function pass(p: Problem, theta: Float64Array, kind: Pass): { gradient: Float64A
     const bi = b[k]!;
     let z = CONTEXT_ALPHA * (theta[ai]! - theta[bi]!);
     for (let f = 0; f < K; f++) z += features[o + f]! * beta[f]!;
-    const prob = 1 / (1 + Math.exp(-z));
+    // t = e^(−|z|) gives p = σ(z) for either sign, and the loss.
+    const t = kernelExp(-Math.abs(z), EXP);
+    const prob = z >= 0 ? 1 / (1 + t) : t / (1 + t);
+    if (withLoss) loss += w * battleLoss(z, outcome[k]!, t);
     const e = w * (prob - outcome[k]!);
     for (let f = 0; f < K; f++) g[f]! += e * features[o + f]!;
     gradient[ai]! += e;
@@ -184,7 +206,7 @@ function pass(p: Problem, theta: Float64Array, kind: Pass): { gradient: Float64A
       matrix[(n + h) * d + n + f] = hff[f * K + h]!;
     }
   if (kind === Pass.Hessian) for (let i = 0; i < d; i++) matrix[i * d + i]! += CONTEXT_REG;
-  return { gradient, matrix };
+  return { gradient, matrix, loss: withLoss ? loss + penalty(theta) : NaN };
 }
 
 function objective(p: Problem) {
@@ -194,6 +216,10 @@ function objective(p: Problem) {
     derivatives: (theta: Float64Array) => {
       const { gradient, matrix } = pass(p, theta, Pass.Hessian);
       return { gradient, hessian: matrix };
+    },
+    evaluate: (theta: Float64Array) => {
+      const { gradient, matrix, loss } = pass(p, theta, Pass.Hessian, true);
+      return { loss, gradient, hessian: matrix };
     },
   };
 }
@@ -209,14 +235,24 @@ export interface ContextFit {
   features: Float64Array;
   k: number;
   iterations: number;
+  /** The penalised Hessian at `theta` (the sandwich's bread), when the fit's last pass computed it. */
+  hessian?: Float64Array;
 }
 
 /** The penalised maximum-likelihood fit (Newton's method: the exact optimum FastChat's L-BFGS-B approaches). */
 export function fitContextual(battles: ContextBattles, features: Float64Array, k: number): ContextFit {
   const n = battles.models.length;
   if (features.length !== battles.length * k) throw new Error('features must hold k numbers per battle');
-  const { x, iterations } = dampedNewton(objective({ n, k, battles, features }), { tolerance: 1e-11 });
-  return { strengths: x.slice(0, n), beta: x.slice(n), theta: x, features, k, iterations };
+  const { x, iterations, hessian } = dampedNewton(objective({ n, k, battles, features }), { tolerance: 1e-11 });
+  return {
+    strengths: x.slice(0, n),
+    beta: x.slice(n),
+    theta: x,
+    features,
+    k,
+    iterations,
+    ...(hessian ? { hessian } : {}),
+  };
 }
 
 /**
@@ -225,7 +261,7 @@ export function fitContextual(battles: ContextBattles, features: Float64Array, k
  */
 export function contextualSandwichErrors(battles: ContextBattles, fit: ContextFit): Float64Array {
   const p: Problem = { n: battles.models.length, k: fit.k, battles, features: fit.features };
-  const bread = pass(p, fit.theta, Pass.Hessian).matrix;
+  const bread = fit.hessian ?? pass(p, fit.theta, Pass.Hessian).matrix;
   const meat = pass(p, fit.theta, Pass.Meat).matrix;
   return sandwichDiagonal(bread, meat, p.n + p.k).map(Math.sqrt);
 }
@@ -257,7 +293,7 @@ export function bootstrapKernelData(battles: ContextBattles, fit: ContextFit, to
     const o = i * k;
     let z = CONTEXT_ALPHA * (fit.theta[a[i]!]! - fit.theta[b[i]!]!);
     for (let f = 0; f < k; f++) z += features[o + f]! * fit.theta[n + f]!;
-    const p = 1 / (1 + Math.exp(-z));
+    const p = 1 / (1 + kernelExp(-z, EXP));
     residual[i] = p - outcome[i]!;
     curvature[i] = p * (1 - p);
   }
