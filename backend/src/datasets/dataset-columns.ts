@@ -1,6 +1,6 @@
 import { DATASET_COLUMNS, type BigCodeRewardRow, type DatasetName, type Winner } from '@arena/contracts';
-import type { DataSource } from 'typeorm';
 import { int4Bytes, type Wire } from '../database/binary-copy.js';
+import type { DatasetDb } from './dataset-db.js';
 import type { ExportParts } from './export-parts.js';
 import { battleShown, voterCounted } from '../moderation/visibility.js';
 import { hashVoter } from '../moderation/voter-hash.js';
@@ -144,7 +144,7 @@ export interface FieldTransform {
  * salted hash, a category by its number (see `categoryIds`).
  */
 export async function fieldTransforms(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   name: DatasetName,
   salt: string,
   offset: number,
@@ -176,7 +176,7 @@ export async function fieldTransforms(
 }
 
 /** The number of each category of the exported (voted, revealed) battles: its place in their categories in order. */
-async function categoryIds(dataSource: DataSource): Promise<Map<string, number>> {
+async function categoryIds(dataSource: DatasetDb): Promise<Map<string, number>> {
   const rows = await dataSource.query<{ category: string }[]>(
     `SELECT DISTINCT b.category FROM battles b JOIN votes v ON v.battle_id = b.id
       WHERE b.status = 'revealed' AND ${battleShown('b.id')} AND ${voterCounted('v')} AND b.category IS NOT NULL

@@ -1,6 +1,5 @@
 import type { DatasetName, DatasetQuery } from '@arena/contracts';
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
 import {
   copyBinaryRows,
   copyMemory,
@@ -11,6 +10,7 @@ import {
 } from '../database/binary-copy.js';
 import { battleShown, voterCounted } from '../moderation/visibility.js';
 import { fieldTransforms, sqlColumns } from './dataset-columns.js';
+import type { DatasetDb } from './dataset-db.js';
 import { buildExportPartsFor } from './export-parts.js';
 
 /**
@@ -101,7 +101,7 @@ class PageMemory {
  * Run one page's COPY on a pooled connection, released before anything else is asked of the pool. Parallel
  * workers are off for it: started anew for every page, they cost more than the page.
  */
-async function copyPage(dataSource: DataSource, sql: string, memory: PageMemory): Promise<BinaryRows> {
+async function copyPage(dataSource: DatasetDb, sql: string, memory: PageMemory): Promise<BinaryRows> {
   const runner = dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as pg.ClientBase;
@@ -146,7 +146,7 @@ const EVAL_HEAD = ['r.created_at', 'r.id'];
  * filled in.
  */
 async function votePage(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   name: 'battles' | 'bigcodereward',
   query: DatasetQuery,
   range: PageRange,
@@ -190,7 +190,7 @@ const BUILD_BATCH = 500;
 
 /** One page of judge verdicts in time order (keyset); the filters apply to the judged battle. */
 function judgementPage(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   query: DatasetQuery,
   range: PageRange,
   memory: PageMemory,
@@ -208,7 +208,7 @@ function judgementPage(
 
 /** One page of eval sample runs in time order (keyset); `environment` filters by language. */
 function evalPage(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   query: DatasetQuery,
   range: PageRange,
   memory: PageMemory,
@@ -229,7 +229,7 @@ function evalPage(
  * read ahead before the ones before them are in.
  */
 async function pageBounds(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   name: DatasetName,
   query: DatasetQuery,
   size: number,
@@ -255,7 +255,7 @@ const READ_AHEAD = 2;
  * Only revealed battles are in any data set (see `battleJoin`).
  */
 export async function* datasetPages(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   name: DatasetName,
   query: DatasetQuery,
   salt: string,
@@ -341,7 +341,7 @@ export async function* datasetPages(
 
 /** How many rows a data set has (of revealed battles, as exported) and when its newest row was made. */
 export async function datasetCounts(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   name: DatasetName,
 ): Promise<{ rows: number; lastUpdate: string | null }> {
   const alias = ALIAS[name];
@@ -349,4 +349,18 @@ export async function datasetCounts(
     `SELECT count(*) AS n, max(${alias}.created_at) AS last FROM ${TABLE[alias]}${battleJoin(alias)}`,
   );
   return { rows: Number(row?.n ?? 0), lastUpdate: row?.last ? new Date(row.last).toISOString() : null };
+}
+
+/**
+ * The pages, once the first is in: nothing is written (not even Parquet's leading magic bytes) before the
+ * export's first query has answered, so a failing query can still be answered with an error instead of a
+ * download broken off.
+ */
+export async function afterFirstPage(pages: AsyncGenerator<DatasetPage>): Promise<AsyncGenerator<DatasetPage>> {
+  const first = await pages.next();
+  return (async function* () {
+    if (first.done) return;
+    yield first.value;
+    yield* pages;
+  })();
 }

@@ -12,8 +12,9 @@ import {
 import { DataSource } from 'typeorm';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
-import { datasetCounts, datasetPages, type DatasetPage } from './dataset-pages.js';
+import { afterFirstPage, datasetCounts, datasetPages } from './dataset-pages.js';
 import { writeDataset } from './dataset-writers.js';
+import { ExportWorkers } from './export-workers.js';
 import { voterSalt } from '../moderation/voter-hash.js';
 
 const PURPOSE: Record<DatasetName, string> = {
@@ -32,17 +33,19 @@ evaluated again on the same task set replaces its rows. pass@k follows from \`pa
 estimator of Chen et al. (2021).`;
 
 /**
- * The pages, once the first is in: nothing is written (not even Parquet's leading magic bytes) before the
- * export's first query has answered, so a failing query can still be answered with an error instead of a
- * download broken off.
+ * Exports in worker threads at once (`ARENA_EXPORT_WORKERS`, default 2; more wait their turn; 0: every export
+ * on the server's event loop, as before) and their threads' nice value (`ARENA_EXPORT_NICE`, default 10).
  */
-async function afterFirstPage(pages: AsyncGenerator<DatasetPage>): Promise<AsyncGenerator<DatasetPage>> {
-  const first = await pages.next();
-  return (async function* () {
-    if (first.done) return;
-    yield first.value;
-    yield* pages;
-  })();
+export function exportWorkerSettings(env: NodeJS.ProcessEnv = process.env): { limit: number; nice: number } {
+  const setting = (key: string, fallback: number, max: number): number => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > max)
+      throw new Error(`${key} must be a whole number from 0 to ${max}, not ${JSON.stringify(raw)}`);
+    return value;
+  };
+  return { limit: setting('ARENA_EXPORT_WORKERS', 2, 64), nice: setting('ARENA_EXPORT_NICE', 10, 19) };
 }
 
 /** Streams the arena's data sets (never built whole in memory) and writes their cards. */
@@ -50,10 +53,32 @@ async function afterFirstPage(pages: AsyncGenerator<DatasetPage>): Promise<Async
 export class DatasetsService {
   private readonly logger = createLogger(DatasetsService.name);
 
+  /**
+   * Exports on a PostgreSQL server run in worker threads with connections of their own; on the embedded
+   * PGlite (one connection, in this process) they stay on the event loop.
+   */
+  private readonly workers: ExportWorkers | null;
+
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    const { limit, nice } = exportWorkerSettings();
+    this.workers =
+      config.databaseUrl && limit > 0
+        ? new ExportWorkers({
+            url: config.databaseUrl,
+            limit,
+            nice,
+            cancel: async (applicationName) => {
+              await dataSource.query(
+                'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+                [applicationName],
+              );
+            },
+          })
+        : null;
+  }
 
   async summaries(): Promise<DatasetSummary[]> {
     return Promise.all(
@@ -68,9 +93,13 @@ export class DatasetsService {
   async export(name: DatasetName, format: DatasetFormat, query: DatasetQuery, out: Writable): Promise<number> {
     const started = performance.now();
     const salt = await voterSalt(this.dataSource, this.config.voterSalt);
-    const pages = await afterFirstPage(datasetPages(this.dataSource, name, query, salt));
-    const rows = await writeDataset(name, format, pages, out);
-    this.logger.info({ name, format, query, rows, ms: Math.round(performance.now() - started) }, 'data set exported');
+    const rows = this.workers
+      ? await this.workers.export(name, format, query, salt, out)
+      : await writeDataset(name, format, await afterFirstPage(datasetPages(this.dataSource, name, query, salt)), out);
+    this.logger.info(
+      { name, format, query, rows, worker: !!this.workers, ms: Math.round(performance.now() - started) },
+      'data set exported',
+    );
     return rows;
   }
 

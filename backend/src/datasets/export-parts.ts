@@ -1,6 +1,5 @@
 import type { BigCodeRewardRow, ChatMessageRow, ExecutionRow } from '@arena/contracts';
-import type { DataSource } from 'typeorm';
-import { BattlesRepository } from '../battles/battles.repository.js';
+import type { DatasetDb } from './dataset-db.js';
 
 /** The columns of `export_parts`, as read. */
 export interface ExportParts {
@@ -82,7 +81,7 @@ interface BattleParts {
  * Everything some battles recorded, as plain rows fetched in bulk (one query per table, run at once on the
  * pool) and put together here.
  */
-async function readBattles(dataSource: DataSource, ids: string[]): Promise<Map<string, BattleParts>> {
+async function readBattles(dataSource: DatasetDb, ids: string[]): Promise<Map<string, BattleParts>> {
   const [battles, turns, messages, code, runs] = await Promise.all([
     dataSource.query<(BattleParts['battle'] & { id: string })[]>(
       'SELECT id, model_a_id, model_b_id, category, anony FROM battles WHERE id = ANY($1::uuid[])',
@@ -182,7 +181,7 @@ function partsOf(battle: BattleParts): ExportParts {
  * without parts; returns what it built (kept or not).
  */
 async function buildExportParts(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   candidates: { id: string; sourceAt: string }[],
 ): Promise<Map<string, ExportParts>> {
   if (candidates.length === 0) return new Map();
@@ -216,7 +215,7 @@ async function buildExportParts(
 
 /** Build the export parts of battles (just voted on, or found without them), their `updated_at` read now. */
 export async function buildExportPartsFor(
-  dataSource: DataSource,
+  dataSource: DatasetDb,
   battleIds: string[],
 ): Promise<Map<string, ExportParts>> {
   const rows = await dataSource.query<{ id: string; source_at: string }[]>(
@@ -227,15 +226,4 @@ export async function buildExportPartsFor(
     dataSource,
     rows.map((r) => ({ id: r.id, sourceAt: r.source_at })),
   );
-}
-
-/**
- * A battle's runs changed: its `updated_at` moves on and the export parts kept of it go, in one transaction
- * (the update's row lock orders it with a build, see `buildExportParts`); the next export builds them anew.
- */
-export async function invalidateExportParts(dataSource: DataSource, battleId: string): Promise<void> {
-  await dataSource.transaction(async (manager) => {
-    await new BattlesRepository(manager).touch(battleId);
-    await manager.query('DELETE FROM export_parts WHERE battle_id = $1', [battleId]);
-  });
 }
