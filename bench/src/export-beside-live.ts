@@ -2,7 +2,9 @@
  * A data-set export beside a live battle: 1,000 watchers (BENCH_WATCHERS) on a streaming battle, their
  * token-to-client latency without and with a full `battles` JSONL export (a million rows: a database the export
  * bench filled and kept) running on the same server at the same time, and the export's rows/s alone and beside
- * the battle, in one run, BENCH_ROUNDS times (default 3).
+ * the battle, in one run, BENCH_ROUNDS times (default 3) — for both export paths side by side on the same
+ * database: on the server's event loop (ARENA_EXPORT_WORKERS=0, the path before issue 22 item 3) and in a
+ * worker thread (the default). BENCH_EXPORT_NICE sets the worker's nice value (ARENA_EXPORT_NICE).
  *
  *   BENCH_DATASET_ROWS=1000000 BENCH_KEEP_DB=1 node bench/dist/datasets.js    # prints: kept database NAME
  *   BENCH_DATABASE=NAME node bench/dist/export-beside-live.js
@@ -75,61 +77,85 @@ async function watchedBattle(url: string, watchers: RawWatcher[], latencies: num
   }
 }
 
-const rows: Record<string, string | number>[] = [];
-const ratios: { p99: number; rowsPerSecond: number }[] = [];
-// No judge: the arena would otherwise start judging the million synthetic battles while the exports are timed.
+interface PathResult {
+  rows: Record<string, string | number>[];
+  rates: { alone: number; beside: number }[];
+  p99: number[];
+}
+
+/** No judge: the arena would otherwise start judging the million synthetic battles while the exports are timed. */
 const judgesFile = path.join(await mkdtemp(path.join(tmpdir(), 'arena-bench-')), 'judges.json');
 await writeFile(judgesFile, '[]');
-const arena = await startArena(MODELS, {
-  DATABASE_URL: databaseUrl(DATABASE),
-  ARENA_JUDGES_FILE: judgesFile,
-  DOCKER_HOSTS: 'none',
-  ARENA_PYODIDE: 'off',
-  ARENA_RATE_LIMITS: 'create=1000/1000',
-});
-try {
-  let latencies: number[] = [];
-  const watchers: RawWatcher[] = [];
-  while (watchers.length < WATCHERS) {
-    const batch = Array.from(
-      { length: Math.min(250, WATCHERS - watchers.length) },
-      () => new RawWatcher(arena.url, (t) => latencies.push(Date.now() - t)),
-    );
-    await Promise.all(batch.map((w) => w.ready));
-    watchers.push(...batch);
+
+/** One arena with the export path `workers` (ARENA_EXPORT_WORKERS), ROUNDS rounds. */
+async function measure(label: string, workers: string): Promise<PathResult> {
+  const result: PathResult = { rows: [], rates: [], p99: [] };
+  const arena = await startArena(MODELS, {
+    DATABASE_URL: databaseUrl(DATABASE!),
+    ARENA_JUDGES_FILE: judgesFile,
+    DOCKER_HOSTS: 'none',
+    ARENA_PYODIDE: 'off',
+    ARENA_RATE_LIMITS: 'create=1000/1000',
+    ARENA_EXPORT_WORKERS: workers,
+    ...(process.env['BENCH_EXPORT_NICE'] ? { ARENA_EXPORT_NICE: process.env['BENCH_EXPORT_NICE'] } : {}),
+  });
+  try {
+    let latencies: number[] = [];
+    const watchers: RawWatcher[] = [];
+    while (watchers.length < WATCHERS) {
+      const batch = Array.from(
+        { length: Math.min(250, WATCHERS - watchers.length) },
+        () => new RawWatcher(arena.url, (t) => latencies.push(Date.now() - t)),
+      );
+      await Promise.all(batch.map((w) => w.ready));
+      watchers.push(...batch);
+    }
+    // A first export warms the server's caches (each battle's export parts are built once and kept).
+    await exportAll(arena.url);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const alone = await exportAll(arena.url);
+      latencies = [];
+      await watchedBattle(arena.url, watchers, latencies);
+      const quiet: Summary = summarize(latencies.splice(0));
+      const beside = exportAll(arena.url);
+      await watchedBattle(arena.url, watchers, latencies);
+      const busy: Summary = summarize(latencies.splice(0));
+      const together = await beside;
+      const rateAlone = alone.rows / alone.seconds;
+      const rateBeside = together.rows / together.seconds;
+      result.rates.push({ alone: rateAlone, beside: rateBeside });
+      result.p99.push(busy.p99 / quiet.p99);
+      result.rows.push({
+        path: label,
+        round,
+        'rows exported': together.rows,
+        'delta p50 ms without / with': `${fmt(quiet.p50, 0)} / ${fmt(busy.p50, 0)}`,
+        'delta p99 ms without / with': `${fmt(quiet.p99, 0)} / ${fmt(busy.p99, 0)}`,
+        'p99 ratio': fmt(busy.p99 / quiet.p99),
+        'rows/s alone / beside': `${Math.round(rateAlone)} / ${Math.round(rateBeside)}`,
+        'rows/s ratio': fmt(rateBeside / rateAlone),
+      });
+      process.stdout.write(`done: ${label}, round ${round}\n`);
+    }
+    for (const w of watchers) w.close();
+  } finally {
+    await arena.stop();
   }
-  // A first export warms the server's caches (each battle's export parts are built once and kept).
-  await exportAll(arena.url);
-  for (let round = 1; round <= ROUNDS; round++) {
-    const alone = await exportAll(arena.url);
-    latencies = [];
-    await watchedBattle(arena.url, watchers, latencies);
-    const quiet: Summary = summarize(latencies.splice(0));
-    const beside = exportAll(arena.url);
-    await watchedBattle(arena.url, watchers, latencies);
-    const busy: Summary = summarize(latencies.splice(0));
-    const together = await beside;
-    const rateAlone = alone.rows / alone.seconds;
-    const rateBeside = together.rows / together.seconds;
-    ratios.push({ p99: busy.p99 / quiet.p99, rowsPerSecond: rateBeside / rateAlone });
-    rows.push({
-      round,
-      'rows exported': together.rows,
-      'delta p50 ms without / with': `${fmt(quiet.p50, 0)} / ${fmt(busy.p50, 0)}`,
-      'delta p99 ms without / with': `${fmt(quiet.p99, 0)} / ${fmt(busy.p99, 0)}`,
-      'p99 ratio': fmt(busy.p99 / quiet.p99),
-      'rows/s alone / beside': `${Math.round(rateAlone)} / ${Math.round(rateBeside)}`,
-      'rows/s ratio': fmt(rateBeside / rateAlone),
-    });
-    process.stdout.write(`done: round ${round}\n`);
-  }
-  for (const w of watchers) w.close();
-} finally {
-  await arena.stop();
+  return result;
 }
+
+const before = await measure('event loop', '0');
+const after = await measure('worker', '2');
+const spread = (values: number[]): string =>
+  `${fmt(Math.min(...values))}–${fmt(Math.max(...values))} (median ${fmt([...values].sort((a, b) => a - b)[values.length >> 1]!)})`;
+const rateRatio = (pick: 'alone' | 'beside'): number[] => after.rates.map((r, i) => r[pick] / before.rates[i]![pick]);
 process.stdout.write(
   `\nexport beside a live battle: ${WATCHERS} watchers, ${TOKENS_PER_SECOND} tokens/s per side; the battles data set ` +
-    `of database ${DATABASE} as JSONL through the same server; load generator on the same 2 cores\n\n${table(rows)}\n\n` +
-    `p99 ratio: watchers' delta p99 with the export running against without (target at most 1.20); rows/s ratio: ` +
-    `the export beside the battle against alone (target at least 0.80)\n`,
+    `of database ${DATABASE} as JSONL through the same server, on the event loop (before) and in a worker thread ` +
+    `(after); load generator on the same 2 cores\n\n${table([...before.rows, ...after.rows])}\n\n` +
+    `p99 ratio: watchers' delta p99 with the export running against without (target at most 1.20)\n` +
+    `  event loop: ${spread(before.p99)}\n  worker:     ${spread(after.p99)}\n` +
+    `worker rows/s against the event loop's, round by round (target at least 0.80):\n` +
+    `  alone:  ${spread(rateRatio('alone'))}\n  beside: ${spread(rateRatio('beside'))}\n` +
+    `  worker beside against event loop alone: ${spread(after.rates.map((r, i) => r.beside / before.rates[i]!.alone))}\n`,
 );
