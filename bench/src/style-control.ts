@@ -9,17 +9,18 @@
  * rounds over worker threads (one per core). BENCH_STYLE_SCIPY_ROUNDS times fewer SciPy bootstrap rounds and
  * projects them to the full count (each round is an independent fit of the same size); the default runs
  * them all. The wall-clock figures also report the process CPU time, since other work on a shared machine
- * slows both sides.
+ * slows both sides. Each run also times the whole `arena rank --input FILE --style-control --bootstrap 100`
+ * process (backend/dist, built beforehand), start-up and output included, with its CPU time.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
   computeStyleLeaderboard,
   computeStyleLeaderboardThreaded,
-  styleBattlesFromJsonlChunks,
+  styleBattlesFromJsonlFile,
   syntheticStyledBattles,
   type StyledBattleRow,
 } from '@arena/ranking';
@@ -75,7 +76,7 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
 async function ours(file: string): Promise<Timing & { cpu: number }> {
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const battles = await styleBattlesFromJsonlChunks(createReadStream(file, { highWaterMark: 1 << 20 }), file);
+  const battles = await styleBattlesFromJsonlFile(file);
   const t1 = performance.now();
   await computeStyleLeaderboardThreaded(battles, { bootstrap: ROUNDS, seed: 42 });
   const t2 = performance.now();
@@ -89,6 +90,25 @@ async function ours(file: string): Promise<Timing & { cpu: number }> {
     total: (t2 - t0) / 1000,
     cpu: cpuTotal,
   };
+}
+
+/**
+ * The whole `arena rank --input FILE --style-control --bootstrap ROUNDS` process as a user runs it (Node's
+ * start-up, the file, the board, the output), with its CPU time (user + system, all threads) from
+ * /usr/bin/time.
+ */
+function wholeProcess(file: string): { wall: number; cpu: number } {
+  const cli = path.join(REPO_ROOT, 'backend/dist/cli/arena.js');
+  const args = ['rank', '--input', file, '--style-control', '--bootstrap', String(ROUNDS), '--format', 'json'];
+  const t0 = performance.now();
+  const run = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, cli, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  const wall = (performance.now() - t0) / 1000;
+  if (run.status !== 0) throw new Error(`arena ${args.join(' ')} failed: ${run.stderr}`);
+  const times = /cpu (\S+) (\S+)\s*$/.exec(run.stderr);
+  return { wall, cpu: times ? Number(times[1]) + Number(times[2]) : NaN };
 }
 
 function fastchat(file: string, rounds: number): Timing & { rounds: number; cpus: number } {
@@ -105,14 +125,20 @@ function fastchat(file: string, rounds: number): Timing & { rounds: number; cpus
 }
 
 const file = await styledBattlesFile();
-const runs: { arena: Timing & { cpu: number }; fastchat: ReturnType<typeof fastchat>; scipyTotal: number }[] = [];
+const runs: {
+  arena: Timing & { cpu: number };
+  process: { wall: number; cpu: number };
+  fastchat: ReturnType<typeof fastchat>;
+  scipyTotal: number;
+}[] = [];
 const rows: Record<string, string>[] = [];
 for (let run = 1; run <= RUNS; run++) {
   const mine = await ours(file);
+  const whole = wholeProcess(file);
   const scipy = fastchat(file, SCIPY_ROUNDS);
   const scipyBootstrap = (scipy.bootstrap / Math.max(1, scipy.rounds)) * ROUNDS;
   const scipyTotal = scipy.load + scipy.fit + scipyBootstrap;
-  runs.push({ arena: mine, fastchat: scipy, scipyTotal });
+  runs.push({ arena: mine, process: whole, fastchat: scipy, scipyTotal });
   const row = (name: string, r: Omit<Timing, 'total'>, total: number, note = '') => ({
     run: String(run),
     implementation: name,
@@ -130,6 +156,16 @@ for (let run = 1; run <= RUNS; run++) {
       mine.total,
       `CPU ${fmt(mine.cpu, 2)} s`,
     ),
+    {
+      run: String(run),
+      implementation: `arena rank --style-control --bootstrap ${ROUNDS} (whole process, ${os.availableParallelism()} cores)`,
+      'load s': '',
+      'fit s': '',
+      [`${ROUNDS} bootstrap rounds s`]: '',
+      'total s': fmt(whole.wall, 3),
+      'vs arena': fmt(whole.wall / mine.total, 1) + '×',
+      note: `CPU ${fmt(whole.cpu, 2)} s`,
+    },
     row(
       `FastChat compute_(bootstrap_)style_control (SciPy, ${scipy.cpus} processes)`,
       { ...scipy, bootstrap: scipyBootstrap },
@@ -144,7 +180,10 @@ process.stdout.write(
   `\nstyle control: ${BATTLES.toLocaleString('en')} battles among ${MODELS} models (JSONL with conv_metadata), load + fit + ${ROUNDS} bootstrap rounds, ${RUNS} runs\n\n` +
     table(rows) +
     `\nFastChat / arena per run: ${ratios.map((r) => fmt(r, 1) + '×').join(', ')}; median ${fmt(median(ratios), 1)}×` +
-    `; arena median total ${fmt(median(runs.map((r) => r.arena.total)), 2)} s\n`,
+    `; arena median total ${fmt(median(runs.map((r) => r.arena.total)), 2)} s (CPU ${fmt(median(runs.map((r) => r.arena.cpu)), 2)} s)` +
+    `; whole \`arena rank --style-control\` process median ${fmt(median(runs.map((r) => r.process.wall)), 2)} s` +
+    ` (CPU ${fmt(median(runs.map((r) => r.process.cpu)), 2)} s)` +
+    `; FastChat / whole process median ${fmt(median(runs.map((r) => r.scipyTotal / r.process.wall)), 1)}×\n`,
 );
 await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
 await writeFile(

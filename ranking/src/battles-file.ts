@@ -1,4 +1,5 @@
 import { JsonlBattleScanner } from './jsonl-scanner.js';
+import { styleBattlesFromJsonlFileParts, type JsonlFileOptions } from './jsonl-threads.js';
 import { PairCountsBuilder, type Outcome, type PairCounts } from './pairwise.js';
 import { CONV_METADATA_KEYS, StyleBattlesBuilder, type StyleBattles } from './style-control.js';
 
@@ -381,27 +382,45 @@ export async function styleBattlesFromJsonlChunks(
   name = 'input',
 ): Promise<StyleBattles> {
   const builder = new StyleBattlesBuilder();
+  const fallback = styledLine(name);
   const scanner = new JsonlBattleScanner(
     (model) => builder.model(model),
     (a, b, winner, _line, style) => builder.addIndexed(a, b, winner, style!),
-    (text, line) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        throw new BattlesFileError(`${name}:${line}: not valid JSON`);
-      }
-      const record = toRecord(value, `${name}:${line}`);
-      builder.add(
-        record.model_a,
-        record.model_b,
-        record.winner,
-        styleCountsOf(record.extra['conv_metadata'], `${name}:${line}`),
-      );
-    },
+    (text, line) => fallback(builder, text, line),
     true,
   );
   for await (const chunk of chunks) scanner.push(chunk);
   scanner.end();
   return builder.build();
+}
+
+/** A line the byte scanner left, through JSON.parse: its battle, or the error naming the line. */
+function styledLine(name: string): (builder: StyleBattlesBuilder, text: string, line: number) => void {
+  return (builder, text, line) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new BattlesFileError(`${name}:${line}: not valid JSON`);
+    }
+    const record = toRecord(value, `${name}:${line}`);
+    builder.add(
+      record.model_a,
+      record.model_b,
+      record.winner,
+      styleCountsOf(record.extra['conv_metadata'], `${name}:${line}`),
+    );
+  };
+}
+
+/**
+ * `styleBattlesFromJsonlChunks` on a file, scanned in parts by a thread per core at once (from 32 MB, see
+ * `styleBattlesFromJsonlFileParts`): the same battles, models' order and errors.
+ */
+export function styleBattlesFromJsonlFile(
+  file: string,
+  name = file,
+  options: JsonlFileOptions = {},
+): Promise<StyleBattles> {
+  return styleBattlesFromJsonlFileParts(file, styledLine(name), options);
 }

@@ -10,6 +10,7 @@ export * from './random.js';
 export * from './synthetic.js';
 export * from './battles-file.js';
 export * from './jsonl-scanner.js';
+export * from './jsonl-threads.js';
 export * from './hygiene.js';
 export * from './contextual-bt.js';
 export * from './bootstrap-kernel.js';

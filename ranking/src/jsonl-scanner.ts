@@ -181,6 +181,11 @@ export class JsonlBattleScanner {
 
   private readonly style = new Float64Array(8);
 
+  /** Lines seen so far (blank ones included): the last line's number. */
+  get lines(): number {
+    return this.line;
+  }
+
   /**
    * @param intern turns a model name into an id (e.g. `PairCountsBuilder.model`)
    * @param onBattle receives the two model ids and the outcome (and, with `metadata`, the eight style counts
@@ -354,4 +359,28 @@ export class JsonlBattleScanner {
     }
     this.onBattle(this.name(bytes, aStart, aEnd), this.name(bytes, bStart, bEnd), winner, this.line, style);
   }
+}
+
+/**
+ * This module as a program for a worker thread: its constants and functions as source text (they name
+ * nothing outside this module), ending with the `JsonlBattleScanner` class, so a thread scans with exactly
+ * this code, from the compiled package or from the TypeScript source under a test runner alike.
+ */
+export function jsonlScannerSource(): string {
+  const bytes = (word: Uint8Array) => `new Uint8Array([${word.join(',')}])`;
+  return [
+    `const QUOTE = ${QUOTE};`,
+    `const BACKSLASH = ${BACKSLASH};`,
+    `const NEWLINE = ${NEWLINE};`,
+    `const decoder = new TextDecoder();`,
+    `const WINNER_BYTES = [${WINNER_BYTES.map(([word, outcome]) => `[${bytes(word)}, ${JSON.stringify(outcome)}]`).join(', ')}];`,
+    `const KEY_A = ${bytes(KEY_A)};`,
+    `const KEY_B = ${bytes(KEY_B)};`,
+    `const KEY_WINNER = ${bytes(KEY_WINNER)};`,
+    `const KEY_META = ${bytes(KEY_META)};`,
+    `const META_KEYS = [${META_KEYS.map(bytes).join(', ')}];`,
+    `let integerValue = 0;`,
+    ...[equalBytes, skipSpace, skipString, integerAt, skipValue, metaSlot, readMetadata].map(String),
+    String(JsonlBattleScanner),
+  ].join('\n');
 }

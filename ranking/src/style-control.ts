@@ -48,10 +48,19 @@ export class StyleBattlesBuilder {
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
   private size = 0;
-  private a = new Int32Array(1024);
-  private b = new Int32Array(1024);
-  private outcome = new Float64Array(1024);
-  private counts = new Float64Array(1024 * 8);
+  private a: Int32Array;
+  private b: Int32Array;
+  private outcome: Float64Array;
+  private counts: Float64Array;
+
+  /** @param capacity battles to make room for at once (more still fit; exactly that many build without a copy) */
+  constructor(capacity = 1024) {
+    const room = Math.max(1, capacity);
+    this.a = new Int32Array(room);
+    this.b = new Int32Array(room);
+    this.outcome = new Float64Array(room);
+    this.counts = new Float64Array(room * 8);
+  }
 
   model(name: string): number {
     let id = this.index.get(name);
@@ -69,12 +78,17 @@ export class StyleBattlesBuilder {
   }
 
   addIndexed(modelA: number, modelB: number, winner: Outcome, counts: ArrayLike<number>): void {
+    this.addScored(modelA, modelB, winner === 'model_a' ? 1 : winner === 'model_b' ? 0 : 0.5, counts);
+  }
+
+  /** A battle by model indices with its outcome for A (1, 0, or 0.5 for a tie) and the counts from `offset`. */
+  addScored(modelA: number, modelB: number, outcome: number, counts: ArrayLike<number>, offset = 0): void {
     if (this.size === this.a.length) this.grow();
     const k = this.size++;
     this.a[k] = modelA;
     this.b[k] = modelB;
-    this.outcome[k] = winner === 'model_a' ? 1 : winner === 'model_b' ? 0 : 0.5;
-    for (let j = 0; j < 8; j++) this.counts[k * 8 + j] = counts[j]!;
+    this.outcome[k] = outcome;
+    for (let j = 0; j < 8; j++) this.counts[k * 8 + j] = counts[offset + j]!;
   }
 
   private grow(): void {
@@ -92,13 +106,16 @@ export class StyleBattlesBuilder {
 
   build(): StyleBattles {
     const n = this.size;
+    // Full: the arrays themselves (safe to share: the next battle added moves the builder to grown copies);
+    // otherwise copies of their filled part.
+    const full = n === this.a.length;
     return {
       models: [...this.names],
       length: n,
-      a: this.a.slice(0, n),
-      b: this.b.slice(0, n),
-      outcome: this.outcome.slice(0, n),
-      counts: this.counts.slice(0, n * 8),
+      a: full ? this.a : this.a.slice(0, n),
+      b: full ? this.b : this.b.slice(0, n),
+      outcome: full ? this.outcome : this.outcome.slice(0, n),
+      counts: full ? this.counts : this.counts.slice(0, n * 8),
     };
   }
 }
