@@ -20,16 +20,15 @@ export class RunFiguresService {
     @Inject(DomainEvents) events: DomainEvents,
   ) {
     events.on('run.finished', ({ battleId, runId, side }) => {
-      this.screenshots.captureInBackground(
-        { battleId, runId, side },
-        async () => {
-          const last = await new RunFiguresRepository(this.dataSource.manager).last(runId);
-          if (!last) return undefined;
-          this.logger.debug({ battleId, runId, index: last.index }, 'the last figure is the run’s screenshot');
-          return { kind: 'image', png: last.png, width: last.width, height: last.height };
-        },
-        'figure',
-      );
+      this.screenshots.captureInBackground({ battleId, runId, side }, async () => {
+        const last = await new RunFiguresRepository(this.dataSource.manager).last(runId);
+        if (!last) return undefined;
+        this.logger.debug({ battleId, runId, index: last.index }, 'the last figure is the run’s screenshot');
+        return {
+          subject: { kind: 'image', png: last.png, width: last.width, height: last.height },
+          source: 'figure',
+        };
+      });
     });
   }
 }

@@ -51,25 +51,15 @@ export class RunScreenshotsService implements OnApplicationShutdown {
         inFlight: settings.inFlight,
         budgetMs: settings.budgetMs,
       });
-    events.on('run.finished', ({ battleId, runId, side, environment }) => {
-      if (!this.browser) return;
-      this.track(
-        battleId,
-        (async () => {
-          const target = { battleId, runId, side };
-          const live = await this.livePreviewOf(runId);
-          // A live app or display is photographed while it lives (it did answer: the run ended `ok` on it).
-          if (live) {
-            await this.capture(target, await liveShotSubject(this.sandboxes.apps, live, { press: false }), live.kind);
-            return;
-          }
-          const html = await new BattlesRepository(this.dataSource.manager).previewOf(runId);
-          if (html === null) return;
-          await this.capture(target, { kind: 'html', html }, 'preview');
-        })().catch((err: unknown) =>
-          this.logger.warn({ err, battleId, runId, environment }, 'no picture of the preview'),
-        ),
-      );
+    events.on('run.finished', ({ battleId, runId, side }) => {
+      this.captureInBackground({ battleId, runId, side }, async () => {
+        const live = await this.livePreviewOf(runId);
+        // A live app or display is photographed while it lives (it did answer: the run ended `ok` on it).
+        if (live)
+          return { subject: await liveShotSubject(this.sandboxes.apps, live, { press: false }), source: live.kind };
+        const html = await new BattlesRepository(this.dataSource.manager).previewOf(runId);
+        return html === null ? undefined : { subject: { kind: 'html', html }, source: 'preview' };
+      });
     });
   }
 
@@ -98,20 +88,20 @@ export class RunScreenshotsService implements OnApplicationShutdown {
 
   /**
    * `capture`, off the caller's path: tracked with the battle's other shots (vision judges wait for them), so
-   * the run's `run:end` never waits for its picture. `subject` resolves to nothing when there is none to take.
+   * the run's `run:end` never waits for its picture. `find` resolves to what to photograph and as what, or to
+   * nothing when there is none to take.
    */
   captureInBackground(
     target: ShotTarget,
-    subject: () => Promise<ShotSubject | undefined>,
-    source: ScreenshotSource,
+    find: () => Promise<{ subject: ShotSubject; source: ScreenshotSource } | undefined>,
   ): void {
     if (!this.browser) return;
     this.track(
       target.battleId,
       (async () => {
-        const found = await subject();
-        if (found) await this.capture(target, found, source);
-      })().catch((err: unknown) => this.logger.warn({ err, ...target, source }, 'no picture of the run')),
+        const found = await find();
+        if (found) await this.capture(target, found.subject, found.source);
+      })().catch((err: unknown) => this.logger.warn({ err, ...target }, 'no picture of the run')),
     );
   }
 
