@@ -1,29 +1,40 @@
 /**
- * A million votes, live (issue 20 item 5), on the built arena with PostgreSQL: BENCH_VOTES synthetic revealed
- * battles with one vote each (default 1,000,000; conversations, code and answer runs, written by SQL with
- * generate_series in a throwaway database), then
- *  1. the leaderboard's votes query, side by side on that database: the correlated form it had (thirteen
- *     subqueries per vote, kept here as the baseline) against the set-based one (`voteRowsSql`), a full read
- *     and an incremental read of the last 100 votes, each BENCH_VOTES_RUNS times (default 3) in turn;
- *  2. server start (process spawn) to its first `GET /api/leaderboard` answer;
- *  3. vote to board: BENCH_VOTES_BATTLES battles (default 20) voted through socket.io, each from its vote's
- *     acknowledgement until `GET /api/leaderboard` counts it (p50, p99).
+ * A million votes, live (issue 20 item 5), on the built arena: BENCH_VOTES synthetic revealed battles with one
+ * vote each (comma-separated sizes, default 100,000 and 1,000,000; conversations, code and answer runs, written
+ * by SQL with generate_series in a throwaway PostgreSQL database), and BENCH_VOTES_PGLITE (default 100,000) in
+ * the embedded PGlite database the arena runs on by default. Per size, two builds side by side on the same
+ * data: "before", the build at BENCH_OLD_ROOT (a `git worktree` of the commit before the per-vote facts, built
+ * there; default /work/wt-votes), and "now", this one. Now's first start fills in the facts of the votes
+ * written by SQL (the upgrade's one-time backfill, timed apart); then BENCH_VOTES_RUNS rounds (default 3) of,
+ * for each build in turn:
+ *  1. server start (process spawn) to its first `GET /api/leaderboard` answer;
+ *  2. vote to board: BENCH_VOTES_BATTLES battles (default 20) voted through socket.io, each from its vote's
+ *     acknowledgement until `GET /api/leaderboard` counts it (p50, p99);
+ *  3. the server's peak resident memory (VmHWM) after that.
+ * BENCH_VOTES_QUERIES=1 adds the previous comparison of the votes query's correlated and set-based forms.
  * The data-set export at a million rows has its own benchmark (datasets.ts).
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, SERVER_NODE_FLAGS } from '@arena/testkit';
 import { connect } from './arena-client.js';
-import { REPO_ROOT, startArena } from './processes.js';
+import { REPO_ROOT } from './processes.js';
 import { fmt, summarize, table } from './stats.js';
 
-const VOTES = Number(process.env['BENCH_VOTES'] ?? 1_000_000);
+const SIZES = (process.env['BENCH_VOTES'] ?? '100000,1000000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const PGLITE_VOTES = Number(process.env['BENCH_VOTES_PGLITE'] ?? 100_000);
+const OLD_ROOT = process.env['BENCH_OLD_ROOT'] ?? '/work/wt-votes';
 const RUNS = Number(process.env['BENCH_VOTES_RUNS'] ?? 3);
 const BATTLES = Number(process.env['BENCH_VOTES_BATTLES'] ?? 20);
 const ADMIN_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const reused = process.env['BENCH_DATABASE'];
-const database = reused ?? `arena_votes_${Date.now().toString(36)}`;
 
 const MODELS = [
   { id: 'bench-ts', name: 'Bench TS', provider: 'demo', style: 'typescript', tokensPerSecond: 4000 },
@@ -74,13 +85,17 @@ function correlatedVoteRowsSql(since: boolean): string {
 }
 
 /** Synthetic revealed battles with one vote each, written by SQL (filling the database is not measured). */
-async function populate(client: pg.Client): Promise<void> {
+interface Sql {
+  query(sql: string): Promise<unknown>;
+}
+
+async function populate(client: Sql, count: number): Promise<void> {
   const answer = (side: string) =>
     `'Here is a solution from side ${side} for request ' || g || E'.\\n\\n\`\`\`javascript\\nfunction solve(n) {\\n  let total = 0;\\n  for (let i = 0; i < n; i++) total += i * ' || (g % 97) || E';\\n  return total;\\n}\\nconsole.log(solve(' || (g % 1000) || E'));\\n\`\`\`\\n\\nIt runs in linear time and prints the sum.'`;
   await client.query(
     `INSERT INTO models (id, name, provider, weight) SELECT 'bench-' || i, 'Bench model ' || i, 'demo', 1 FROM generate_series(0, 19) i ON CONFLICT DO NOTHING`,
   );
-  await client.query(`CREATE TEMP TABLE ids AS SELECT g, md5(g::text)::uuid AS id FROM generate_series(1, ${VOTES}) g`);
+  await client.query(`CREATE TEMP TABLE ids AS SELECT g, md5(g::text)::uuid AS id FROM generate_series(1, ${count}) g`);
   await client.query(`INSERT INTO battles (id, status, category, model_a_id, model_b_id, creator_voter_id, winner, created_at, revealed_at)
     SELECT id, 'revealed', (ARRAY['web_design','problem_solving','game_development'])[1 + g % 3], 'bench-' || (g % 20), 'bench-' || ((g + 7) % 20),
            'voter-' || (g % 5000), (ARRAY['model_a','model_b','tie','tie (bothbad)'])[1 + g % 4],
@@ -123,60 +138,100 @@ const { voteRowsSql } = (await import(
   pathToFileURL(path.join(REPO_ROOT, 'backend/dist/leaderboard/vote-rows.js')).href
 )) as { voteRowsSql: (since: boolean) => string };
 
-if (!reused) await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${database}`));
-try {
-  const env = { DATABASE_URL: url(database), ARENA_LEADERBOARD_BOOTSTRAP: '100' };
-  // The first start applies the migrations to the empty database.
-  let arena = await startArena(MODELS, env);
-  await arena.stop();
-  if (!reused) {
-    const filled = performance.now();
-    await withClient(url(database), populate);
-    process.stderr.write(`populated ${VOTES} votes in ${((performance.now() - filled) / 1000).toFixed(1)} s\n`);
-  }
+type Build = 'before' | 'now';
+const ROOTS: Record<Build, string> = { before: OLD_ROOT, now: REPO_ROOT };
 
-  // 1. The votes query, old and new, on the same database, in turn.
-  // BENCH_VOTES_QUERIES=0 leaves the side-by-side queries out (to time the live server alone again).
-  const queries = await withClient(url(database), async (client) => {
-    if (process.env['BENCH_VOTES_QUERIES'] === '0') return undefined;
-    const cursor = (
-      await client.query<{ at: string; id: string }>(
-        `SELECT b.revealed_at::text AS at, v.id FROM votes v JOIN battles b ON b.id = v.battle_id
-         ORDER BY b.revealed_at DESC, v.id DESC OFFSET 100 LIMIT 1`,
-      )
-    ).rows[0]!;
-    const out = {
-      oldFull: [] as QueryTiming[],
-      newFull: [] as QueryTiming[],
-      oldTail: [] as QueryTiming[],
-      newTail: [] as QueryTiming[],
-    };
-    for (let run = 0; run < RUNS; run++) {
-      out.oldFull.push(await timeQuery(client, correlatedVoteRowsSql(false), []));
-      out.newFull.push(await timeQuery(client, voteRowsSql(false), []));
-      out.oldTail.push(await timeQuery(client, correlatedVoteRowsSql(true), [cursor.at, cursor.id]));
-      out.newTail.push(await timeQuery(client, voteRowsSql(true), [cursor.at, cursor.id]));
-      progress(
-        `run ${run + 1}: full read ${fmt(out.oldFull[run]!.seconds, 2)} s before, ${fmt(out.newFull[run]!.seconds, 2)} s now; ` +
-          `last 100 votes ${fmt(out.oldTail[run]!.seconds, 3)} s before, ${fmt(out.newTail[run]!.seconds, 3)} s now`,
-      );
+interface Proc {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * testkit's startProcess with a longer wait for readiness: on this shared machine (load 20 and more) a server
+ * that migrates can take over a minute to listen.
+ */
+async function startProcess(args: string[], options: { env: NodeJS.ProcessEnv; url: string }): Promise<Proc> {
+  const child = spawn(process.execPath, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-8_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`process exited: ${log}`);
+    const ok = await fetch(`${options.url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`not ready after 600 s: ${log}`);
     }
-    return out;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: options.url,
+    child,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/** One build's server on a database (PostgreSQL at `databaseUrl`, or PGlite in `dataDir`). */
+async function startBuild(build: Build, dataDir: string, databaseUrl: string): Promise<Proc> {
+  const modelsFile = path.join(dataDir, 'models.json');
+  await writeFile(modelsFile, JSON.stringify(MODELS));
+  const port = await freePort();
+  return startProcess([...SERVER_NODE_FLAGS, path.join(ROOTS[build], 'backend/dist/main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ARENA_DATA_DIR: dataDir,
+      ARENA_MODELS_FILE: modelsFile,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl,
+      ARENA_SHUTDOWN_GRACE_MS: '2000',
+      ARENA_LEADERBOARD_BOOTSTRAP: '100',
+    },
+    url: `http://127.0.0.1:${port}`,
   });
+}
 
-  // 2. Start to first board.
+interface Round {
+  firstBoardSeconds: number;
+  battles: number;
+  voteToBoardMs: number[];
+  peakRssMb: number;
+}
+
+/** The server's peak resident memory so far, in MB (Linux). */
+async function peakRss(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : NaN;
+}
+
+/** Start to first board, then vote to board, on one build. */
+async function round(build: Build, dataDir: string, databaseUrl: string, label: string): Promise<Round> {
   const spawned = performance.now();
-  arena = await startArena(MODELS, env);
-  const ready = performance.now();
-  const first = (await (await fetch(`${arena.url}/api/leaderboard`)).json()) as { battles: number };
-  const firstBoard = performance.now();
-  const start = { readySeconds: (ready - spawned) / 1000, firstBoardSeconds: (firstBoard - spawned) / 1000 };
-  progress(`start → ready ${fmt(start.readySeconds, 2)} s, → first board ${fmt(start.firstBoardSeconds, 2)} s`);
-
-  // 3. Vote to board.
-  const voteToBoard: number[] = [];
+  const arena = await startBuild(build, dataDir, databaseUrl);
+  const base = arena.url;
   try {
-    const creator = await connect(arena.url);
+    const first = (await (await fetch(`${base}/api/leaderboard`)).json()) as { battles: number };
+    const firstBoardSeconds = (performance.now() - spawned) / 1000;
+    progress(`${label} ${build}: start → first board ${fmt(firstBoardSeconds, 2)} s (${first.battles} battles)`);
+    const voteToBoardMs: number[] = [];
+    const creator = await connect(base);
     let counted = first.battles;
     for (let i = 0; i < BATTLES; i++) {
       // Listen before creating: with fast models the battle can be open for its vote before the ack arrives.
@@ -202,48 +257,165 @@ try {
       if (!voted.ok) throw new Error(voted.error.message);
       const at = performance.now();
       for (;;) {
-        const board = (await (await fetch(`${arena.url}/api/leaderboard`)).json()) as { battles: number };
+        const board = (await (await fetch(`${base}/api/leaderboard`)).json()) as { battles: number };
         if (board.battles > counted) {
           counted = board.battles;
           break;
         }
       }
-      voteToBoard.push(performance.now() - at);
-      progress(`vote ${i + 1}: counted after ${fmt(voteToBoard[i]!, 0)} ms`);
+      voteToBoardMs.push(performance.now() - at);
     }
     creator.disconnect();
+    const votes = summarize(voteToBoardMs);
+    const peakRssMb = await peakRss(arena.child.pid);
+    progress(
+      `${label} ${build}: vote → board p50 ${fmt(votes.p50, 0)} ms, p99 ${fmt(votes.p99, 0)} ms; peak RSS ${fmt(peakRssMb, 0)} MB`,
+    );
+    return { firstBoardSeconds, battles: first.battles, voteToBoardMs, peakRssMb };
   } finally {
     await arena.stop();
   }
-
-  const row = (name: string, xs: QueryTiming[], base: QueryTiming[]) => ({
-    measure: name,
-    rows: String(xs[0]!.rows),
-    's (median)': fmt(median(xs.map((x) => x.seconds)), 3),
-    runs: xs.map((x) => fmt(x.seconds, 2)).join(' '),
-    'vs correlated': fmt(median(base.map((x) => x.seconds)) / median(xs.map((x) => x.seconds)), 1) + '×',
-  });
-  const votes = summarize(voteToBoard);
-  process.stdout.write(
-    `\na million votes live: ${VOTES.toLocaleString('en')} votes in PostgreSQL, leaderboard with 100 bootstrap rounds\n\n` +
-      (queries
-        ? table([
-            row('votes query, correlated (before), full read', queries.oldFull, queries.oldFull),
-            row('votes query, set-based (now), full read', queries.newFull, queries.oldFull),
-            row('votes query, correlated (before), last 100 votes', queries.oldTail, queries.oldTail),
-            row('votes query, set-based (now), last 100 votes', queries.newTail, queries.oldTail),
-          ])
-        : '') +
-      `\nserver start → ready ${fmt(start.readySeconds, 2)} s, → first board ${fmt(start.firstBoardSeconds, 2)} s (${first.battles.toLocaleString('en')} battles counted)` +
-      `\nvote ack → counted on GET /api/leaderboard (${BATTLES} votes): p50 ${fmt(votes.p50, 0)} ms, p99 ${fmt(votes.p99, 0)} ms\n`,
-  );
-  await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
-  await writeFile(
-    path.join(REPO_ROOT, 'bench/results/votes-live.json'),
-    JSON.stringify({ votes: VOTES, queries, start, voteToBoard: votes }, null, 2),
-  );
-} finally {
-  if (reused) process.stderr.write(`left database ${database} as it was found\n`);
-  else if (process.env['BENCH_KEEP_DB'] === '1') process.stderr.write(`kept database ${database}\n`);
-  else await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
 }
+
+interface SizeResult {
+  label: string;
+  votes: number;
+  /** Now's first start on the votes written by SQL: the facts filled in once, then the first board. */
+  backfillSeconds: number;
+  rounds: Record<Build, Round[]>;
+}
+
+/** Now's one-time backfill, then RUNS rounds of before and now in turn. */
+async function measure(label: string, votes: number, dataDir: string, databaseUrl: string): Promise<SizeResult> {
+  const started = performance.now();
+  const arena = await startBuild('now', dataDir, databaseUrl);
+  await fetch(`${arena.url}/api/leaderboard`);
+  const backfillSeconds = (performance.now() - started) / 1000;
+  await arena.stop();
+  progress(`${label}: now's first start (facts filled in) → first board ${fmt(backfillSeconds, 1)} s`);
+  const rounds: Record<Build, Round[]> = { before: [], now: [] };
+  for (let run = 0; run < RUNS; run++)
+    for (const build of ['before', 'now'] as const)
+      rounds[build].push(await round(build, dataDir, databaseUrl, `${label} run ${run + 1}`));
+  return { label, votes, backfillSeconds, rounds };
+}
+
+const results: SizeResult[] = [];
+let queries: Record<string, QueryTiming[]> | undefined;
+
+for (const votes of SIZES) {
+  const database = `arena_votes_${Date.now().toString(36)}`;
+  await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${database}`));
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'arena-votes-'));
+  try {
+    // The first start applies the migrations (now's, which the build before ignores) to the empty database.
+    await (await startBuild('now', dataDir, url(database))).stop();
+    const filled = performance.now();
+    await withClient(url(database), (client) => populate(client, votes));
+    progress(`populated ${votes} votes in PostgreSQL in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
+    if (process.env['BENCH_VOTES_QUERIES'] === '1')
+      queries = await withClient(url(database), async (client) => {
+        const cursor = (
+          await client.query<{ at: string; id: string }>(
+            `SELECT b.revealed_at::text AS at, v.id FROM votes v JOIN battles b ON b.id = v.battle_id
+             ORDER BY b.revealed_at DESC, v.id DESC OFFSET 100 LIMIT 1`,
+          )
+        ).rows[0]!;
+        const out = { oldFull: [], newFull: [], oldTail: [], newTail: [] } as Record<string, QueryTiming[]>;
+        for (let run = 0; run < RUNS; run++) {
+          out['oldFull']!.push(await timeQuery(client, correlatedVoteRowsSql(false), []));
+          out['newFull']!.push(await timeQuery(client, voteRowsSql(false), []));
+          out['oldTail']!.push(await timeQuery(client, correlatedVoteRowsSql(true), [cursor.at, cursor.id]));
+          out['newTail']!.push(await timeQuery(client, voteRowsSql(true), [cursor.at, cursor.id]));
+        }
+        return out;
+      });
+    results.push(await measure(`PostgreSQL ${votes.toLocaleString('en')}`, votes, dataDir, url(database)));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+    if (process.env['BENCH_KEEP_DB'] === '1') progress(`kept database ${database}`);
+    else await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  }
+}
+
+if (PGLITE_VOTES > 0) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'arena-votes-pglite-'));
+  try {
+    await (await startBuild('now', dataDir, '')).stop();
+    const filled = performance.now();
+    // The arena's own PGlite package, on the directory the server keeps its embedded database in.
+    const pglite = '@electric-sql/pglite';
+    const { PGlite } = (await import(pglite)) as {
+      PGlite: { create(options: { dataDir: string }): Promise<Sql & { close(): Promise<void> }> };
+    };
+    const db = await PGlite.create({ dataDir: path.join(dataDir, 'pglite') });
+    try {
+      await populate(db, PGLITE_VOTES);
+    } finally {
+      await db.close();
+    }
+    progress(`populated ${PGLITE_VOTES} votes in PGlite in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
+    results.push(await measure(`PGlite ${PGLITE_VOTES.toLocaleString('en')}`, PGLITE_VOTES, dataDir, ''));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const spread = (xs: number[], digits: number): string =>
+  `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
+const rows = results.flatMap((r) => {
+  const of = (build: Build) => {
+    const rounds = r.rounds[build];
+    const p50 = rounds.map((x) => summarize(x.voteToBoardMs).p50);
+    const p99 = rounds.map((x) => summarize(x.voteToBoardMs).p99);
+    return { first: rounds.map((x) => x.firstBoardSeconds), p50, p99, rss: rounds.map((x) => x.peakRssMb) };
+  };
+  const before = of('before');
+  const now = of('now');
+  const ratio = (b: number[], n: number[]) => `${fmt(median(b) / median(n), 1)}×`;
+  return [
+    {
+      database: r.label,
+      measure: 'start → first board (s)',
+      before: spread(before.first, 1),
+      now: spread(now.first, 1),
+      'before / now': ratio(before.first, now.first),
+    },
+    {
+      database: r.label,
+      measure: 'vote → board p50 (ms)',
+      before: spread(before.p50, 0),
+      now: spread(now.p50, 0),
+      'before / now': ratio(before.p50, now.p50),
+    },
+    {
+      database: r.label,
+      measure: 'vote → board p99 (ms)',
+      before: spread(before.p99, 0),
+      now: spread(now.p99, 0),
+      'before / now': ratio(before.p99, now.p99),
+    },
+    {
+      database: r.label,
+      measure: 'peak RSS (MB)',
+      before: spread(before.rss, 0),
+      now: spread(now.rss, 0),
+      'before / now': ratio(before.rss, now.rss),
+    },
+  ];
+});
+process.stdout.write(
+  `\nvotes live: median (min–max) of ${RUNS} rounds, ${BATTLES} votes each, leaderboard with 100 bootstrap rounds; ` +
+    `before = ${OLD_ROOT}\n\n` +
+    table(rows) +
+    '\n' +
+    results
+      .map(
+        (r) =>
+          `${r.label}: now's first start, facts filled in for every vote, → first board ${fmt(r.backfillSeconds, 1)} s`,
+      )
+      .join('\n') +
+    '\n',
+);
+await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
+await writeFile(path.join(REPO_ROOT, 'bench/results/votes-live.json'), JSON.stringify({ results, queries }, null, 2));
