@@ -62,6 +62,8 @@ interface RedisCounters {
   xread: number;
   /** CPU time Redis's stream commands (XADD, XREAD, XRANGE) took, per its command statistics. */
   streamUs: number;
+  xaddUs: number;
+  xreadUs: number;
   commands: number;
 }
 
@@ -69,6 +71,10 @@ interface RedisCounters {
 interface RedisCost {
   cpuUsPerFrame: number;
   streamUsPerFrame: number;
+  /** Redis's CPU beyond its rate while the battle was quiet just before (other clients, its own timers). */
+  cpuAboveIdleUsPerFrame: number;
+  xaddUsPerCall: number;
+  xreadUsPerCall: number;
   bytesInPerFrame: number;
   bytesOutPerFrame: number;
   xaddPerFrame: number;
@@ -117,15 +123,17 @@ async function redisInfo(url: string): Promise<RedisCounters> {
   const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(text)?.[1] ?? 0);
   const calls = (command: string): number =>
     Number(new RegExp(`^cmdstat_${command}:calls=([0-9]+)`, 'm').exec(text)?.[1] ?? 0);
+  const usec = (command: string): number =>
+    Number(new RegExp(`^cmdstat_${command}:calls=[0-9]+,usec=([0-9]+)`, 'm').exec(text)?.[1] ?? 0);
   return {
     cpuS: field('used_cpu_user') + field('used_cpu_sys'),
     netIn: field('total_net_input_bytes'),
     netOut: field('total_net_output_bytes'),
     xadd: calls('xadd'),
     xread: calls('xread'),
-    streamUs: ['xadd', 'xread', 'xrange']
-      .map((c) => Number(new RegExp(`^cmdstat_${c}:calls=[0-9]+,usec=([0-9]+)`, 'm').exec(text)?.[1] ?? 0))
-      .reduce((a, b) => a + b, 0),
+    streamUs: usec('xadd') + usec('xread') + usec('xrange'),
+    xaddUs: usec('xadd'),
+    xreadUs: usec('xread'),
     commands: field('total_commands_processed'),
   };
 }
@@ -158,10 +166,20 @@ function probeRedis(url: string): { stop: () => Summary } {
   };
 }
 
-function redisCost(before: RedisCounters, after: RedisCounters, frames: number, seconds: number): RedisCost {
+function redisCost(
+  idle: { cpuS: number; seconds: number },
+  before: RedisCounters,
+  after: RedisCounters,
+  frames: number,
+  seconds: number,
+): RedisCost {
   const per = (n: number): number => n / Math.max(1, frames);
+  const cpuS = after.cpuS - before.cpuS;
   return {
-    cpuUsPerFrame: per((after.cpuS - before.cpuS) * 1e6),
+    cpuUsPerFrame: per(cpuS * 1e6),
+    cpuAboveIdleUsPerFrame: per(Math.max(0, cpuS - (idle.cpuS / idle.seconds) * seconds) * 1e6),
+    xaddUsPerCall: (after.xaddUs - before.xaddUs) / Math.max(1, after.xadd - before.xadd),
+    xreadUsPerCall: (after.xreadUs - before.xreadUs) / Math.max(1, after.xread - before.xread),
     streamUsPerFrame: per(after.streamUs - before.streamUs),
     bytesInPerFrame: per(after.netIn - before.netIn),
     bytesOutPerFrame: per(after.netOut - before.netOut),
@@ -261,10 +279,15 @@ async function benchArena(n: number, redis: string | undefined): Promise<{ resul
     }
     const joinMs = performance.now() - joining;
     await voting;
-    // The first turn's last frames reach the slowest watchers before the window opens.
+    // The first turn's last frames reach the slowest watchers before the window opens; meanwhile Redis's
+    // CPU with the battle quiet is read, to tell what the frames cost it from what everything else does.
+    const quiet = redis ? await redisInfo(redis) : undefined;
+    const quietFrom = performance.now();
     await settle(1_000);
     const latenciesBefore = latencies.length;
     const redis0 = redis ? await redisInfo(redis) : undefined;
+    const idle =
+      quiet && redis0 ? { cpuS: redis0.cpuS - quiet.cpuS, seconds: (performance.now() - quietFrom) / 1000 } : undefined;
     const probe = redis ? probeRedis(redis) : undefined;
     const cpu0 = cpuMs(pid);
     start = performance.now();
@@ -296,7 +319,7 @@ async function benchArena(n: number, redis: string | undefined): Promise<{ resul
         rssPerWatcherKb: (rss.peak() - rss0) / n,
         connectMs,
         joinMs,
-        ...(redis0 && redis1 ? { redis: redisCost(redis0, redis1, sent, seconds) } : {}),
+        ...(idle && redis0 && redis1 ? { redis: redisCost(idle, redis0, redis1, sent, seconds) } : {}),
         ...(redisRtt ? { redisRtt } : {}),
       },
     };
@@ -376,7 +399,9 @@ for (const n of COUNTS) {
       'CPU ms/frame': fmt(r.cpuMs / Math.max(1, frameCount), 2),
       'CPU µs/frame/watcher': fmt(r.cpuUsPerFrame, 2),
       'Redis CPU µs/frame': r.redis ? fmt(r.redis.cpuUsPerFrame, 1) : '-',
+      'Redis CPU above quiet µs/frame': r.redis ? fmt(r.redis.cpuAboveIdleUsPerFrame, 1) : '-',
       'stream cmds µs/frame': r.redis ? fmt(r.redis.streamUsPerFrame, 1) : '-',
+      'µs per XADD/XREAD': r.redis ? `${fmt(r.redis.xaddUsPerCall, 1)}/${fmt(r.redis.xreadUsPerCall, 1)}` : '-',
       'Redis bytes in/frame': r.redis ? fmt(r.redis.bytesInPerFrame, 0) : '-',
       'Redis bytes out/frame': r.redis ? fmt(r.redis.bytesOutPerFrame, 0) : '-',
       'XADD/frame': r.redis ? fmt(r.redis.xaddPerFrame) : '-',
