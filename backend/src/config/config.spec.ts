@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ARENA_INTERNAL_HOST: 'http://10.0.0.5/' })).toThrow(/ARENA_INTERNAL_HOST/);
   });
 
+  it('reuses sandbox containers unless ARENA_SANDBOX_REUSE=off, and names a bad value', () => {
+    expect(loadConfig({}).docker.reuse).toBe(true);
+    expect(loadConfig({ ARENA_SANDBOX_REUSE: 'off' }).docker.reuse).toBe(false);
+    expect(() => loadConfig({ ARENA_SANDBOX_REUSE: 'no' })).toThrow(/ARENA_SANDBOX_REUSE/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3001);
   });

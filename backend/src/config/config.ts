@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   DOCKER_HOSTS: z.string().min(1).default('unix:///var/run/docker.sock'),
   ARENA_SANDBOX_IMAGE: z.string().min(1).default('arena-sandbox:latest'),
   ARENA_SANDBOX_POOL: z.coerce.number().int().min(0).max(64).default(2),
+  ARENA_SANDBOX_REUSE: z.enum(['on', 'off']).default('on'),
   ARENA_PYODIDE: z.enum(['on', 'off']).default('on'),
   ARENA_RUN_PROCESSES: z.coerce.number().int().min(4).max(4_096).default(64),
   ARENA_JUDGES_FILE: z.string().min(1).optional(),
@@ -105,8 +106,11 @@ export interface ArenaConfig {
   samplePromptsFile: string | undefined;
   sandboxWorkers: number | undefined;
   runLimits: { wallMs: number; cpuMs: number; memoryMb: number; outputBytes: number; processes: number };
-  /** Docker engines (`none` turns Docker off), the sandbox image and its warm pool per host. */
-  docker: { hosts: string | undefined; image: string; poolSize: number };
+  /**
+   * Docker engines (`none` turns Docker off), the sandbox image, its warm pool per host, and whether a used
+   * container that ended normally is reset and reused for another run (off: a fresh container per run).
+   */
+  docker: { hosts: string | undefined; image: string; poolSize: number; reuse: boolean };
   /**
    * Live apps (programs that serve, run on a local Docker engine and proxied at `/api/apps/<token>/`), or
    * false when off: how long one lives after its battle closed, without a request, how many an engine keeps,
@@ -235,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
       hosts: e.DOCKER_HOSTS === 'none' ? undefined : e.DOCKER_HOSTS,
       image: e.ARENA_SANDBOX_IMAGE,
       poolSize: e.ARENA_SANDBOX_POOL,
+      reuse: e.ARENA_SANDBOX_REUSE === 'on',
     },
     pyodide: e.ARENA_PYODIDE === 'on',
     apps:

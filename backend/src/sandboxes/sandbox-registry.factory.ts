@@ -35,6 +35,7 @@ export function createSandboxRegistry(config: ArenaConfig, options: { poolSize?:
           hosts: parseDockerHosts(config.docker.hosts),
           image: config.docker.image,
           poolSize: options.poolSize ?? config.docker.poolSize,
+          ...(config.docker.reuse ? {} : { reuse: false as const }),
           defaults: config.runLimits,
           log,
           apps: config.apps,

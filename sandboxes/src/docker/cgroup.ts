@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 
 export interface CgroupUsage {
   cpuMs?: number;
@@ -9,6 +9,8 @@ export interface CgroupUsage {
    * limit, which page cache does without anyone being killed.
    */
   oomKills?: number;
+  /** Forks the pids limit refused (v1 and v2 `pids.events` max). */
+  pidsLimitHits?: number;
 }
 
 async function readNumber(file: string): Promise<number | undefined> {
@@ -45,10 +47,12 @@ export async function readCgroupUsage(containerId: string, root = '/sys/fs/cgrou
   if (v1 !== undefined) {
     const cpuNs = await readNumber(`${root}/cpuacct/docker/${containerId}/cpuacct.usage`);
     const kills = (await readKeyed(`${root}/memory/docker/${containerId}/memory.oom_control`))?.get('oom_kill');
+    const pids = (await readKeyed(`${root}/pids/docker/${containerId}/pids.events`))?.get('max');
     return {
       peakMemoryBytes: v1,
       ...(cpuNs !== undefined ? { cpuMs: Math.round(cpuNs / 1e6) } : {}),
       ...(kills !== undefined ? { oomKills: kills } : {}),
+      ...(pids !== undefined ? { pidsLimitHits: pids } : {}),
     };
   }
   const dir = `${root}/system.slice/docker-${containerId}.scope`;
@@ -61,5 +65,42 @@ export async function readCgroupUsage(containerId: string, root = '/sys/fs/cgrou
   if (micros !== undefined) usage.cpuMs = Math.round(micros / 1000);
   const kills = events?.get('oom_kill');
   if (kills !== undefined) usage.oomKills = kills;
+  const pids = (await readKeyed(`${dir}/pids.events`))?.get('max');
+  if (pids !== undefined) usage.pidsLimitHits = pids;
+  return usage;
+}
+
+/**
+ * Start a local container's peak memory afresh, for the next run of a reused container: cgroup v1 takes a
+ * write to `memory.max_usage_in_bytes` (the arena process must be allowed to write there). False when it
+ * could not (v2's `memory.peak` resets only for the file descriptor that wrote it; see `runUsage`).
+ */
+export async function resetPeakMemory(containerId: string, root = '/sys/fs/cgroup'): Promise<boolean> {
+  try {
+    await writeFile(`${root}/memory/docker/${containerId}/memory.max_usage_in_bytes`, '0');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What one run used of a reused container: the counters minus what they were when the run was handed the
+ * container (`before`). The peak is the run's own when it was reset before the run (`peakReset`), or when
+ * it grew past the peak before the run (then this run set it); otherwise unknown and left out.
+ */
+export function runUsage(after: CgroupUsage, before: CgroupUsage | undefined, peakReset: boolean): CgroupUsage {
+  if (!before) return after;
+  const usage: CgroupUsage = {};
+  const delta = (key: 'cpuMs' | 'oomKills' | 'pidsLimitHits'): void => {
+    const [a, b] = [after[key], before[key]];
+    if (a !== undefined) usage[key] = b === undefined ? a : Math.max(0, a - b);
+  };
+  delta('cpuMs');
+  delta('oomKills');
+  delta('pidsLimitHits');
+  const peak = after.peakMemoryBytes;
+  if (peak !== undefined && (peakReset || (before.peakMemoryBytes !== undefined && peak > before.peakMemoryBytes)))
+    usage.peakMemoryBytes = peak;
   return usage;
 }

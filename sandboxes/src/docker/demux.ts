@@ -10,6 +10,11 @@ export class DockerDemuxer {
 
   constructor(private readonly onFrame: (stream: OutputStream, data: Buffer) => void) {}
 
+  /** Bytes of a frame not yet complete. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
   push(chunk: Buffer): void {
     let buffer = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     while (buffer.length >= 8) {

@@ -41,6 +41,19 @@ export interface DockerRunnerOptions {
   /** A warm container older than this is replaced rather than used. */
   maxIdleMs?: number;
   /**
+   * Reset and reuse a used container for another run instead of removing it, on local engines (see
+   * `WarmPool.release` and `RESET_SCRIPT`), at most `maxRuns` runs (default 20) and `maxAgeMs` (default
+   * 10 minutes, at most `maxIdleMs`) per container; `false` gives every run a fresh container. Default on.
+   */
+  reuse?: { maxRuns?: number; maxAgeMs?: number } | false;
+  /**
+   * With reuse, a run that finds no ready container waits for a used one to be reset, and starts one of its
+   * own after this long (default 250 ms), up to `maxConcurrent` containers per host.
+   */
+  growAfterMs?: number;
+  /** With reuse, containers above `poolSize` are removed after this long without a run (default 5 s). */
+  shrinkAfterMs?: number;
+  /**
    * How often the engines are swept for containers no live process holds (see `WarmPool.sweepOrphans`);
    * they are swept once when the runner starts too. Default one minute; 0 sweeps only at start.
    */
@@ -69,10 +82,44 @@ interface Host {
 }
 
 /**
+ * Whether a run's container may be reset and reused (see `WarmPool.release`): only when the run ended
+ * normally, with its exit status known and the kernel's evidence read (a local engine's cgroup): not
+ * stopped by the runner (wall clock, output limit, cancellation), no OOM kill and no fork the pids limit
+ * refused during the run, not ended by the CPU limit or for memory, and not a run with an install block.
+ *
+ * Residual risk, accepted by the project: a reused container is weaker isolation between two programs
+ * than a fresh one. The reset kills every process of the sandbox user and empties every writable place,
+ * and checks both, but what the kernel keeps per container outside those survives: the cgroup's counters
+ * (a program can read how much memory and CPU earlier runs used), the PID counter (how many processes they
+ * started), the page cache (timing), and a tmpfs's inode numbers. A program could use these to signal to
+ * a later one, or learn a little about an earlier one, not to change what it runs or reads. A kernel bug
+ * reachable from the sandbox user that leaves state the reset does not look at would survive too, as it
+ * would survive in a fresh container on the same kernel only until removal. Operators who do not accept
+ * this turn reuse off (`ARENA_SANDBOX_REUSE=off`).
+ */
+function reusableAfter(
+  outcome: Outcome,
+  status: RunResult['status'],
+  request: RunRequest,
+  signal: AbortSignal | undefined,
+): boolean {
+  return (
+    outcome.exitCode !== undefined &&
+    outcome.killedFor === undefined &&
+    outcome.oomKilled === false &&
+    outcome.pidsLimitHit === false &&
+    (status === 'ok' || status === 'runtime_error' || status === 'compile_error') &&
+    !request.installCommand &&
+    signal?.aborted !== true
+  );
+}
+
+/**
  * Python, C, C++, Java, Go, Rust, Bash and Node.js programs in Docker containers (dockerode): no network,
  * read-only root, a small tmpfs work dir, memory = memory+swap, a pids limit, a CPU quota, every
  * capability dropped, no-new-privileges, an unprivileged user, ulimits, no log copy. Each container runs
- * one program and is then force-removed with everything it started; a warm pool keeps ready ones.
+ * one program and is then force-removed with everything it started, or (reuse on, the run ended normally)
+ * reset and verified clean for another run (`reset`); a warm pool keeps ready ones and grows with demand.
  *
  * This class spreads the runs over the engines that answer (`docker-host-health`), one container per run
  * from each engine's `WarmPool` (`sandbox-container` says what a container is), runs the program there
@@ -107,23 +154,40 @@ export class DockerRunner implements Runner {
     this.maxConcurrent = options.maxConcurrent ?? 8;
     this.defaults = options.defaults ?? DEFAULT_LIMITS;
     const maxIdleMs = options.maxIdleMs ?? 30 * 60_000;
-    this.hosts = (options.hosts ?? parseDockerHosts(process.env.DOCKER_HOSTS)).map((config) => ({
-      config,
-      pool: new WarmPool({
-        docker: config.docker,
-        host: config.name,
-        spec: (memoryMb, processes) => sandboxContainerSpec(this.image, this.owner, this.options, memoryMb, processes),
-        size: poolSize,
-        maxIdleMs,
-        defaults: this.defaults,
-        log: options.log,
-      }),
-      inflight: 0,
-      runs: 0,
-      waiters: [],
-      available: false,
-      local: config.name.startsWith('unix://') || config.name.startsWith('/'),
-    }));
+    const reuse =
+      options.reuse === false
+        ? false
+        : {
+            maxRuns: Math.max(1, options.reuse?.maxRuns ?? 20),
+            // A reused container is never older than the orphan sweep of another process allows (see `isOrphan`).
+            maxAgeMs: Math.min(options.reuse?.maxAgeMs ?? 10 * 60_000, maxIdleMs),
+          };
+    this.hosts = (options.hosts ?? parseDockerHosts(process.env.DOCKER_HOSTS)).map((config) => {
+      const local = config.name.startsWith('unix://') || config.name.startsWith('/');
+      return {
+        config,
+        pool: new WarmPool({
+          docker: config.docker,
+          host: config.name,
+          spec: (memoryMb, processes, reusable) =>
+            sandboxContainerSpec(this.image, this.owner, this.options, memoryMb, processes, reusable),
+          size: poolSize,
+          maxIdleMs,
+          defaults: this.defaults,
+          reuse,
+          local,
+          maxContainers: this.maxConcurrent,
+          ...(options.growAfterMs !== undefined ? { growAfterMs: options.growAfterMs } : {}),
+          ...(options.shrinkAfterMs !== undefined ? { shrinkAfterMs: options.shrinkAfterMs } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        }),
+        inflight: 0,
+        runs: 0,
+        waiters: [],
+        available: false,
+        local,
+      };
+    });
   }
 
   supports(environment: Environment): boolean {
@@ -262,7 +326,9 @@ export class DockerRunner implements Runner {
     try {
       const gateKill = { kill: (): void => undefined };
       const gate = new OutputGate(limits.outputBytes, options.onOutput, () => gateKill.kill());
-      const outcome = await this.execute(host, recipe, args.words, limits, gate, gateKill, options);
+      const outcome = await this.execute(host, recipe, args.words, limits, gate, gateKill, options, (ended) =>
+        reusableAfter(ended, verdict(ended, limits, recipe.minMemoryMb).status, request, options.signal),
+      );
       gate.end();
       return finish(verdict(outcome, limits, recipe.minMemoryMb));
     } catch (error) {
@@ -314,13 +380,15 @@ export class DockerRunner implements Runner {
     gate: OutputGate,
     gateKill: { kill: () => void },
     { signal, onFigure }: RunOptions,
+    reusable: (outcome: Outcome) => boolean,
   ): Promise<Outcome> {
     const memoryMb = Math.max(limits.memoryMb, recipe.minMemoryMb);
     const processes = Math.max(limits.processes, recipe.minProcesses);
     const deadline = performance.now() + limits.wallMs;
     const warm = await host.pool.acquire(memoryMb, processes);
+    let outcome: Outcome | undefined;
     try {
-      return await runInContainer({
+      outcome = await runInContainer({
         warm,
         recipe,
         words,
@@ -332,9 +400,11 @@ export class DockerRunner implements Runner {
         local: host.local,
         ...(onFigure ? { onFigure } : {}),
       });
+      return outcome;
     } finally {
-      // One run per container: it goes, with every process the program started.
-      host.pool.remove(warm.container);
+      // The container goes, with every process the program started; or, when the run ended normally and
+      // reuse is on, it is reset for another run (in the background: this run's result does not wait).
+      host.pool.release(warm, outcome !== undefined && reusable(outcome));
     }
   }
 

@@ -44,6 +44,8 @@ export interface Outcome {
   /** The container's CPU time since the program started (the marker): what its `ulimit -t` counts. */
   programCpuMs?: number;
   peakMemoryBytes?: number;
+  /** Whether the pids limit refused a fork during the run (undefined when the cgroup could not tell). */
+  pidsLimitHit?: boolean;
 }
 
 /** The whole CPU seconds `ulimit -t` gives the program: SIGXCPU at these, SIGKILL one second later. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { OutputGate } from '../output.js';
 import type { RunLimits, RunOptions } from '../types.js';
-import { readCgroupUsage } from './cgroup.js';
+import { readCgroupUsage, runUsage } from './cgroup.js';
 import { DockerDemuxer, MarkerSplitter } from './demux.js';
 import { FIGURE_CAPS, FigureSplitter, figurePrefix } from './figures.js';
 import { cpuLimitSeconds, EXIT_SIGKILL, EXIT_SIGXCPU, type Outcome } from './exit-status.js';
@@ -38,7 +38,8 @@ export interface ContainerRun {
  * Run one program in its container: start the driver (or hand the armed one its job), stream stdout and
  * stderr through the gate (the compile step's output is what comes on stderr before the run's marker),
  * stop at the wall-clock limit, the output limit or cancellation, and read how it ended: exit code, OOM
- * kill, and for a local engine the CPU time and peak memory. The caller removes the container afterwards.
+ * kill, and for a local engine the CPU time and peak memory (a reused container's: this run's share). The
+ * caller releases the container afterwards (removed, or reset for another run).
  */
 export async function runInContainer(run: ContainerRun): Promise<Outcome> {
   const { warm, recipe, words, limits, deadline, gate, gateKill, signal } = run;
@@ -105,6 +106,8 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
         else signal.addEventListener('abort', onAbort, { once: true });
       }
       attached.on('data', (chunk: Buffer) => demux.push(chunk));
+      // A driver armed by a reset was paused after the reset's own words (see `resetContainer`).
+      attached.resume();
       if (armed) attached.write(`${JSON.stringify([marker, cpuSeconds, ...words])}\n`);
       attached.on('end', done);
       attached.on('close', done);
@@ -158,12 +161,15 @@ async function readEvidence(
   const { container } = run.warm;
   const { exitCode } = outcome;
   if (run.local) {
-    const usage = await readCgroupUsage(container.id);
+    const total = await readCgroupUsage(container.id);
+    const atStart = await cpuAtMarker;
+    if (total.cpuMs !== undefined && atStart !== undefined) outcome.programCpuMs = total.cpuMs - atStart;
+    // A reused container's counters hold its earlier runs too: this run's share is from its baseline on.
+    const usage = runUsage(total, run.warm.baseline, run.warm.peakReset === true);
     if (usage.cpuMs !== undefined) outcome.cpuMs = usage.cpuMs;
     if (usage.peakMemoryBytes !== undefined) outcome.peakMemoryBytes = usage.peakMemoryBytes;
     if (usage.oomKills !== undefined) outcome.oomKilled = usage.oomKills > 0;
-    const atStart = await cpuAtMarker;
-    if (usage.cpuMs !== undefined && atStart !== undefined) outcome.programCpuMs = usage.cpuMs - atStart;
+    if (usage.pidsLimitHits !== undefined) outcome.pidsLimitHit = usage.pidsLimitHits > 0;
     if (outcome.oomKilled !== undefined) return;
   }
   if (exitCode !== EXIT_SIGKILL && exitCode !== EXIT_SIGXCPU) return;

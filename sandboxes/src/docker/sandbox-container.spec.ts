@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isOrphan, SANDBOX_LABEL, sandboxContainerSpec, SANDBOX_USER } from './sandbox-container.js';
+import type Docker from 'dockerode';
+import { isOrphan, reuseProblem, SANDBOX_LABEL, sandboxContainerSpec, SANDBOX_USER } from './sandbox-container.js';
 
 describe('a sandbox container', () => {
   it('gets the limits of the run, memory+swap equal to memory, and the defaults for the rest', () => {
@@ -36,6 +37,45 @@ describe('a sandbox container', () => {
       { Name: 'nofile', Soft: 10, Hard: 10 },
       { Name: 'fsize', Soft: 1024 * 1024, Hard: 1024 * 1024 },
     ]);
+  });
+});
+
+describe('a reusable sandbox container', () => {
+  /** What the engine says of a container created from a spec (the parts `reuseProblem` reads). */
+  const inspected = (spec: Docker.ContainerCreateOptions, mounts: { Destination: string }[] = []) =>
+    ({
+      Config: { User: spec.User },
+      HostConfig: spec.HostConfig,
+      Mounts: mounts,
+    }) as unknown as Docker.ContainerInspectInfo;
+
+  it('runs its own processes as root with only setuid/setgid, from /; the rest of the hardening is unchanged', () => {
+    const plain = sandboxContainerSpec('img', 'o', {}, 64, 8);
+    const spec = sandboxContainerSpec('img', 'o', {}, 64, 8, true);
+    expect(spec.User).toBe('0:0');
+    expect(spec.WorkingDir).toBe('/');
+    expect(spec.HostConfig?.CapAdd).toEqual(['SETUID', 'SETGID']);
+    const { CapAdd, ...host } = spec.HostConfig ?? {};
+    expect(CapAdd).toBeDefined();
+    expect(host).toEqual(plain.HostConfig);
+    expect(plain.HostConfig?.CapAdd).toBeUndefined();
+  });
+
+  it('may be reused only as created for reuse: read-only root, only the tmpfs mounts the reset empties', () => {
+    const spec = sandboxContainerSpec('img', 'o', {}, 64, 8, true);
+    expect(reuseProblem(inspected(spec))).toBeUndefined();
+    expect(reuseProblem(inspected(sandboxContainerSpec('img', 'o', {}, 64, 8)))).toMatch(/not a reusable/);
+    const host = spec.HostConfig ?? {};
+    const changed = (change: Partial<Docker.HostConfig>) => inspected({ ...spec, HostConfig: { ...host, ...change } });
+    expect(reuseProblem(changed({ ReadonlyRootfs: false }))).toMatch(/root file system/);
+    expect(reuseProblem(inspected(spec, [{ Destination: '/data' }]))).toMatch(/mounts: \/data/);
+    expect(reuseProblem(changed({ Binds: ['/x:/y'] }))).toMatch(/binds/);
+    expect(reuseProblem(changed({ Tmpfs: { ...host.Tmpfs, '/var/tmp': 'rw' } }))).toMatch(/\/var\/tmp/);
+    expect(reuseProblem(changed({ IpcMode: 'shareable' }))).toMatch(/IPC/);
+    expect(reuseProblem(changed({ CapAdd: ['SETUID', 'SETGID', 'SYS_ADMIN'] }))).toMatch(/capabilities/);
+    expect(reuseProblem(changed({ CapDrop: [] }))).toMatch(/capabilities/);
+    expect(reuseProblem(changed({ SecurityOpt: [] }))).toMatch(/no-new-privileges/);
+    expect(reuseProblem(changed({ Privileged: true }))).toMatch(/privileged/);
   });
 });
 

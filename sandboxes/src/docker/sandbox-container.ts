@@ -3,7 +3,15 @@ import { ownerLiveness, ownerProcessLabels, type OwnerLiveness } from './owner-p
 import { SANDBOX_ENV } from './recipes.js';
 
 /** The unprivileged user every program runs as. */
-export const SANDBOX_USER = '1000:1000';
+export const SANDBOX_UID = 1000;
+export const SANDBOX_GID = 1000;
+export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_GID}`;
+/**
+ * The user of a reusable container's own processes (its init and `sleep`): root with no capability but
+ * setuid/setgid (see `sandboxContainerSpec`), so that no program can signal or ptrace them and the reset can
+ * kill every process of the sandbox user without stopping the container.
+ */
+export const REUSABLE_MAIN_UID = 0;
 /**
  * Marks every sandbox container; `arena.created` and `arena.owner` say when and by which runner, the
  * `arena.owner.*` labels which process runs that runner (see `owner-process`).
@@ -24,6 +32,9 @@ export interface SandboxContainerOptions {
   openFiles?: number;
 }
 
+/** The tmpfs mounts of a sandbox container, all emptied by a reset (`/dev/shm` and `/dev/mqueue` are the engine's). */
+export const SANDBOX_TMPFS = ['/sandbox', '/tmp'] as const;
+
 /**
  * A sandbox container: idles on `sleep infinity` until a run execs into it; no network, read-only root, a
  * small tmpfs work dir, memory = memory+swap, a pids limit, a CPU quota, every capability dropped,
@@ -35,6 +46,7 @@ export function sandboxContainerSpec(
   options: SandboxContainerOptions,
   memoryMb: number,
   processes: number,
+  reusable = false,
 ): Docker.ContainerCreateOptions {
   const workDirMb = options.workDirMb ?? 64;
   const fileSize = (options.fileSizeMb ?? 32) * 1024 * 1024;
@@ -43,8 +55,10 @@ export function sandboxContainerSpec(
   return {
     Image: image,
     Cmd: ['sleep', 'infinity'],
-    User: SANDBOX_USER,
-    WorkingDir: '/sandbox',
+    // Programs always run in execs as the sandbox user. A reusable container's own processes are root's
+    // instead (see `REUSABLE_MAIN_UID`), and it starts in `/`, which root without capabilities may enter.
+    User: reusable ? `${REUSABLE_MAIN_UID}:${REUSABLE_MAIN_UID}` : SANDBOX_USER,
+    WorkingDir: reusable ? '/' : '/sandbox',
     Env: [...SANDBOX_ENV],
     Tty: false,
     OpenStdin: false,
@@ -64,7 +78,7 @@ export function sandboxContainerSpec(
       ReadonlyRootfs: true,
       Init: true,
       Tmpfs: {
-        '/sandbox': `rw,exec,nosuid,nodev,size=${workDirMb}m,uid=1000,gid=1000,mode=0700`,
+        '/sandbox': `rw,exec,nosuid,nodev,size=${workDirMb}m,uid=${SANDBOX_UID},gid=${SANDBOX_GID},mode=0700`,
         '/tmp': 'rw,noexec,nosuid,nodev,size=16m,mode=1777',
       },
       Memory: memory,
@@ -72,6 +86,10 @@ export function sandboxContainerSpec(
       PidsLimit: processes,
       NanoCpus: Math.round((options.cpus ?? 1) * 1e9),
       CapDrop: ['ALL'],
+      // The reset (a root exec) needs these to become the sandbox user; a program never has them: it runs as
+      // that user, whose execs get no effective capability, and no-new-privileges stops any setuid or file
+      // capability from giving it one.
+      ...(reusable ? { CapAdd: ['SETUID', 'SETGID'] } : {}),
       SecurityOpt: ['no-new-privileges'],
       Ulimits: [
         { Name: 'nofile', Soft: openFiles, Hard: openFiles },
@@ -107,4 +125,30 @@ export function isOrphan(
   if (Number.isFinite(expires) && expires > 0) return expires < now;
   const created = Number(container.Labels['arena.created'] ?? 0);
   return container.State === 'running' ? created < now - 2 * maxIdleMs : created < now - STOPPED_GRACE_MS;
+}
+
+/**
+ * Why a created container may not be reset and reused (undefined when it may): its root file system must be
+ * read-only and every writable place a tmpfs the reset empties, with nothing mounted from elsewhere (a
+ * volume the image declares, a bind), in a private IPC namespace, with the reusable user and capabilities.
+ */
+export function reuseProblem(info: Docker.ContainerInspectInfo): string | undefined {
+  const host = info.HostConfig;
+  if (host.ReadonlyRootfs !== true) return 'the root file system is writable';
+  if ((info.Mounts ?? []).length > 0) return `it has mounts: ${info.Mounts.map((m) => m.Destination).join(', ')}`;
+  if ((host.Binds ?? []).length > 0) return 'it has binds';
+  const tmpfs = Object.keys((host as { Tmpfs?: Record<string, string> }).Tmpfs ?? {});
+  if (tmpfs.some((path) => !(SANDBOX_TMPFS as readonly string[]).includes(path)))
+    return `it has tmpfs mounts the reset does not empty: ${tmpfs.join(', ')}`;
+  if (host.IpcMode !== 'private') return 'its IPC namespace is not private';
+  if (host.Privileged) return 'it is privileged';
+  if (info.Config.User !== `${REUSABLE_MAIN_UID}:${REUSABLE_MAIN_UID}`) return 'it is not a reusable container';
+  const names = (list: unknown): string[] =>
+    Array.isArray(list) ? list.map((cap) => String(cap).toUpperCase().replace(/^CAP_/, '')) : [];
+  const added = names(host.CapAdd).sort().join(',');
+  if (added !== 'SETGID,SETUID' || !names(host.CapDrop).includes('ALL'))
+    return `its capabilities are not the reusable set (added: ${added})`;
+  const security: unknown = host.SecurityOpt;
+  if (!Array.isArray(security) || !security.includes('no-new-privileges')) return 'no-new-privileges is off';
+  return undefined;
 }

@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { armedCommand, SANDBOX_ENV } from './recipes.js';
+import { SANDBOX_GID, SANDBOX_UID } from './sandbox-container.js';
+import { DockerDemuxer } from './demux.js';
+import type { Warm } from './warm-pool.js';
+
+/** The places a reset empties: the writable tmpfs mounts of a sandbox container (see `sandboxContainerSpec`). */
+export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as const;
+
+/**
+ * The reset, run by the engine as root in the used container (`python3 -I -S`, from `/`, only files of the
+ * read-only root: nothing the program wrote is imported or run). Steps, each verified; any failure or
+ * surprise prints `arena-reset-failed: …` and exits 70, and the pool removes the container:
+ *  1. Drop to the sandbox uid/gid. Changing credentials makes the kernel mark this process non-dumpable, so
+ *     no process of the sandbox user can ptrace it (checked: `PR_GET_DUMPABLE` is 0). Until then it is
+ *     root, which those processes cannot ptrace either.
+ *  2. `kill(-1, SIGKILL)` as the sandbox user: every process of that user at once (the kernel holds the
+ *     task list while it signals, so a fork cannot slip through), never PID 1 or the container's own
+ *     `sleep` (root's). Repeated until `/proc` shows no process but PID 1's tree of the container's main
+ *     user and this one (zombies included: they are waited for); more than 3 s is a failure.
+ *  3. Every mount of the container is checked (`/proc/self/mountinfo`): the root must be read-only; each
+ *     writable mount must be one this reset empties, `/proc` or `/dev/pts` (per-process state, gone with the
+ *     processes), a device node, or a file or tree the sandbox user cannot write anywhere (the engine's
+ *     `/etc/hosts`, `/dev`, `/sys/fs/cgroup`). Anything else is a surprise.
+ *  4. `/sandbox`, `/tmp`, `/dev/shm` and `/dev/mqueue` (POSIX message queues) are emptied without following
+ *     links (directories the program locked are opened up first), then found empty; `/sandbox` gets its
+ *     mode back and loses any extended attribute the program set on it.
+ *  5. SysV shared memory, semaphores and message queues of the container's IPC namespace are removed
+ *     (`IPC_RMID`: the sandbox user created them all, so it may), and `/proc/sysvipc/*` is found empty.
+ *  6. The processes are checked again; then `arena-reset-ok <nonce>` is printed and the process replaces
+ *     itself with the armed Python driver (as the sandbox user, in `/sandbox`): the container is warm again.
+ * Arguments: nonce, sandbox uid, sandbox gid, the container's main uid, then the driver's argv.
+ */
+export const RESET_SCRIPT = String.raw`
+import os, sys, stat, time, signal
+def fail(why):
+    os.write(1, ('arena-reset-failed: %s\n' % why).encode('utf-8', 'replace'))
+    os._exit(70)
+try:
+    nonce, uid, gid, main_uid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    driver = sys.argv[5:]
+    if os.getresuid() != (0, 0, 0):
+        fail('not started as root')
+    me = os.getpid()
+    os.chdir('/')
+    os.setgroups([gid])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups() != [gid]:
+        fail('could not become the sandbox user')
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(3, 0, 0, 0, 0) != 0:
+        fail('the reset process is still dumpable')
+
+    def others():
+        found = []
+        for name in os.listdir('/proc'):
+            if not name.isdigit() or int(name) == me:
+                continue
+            try:
+                with open('/proc/%s/status' % name) as f:
+                    fields = dict(line.split(':', 1) for line in f.read().splitlines() if ':' in line)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            uids = {int(x) for x in fields.get('Uid', '').split()}
+            gids = {int(x) for x in fields.get('Gid', '').split()}
+            if uids != {main_uid} or gid in gids:
+                found.append('%s(%s,%s)' % (name, fields.get('Name', '?').strip(), fields.get('State', '?').strip()))
+        return found
+
+    def kill_all():
+        deadline = time.monotonic() + 3
+        while True:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            left = others()
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                fail('processes left: ' + ' '.join(left[:10]))
+            time.sleep(0.005)
+
+    kill_all()
+
+    def unescape(path):
+        return path.replace('\\040', ' ').replace('\\011', '\t').replace('\\012', '\n').replace('\\134', '\\')
+
+    mounts = []
+    with open('/proc/self/mountinfo') as f:
+        for line in f.read().splitlines():
+            head, _, tail = line.partition(' - ')
+            parts = head.split()
+            mounts.append((unescape(parts[4]), parts[5].split(','), tail.split()[0]))
+    points = {m[0] for m in mounts}
+    emptied = ('/sandbox', '/tmp', '/dev/shm', '/dev/mqueue')
+
+    def writable_by_sandbox(st):
+        if st.st_uid == uid:
+            return True
+        if st.st_gid == gid and st.st_mode & 0o020:
+            return True
+        return bool(st.st_mode & 0o002)
+
+    for point, options, fstype in mounts:
+        if point == '/':
+            if 'ro' not in options:
+                fail('the root file system is writable')
+            continue
+        if 'rw' not in options:
+            continue
+        if point in emptied and fstype in ('tmpfs', 'mqueue'):
+            continue
+        if (point, fstype) in (('/proc', 'proc'), ('/dev/pts', 'devpts')):
+            continue
+        st = os.lstat(point)
+        if stat.S_ISCHR(st.st_mode):
+            continue
+        if stat.S_ISREG(st.st_mode) and not writable_by_sandbox(st):
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            # A tree the sandbox user cannot write to anywhere (the engine's /dev, /sys/fs/cgroup): small.
+            for root, dirs, files in os.walk(point):
+                dirs[:] = [d for d in dirs if os.path.join(root, d) not in points]
+                # Directories and regular files; a link's own mode means nothing, a device keeps no state.
+                for path in [root] + [os.path.join(root, name) for name in dirs + files]:
+                    st = os.lstat(path)
+                    if (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)) and writable_by_sandbox(st):
+                        fail('%s is writable by the sandbox user' % path)
+            continue
+        fail('unexpected writable mount %s (%s)' % (point, fstype))
+
+    def clear(fd, depth):
+        if depth > 64:
+            fail('directories nested too deep')
+        with os.scandir(fd) as it:
+            names = [entry.name for entry in it]
+        for name in names:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode):
+                if st.st_uid == uid and stat.S_IMODE(st.st_mode) & 0o700 != 0o700:
+                    os.chmod(name, 0o700, dir_fd=fd)
+                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                try:
+                    clear(sub, depth + 1)
+                finally:
+                    os.close(sub)
+                os.rmdir(name, dir_fd=fd)
+            else:
+                os.unlink(name, dir_fd=fd)
+
+    for point in emptied:
+        if point not in points:
+            if point in ('/sandbox', '/tmp', '/dev/shm'):
+                fail('%s is not a mount' % point)
+            continue
+        fd = os.open(point, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            st = os.fstat(fd)
+            if st.st_uid == uid:
+                os.fchmod(fd, 0o700)
+                for name in os.listxattr(fd):
+                    os.removexattr(fd, name)
+            clear(fd, 0)
+            if os.listdir(fd):
+                fail('%s is not empty' % point)
+            if st.st_uid == uid and (stat.S_IMODE(os.fstat(fd).st_mode) != 0o700 or os.listxattr(fd)):
+                fail('%s kept its mode or attributes' % point)
+        finally:
+            os.close(fd)
+
+    removers = {'shm': lambda i: libc.shmctl(i, 0, None), 'sem': lambda i: libc.semctl(i, 0, 0), 'msg': lambda i: libc.msgctl(i, 0, None)}
+    def ipc_ids(kind):
+        with open('/proc/sysvipc/' + kind) as f:
+            return [int(line.split()[1]) for line in f.read().splitlines()[1:] if line.strip()]
+    for kind, remove in removers.items():
+        for ident in ipc_ids(kind):
+            if remove(ident) != 0:
+                fail('could not remove SysV %s %d (errno %d)' % (kind, ident, ctypes.get_errno()))
+        if ipc_ids(kind):
+            fail('SysV %s left' % kind)
+
+    left = others()
+    if left:
+        fail('processes came back: ' + ' '.join(left[:10]))
+    os.chdir('/sandbox')
+    os.write(1, ('arena-reset-ok %s\n' % nonce).encode())
+except SystemExit:
+    raise
+except BaseException as error:
+    fail(repr(error))
+os.execvp(driver[0], driver)
+fail('could not start the driver')
+`;
+
+/** How long a reset may take before the container is given up. */
+export const RESET_TIMEOUT_MS = 10_000;
+
+/**
+ * Reset a used container for another run (see `RESET_SCRIPT` for what is done and checked) and leave the
+ * armed Python driver waiting in it. Resolves with the driver's exec and stream; rejects on any failure or
+ * surprise (the exec's own exit code, a line other than the expected one, anything after it, the time-out),
+ * after which the caller removes the container.
+ */
+export async function resetContainer(
+  container: Docker.Container,
+  mainUid: number,
+  timeoutMs = RESET_TIMEOUT_MS,
+): Promise<NonNullable<Warm['armed']>> {
+  const nonce = randomBytes(12).toString('hex');
+  const exec = await container.exec({
+    Cmd: [
+      'python3',
+      '-I',
+      '-S',
+      '-c',
+      RESET_SCRIPT,
+      nonce,
+      String(SANDBOX_UID),
+      String(SANDBOX_GID),
+      String(mainUid),
+      ...armedCommand(),
+    ],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    User: '0:0',
+    WorkingDir: '/',
+    Env: [...SANDBOX_ENV],
+  });
+  const stream = await exec.start({ hijack: true, stdin: true });
+  const expected = Buffer.from(`arena-reset-ok ${nonce}\n`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let stdout = Buffer.alloc(0);
+      let stderr = '';
+      let settled = false;
+      const finish = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('close', onEnd);
+        stream.off('error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      const demux = new DockerDemuxer((which, data) => {
+        if (which === 'stderr') stderr += data.toString();
+        else stdout = Buffer.concat([stdout, data]);
+      });
+      const onData = (chunk: Buffer): void => {
+        demux.push(chunk);
+        if (stderr) return finish(new Error(`the reset wrote on stderr: ${stderr.slice(0, 500)}`));
+        if (stdout.length < expected.length && expected.subarray(0, stdout.length).equals(stdout)) return;
+        if (stdout.equals(expected) && demux.pendingBytes === 0) return finish();
+        finish(new Error(stdout.toString().trim().slice(0, 500) || 'the reset said something unexpected'));
+      };
+      const onEnd = (): void => finish(new Error(stdout.toString().trim().slice(0, 500) || 'the reset ended early'));
+      const onError = (error: Error): void => finish(error);
+      const timer = setTimeout(() => finish(new Error(`the reset took more than ${timeoutMs} ms`)), timeoutMs);
+      stream.on('data', onData);
+      stream.on('end', onEnd);
+      stream.on('close', onEnd);
+      stream.on('error', onError);
+    });
+  } catch (error) {
+    stream.destroy();
+    throw error;
+  }
+  // Flowing without a listener until the run attaches its own (it resumes the stream then); the driver
+  // says nothing before its job arrives.
+  stream.pause();
+  return { exec, stream };
+}
