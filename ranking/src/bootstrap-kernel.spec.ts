@@ -81,5 +81,6 @@ describe('bootstrap rounds', () => {
     expect(three.samples).toEqual(one.samples);
     const board = computeStyleLeaderboard(data, { bootstrap: 20, seed: 8 });
     expect(await computeStyleLeaderboardThreaded(data, { bootstrap: 20, seed: 8, threads: 2 })).toEqual(board);
-  });
+    // Three boards and thread starts: seconds on a loaded machine.
+  }, 60_000);
 });
