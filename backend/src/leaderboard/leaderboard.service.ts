@@ -334,9 +334,9 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       ...arenaModelWords(models),
     ]);
     const started = performance.now();
-    const filled = await fillFacts(this.dataSource, pattern, since ? { since } : {});
-    if (filled > 0 && !since)
-      this.logger.info({ votes: filled, ms: Math.round(performance.now() - started) }, 'vote facts filled in');
+    const { written } = await fillFacts(this.dataSource, pattern, since ? { since } : {});
+    if (written > 0 && !since)
+      this.logger.info({ votes: written, ms: Math.round(performance.now() - started) }, 'vote facts filled in');
     return readFacts(this.dataSource, since ? { since } : {});
   }
 
@@ -366,12 +366,12 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       this.warm = undefined;
       const { fresh, tookMs } = await warm;
       await this.replaceRaw(fresh, tookMs);
-      // Votes other writers added behind its cursor since it read (votes without facts): read all again.
+      // Votes other writers added since it read (votes that had no facts): read all again.
       const pattern = identityPattern([
         ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
         ...arenaModelWords(models),
       ]);
-      if ((await fillFacts(this.dataSource, pattern)) > 0) this.readAll = true;
+      if ((await fillFacts(this.dataSource, pattern)).added > 0) this.readAll = true;
     }
     if (this.readAll || !this.cursor) {
       this.readAll = false;

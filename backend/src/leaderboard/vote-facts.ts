@@ -154,19 +154,22 @@ export function factOf(raw: RawVote, pattern: RegExp | undefined, key: string): 
   };
 }
 
-/** Facts written (or written again), in one statement. */
-export async function writeFacts(dataSource: DataSource, facts: readonly FactRecord[]): Promise<void> {
-  if (facts.length === 0) return;
+/** Facts written (or written again), in one statement. Returns how many votes had none before. */
+export async function writeFacts(dataSource: DataSource, facts: readonly FactRecord[]): Promise<number> {
+  if (facts.length === 0) return 0;
   const names = COLUMNS.map(([name]) => `"${name}"`).join(', ');
   const arrays = COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
   const updates = COLUMNS.slice(1)
     .map(([name]) => `"${name}" = EXCLUDED."${name}"`)
     .join(', ');
-  await dataSource.query(
+  // xmax is 0 on a row version an INSERT made (not an update of a conflicting row).
+  const rows = await dataSource.query<{ inserted: boolean }[]>(
     `INSERT INTO vote_facts (${names}) SELECT * FROM unnest(${arrays})
-     ON CONFLICT (vote_id) DO UPDATE SET ${updates}`,
+     ON CONFLICT (vote_id) DO UPDATE SET ${updates}
+     RETURNING (xmax = 0) AS inserted`,
     COLUMNS.map(([name]) => facts.map((fact) => fact[name])),
   );
+  return rows.filter((r) => r.inserted).length;
 }
 
 const START: VoteCursor = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
@@ -174,26 +177,28 @@ const START: VoteCursor = { createdAt: '-infinity', id: '00000000-0000-0000-0000
 /**
  * The facts of every vote of a revealed battle (after `since`, or all) that has none, or has them computed
  * with another identity-word pattern or before its answer runs ended: computed from the votes query's rows,
- * `batch` at a time in reveal order, and written. Returns how many were written.
+ * `batch` at a time in reveal order, and written. Returns how many were written, and how many of those votes
+ * had none (the others had facts computed again).
  */
 export async function fillFacts(
   dataSource: DataSource,
   pattern: RegExp | undefined,
   options: { since?: VoteCursor; batch?: number } = {},
-): Promise<number> {
+): Promise<{ written: number; added: number }> {
   const key = identityKey(pattern);
   const batch = options.batch ?? 2_000;
   let at = options.since ?? START;
   let written = 0;
+  let added = 0;
   for (;;) {
     const rows = await dataSource.query<RawVote[]>(missingFactsSql(), [at.createdAt, at.id, key, batch]);
-    await writeFacts(
+    added += await writeFacts(
       dataSource,
       rows.map((raw) => factOf(raw, pattern, key)),
     );
     written += rows.length;
     const last = rows[rows.length - 1];
-    if (!last || rows.length < batch) return written;
+    if (!last || rows.length < batch) return { written, added };
     at = { createdAt: last.cursor_at, id: last.vote_id };
   }
 }
