@@ -48,7 +48,7 @@ export interface DockerRunnerOptions {
   reuse?: { maxRuns?: number; maxAgeMs?: number } | false;
   /**
    * With reuse, a run that finds no ready container waits for a used one to be reset, and starts one of its
-   * own after this long (default 250 ms), up to `maxConcurrent` containers per host.
+   * own when none became ready for this long (default 2 s), up to `maxConcurrent` containers per host.
    */
   growAfterMs?: number;
   /** With reuse, containers above `poolSize` are removed after this long without a run (default 5 s). */
