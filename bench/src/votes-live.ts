@@ -207,6 +207,22 @@ async function startBuild(build: Build, dataDir: string, databaseUrl: string): P
   });
 }
 
+/**
+ * GET a board, however long its first computation takes: fetch gives up on headers after 300 s (a first
+ * board that fills in a million votes' facts takes longer on this shared machine); the server keeps computing,
+ * and asking again waits for the same board.
+ */
+async function getBoard(base: string): Promise<{ battles: number }> {
+  for (;;) {
+    try {
+      return (await (await fetch(`${base}/api/leaderboard`)).json()) as { battles: number };
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'UND_ERR_HEADERS_TIMEOUT') throw error;
+    }
+  }
+}
+
 interface Round {
   firstBoardSeconds: number;
   battles: number;
@@ -227,7 +243,7 @@ async function round(build: Build, dataDir: string, databaseUrl: string, label: 
   const arena = await startBuild(build, dataDir, databaseUrl);
   const base = arena.url;
   try {
-    const first = (await (await fetch(`${base}/api/leaderboard`)).json()) as { battles: number };
+    const first = await getBoard(base);
     const firstBoardSeconds = (performance.now() - spawned) / 1000;
     progress(`${label} ${build}: start → first board ${fmt(firstBoardSeconds, 2)} s (${first.battles} battles)`);
     const voteToBoardMs: number[] = [];
@@ -257,7 +273,7 @@ async function round(build: Build, dataDir: string, databaseUrl: string, label: 
       if (!voted.ok) throw new Error(voted.error.message);
       const at = performance.now();
       for (;;) {
-        const board = (await (await fetch(`${base}/api/leaderboard`)).json()) as { battles: number };
+        const board = await getBoard(base);
         if (board.battles > counted) {
           counted = board.battles;
           break;
@@ -289,7 +305,7 @@ interface SizeResult {
 async function measure(label: string, votes: number, dataDir: string, databaseUrl: string): Promise<SizeResult> {
   const started = performance.now();
   const arena = await startBuild('now', dataDir, databaseUrl);
-  await fetch(`${arena.url}/api/leaderboard`);
+  await getBoard(arena.url);
   const backfillSeconds = (performance.now() - started) / 1000;
   await arena.stop();
   progress(`${label}: now's first start (facts filled in) → first board ${fmt(backfillSeconds, 1)} s`);

@@ -186,20 +186,23 @@ export async function fillFacts(
   options: { since?: VoteCursor; batch?: number } = {},
 ): Promise<{ written: number; added: number }> {
   const key = identityKey(pattern);
-  const batch = options.batch ?? 2_000;
-  let at = options.since ?? START;
+  const batch = options.batch ?? 5_000;
+  const read = (at: VoteCursor) => dataSource.query<RawVote[]>(missingFactsSql(), [at.createdAt, at.id, key, batch]);
   let written = 0;
   let added = 0;
+  let next = read(options.since ?? START);
   for (;;) {
-    const rows = await dataSource.query<RawVote[]>(missingFactsSql(), [at.createdAt, at.id, key, batch]);
+    const rows = await next;
+    const last = rows[rows.length - 1];
+    const more = !!last && rows.length === batch;
+    // The next batch is read while this one's facts are computed (the answers' tokens: CPU) and written.
+    if (more) next = read({ createdAt: last.cursor_at, id: last.vote_id });
     added += await writeFacts(
       dataSource,
       rows.map((raw) => factOf(raw, pattern, key)),
     );
     written += rows.length;
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < batch) return { written, added };
-    at = { createdAt: last.cursor_at, id: last.vote_id };
+    if (!more) return { written, added };
   }
 }
 
