@@ -231,7 +231,10 @@ async function settle(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-async function benchArena(n: number, redis: string | undefined): Promise<{ result: Result; frames: Frame[] }> {
+async function benchArena(
+  n: number,
+  redis: string | undefined,
+): Promise<{ result: Result; frames: Frame[]; warmup: Frame[] }> {
   // PostgreSQL, as deployed: the embedded database would share the server's CPU.
   const database = await freshPostgresDatabase('arena_bench_watchers');
   const arena = await startArena(MODELS, {
@@ -253,10 +256,12 @@ async function benchArena(n: number, redis: string | undefined): Promise<{ resul
     const connectMs = performance.now() - connecting;
     const creator = await connect(arena.url);
     const frames: Frame[] = [];
-    let start = 0;
-    // The measured turn: the follow-up (turn 1), asked once every watcher is in the room.
+    const warmup: Frame[] = [];
+    let start = performance.now();
+    // The measured turn: the follow-up (turn 1), asked once every watcher is in the room. The first turn
+    // warms the server and the load generator up; the baseline gets the same warm-up.
     creator.on('gen:delta', (d) => {
-      if (d.turn === 1) frames.push({ ...d, atMs: performance.now() - start });
+      (d.turn === 1 ? frames : warmup).push({ ...d, atMs: performance.now() - start });
     });
     const voting = new Promise<void>((resolve) => {
       creator.on('battle:status', (s) => {
@@ -309,6 +314,7 @@ async function benchArena(n: number, redis: string | undefined): Promise<{ resul
     for (const w of watchers) w.close();
     return {
       frames,
+      warmup,
       result: {
         watchers: n,
         latency: summarize(measured),
@@ -329,7 +335,7 @@ async function benchArena(n: number, redis: string | undefined): Promise<{ resul
   }
 }
 
-async function benchPlain(n: number, frames: Frame[]): Promise<Result> {
+async function benchPlain(n: number, frames: Frame[], warmup: Frame[]): Promise<Result> {
   const server = await startPlainBroadcast();
   const pid = server.child.pid!;
   try {
@@ -339,6 +345,10 @@ async function benchPlain(n: number, frames: Frame[]): Promise<Result> {
     const latencies: number[] = [];
     const clients = await connectMany(server.url, n, latencies);
     const driver = (await connect(server.url)) as unknown as Socket;
+    // The arena's first turn, as its warm-up, then the same pause before the measured frames.
+    await driver.emitWithAck('replay', warmup);
+    await settle(1_000);
+    const latenciesBefore = latencies.length;
     const cpu0 = cpuMs(pid);
     await driver.emitWithAck('replay', frames);
     const cpu1 = cpuMs(pid);
@@ -346,10 +356,11 @@ async function benchPlain(n: number, frames: Frame[]): Promise<Result> {
     rss.stop();
     for (const c of clients) c.close();
     driver.disconnect();
+    const measured = latencies.slice(latenciesBefore);
     return {
       watchers: n,
-      latency: summarize(latencies),
-      delivered: latencies.length,
+      latency: summarize(measured),
+      delivered: measured.length,
       expected: frames.length * n,
       cpuMs: cpu1 - cpu0,
       cpuUsPerFrame: ((cpu1 - cpu0) * 1000) / Math.max(1, frames.length * n),
@@ -364,13 +375,16 @@ const rows: Record<string, string | number>[] = [];
 const costs: Record<string, string | number>[] = [];
 const results: { arena: Result; local?: Result; plain: Result }[] = [];
 for (const n of COUNTS) {
-  const { result: arena, frames } = await benchArena(n, REDIS);
+  const { result: arena, frames, warmup } = await benchArena(n, REDIS);
   const local = LOCAL_TOO ? (await benchArena(n, undefined)).result : undefined;
-  // The baseline replays the frames the arena sent while every watcher was in the room, at the same pace.
+  // The baseline replays the frames the arena sent while every watcher was in the room, at the same pace,
+  // after the first turn's frames as the same warm-up.
   const t0 = frames[0]?.atMs ?? 0;
+  const w0 = warmup[0]?.atMs ?? 0;
   const plain = await benchPlain(
     n,
     frames.map((f) => ({ ...f, atMs: f.atMs - t0 })),
+    warmup.map((f) => ({ ...f, atMs: f.atMs - w0 })),
   );
   results.push({ arena, ...(local ? { local } : {}), plain });
   const servers: [string, Result][] = [
