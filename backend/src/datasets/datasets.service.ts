@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import {
   DATASET_COLUMNS,
   DATASET_NAMES,
@@ -50,7 +50,7 @@ export function exportWorkerSettings(env: NodeJS.ProcessEnv = process.env): { li
 
 /** Streams the arena's data sets (never built whole in memory) and writes their cards. */
 @Injectable()
-export class DatasetsService {
+export class DatasetsService implements OnModuleDestroy {
   private readonly logger = createLogger(DatasetsService.name);
 
   /**
@@ -78,6 +78,10 @@ export class DatasetsService {
             },
           })
         : null;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.workers?.close();
   }
 
   async summaries(): Promise<DatasetSummary[]> {

@@ -3,21 +3,25 @@ import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { DatasetFormat, DatasetName, DatasetQuery } from '@arena/contracts';
 
-/** What an export worker is given: the data set, where to read it, as whom (`applicationName`), how nicely. */
+/** An export: the data set, filtered, with the salt of its voter hashes. */
 export interface ExportJob {
-  url: string;
-  /** The worker's connections' `application_name`: how its queries are found to cancel them. */
-  applicationName: string;
   name: DatasetName;
   format: DatasetFormat;
   query: DatasetQuery;
   salt: string;
-  /** The worker thread's nice value (Linux), above the server's: the server's thread is served first. */
+}
+
+/** What an export thread is started with: where to read, as whom (`applicationName`), how nicely. */
+export interface ExportThread {
+  url: string;
+  /** The thread's connections' `application_name`: how its queries are found to cancel them. */
+  applicationName: string;
+  /** The thread's nice value (Linux), above the server's: the server's thread is served first. */
   nice: number;
 }
 
-/** From the server's thread: the last bytes are written (or the response drained), send more. */
-export type ToExportWorker = 'more';
+/** To a thread: an export to run, or (the last bytes written, the response drained) send more. */
+export type ToExportWorker = { type: 'job'; job: ExportJob } | { type: 'more' };
 
 export type FromExportWorker =
   | { type: 'bytes'; bytes: ArrayBuffer }
@@ -49,9 +53,9 @@ function gone(): Error {
  * imports of types without `type`): the thread first registers module hooks (`module.registerHooks`, in the
  * thread) that resolve `./x.js` to `./x.ts` and compile each `.ts` file with esbuild, then imports the entry.
  */
-function startWorker(job: ExportJob): Worker {
+function startWorker(thread: ExportThread): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./export-worker.js', here), { workerData: job });
+  if (!here.endsWith('.ts')) return new Worker(new URL('./export-worker.js', here), { workerData: thread });
   const entry = new URL('./export-worker.ts', here).href;
   return new Worker(
     `
@@ -79,19 +83,34 @@ function startWorker(job: ExportJob): Worker {
     });
     import(${JSON.stringify(entry)});
     `,
-    { eval: true, workerData: job },
+    { eval: true, workerData: thread },
   );
+}
+
+/** A thread's error as an Error of this thread, with the database's error code (e.g. `42703`) when there is one. */
+function failure(message: Extract<FromExportWorker, { type: 'error' }>): Error {
+  return Object.assign(new Error(message.message), {
+    ...(message.code ? { code: message.code } : {}),
+    stack: message.stack ?? message.message,
+  });
+}
+
+interface Thread {
+  worker: Worker;
+  applicationName: string;
 }
 
 /**
  * Data-set exports in worker threads, each with its own PostgreSQL connections: reading the rows (binary COPY)
  * and formatting them (JSONL, CSV, Parquet) happen off the server's event loop, which only writes the buffers
- * a worker hands it, and asks for the next once the response has drained. At most `limit` run at once; more
- * wait in order. A stream closed mid-export ends its worker and cancels its queries.
+ * a thread hands it, and asks for the next once the response has drained. At most `limit` run at once; more
+ * wait in order. A thread that finished an export waits for the next (started once, its connections kept); a
+ * stream closed mid-export ends its thread and cancels its queries.
  */
 export class ExportWorkers {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly idle: Thread[] = [];
 
   constructor(private readonly options: ExportWorkerOptions) {}
 
@@ -114,23 +133,17 @@ export class ExportWorkers {
   ): Promise<number> {
     await this.turn(out);
     try {
-      return await this.run(
-        {
-          url: this.options.url,
-          applicationName: `arena-export-${randomUUID().slice(0, 8)}`,
-          name,
-          format,
-          query,
-          salt,
-          nice: this.options.nice,
-        },
-        out,
-      );
+      return await this.run({ name, format, query, salt }, out);
     } finally {
       const next = this.waiting.shift();
       if (next) next();
       else this.running--;
     }
+  }
+
+  /** End the idle threads (a running export's thread ends with it). */
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((thread) => thread.worker.terminate()));
   }
 
   /** Wait for a free slot (a running export hands its own over); a stream closed meanwhile leaves the queue. */
@@ -154,9 +167,26 @@ export class ExportWorkers {
     });
   }
 
+  private thread(): Thread {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    const applicationName = `arena-export-${randomUUID().slice(0, 8)}`;
+    const worker = startWorker({ url: this.options.url, applicationName, nice: this.options.nice });
+    const thread = { worker, applicationName };
+    // An idle thread keeps no process alive; one that ends leaves the idle list.
+    worker.on('exit', () => {
+      const at = this.idle.indexOf(thread);
+      if (at >= 0) this.idle.splice(at, 1);
+    });
+    worker.on('error', () => undefined);
+    return thread;
+  }
+
   private run(job: ExportJob, out: Writable): Promise<number> {
     if (out.destroyed) return Promise.reject(gone());
-    const worker = startWorker(job);
+    const thread = this.thread();
+    const { worker } = thread;
+    worker.ref();
     return new Promise<number>((resolve, reject) => {
       let settled = false;
       const settle = (error: Error | null, rows = 0): void => {
@@ -164,25 +194,28 @@ export class ExportWorkers {
         settled = true;
         out.off('close', closed);
         out.off('drain', more);
+        worker.off('message', message);
+        worker.off('error', failed);
+        worker.off('exit', exited);
         if (error) reject(error);
         else resolve(rows);
       };
-      const more = (): void => worker.postMessage('more' satisfies ToExportWorker);
-      // The client went away: the worker ends (its connections close), then what it left running is cancelled
+      const more = (): void => worker.postMessage({ type: 'more' } satisfies ToExportWorker);
+      // The client went away: the thread ends (its connections close), then what it left running is cancelled
       // (a query that has sent nothing yet, as the page bounds', or waits for a lock, would otherwise run on).
       // Its slot is free only once both are done.
       let stopping = false;
-      const closed = (): void => {
+      const stop = (error: Error): void => {
         if (settled || stopping) return;
         stopping = true;
         worker
           .terminate()
-          .then(() => this.options.cancel(job.applicationName))
+          .then(() => this.options.cancel(thread.applicationName))
           .catch(() => undefined)
-          .finally(() => settle(gone()));
+          .finally(() => settle(error));
       };
-      out.on('close', closed);
-      worker.on('message', (message: FromExportWorker) => {
+      const closed = (): void => stop(gone());
+      const message = (message: FromExportWorker): void => {
         if (settled || stopping) return;
         switch (message.type) {
           case 'bytes':
@@ -190,22 +223,28 @@ export class ExportWorkers {
             else out.once('drain', more);
             return;
           case 'done':
+            worker.unref();
+            this.idle.push(thread);
             settle(null, message.rows);
             return;
           case 'error':
-            settle(
-              Object.assign(new Error(message.message), {
-                ...(message.code ? { code: message.code } : {}),
-                stack: message.stack ?? message.message,
-              }),
-            );
+            // The thread is ready for another export (a write of the failed one left waiting goes with it).
+            this.idle.push(thread);
+            worker.unref();
+            settle(failure(message));
         }
-      });
-      worker.on('error', (error: Error) => stopping || settle(error));
-      worker.on(
-        'exit',
-        (code) => stopping || settle(new Error(`the export worker exited (${code}) before the export was done`)),
-      );
+      };
+      const failed = (error: Error): void => {
+        if (!stopping) settle(error);
+      };
+      const exited = (code: number): void => {
+        if (!stopping) settle(new Error(`the export worker exited (${code}) before the export was done`));
+      };
+      out.on('close', closed);
+      worker.on('message', message);
+      worker.on('error', failed);
+      worker.on('exit', exited);
+      worker.postMessage({ type: 'job', job } satisfies ToExportWorker);
     });
   }
 }
