@@ -15,6 +15,9 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  *  1. Drop to the sandbox uid/gid. Changing credentials makes the kernel mark this process non-dumpable, so
  *     no process of the sandbox user can ptrace it (checked: `PR_GET_DUMPABLE` is 0). Until then it is
  *     root, which those processes cannot ptrace either.
+ *     From then until step 2 the sandbox user's processes may still change this process's rlimits, nice
+ *     value, scheduling policy, CPU affinity and I/O priority, which the driver and the next program would
+ *     inherit: they are taken as root first and must be unchanged once the kill is done.
  *  2. `kill(-1, SIGKILL)` as the sandbox user: every process of that user at once (the kernel holds the
  *     task list while it signals, so a fork cannot slip through), never PID 1 or the container's own
  *     `sleep` (root's). Repeated until `/proc` shows no process but PID 1's tree of the container's main
@@ -44,13 +47,22 @@ try:
         fail('not started as root')
     me = os.getpid()
     os.chdir('/')
+    import ctypes, resource
+    libc = ctypes.CDLL(None, use_errno=True)
+    # Inherited by the driver and the next program, and open, once this process is the sandbox user's, to
+    # any process of that user (prlimit, setpriority, sched_setscheduler/setaffinity, ioprio_set): taken
+    # now and found unchanged after the kill.
+    ioprio_get = {'x86_64': 252, 'aarch64': 31}.get(os.uname().machine)
+    def own_state():
+        return ([resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource)) if name.startswith('RLIMIT_')],
+                os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0), sorted(os.sched_getaffinity(0)),
+                libc.syscall(ioprio_get, 1, 0) if ioprio_get else None)
+    before = own_state()
     os.setgroups([gid])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
     if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups() != [gid]:
         fail('could not become the sandbox user')
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(3, 0, 0, 0, 0) != 0:
         fail('the reset process is still dumpable')
 
@@ -85,6 +97,8 @@ try:
             time.sleep(0.005)
 
     kill_all()
+    if own_state() != before:
+        fail('a program changed the limits, priority, scheduling or CPUs of the reset')
 
     def unescape(path):
         return path.replace('\\040', ' ').replace('\\011', '\t').replace('\\012', '\n').replace('\\134', '\\')
