@@ -60,6 +60,8 @@ for name in sorted(n for n in dir(resource) if n.startswith('RLIMIT_')):
 print('state nice', os.getpriority(os.PRIO_PROCESS, 0))
 print('state affinity', sorted(os.sched_getaffinity(0)))
 print('state scheduler', os.sched_getscheduler(0))
+import ctypes as _c
+print('state ioprio', _c.CDLL(None).syscall(252, 1, 0))
 print('state cwd', os.getcwd())
 print('state env', sorted(k for k in os.environ))
 print('state umask', os.umask(0o22))
@@ -282,7 +284,7 @@ time.sleep(0.3)
     for (let round = 0; round < 3; round++) {
       const { first } = await attackThenLook(
         `
-import os, resource, time
+import os, resource, time, ctypes
 def watch():
         os.setsid()
         if os.fork() == 0:
@@ -307,6 +309,8 @@ def watch():
                     os.setpriority(os.PRIO_PROCESS, target, 19)
                     os.sched_setaffinity(target, {min(os.sched_getaffinity(0))})
                     os.sched_setscheduler(target, os.SCHED_IDLE, os.sched_param(0))
+                    # ioprio_set(IOPRIO_WHO_PROCESS, target, the idle class): x86_64
+                    ctypes.CDLL(None).syscall(251, 1, target, 3 << 13)
                     break
                 except PermissionError:
                     pass
@@ -323,6 +327,41 @@ print('made watcher')
         true,
       );
       expect(first.stdout).toMatch(/^made watcher$/m);
+    }
+  }, 180_000);
+
+  it('a fork bomb that starts after its run ended, and a tree deeper than the reset goes: the next run is unharmed', async () => {
+    for (const attack of [
+      `
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for fd in (0, 1, 2):
+            os.dup2(os.open('/dev/null', os.O_RDWR), fd)
+        time.sleep(0.05)
+        while True:
+            try:
+                if os.fork() == 0:
+                    time.sleep(1000)
+            except OSError:
+                time.sleep(0.001)
+    os._exit(0)
+os.wait()
+print('made bomb')
+`,
+      `
+import os
+d = '/sandbox/arena-deeper'
+for i in range(100):
+    d = os.path.join(d, 'd')
+os.makedirs(d)
+os.chmod('/sandbox/arena-deeper', 0)
+print('made deeper')
+`,
+    ]) {
+      const { first } = await attackThenLook(attack, true);
+      expect(first.stdout).toMatch(/^made (bomb|deeper)$/m);
     }
   }, 180_000);
 
