@@ -195,7 +195,7 @@ print('made processes', n)
     expect(Number(/^made processes (\d+)/m.exec(first.stdout)?.[1] ?? 0)).toBeGreaterThanOrEqual(8);
   }, 120_000);
 
-  it('files in every writable place, odd names, links, deep trees, many files, a full tmpfs, locks, inotify, abstract sockets, IPC, keys', async () => {
+  it('files in every writable place, odd names, links, planted modules, deep trees, many files, a full tmpfs, locks, inotify, abstract sockets, IPC, keys', async () => {
     const { first } = await attackThenLook(`
 import os, fcntl, socket, ctypes, time
 for line in open('/proc/self/mountinfo'):
@@ -215,6 +215,10 @@ for place in ('/sandbox', '/tmp', '/dev/shm'):
     os.symlink('arena-loop-a', os.path.join(place, 'loop-b'))
     os.symlink('/proc/1/root', os.path.join(place, 'arena-root'))
     os.symlink('/sandbox', os.path.join(place, 'arena-up'))
+# Modules the reset's root python would run if it looked here (it must not: -I -S, from /): each ends it.
+for place in ('/sandbox', '/tmp', '/dev/shm'):
+    for module in ('ctypes', 'resource', 'stat', 'time', 'signal', 'sitecustomize', 'usercustomize', 'encodings'):
+        open(os.path.join(place, module + '.py'), 'w').write('import os\\nos._exit(0)\\n')
 os.mkfifo('/tmp/arena-fifo')
 sock = socket.socket(socket.AF_UNIX)
 sock.bind('/tmp/arena-sock')
