@@ -1,6 +1,8 @@
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerRunner, type DockerRunnerOptions } from '../src/docker/docker.runner.js';
+import { resetContainer } from '../src/docker/reset.js';
+import { REUSABLE_MAIN_UID, sandboxContainerSpec } from '../src/docker/sandbox-container.js';
 import type { RunRequest, RunResult } from '../src/types.js';
 
 /**
@@ -295,4 +297,28 @@ describe('the caps and the switch', () => {
     }
     expect(count).toBe(1);
   }, 120_000);
+
+  it('a container without a seccomp filter is never reset for another run (keyrings would carry state)', async () => {
+    const image = process.env['ARENA_SANDBOX_IMAGE'] ?? 'arena-sandbox:latest';
+    const reset = async (unconfined: boolean): Promise<void> => {
+      const spec = sandboxContainerSpec(image, 'reuse-test', {}, 128, 32, true);
+      const host = spec.HostConfig ?? {};
+      const container = await docker.createContainer({
+        ...spec,
+        HostConfig: {
+          ...host,
+          SecurityOpt: [...(host.SecurityOpt ?? []), ...(unconfined ? ['seccomp=unconfined'] : [])],
+        },
+      });
+      try {
+        await container.start();
+        const armed = await resetContainer(container, REUSABLE_MAIN_UID);
+        armed.stream.destroy();
+      } finally {
+        await container.remove({ force: true });
+      }
+    };
+    await expect(reset(false)).resolves.toBeUndefined();
+    await expect(reset(true)).rejects.toThrow(/no seccomp filter/);
+  }, 60_000);
 });

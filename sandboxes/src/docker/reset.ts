@@ -33,6 +33,8 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  *     (`IPC_RMID`: the sandbox user created them all, so it may), and `/proc/sysvipc/*` is found empty.
  *  6. The processes are checked again; then `arena-reset-ok <nonce>` is printed and the process replaces
  *     itself with the armed Python driver (as the sandbox user, in `/sandbox`): the container is warm again.
+ * Before all this, the reset refuses a container without a seccomp filter (an engine or container with seccomp
+ * unconfined): the filter is what keeps keyrings, which no namespace separates here, from carrying state.
  * Arguments: nonce, sandbox uid, sandbox gid, the container's main uid, then the driver's argv.
  */
 export const RESET_SCRIPT = String.raw`
@@ -45,6 +47,12 @@ try:
     driver = sys.argv[5:]
     if os.getresuid() != (0, 0, 0):
         fail('not started as root')
+    # The engine's seccomp filter is what keeps the sandbox user's kernel keyrings (shared with the host: no
+    # user namespace) and new namespaces out of a program's reach: without it, a program could leave a key for
+    # the next one. Mode 2 is a filter; an engine run with seccomp unconfined gives 0.
+    with open('/proc/self/status') as status:
+        if not any(line.split() == ['Seccomp:', '2'] for line in status):
+            fail('no seccomp filter: the sandbox user could keep state in its kernel keyrings')
     me = os.getpid()
     os.chdir('/')
     import ctypes, resource
