@@ -88,31 +88,35 @@ describe('data-set exports in worker threads', () => {
     });
     dataSource = arena.app.get(DataSource);
     url = arena.databaseUrl!;
-    const ids = `SELECT g, md5('b' || g)::uuid AS id, timestamptz '2026-01-01' + g * interval '1 ms' AS at FROM generate_series(1, ${BATTLES}) g`;
-    await dataSource.query(`INSERT INTO battles (id, status, category, model_a_id, model_b_id, creator_voter_id, winner, created_at)
-      SELECT id, 'revealed', (ARRAY['web_design','problem_solving'])[1 + g % 2], 'demo-atlas', 'demo-breeze', 'voter-x', 'model_a', at FROM (${ids}) s`);
-    await dataSource.query(
-      `INSERT INTO turns (id, battle_id, turn, prompt) SELECT md5('t' || g)::uuid, id, 0, 'Say "hi", then a line' || E'\\n' || g FROM (${ids}) s`,
-    );
-    await dataSource.query(`INSERT INTO side_messages (id, battle_id, turn, side, model_id, text, finish_reason)
-      SELECT md5('m' || side || g)::uuid, id, 0, side, 'demo-atlas', 'Answer, with "quotes" and a comma ' || g, 'stop'
-        FROM (${ids}) s, (VALUES ('a'), ('b')) sides(side)`);
-    await dataSource.query(`INSERT INTO code_extractions (id, battle_id, turn, side, environment, language, code, block_count)
-      SELECT md5('c' || side || g)::uuid, id, 0, side, 'javascript', 'javascript', 'console.log(' || g || ');', 1
-        FROM (${ids}) s, (VALUES ('a'), ('b')) sides(side)`);
-    await dataSource.query(`INSERT INTO executions (id, battle_id, turn, side, environment, runner, code, status, exit_code, output, stdout, stderr, duration_ms, created_at)
-      SELECT md5('e' || side || g)::uuid, id, 0, side, 'javascript', 'isolated-vm', 'console.log(1)', 'ok', 0, g || E'\\n', g || E'\\n', '', 3, at
-        FROM (${ids}) s, (VALUES ('a'), ('b')) sides(side)`);
-    await dataSource.query(`INSERT INTO votes (id, battle_id, voter_id, winner, created_at)
-      SELECT md5('v' || g)::uuid, id, 'voter-' || (g % 7), (ARRAY['model_a','model_b','tie','tie (bothbad)'])[1 + g % 4], at FROM (${ids}) s`);
-    await dataSource.query(`INSERT INTO judgements (id, battle_id, judge, mode, judge_order, verdict, reasoning, raw_output, latency_ms, created_at)
-      SELECT md5('j' || g)::uuid, id, 'execution', 'with_execution', 'ab', 'A', 'A ran, "B" did not', 'A', g, at FROM (${ids}) s`);
-    await dataSource.query(`INSERT INTO eval_runs (id, task_set_id, task_set_name, task_set_hash, model, model_name, samples, ks, languages, started_at)
-      VALUES (md5('run')::uuid, 'humaneval', 'HumanEval', repeat('a', 64), 'demo-atlas', 'Atlas', 1, '[1]', '["python"]', now())`);
-    await dataSource.query(`INSERT INTO eval_results (id, run_id, task_set_id, model, task_id, language, sample, status, cpu_ms, peak_memory_bytes, duration_ms, code, created_at)
-      SELECT md5('r' || g)::uuid, md5('run')::uuid, 'humaneval', 'demo-atlas', 'HumanEval/' || g, 'python', 0,
-             (ARRAY['passed','failed'])[1 + g % 2], g, g * 1000, g, 'print(' || g || ')', timestamptz '2026-01-01' + g * interval '1 ms'
-        FROM generate_series(1, ${BATTLES}) g`);
+    // One transaction: the judge service's catch-up at start-up (which may run late on a busy machine) sees
+    // either nothing or every battle with its judgement, never battles without one to judge meanwhile.
+    await dataSource.transaction(async (m) => {
+      const ids = `SELECT g, md5('b' || g)::uuid AS id, timestamptz '2026-01-01' + g * interval '1 ms' AS at FROM generate_series(1, ${BATTLES}) g`;
+      await m.query(`INSERT INTO battles (id, status, category, model_a_id, model_b_id, creator_voter_id, winner, created_at)
+        SELECT id, 'revealed', (ARRAY['web_design','problem_solving'])[1 + g % 2], 'demo-atlas', 'demo-breeze', 'voter-x', 'model_a', at FROM (${ids}) s`);
+      await m.query(
+        `INSERT INTO turns (id, battle_id, turn, prompt) SELECT md5('t' || g)::uuid, id, 0, 'Say "hi", then a line' || E'\\n' || g FROM (${ids}) s`,
+      );
+      await m.query(`INSERT INTO side_messages (id, battle_id, turn, side, model_id, text, finish_reason)
+        SELECT md5('m' || side || g)::uuid, id, 0, side, 'demo-atlas', 'Answer, with "quotes" and a comma ' || g, 'stop'
+          FROM (${ids}) s, (VALUES ('a'), ('b')) sides(side)`);
+      await m.query(`INSERT INTO code_extractions (id, battle_id, turn, side, environment, language, code, block_count)
+        SELECT md5('c' || side || g)::uuid, id, 0, side, 'javascript', 'javascript', 'console.log(' || g || ');', 1
+          FROM (${ids}) s, (VALUES ('a'), ('b')) sides(side)`);
+      await m.query(`INSERT INTO executions (id, battle_id, turn, side, environment, runner, code, status, exit_code, output, stdout, stderr, duration_ms, created_at)
+        SELECT md5('e' || side || g)::uuid, id, 0, side, 'javascript', 'isolated-vm', 'console.log(1)', 'ok', 0, g || E'\\n', g || E'\\n', '', 3, at
+          FROM (${ids}) s, (VALUES ('a'), ('b')) sides(side)`);
+      await m.query(`INSERT INTO votes (id, battle_id, voter_id, winner, created_at)
+        SELECT md5('v' || g)::uuid, id, 'voter-' || (g % 7), (ARRAY['model_a','model_b','tie','tie (bothbad)'])[1 + g % 4], at FROM (${ids}) s`);
+      await m.query(`INSERT INTO judgements (id, battle_id, judge, mode, judge_order, verdict, reasoning, raw_output, latency_ms, created_at)
+        SELECT md5('j' || g)::uuid, id, 'execution', 'with_execution', 'ab', 'A', 'A ran, "B" did not', 'A', g, at FROM (${ids}) s`);
+      await m.query(`INSERT INTO eval_runs (id, task_set_id, task_set_name, task_set_hash, model, model_name, samples, ks, languages, started_at)
+        VALUES (md5('run')::uuid, 'humaneval', 'HumanEval', repeat('a', 64), 'demo-atlas', 'Atlas', 1, '[1]', '["python"]', now())`);
+      await m.query(`INSERT INTO eval_results (id, run_id, task_set_id, model, task_id, language, sample, status, cpu_ms, peak_memory_bytes, duration_ms, code, created_at)
+        SELECT md5('r' || g)::uuid, md5('run')::uuid, 'humaneval', 'demo-atlas', 'HumanEval/' || g, 'python', 0,
+               (ARRAY['passed','failed'])[1 + g % 2], g, g * 1000, g, 'print(' || g || ')', timestamptz '2026-01-01' + g * interval '1 ms'
+          FROM generate_series(1, ${BATTLES}) g`);
+    });
   });
 
   afterAll(async () => {

@@ -53,6 +53,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ARENA_SANDBOX_REUSE: 'no' })).toThrow(/ARENA_SANDBOX_REUSE/);
   });
 
+  it('runs two exports at once in worker threads at nice 10 by default, and names a bad value', () => {
+    expect(loadConfig({}).exports).toEqual({ workers: 2, nice: 10 });
+    expect(loadConfig({ ARENA_EXPORT_WORKERS: '0', ARENA_EXPORT_NICE: '19' }).exports).toEqual({
+      workers: 0,
+      nice: 19,
+    });
+    expect(() => loadConfig({ ARENA_EXPORT_WORKERS: '-1' })).toThrow(/ARENA_EXPORT_WORKERS/);
+    expect(() => loadConfig({ ARENA_EXPORT_NICE: '20' })).toThrow(/ARENA_EXPORT_NICE/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3001);
   });

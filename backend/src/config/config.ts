@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   ARENA_DELTA_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(30),
   ARENA_IDENTITY_WORDS: z.string().optional(),
   ARENA_DATASET_LICENSE: z.string().min(1).max(64).default('cc-by-4.0'),
+  ARENA_EXPORT_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  ARENA_EXPORT_NICE: z.coerce.number().int().min(0).max(19).default(10),
   ARENA_VOTER_SALT: z.string().min(16, 'ARENA_VOTER_SALT must be at least 16 characters').optional(),
   ARENA_ADMIN_TOKEN: z
     .string()
@@ -135,6 +137,11 @@ export interface ArenaConfig {
   voterSalt: string | undefined;
   /** Licence named in the data-set cards. */
   datasetLicense: string;
+  /**
+   * Data-set exports on PostgreSQL: how many run at once in worker threads with connections of their own
+   * (more wait in order; 0 keeps exports on the event loop), and the nice value of those threads (Linux).
+   */
+  exports: { workers: number; nice: number };
   /** Bearer token of `/api/admin/*`; unset, those routes answer 404 (there is no admin API). */
   adminToken: string | undefined;
   /** Set: several processes serve one arena, fanning out through Redis (and rate limits are shared there). */
@@ -276,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArenaConfig {
     },
     voterSalt: e.ARENA_VOTER_SALT,
     datasetLicense: e.ARENA_DATASET_LICENSE,
+    exports: { workers: e.ARENA_EXPORT_WORKERS, nice: e.ARENA_EXPORT_NICE },
     adminToken: e.ARENA_ADMIN_TOKEN,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

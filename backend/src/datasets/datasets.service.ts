@@ -32,22 +32,6 @@ tests as the task's format defines and ran it in the arena's sandboxes (no netwo
 evaluated again on the same task set replaces its rows. pass@k follows from \`passed\` with the unbiased
 estimator of Chen et al. (2021).`;
 
-/**
- * Exports in worker threads at once (`ARENA_EXPORT_WORKERS`, default 2; more wait their turn; 0: every export
- * on the server's event loop, as before) and their threads' nice value (`ARENA_EXPORT_NICE`, default 10).
- */
-export function exportWorkerSettings(env: NodeJS.ProcessEnv = process.env): { limit: number; nice: number } {
-  const setting = (key: string, fallback: number, max: number): number => {
-    const raw = env[key];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0 || value > max)
-      throw new Error(`${key} must be a whole number from 0 to ${max}, not ${JSON.stringify(raw)}`);
-    return value;
-  };
-  return { limit: setting('ARENA_EXPORT_WORKERS', 2, 64), nice: setting('ARENA_EXPORT_NICE', 10, 19) };
-}
-
 /** Streams the arena's data sets (never built whole in memory) and writes their cards. */
 @Injectable()
 export class DatasetsService implements OnModuleDestroy {
@@ -63,7 +47,7 @@ export class DatasetsService implements OnModuleDestroy {
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
   ) {
-    const { limit, nice } = exportWorkerSettings();
+    const { workers: limit, nice } = config.exports;
     this.workers =
       config.databaseUrl && limit > 0
         ? new ExportWorkers({
