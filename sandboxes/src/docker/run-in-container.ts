@@ -85,6 +85,14 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
       else splitter.push(data);
       if (splitter.seen && run.local) cpuAtMarker ??= readCgroupUsage(container.id).then((usage) => usage.cpuMs);
     });
+    // An armed driver starts the program as soon as it reads its job, with nothing to compile: the CPU time is
+    // read before the job is sent. Read when the marker reaches this process, it can come after the program
+    // used its whole limit: on a busy machine the container may get a core while this process waits for one
+    // (a CPU time-out was then judged a runtime error).
+    if (armed && run.local) {
+      const before = (await readCgroupUsage(container.id)).cpuMs;
+      cpuAtMarker = Promise.resolve(before);
+    }
     let finished = false;
     await new Promise<void>((resolve) => {
       const done = (): void => {
