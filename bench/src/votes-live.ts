@@ -20,8 +20,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, SERVER_NODE_FLAGS } from '@arena/testkit';
+import { freePort, SERVER_NODE_FLAGS, startProcess, type Proc } from '@arena/testkit';
 import { connect } from './arena-client.js';
 import { REPO_ROOT } from './processes.js';
 import { fmt, summarize, table } from './stats.js';
@@ -141,51 +140,6 @@ const { voteRowsSql } = (await import(
 type Build = 'before' | 'now';
 const ROOTS: Record<Build, string> = { before: OLD_ROOT, now: REPO_ROOT };
 
-interface Proc {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/**
- * testkit's startProcess with a longer wait for readiness: on this shared machine (load 20 and more) a server
- * that migrates can take over a minute to listen.
- */
-async function startProcess(args: string[], options: { env: NodeJS.ProcessEnv; url: string }): Promise<Proc> {
-  const child = spawn(process.execPath, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d: Buffer): void => {
-    log = (log + d.toString()).slice(-8_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`process exited: ${log}`);
-    const ok = await fetch(`${options.url}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`not ready after 600 s: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: options.url,
-    child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-}
-
 /** One build's server on a database (PostgreSQL at `databaseUrl`, or PGlite in `dataDir`). */
 async function startBuild(build: Build, dataDir: string, databaseUrl: string): Promise<Proc> {
   const modelsFile = path.join(dataDir, 'models.json');
@@ -204,6 +158,9 @@ async function startBuild(build: Build, dataDir: string, databaseUrl: string): P
       ARENA_LEADERBOARD_BOOTSTRAP: '100',
     },
     url: `http://127.0.0.1:${port}`,
+    readyPath: '/api/health',
+    // A server that migrates a large database on this shared machine (load 20 and more) can take minutes.
+    readyTimeoutMs: 600_000,
   });
 }
 

@@ -37,10 +37,19 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** Spawn a process and wait until `readyUrl` answers 2xx; stop() sends SIGTERM and waits, then cleans up. */
+/**
+ * Spawn a process and wait until `readyUrl` answers 2xx (at most `readyTimeoutMs`, default 60 s: a server that
+ * migrates a large database on a busy machine may need more); stop() sends SIGTERM and waits, then cleans up.
+ */
 export async function startProcess(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; url: string; readyPath: string; cleanup?: () => Promise<void> },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    url: string;
+    readyPath: string;
+    cleanup?: () => Promise<void>;
+    readyTimeoutMs?: number;
+  },
 ): Promise<Proc> {
   const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -49,7 +58,8 @@ export async function startProcess(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const deadline = Date.now() + 60_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`process exited: ${log}`);
     try {
@@ -59,7 +69,7 @@ export async function startProcess(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`not ready after 60 s: ${log}`);
+      throw new Error(`not ready after ${readyTimeoutMs / 1000} s: ${log}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
