@@ -1,30 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Winner } from '@arena/contracts';
-import {
-  EXECUTION_FEATURES,
-  normalizePromptText,
-  styleCounts,
-  type ExecutionFacts,
-  type VoteRecord,
-} from '@arena/ranking';
+import { EXECUTION_FEATURES, normalizePromptText, styleCounts, type ExecutionFacts } from '@arena/ranking';
 import type { DataSource } from 'typeorm';
 import { battleShown, voterCounted } from '../moderation/visibility.js';
-import { missingFactsSql, voteRowOf, type RawVote, type VoteCursor } from './vote-rows.js';
+import { missingFactsSql, voteRowOf, type RawVote, type VoteCursor, type VoteFacets } from './vote-rows.js';
 
 /**
  * A vote as the live board keeps it: what the board, its breakdowns, its hygiene rules and its integrity checks
  * need, read from `vote_facts` (never the answers' texts). Strings repeated across votes (models, voters,
  * categories, languages) and the execution facts are shared between rows.
  */
-export interface BoardRow extends VoteRecord {
-  battleId: string;
-  category: string | null;
-  languages: string[];
-  environments: string[];
-  bothRan: boolean;
-  session: boolean;
-  turns: number;
-  execution: [ExecutionFacts, ExecutionFacts];
+export interface BoardRow extends VoteFacets {
   /**
    * FastChat's de-duplication key (the user turns, each followed by a newline, cut to 10,000 characters) as a
    * hash ('' when the battle carries no prompt); `promptPreviews` gives back the start of the prompt.

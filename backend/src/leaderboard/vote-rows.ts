@@ -3,8 +3,8 @@ import { dedupPromptKey, executionFacts, type ExecutionFacts, type VoteRecord } 
 import type { DataSource } from 'typeorm';
 import { battleShown, voterCounted } from '../moderation/visibility.js';
 
-/** One human vote with what the breakdowns filter on. */
-export interface VoteRow extends VoteRecord {
+/** One human vote with what the breakdowns filter on (as read from the answers, or from its facts). */
+export interface VoteFacets extends VoteRecord {
   battleId: string;
   category: string | null;
   languages: string[];
@@ -16,6 +16,10 @@ export interface VoteRow extends VoteRecord {
   turns: number;
   /** Execution control's covariates of side A and side B (their first-turn answer runs). */
   execution: [ExecutionFacts, ExecutionFacts];
+}
+
+/** One human vote read with its answers (`arena rank` from the database; the facts are computed from it). */
+export interface VoteRow extends VoteFacets {
   /** FastChat's de-duplication key: the user turns, each followed by a newline, cut to 10,000 characters. */
   dedupKey: string;
 }
