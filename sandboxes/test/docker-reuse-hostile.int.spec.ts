@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { DockerRunner } from '../src/docker/docker.runner.js';
-import type { RunRequest, RunResult } from '../src/types.js';
+import { describe, expect, it } from 'vitest';
+import type { DockerRunner } from '../src/docker/docker.runner.js';
+import { HOST, hostOf, reuseRunner, runCollecting, type Ran } from './reuse-fixtures.js';
 
 /**
  * A hostile program author against container reuse (see `RESET_SCRIPT`), on a real engine. Each attack is a
@@ -9,43 +9,9 @@ import type { RunRequest, RunResult } from '../src/types.js';
  * container and never starts another while it is being reset, so the second run shares the first's
  * container exactly when it was reused; each test checks it was.
  */
-const runners: DockerRunner[] = [];
-function runner(): DockerRunner {
-  const created = new DockerRunner({
-    poolSize: 1,
-    maxConcurrent: 1,
-    growAfterMs: 600_000,
-    apps: false,
-    log: (level, fields, message) => {
-      if (level !== 'info') console.warn(message, fields);
-    },
-  });
-  runners.push(created);
-  return created;
-}
-afterAll(async () => {
-  await Promise.all(runners.map((r) => r.close()));
-}, 60_000);
-
-interface Ran extends RunResult {
-  stdout: string;
-  stderr: string;
-}
-async function run(on: DockerRunner, code: string): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const request: RunRequest = { environment: 'python', code, limits: { wallMs: 30_000 } };
-  const result = await on.run(request, {
-    onOutput: (chunk) => {
-      if (chunk.stream === 'stdout') stdout += chunk.data;
-      else stderr += chunk.data;
-    },
-  });
-  return { ...result, stdout, stderr };
-}
-
-const HOST = 'print("host", open("/etc/hostname").read().strip())';
-const hostOf = (ran: Ran): string => /^host (\w+)$/m.exec(ran.stdout)?.[1] ?? `none: ${ran.stdout} ${ran.stderr}`;
+const runner = (): DockerRunner => reuseRunner();
+const run = (on: DockerRunner, code: string): Promise<Ran> =>
+  runCollecting(on, { environment: 'python', code, limits: { wallMs: 30_000 } });
 const lines = (ran: Ran, prefix: string): string[] =>
   ran.stdout.split('\n').filter((line) => line.startsWith(`${prefix} `));
 

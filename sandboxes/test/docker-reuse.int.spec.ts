@@ -1,9 +1,10 @@
 import Docker from 'dockerode';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DockerRunner, type DockerRunnerOptions } from '../src/docker/docker.runner.js';
+import { describe, expect, it } from 'vitest';
+import type { DockerRunner } from '../src/docker/docker.runner.js';
 import { resetContainer } from '../src/docker/reset.js';
 import { REUSABLE_MAIN_UID, sandboxContainerSpec } from '../src/docker/sandbox-container.js';
 import type { RunRequest, RunResult } from '../src/types.js';
+import { HOST, hostOf, reuseRunner, runCollecting } from './reuse-fixtures.js';
 
 /**
  * Reuse of sandbox containers against a real engine (see `WarmPool.release` and `RESET_SCRIPT`). Which
@@ -12,50 +13,13 @@ import type { RunRequest, RunResult } from '../src/types.js';
  * a row share a container exactly when it was reused.
  */
 const docker = new Docker();
-const runners: DockerRunner[] = [];
-
-function runner(options: DockerRunnerOptions = {}): DockerRunner {
-  const created = new DockerRunner({
-    poolSize: 1,
-    maxConcurrent: 1,
-    growAfterMs: 600_000,
-    apps: false,
-    log: (level, fields, message) => {
-      if (level !== 'info') console.warn(message, fields);
-    },
-    ...options,
-  });
-  runners.push(created);
-  return created;
-}
-
-interface Ran extends RunResult {
-  stdout: string;
-  stderr: string;
-}
-async function run(on: DockerRunner, request: RunRequest): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const result = await on.run(request, {
-    onOutput: (chunk) => {
-      if (chunk.stream === 'stdout') stdout += chunk.data;
-      else stderr += chunk.data;
-    },
-  });
-  return { ...result, stdout, stderr };
-}
-
-const HOST = 'print("host", open("/etc/hostname").read().strip())';
-const hostOf = (ran: Ran): string => /^host (\w+)$/m.exec(ran.stdout)?.[1] ?? `none: ${ran.stdout} ${ran.stderr}`;
+const runner = reuseRunner;
+const run = runCollecting;
 
 async function ours(on: DockerRunner): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`arena.owner=${on.owner}`] } });
   return list.length;
 }
-
-afterAll(async () => {
-  await Promise.all(runners.map((r) => r.close()));
-}, 60_000);
 
 /**
  * The first program leaves something behind in every place a program can: a process that outlives it (in a
