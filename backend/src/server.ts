@@ -76,6 +76,11 @@ export async function startArena(config: ArenaConfig, options: { random?: () => 
   }
   await app.listen(config.port, config.host);
   const server = app.getHttpServer();
+  // An idle keep-alive connection is kept longer than clients keep theirs (undici 4 s, browsers and proxies up
+  // to 60 s): closed by the server at the moment a client reuses it, the client's request meets a reset (a
+  // data-set download in a fresh-clone CI run did) instead of an answer.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   appsProxy.attach(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
