@@ -48,6 +48,17 @@ function toRecord(value: unknown, where: string): BattleRecord {
   return { model_a, model_b, winner: outcome, extra };
 }
 
+/** A line the byte scanner left, through JSON.parse: its battle, or the error naming where it is. */
+function recordOfLine(text: string, where: string): BattleRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BattlesFileError(`${where}: not valid JSON`);
+  }
+  return toRecord(value, where);
+}
+
 const QUOTE = 34;
 const BACKSLASH = 92;
 
@@ -307,13 +318,7 @@ export async function countsFromJsonlChunks(chunks: AsyncIterable<Uint8Array>, n
     (model) => builder.model(model),
     (a, b, winner) => builder.addIndexed(a, b, winner),
     (text, line) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        throw new BattlesFileError(`${name}:${line}: not valid JSON`);
-      }
-      const record = toRecord(value, `${name}:${line}`);
+      const record = recordOfLine(text, `${name}:${line}`);
       builder.add(record.model_a, record.model_b, record.winner);
     },
   );
@@ -397,13 +402,7 @@ export async function styleBattlesFromJsonlChunks(
 /** A line the byte scanner left, through JSON.parse: its battle, or the error naming the line. */
 function styledLine(name: string): (builder: StyleBattlesBuilder, text: string, line: number) => void {
   return (builder, text, line) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new BattlesFileError(`${name}:${line}: not valid JSON`);
-    }
-    const record = toRecord(value, `${name}:${line}`);
+    const record = recordOfLine(text, `${name}:${line}`);
     builder.add(
       record.model_a,
       record.model_b,
