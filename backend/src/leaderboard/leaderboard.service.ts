@@ -329,15 +329,20 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
    * the answers, and written.
    */
   private async readVotes(models: ModelEntity[], since?: VoteCursor): Promise<BoardRow[] & { cursor?: VoteCursor }> {
-    const pattern = identityPattern([
-      ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
-      ...arenaModelWords(models),
-    ]);
+    const pattern = this.identityPatternOf(models);
     const started = performance.now();
     const { written } = await fillFacts(this.dataSource, pattern, since ? { since } : {});
     if (written > 0 && !since)
       this.logger.info({ votes: written, ms: Math.round(performance.now() - started) }, 'vote facts filled in');
     return readFacts(this.dataSource, since ? { since } : {});
+  }
+
+  /** The identity words the facts are checked against: the configured (or FastChat's) and the arena's model names. */
+  private identityPatternOf(models: ModelEntity[]): RegExp | undefined {
+    return identityPattern([
+      ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
+      ...arenaModelWords(models),
+    ]);
   }
 
   /** Every vote read at once, in place of what was read (the cursor restarts from there). */
@@ -367,11 +372,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       const { fresh, tookMs } = await warm;
       await this.replaceRaw(fresh, tookMs);
       // Votes other writers added since it read (votes that had no facts): read all again.
-      const pattern = identityPattern([
-        ...(this.config.leaderboard.identityWords ?? DEFAULT_IDENTITY_WORDS),
-        ...arenaModelWords(models),
-      ]);
-      if ((await fillFacts(this.dataSource, pattern)).added > 0) this.readAll = true;
+      if ((await fillFacts(this.dataSource, this.identityPatternOf(models))).added > 0) this.readAll = true;
     }
     if (this.readAll || !this.cursor) {
       this.readAll = false;
