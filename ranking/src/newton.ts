@@ -76,6 +76,12 @@ export interface Objective {
   derivatives(x: Float64Array): { gradient: Float64Array; hessian: Float64Array };
   /** The loss and the derivatives in one go (one pass over the data instead of two), when the objective can. */
   evaluate?(x: Float64Array): { loss: number; gradient: Float64Array; hessian: Float64Array };
+  /**
+   * The gradient is within the rounding error of the sums it is made of: no further step can be told from
+   * noise, so the fit is done even if its steps are still above the tolerance (along a direction of tiny
+   * curvature, noise in the gradient makes large steps).
+   */
+  settled?(x: Float64Array, gradient: Float64Array): boolean;
 }
 
 export interface NewtonOptions {
@@ -108,7 +114,12 @@ export function dampedNewton(
   let iterations = 0;
   const next = new Float64Array(n);
   for (; iterations < maxIterations; iterations++) {
-    const { gradient, hessian } = known ?? objective.derivatives(x);
+    const at = known ?? objective.derivatives(x);
+    const { gradient, hessian } = at;
+    if (objective.settled?.(x, gradient)) {
+      known = at;
+      break;
+    }
     known = undefined;
     const step = solve(hessian, gradient, n);
     let scale = 1;
