@@ -1,11 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type {
-  ExecutionCoefficientsBody,
   LeaderboardQuery,
   LeaderboardResponse,
   MatrixQuery,
   MatrixResponse,
-  StyleCoefficientsBody,
 } from '@arena/contracts';
 import {
   aggregate,
@@ -38,7 +36,8 @@ import { ModelEntity } from '../models/model.entity.js';
 import { ARENA_CONFIG, type ArenaConfig } from '../config/config.js';
 import { DomainEvents } from '../events/domain-events.js';
 import { createLogger } from '../logging/logger.js';
-import { fillFacts, promptPreviews, readFacts, type BoardRow } from './vote-facts.js';
+import { BoardSnapshots, countedVotes, type BoardSource } from './board-snapshots.js';
+import { fillFacts, identityKey, promptPreviews, readFacts, type BoardRow } from './vote-facts.js';
 import type { VoteCursor } from './vote-rows.js';
 
 /** After a vote, the default board is refit this soon (votes arriving meanwhile share the refit). */
@@ -60,6 +59,8 @@ interface CleanData {
   /** The default board's pair counts and online Elo over the cleaned votes. */
   counts: PairCounts;
   elo: Map<string, number>;
+  /** What the boards computed from this are computed from (their snapshots' fingerprint). */
+  source: BoardSource;
 }
 
 /** The cleaned votes of a read (a copy, made once, for the boards that filter them). */
@@ -205,6 +206,11 @@ export function arenaModelWords(models: Pick<ModelEntity, 'id' | 'name' | 'provi
     .filter((w) => w.trim().length >= 3);
 }
 
+/** Model id → display name. */
+function namesOf(models: Pick<ModelEntity, 'id' | 'name'>[]): Map<string, string> {
+  return new Map(models.map((m) => [m.id, m.name]));
+}
+
 /**
  * The leaderboard from human votes: hygiene rules, then Bradley-Terry with bootstrap intervals, per
  * breakdown. Results are cached until the next vote; a vote schedules one debounced refit, warm-started
@@ -244,12 +250,19 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
    */
   private readonly hiddenBattles = new Set<string>();
   private bannedVoters: Promise<Set<string>> = Promise.resolve(new Set());
+  /** The boards last computed, kept in the database: served while the first read of every vote is under way. */
+  private readonly snapshots: BoardSnapshots;
+  /** The snapshots of what the database holds now (none when something counted changed since). */
+  private snapshot: Promise<Map<string, LeaderboardResponse>> | undefined;
+  /** The first read of every vote is done: boards are computed from what was read, never taken from snapshots. */
+  private warmed = false;
 
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(DomainEvents) events: DomainEvents,
   ) {
+    this.snapshots = new BoardSnapshots(dataSource, config.leaderboard, this.logger);
     // A revealed battle's votes count from now on (a standalone vote, or a session's closed vote).
     events.on('battle.revealed', () => this.invalidate());
     // An operator took votes out: they leave the votes read so far at once (the next board refit does not
@@ -317,10 +330,26 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
     })();
     // The first board awaits it (and reports its failure); unhandled meanwhile it would crash the process.
     this.warm.catch((err: unknown) => this.logger.warn({ err }, 'reading the votes at boot failed'));
+    // Meanwhile (minutes at a million votes), the boards last computed, if nothing counted changed since.
+    this.snapshot = (async () => {
+      const models = await this.dataSource.getRepository(ModelEntity).find();
+      const snapshots = await this.snapshots.load({
+        ...(await countedVotes(this.dataSource)),
+        identity: identityKey(this.identityPatternOf(models)),
+        names: namesOf(models),
+      });
+      if (snapshots.size > 0)
+        this.logger.info({ boards: snapshots.size }, 'serving the last boards while reading the votes');
+      return snapshots;
+    })().catch((err: unknown) => {
+      this.logger.warn({ err }, 'reading the leaderboard snapshots failed');
+      return new Map<string, LeaderboardResponse>();
+    });
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     clearTimeout(this.refit);
+    await this.snapshots.flush();
   }
 
   /**
@@ -434,13 +463,23 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       }
       this.cleaner.add(votes.slice(this.cleaned));
       this.cleaned = votes.length;
-      return {
+      const names = namesOf(models);
+      const data: CleanData = {
         kept: this.cleaner.kept,
         ...this.running.update(this.cleaner.kept),
         report: this.cleaner.report(),
-        names: new Map(models.map((m) => [m.id, m.name])),
+        names,
         at: new Date(),
+        source: {
+          facts: votes.length,
+          cursor: this.cursor,
+          identity: identityKey(this.identityPatternOf(models)),
+          names,
+        },
       };
+      this.warmed = true;
+      this.snapshot = undefined;
+      return data;
     })();
     return this.data;
   }
@@ -463,7 +502,13 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       });
       this.boards.set(key, board);
     }
-    return board;
+    const snapshot = this.snapshot;
+    if (this.warmed || !snapshot) return board;
+    // Until the first read of every vote is done, this board as last computed, when nothing counted changed
+    // since (its `updatedAt` says when); the board is computed meanwhile (its failure is reported when asked).
+    const computing = board;
+    computing.catch(() => undefined);
+    return snapshot.then((snapshots) => snapshots.get(key) ?? computing);
   }
 
   private async compute(query: LeaderboardQuery, key: string): Promise<LeaderboardResponse> {
@@ -525,7 +570,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       { query, battles: counts.battles, ms: Math.round(performance.now() - started) },
       'leaderboard computed',
     );
-    return {
+    const response: LeaderboardResponse = {
       updatedAt: data.at.toISOString(),
       battles: counts.battles,
       rows: board.rows.map((row) => ({
@@ -549,7 +594,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       facets: data.facets,
       ...(contextual && style
         ? {
-            styleCoefficients: pick(contextual.coefficients, STYLE_FEATURES) as unknown as StyleCoefficientsBody,
+            styleCoefficients: pick(contextual.coefficients, STYLE_FEATURES),
             styleIntervals: pick(contextual.coefficientIntervals, STYLE_FEATURES),
           }
         : {}),
@@ -558,12 +603,14 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
             executionCoefficients: pick(
               contextual.coefficients,
               EXECUTION_FEATURES,
-            ) as unknown as ExecutionCoefficientsBody,
+            ),
             executionIntervals: pick(contextual.coefficientIntervals, EXECUTION_FEATURES),
           }
         : {}),
       ...(integrity ? { integrity } : {}),
     };
+    this.snapshots.save(key, data.source, response);
+    return response;
   }
 
   async matrix(query: MatrixQuery): Promise<MatrixResponse> {

@@ -19,6 +19,7 @@ import { RunScreenshotsBlank1795988889212 } from './1795988889212-RunScreenshots
 import { RunFigures1795997108471 } from './1795997108471-RunFigures.js';
 import { JudgementScreenshots1795997441343 } from './1795997441343-JudgementScreenshots.js';
 import { BattlesRevealedIndex1796001246115 } from './1796001246115-BattlesRevealedIndex.js';
+import { LeaderboardSnapshots1796030000000 } from './1796030000000-LeaderboardSnapshots.js';
 import { VoteFacts1796008726971 } from './1796008726971-VoteFacts.js';
 
 /** Every migration, in order. The drift test fails when the entities need one that is not here. */
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   JudgementScreenshots1795997441343,
   BattlesRevealedIndex1796001246115,
   VoteFacts1796008726971,
+  LeaderboardSnapshots1796030000000,
 ];
