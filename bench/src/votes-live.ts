@@ -5,11 +5,15 @@
  * the embedded PGlite database the arena runs on by default. Per size, two builds side by side on the same
  * data: "before", the build at BENCH_OLD_ROOT (a `git worktree` of the commit before the per-vote facts, built
  * there; default /work/wt-votes), and "now", this one. Now's first start fills in the facts of the votes
- * written by SQL (the upgrade's one-time backfill, timed apart); then BENCH_VOTES_RUNS rounds (default 3) of,
- * for each build in turn:
- *  1. server start (process spawn) to its first `GET /api/leaderboard` answer;
- *  2. vote to board: BENCH_VOTES_BATTLES battles (default 20) voted through socket.io, each from its vote's
- *     acknowledgement until `GET /api/leaderboard` counts it (p50, p99);
+ * written by SQL (the upgrade's one-time backfill, timed apart); then BENCH_VOTES_RUNS rounds (default 3) of
+ * "before", "now" (started after before's votes: the board it kept no longer matches, it reads every vote
+ * first) and "now, restarted" (started again right after its own stop: it serves the board it kept while it
+ * reads them), each:
+ *  1. server start (process spawn) to its first `GET /api/leaderboard` answer, and to the first board computed
+ *     by this process (its `updatedAt` after the spawn: the kept board's is earlier);
+ *  2. vote to board, once the board is computed by this process: BENCH_VOTES_BATTLES battles (default 20)
+ *     voted through socket.io, each from its vote's acknowledgement until `GET /api/leaderboard` counts it
+ *     (p50, p99);
  *  3. the server's peak resident memory (VmHWM) after that.
  * BENCH_VOTES_QUERIES=1 adds the previous comparison of the votes query's correlated and set-based forms.
  * The data-set export at a million rows has its own benchmark (datasets.ts).
@@ -139,6 +143,9 @@ const { voteRowsSql } = (await import(
 
 type Build = 'before' | 'now';
 const ROOTS: Record<Build, string> = { before: OLD_ROOT, now: REPO_ROOT };
+/** A round: a build, and for now's build whether it starts right after its own stop. */
+type Start = 'before' | 'now' | 'restart';
+const BUILD_OF: Record<Start, Build> = { before: 'before', now: 'now', restart: 'now' };
 
 /** One build's server on a database (PostgreSQL at `databaseUrl`, or PGlite in `dataDir`). */
 async function startBuild(build: Build, dataDir: string, databaseUrl: string): Promise<Proc> {
@@ -169,10 +176,10 @@ async function startBuild(build: Build, dataDir: string, databaseUrl: string): P
  * board that fills in a million votes' facts takes longer on this shared machine); the server keeps computing,
  * and asking again waits for the same board.
  */
-async function getBoard(base: string): Promise<{ battles: number }> {
+async function getBoard(base: string): Promise<{ battles: number; updatedAt: string }> {
   for (;;) {
     try {
-      return (await (await fetch(`${base}/api/leaderboard`)).json()) as { battles: number };
+      return (await (await fetch(`${base}/api/leaderboard`)).json()) as { battles: number; updatedAt: string };
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code;
       if (code !== 'UND_ERR_HEADERS_TIMEOUT') throw error;
@@ -182,6 +189,8 @@ async function getBoard(base: string): Promise<{ battles: number }> {
 
 interface Round {
   firstBoardSeconds: number;
+  /** Spawn to the first board this process computed (the first board, unless it served one it had kept). */
+  liveBoardSeconds: number;
   battles: number;
   voteToBoardMs: number[];
   peakRssMb: number;
@@ -195,17 +204,27 @@ async function peakRss(pid: number | undefined): Promise<number> {
 }
 
 /** Start to first board, then vote to board, on one build. */
-async function round(build: Build, dataDir: string, databaseUrl: string, label: string): Promise<Round> {
+async function round(start: Start, dataDir: string, databaseUrl: string, label: string): Promise<Round> {
   const spawned = performance.now();
-  const arena = await startBuild(build, dataDir, databaseUrl);
+  const spawnedAt = Date.now();
+  const arena = await startBuild(BUILD_OF[start], dataDir, databaseUrl);
   const base = arena.url;
   try {
     const first = await getBoard(base);
     const firstBoardSeconds = (performance.now() - spawned) / 1000;
-    progress(`${label} ${build}: start → first board ${fmt(firstBoardSeconds, 2)} s (${first.battles} battles)`);
+    let live = first;
+    while (Date.parse(live.updatedAt) < spawnedAt) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      live = await getBoard(base);
+    }
+    const liveBoardSeconds = (performance.now() - spawned) / 1000;
+    progress(
+      `${label} ${start}: start → first board ${fmt(firstBoardSeconds, 2)} s (${first.battles} battles), ` +
+        `→ board computed afresh ${fmt(liveBoardSeconds, 2)} s (${live.battles})`,
+    );
     const voteToBoardMs: number[] = [];
     const creator = await connect(base);
-    let counted = first.battles;
+    let counted = live.battles;
     for (let i = 0; i < BATTLES; i++) {
       // Listen before creating: with fast models the battle can be open for its vote before the ack arrives.
       const open = new Set<string>();
@@ -242,9 +261,9 @@ async function round(build: Build, dataDir: string, databaseUrl: string, label: 
     const votes = summarize(voteToBoardMs);
     const peakRssMb = await peakRss(arena.child.pid);
     progress(
-      `${label} ${build}: vote → board p50 ${fmt(votes.p50, 0)} ms, p99 ${fmt(votes.p99, 0)} ms; peak RSS ${fmt(peakRssMb, 0)} MB`,
+      `${label} ${start}: vote → board p50 ${fmt(votes.p50, 0)} ms, p99 ${fmt(votes.p99, 0)} ms; peak RSS ${fmt(peakRssMb, 0)} MB`,
     );
-    return { firstBoardSeconds, battles: first.battles, voteToBoardMs, peakRssMb };
+    return { firstBoardSeconds, liveBoardSeconds, battles: first.battles, voteToBoardMs, peakRssMb };
   } finally {
     await arena.stop();
   }
@@ -255,7 +274,7 @@ interface SizeResult {
   votes: number;
   /** Now's first start on the votes written by SQL: the facts filled in once, then the first board. */
   backfillSeconds: number;
-  rounds: Record<Build, Round[]>;
+  rounds: Record<Start, Round[]>;
 }
 
 /** Now's one-time backfill, then RUNS rounds of before and now in turn. */
@@ -266,10 +285,10 @@ async function measure(label: string, votes: number, dataDir: string, databaseUr
   const backfillSeconds = (performance.now() - started) / 1000;
   await arena.stop();
   progress(`${label}: now's first start (facts filled in) → first board ${fmt(backfillSeconds, 1)} s`);
-  const rounds: Record<Build, Round[]> = { before: [], now: [] };
+  const rounds: Record<Start, Round[]> = { before: [], now: [], restart: [] };
   for (let run = 0; run < RUNS; run++)
-    for (const build of ['before', 'now'] as const)
-      rounds[build].push(await round(build, dataDir, databaseUrl, `${label} run ${run + 1}`));
+    for (const start of ['before', 'now', 'restart'] as const)
+      rounds[start].push(await round(start, dataDir, databaseUrl, `${label} run ${run + 1}`));
   return { label, votes, backfillSeconds, rounds };
 }
 
@@ -337,44 +356,33 @@ if (PGLITE_VOTES > 0) {
 const spread = (xs: number[], digits: number): string =>
   `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
 const rows = results.flatMap((r) => {
-  const of = (build: Build) => {
-    const rounds = r.rounds[build];
-    const p50 = rounds.map((x) => summarize(x.voteToBoardMs).p50);
-    const p99 = rounds.map((x) => summarize(x.voteToBoardMs).p99);
-    return { first: rounds.map((x) => x.firstBoardSeconds), p50, p99, rss: rounds.map((x) => x.peakRssMb) };
+  const of = (start: Start) => {
+    const rounds = r.rounds[start];
+    return {
+      first: rounds.map((x) => x.firstBoardSeconds),
+      live: rounds.map((x) => x.liveBoardSeconds),
+      p50: rounds.map((x) => summarize(x.voteToBoardMs).p50),
+      p99: rounds.map((x) => summarize(x.voteToBoardMs).p99),
+      rss: rounds.map((x) => x.peakRssMb),
+    };
   };
-  const before = of('before');
-  const now = of('now');
+  const [before, now, restart] = [of('before'), of('now'), of('restart')];
   const ratio = (b: number[], n: number[]) => `${fmt(median(b) / median(n), 1)}×`;
+  const row = (measure: string, key: keyof typeof before, digits: number) => ({
+    database: r.label,
+    measure,
+    before: spread(before[key], digits),
+    now: spread(now[key], digits),
+    'now, restarted': spread(restart[key], digits),
+    'before / now': ratio(before[key], now[key]),
+    'before / restarted': ratio(before[key], restart[key]),
+  });
   return [
-    {
-      database: r.label,
-      measure: 'start → first board (s)',
-      before: spread(before.first, 1),
-      now: spread(now.first, 1),
-      'before / now': ratio(before.first, now.first),
-    },
-    {
-      database: r.label,
-      measure: 'vote → board p50 (ms)',
-      before: spread(before.p50, 0),
-      now: spread(now.p50, 0),
-      'before / now': ratio(before.p50, now.p50),
-    },
-    {
-      database: r.label,
-      measure: 'vote → board p99 (ms)',
-      before: spread(before.p99, 0),
-      now: spread(now.p99, 0),
-      'before / now': ratio(before.p99, now.p99),
-    },
-    {
-      database: r.label,
-      measure: 'peak RSS (MB)',
-      before: spread(before.rss, 0),
-      now: spread(now.rss, 0),
-      'before / now': ratio(before.rss, now.rss),
-    },
+    row('start → first board (s)', 'first', 1),
+    row('start → board computed afresh (s)', 'live', 1),
+    row('vote → board p50 (ms)', 'p50', 0),
+    row('vote → board p99 (ms)', 'p99', 0),
+    row('peak RSS (MB)', 'rss', 0),
   ];
 });
 process.stdout.write(
