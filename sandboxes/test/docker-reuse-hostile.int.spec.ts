@@ -260,17 +260,24 @@ def watch():
         if os.fork() == 0:
             for fd in (0, 1, 2):
                 os.dup2(os.open('/dev/null', os.O_RDWR), fd)
-            # Wait for the reset (a root python3 running the reset script), then hammer it until it drops to
-            # the sandbox user: from then on it is this user's process too.
+            # Wait for the reset (a child the root supervisor forks: its command line is the supervisor's,
+            # which carries the reset script), then hammer it until it drops to the sandbox user: from then on
+            # it is this user's process too.
             target = None
+            supervisor = None
             end = time.monotonic() + 20
             while target is None and time.monotonic() < end:
+                found = set()
                 for p in os.listdir('/proc'):
                     try:
                         if p.isdigit() and b'arena-reset-ok' in open('/proc/%s/cmdline' % p, 'rb').read():
-                            target = int(p)
+                            found.add(int(p))
                     except OSError:
                         pass
+                if supervisor is None:
+                    supervisor = found
+                elif found - supervisor:
+                    target = min(found - supervisor)
                 time.sleep(0.0002)
             while target is not None and time.monotonic() < end:
                 try:

@@ -1,8 +1,9 @@
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import type { DockerRunner } from '../src/docker/docker.runner.js';
-import { resetContainer } from '../src/docker/reset.js';
-import { REUSABLE_MAIN_UID, sandboxContainerSpec } from '../src/docker/sandbox-container.js';
+import { RESET_TIMEOUT_MS } from '../src/docker/reset.js';
+import { sandboxContainerSpec } from '../src/docker/sandbox-container.js';
+import { Supervisor } from '../src/docker/supervisor.js';
 import type { RunRequest, RunResult } from '../src/types.js';
 import { HOST, hostOf, reuseRunner, runCollecting } from './reuse-fixtures.js';
 
@@ -274,11 +275,12 @@ describe('the caps and the switch', () => {
           SecurityOpt: [...(host.SecurityOpt ?? []), ...(unconfined ? ['seccomp=unconfined'] : [])],
         },
       });
+      let supervisor: Supervisor | undefined;
       try {
-        await container.start();
-        const armed = await resetContainer(container, REUSABLE_MAIN_UID);
-        armed.stream.destroy();
+        supervisor = await Supervisor.start(container);
+        await supervisor.reset(RESET_TIMEOUT_MS);
       } finally {
+        supervisor?.destroy();
         await container.remove({ force: true });
       }
     };

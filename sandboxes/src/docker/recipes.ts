@@ -36,7 +36,7 @@ export function armedCommand(): string[] {
  * prints the run's marker, then runs the program as `__main__` in a fresh module, with tracebacks that
  * start at the program's own frames. Matplotlib's figures are sent as they are shown (see \`FIGURES_HOOK\`).
  */
-const PYTHON_DRIVER = `import sys, os, binascii, resource
+export const PYTHON_DRIVER = `import sys, os, binascii, resource
 if sys.argv[1:] == ['-']:
     # Armed ahead of the run: the job arrives as one JSON line on stdin.
     import json

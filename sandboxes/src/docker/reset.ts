@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import type Docker from 'dockerode';
-import { armedCommand, SANDBOX_ENV } from './recipes.js';
-import { SANDBOX_GID, SANDBOX_UID } from './sandbox-container.js';
-import { DockerDemuxer } from './demux.js';
-import type { Warm } from './warm-pool.js';
-
 /** The places a reset empties: the writable tmpfs mounts of a sandbox container (see `sandboxContainerSpec`). */
 export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as const;
 
 /**
- * The reset, run by the engine as root in the used container (`python3 -I -S`, from `/`, only files of the
- * read-only root: nothing the program wrote is imported or run). Steps, each verified; any failure or
+ * The reset of a used container, run as root in a child of its supervisor (see `SUPERVISOR_SCRIPT`), with
+ * this code compiled and every module it uses imported when the container started, before any program ran,
+ * from the read-only root: nothing a program wrote is imported or run. Steps, each verified; any failure or
  * surprise prints `arena-reset-failed: …` and exits 70, and the pool removes the container:
  *  1. Drop to the sandbox uid/gid. Changing credentials makes the kernel mark this process non-dumpable, so
  *     no process of the sandbox user can ptrace it (checked: `PR_GET_DUMPABLE` is 0). Until then it is
@@ -19,8 +13,8 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  *     value, scheduling policy, CPU affinity and I/O priority, which the driver and the next program would
  *     inherit: they are taken as root first and must be unchanged once the kill is done.
  *  2. `kill(-1, SIGKILL)` as the sandbox user: every process of that user at once (the kernel holds the
- *     task list while it signals, so a fork cannot slip through), never PID 1 or the container's own
- *     `sleep` (root's). Repeated until `/proc` shows no process but PID 1's tree of the container's main
+ *     task list while it signals, so a fork cannot slip through), never PID 1 or the container's
+ *     supervisor (root's). Repeated until `/proc` shows no process but PID 1's tree of the container's main
  *     user and this one (zombies included: they are waited for); more than 3 s is a failure.
  *  3. Every mount of the container is checked (`/proc/self/mountinfo`): the root must be read-only; each
  *     writable mount must be one this reset empties, `/proc` or `/dev/pts` (per-process state, gone with the
@@ -31,11 +25,12 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  *     mode back and loses any extended attribute the program set on it.
  *  5. SysV shared memory, semaphores and message queues of the container's IPC namespace are removed
  *     (`IPC_RMID`: the sandbox user created them all, so it may), and `/proc/sysvipc/*` is found empty.
- *  6. The processes are checked again; then `arena-reset-ok <nonce>` is printed and the process replaces
- *     itself with the armed Python driver (as the sandbox user, in `/sandbox`): the container is warm again.
+ *  6. The processes are checked again; then `arena-reset-ok <nonce>` is printed (to the supervisor, which
+ *     checks it) and this process, as the sandbox user in `/sandbox`, goes on as the armed Python driver
+ *     (see `SUPERVISOR_SCRIPT`): the container is warm again.
  * Before all this, the reset refuses a container without a seccomp filter (an engine or container with seccomp
  * unconfined): the filter is what keeps keyrings, which no namespace separates here, from carrying state.
- * Arguments: nonce, sandbox uid, sandbox gid, the container's main uid, then the driver's argv.
+ * Arguments: nonce, sandbox uid, sandbox gid, the container's main uid.
  */
 export const RESET_SCRIPT = String.raw`
 import os, sys, stat, time, signal
@@ -44,7 +39,6 @@ def fail(why):
     os._exit(70)
 try:
     nonce, uid, gid, main_uid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    driver = sys.argv[5:]
     if os.getresuid() != (0, 0, 0):
         fail('not started as root')
     # The engine's seccomp filter is what keeps the sandbox user's kernel keyrings (shared with the host: no
@@ -214,89 +208,7 @@ except SystemExit:
     raise
 except BaseException as error:
     fail(repr(error))
-os.execvp(driver[0], driver)
-fail('could not start the driver')
 `;
 
 /** How long a reset may take before the container is given up. */
 export const RESET_TIMEOUT_MS = 10_000;
-
-/**
- * Reset a used container for another run (see `RESET_SCRIPT` for what is done and checked) and leave the
- * armed Python driver waiting in it. Resolves with the driver's exec and stream; rejects on any failure or
- * surprise (the exec's own exit code, a line other than the expected one, anything after it, the time-out),
- * after which the caller removes the container.
- */
-export async function resetContainer(
-  container: Docker.Container,
-  mainUid: number,
-  timeoutMs = RESET_TIMEOUT_MS,
-): Promise<NonNullable<Warm['armed']>> {
-  const nonce = randomBytes(12).toString('hex');
-  const exec = await container.exec({
-    Cmd: [
-      'python3',
-      '-I',
-      '-S',
-      '-c',
-      RESET_SCRIPT,
-      nonce,
-      String(SANDBOX_UID),
-      String(SANDBOX_GID),
-      String(mainUid),
-      ...armedCommand(),
-    ],
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-    User: '0:0',
-    WorkingDir: '/',
-    Env: [...SANDBOX_ENV],
-  });
-  const stream = await exec.start({ hijack: true, stdin: true });
-  const expected = Buffer.from(`arena-reset-ok ${nonce}\n`);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let stdout = Buffer.alloc(0);
-      let stderr = '';
-      let settled = false;
-      const finish = (error?: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        stream.off('data', onData);
-        stream.off('end', onEnd);
-        stream.off('close', onEnd);
-        stream.off('error', onError);
-        if (error) reject(error);
-        else resolve();
-      };
-      const demux = new DockerDemuxer((which, data) => {
-        if (which === 'stderr') stderr += data.toString();
-        else stdout = Buffer.concat([stdout, data]);
-      });
-      const onData = (chunk: Buffer): void => {
-        demux.push(chunk);
-        if (stderr) return finish(new Error(`the reset wrote on stderr: ${stderr.slice(0, 500)}`));
-        if (stdout.length < expected.length && expected.subarray(0, stdout.length).equals(stdout)) return;
-        if (stdout.equals(expected) && demux.pendingBytes === 0) return finish();
-        finish(new Error(stdout.toString().trim().slice(0, 500) || 'the reset said something unexpected'));
-      };
-      const onEnd = (): void => finish(new Error(stdout.toString().trim().slice(0, 500) || 'the reset ended early'));
-      const onError = (error: Error): void => finish(error);
-      const timer = setTimeout(() => finish(new Error(`the reset took more than ${timeoutMs} ms`)), timeoutMs);
-      stream.on('data', onData);
-      stream.on('end', onEnd);
-      stream.on('close', onEnd);
-      stream.on('error', onError);
-    });
-  } catch (error) {
-    stream.destroy();
-    throw error;
-  }
-  // Flowing without a listener until the run attaches its own (it resumes the stream then); the driver
-  // says nothing before its job arrives.
-  stream.pause();
-  return { exec, stream };
-}

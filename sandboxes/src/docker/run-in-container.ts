@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { OutputGate } from '../output.js';
-import type { RunLimits, RunOptions } from '../types.js';
+import type { OutputStream, RunLimits, RunOptions } from '../types.js';
 import { readCgroupUsage, runUsage } from './cgroup.js';
 import { DockerDemuxer, MarkerSplitter } from './demux.js';
 import { FIGURE_CAPS, FigureSplitter, figurePrefix } from './figures.js';
@@ -54,20 +54,26 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     const cpuSeconds = cpuLimitSeconds(limits);
     const armed = recipe.armed ? warm.armed : undefined;
     // A run of another language closes the waiting driver's stdin: it exits without a trace.
-    if (!armed) warm.armed?.stream.end();
-    const exec =
-      armed?.exec ??
-      (await container.exec({
-        Cmd: driverCommand(recipe, marker, cpuSeconds, words),
-        AttachStdout: true,
-        AttachStderr: true,
-        AttachStdin: false,
-        Tty: false,
-        User: SANDBOX_USER,
-        WorkingDir: '/sandbox',
-        Env: [...SANDBOX_ENV],
-      }));
-    const attached = armed?.stream ?? (await exec.start({ hijack: true, stdin: false }));
+    if (!armed && warm.armed) {
+      if ('stream' in warm.armed) warm.armed.stream.end();
+      else warm.supervisor?.closeDriver();
+    }
+    const supervisor = armed && 'supervised' in armed ? warm.supervisor : undefined;
+    const execArmed = armed && 'stream' in armed ? armed : undefined;
+    const exec = supervisor
+      ? undefined
+      : (execArmed?.exec ??
+        (await container.exec({
+          Cmd: driverCommand(recipe, marker, cpuSeconds, words),
+          AttachStdout: true,
+          AttachStderr: true,
+          AttachStdin: false,
+          Tty: false,
+          User: SANDBOX_USER,
+          WorkingDir: '/sandbox',
+          Env: [...SANDBOX_ENV],
+        })));
+    const attached = execArmed?.stream ?? (await exec?.start({ hijack: true, stdin: false }));
     stream = attached;
     const splitter = new MarkerSplitter(Buffer.from(marker), limits.outputBytes, (data) => {
       gate.writeBytes('stderr', data);
@@ -80,11 +86,12 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
       (data) => gate.writeBytes('stdout', data),
       (figure) => run.onFigure?.(figure),
     );
-    const demux = new DockerDemuxer((which, data) => {
+    const onFrame = (which: OutputStream, data: Buffer): void => {
       if (which === 'stdout') figures.push(data);
       else splitter.push(data);
       if (splitter.seen && run.local) cpuAtMarker ??= readCgroupUsage(container.id).then((usage) => usage.cpuMs);
-    });
+    };
+    const demux = new DockerDemuxer(onFrame);
     // An armed driver starts the program as soon as it reads its job, with nothing to compile: the CPU time is
     // read before the job is sent. Read when the marker reaches this process, it can come after the program
     // used its whole limit: on a busy machine the container may get a core while this process waits for one
@@ -93,6 +100,8 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
       const before = (await readCgroupUsage(container.id)).cpuMs;
       cpuAtMarker = Promise.resolve(before);
     }
+    const job = `${JSON.stringify([marker, cpuSeconds, ...words])}\n`;
+    let exited: { code?: number; error?: Error } | undefined;
     let finished = false;
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -103,7 +112,7 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
       const stop = (reason: NonNullable<Outcome['killedFor']>): void => {
         outcome.killedFor ??= reason;
         container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
-        attached.destroy();
+        attached?.destroy();
         done();
       };
       gateKill.kill = () => stop('output_limit');
@@ -113,10 +122,27 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       }
+      if (supervisor) {
+        // The supervisor frames the driver's output and says how it ended, grace for its children included.
+        supervisor
+          .run(job.trimEnd(), (which, data) => onFrame(which, data))
+          .then(
+            (code) => {
+              exited = { code };
+              done();
+            },
+            (error: unknown) => {
+              exited = { error: error instanceof Error ? error : new Error(String(error)) };
+              done();
+            },
+          );
+        return;
+      }
+      if (!attached || !exec) return done();
       attached.on('data', (chunk: Buffer) => demux.push(chunk));
-      // A driver armed by a reset was paused after the reset's own words (see `resetContainer`).
+      // A driver armed ahead of the run waits paused until the run listens.
       attached.resume();
-      if (armed) attached.write(`${JSON.stringify([marker, cpuSeconds, ...words])}\n`);
+      if (armed) attached.write(job);
       attached.on('end', done);
       attached.on('close', done);
       attached.on('error', done);
@@ -142,8 +168,14 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     figures.flush();
     outcome.compiled = splitter.seen;
     if (!outcome.killedFor) {
-      const info = await exec.inspect();
-      if (typeof info.ExitCode === 'number') outcome.exitCode = info.ExitCode;
+      if (exited) {
+        // The supervisor broke: the container is removed (no outcome), the run is the sandbox's failure.
+        if (exited.error) throw exited.error;
+        if (exited.code !== undefined) outcome.exitCode = exited.code;
+      } else if (exec) {
+        const info = await exec.inspect();
+        if (typeof info.ExitCode === 'number') outcome.exitCode = info.ExitCode;
+      }
       await readEvidence(run, outcome, cpuAtMarker);
     }
     return outcome;

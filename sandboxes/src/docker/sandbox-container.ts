@@ -1,17 +1,38 @@
 import type Docker from 'dockerode';
 import { ownerLiveness, ownerProcessLabels, type OwnerLiveness } from './owner-process.js';
-import { SANDBOX_ENV } from './recipes.js';
+import { PYTHON_DRIVER, SANDBOX_ENV } from './recipes.js';
+import { RESET_SCRIPT } from './reset.js';
+import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
 
 /** The unprivileged user every program runs as. */
 export const SANDBOX_UID = 1000;
 export const SANDBOX_GID = 1000;
 export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_GID}`;
 /**
- * The user of a reusable container's own processes (its init and `sleep`): root with no capability but
+ * The user of a reusable container's own processes (its init and supervisor): root with no capability but
  * setuid/setgid (see `sandboxContainerSpec`), so that no program can signal or ptrace them and the reset can
  * kill every process of the sandbox user without stopping the container.
  */
 export const REUSABLE_MAIN_UID = 0;
+/**
+ * The main process of a reusable container: its supervisor (see `SUPERVISOR_SCRIPT`), which resets it and
+ * forks the armed Python driver as the sandbox user on the engine's word, with no `docker exec`.
+ */
+export function supervisorCommand(): string[] {
+  // The driver's own interpreter and flags (see `armedCommand`): the drivers it forks run as that would.
+  return [
+    'python3',
+    '-u',
+    '-c',
+    SUPERVISOR_SCRIPT,
+    RESET_SCRIPT,
+    String(SANDBOX_UID),
+    String(SANDBOX_GID),
+    String(REUSABLE_MAIN_UID),
+    PYTHON_DRIVER,
+  ];
+}
+
 /**
  * Marks every sandbox container; `arena.created` and `arena.owner` say when and by which runner, the
  * `arena.owner.*` labels which process runs that runner (see `owner-process`).
@@ -36,7 +57,8 @@ export interface SandboxContainerOptions {
 export const SANDBOX_TMPFS = ['/sandbox', '/tmp'] as const;
 
 /**
- * A sandbox container: idles on `sleep infinity` until a run execs into it; no network, read-only root, a
+ * A sandbox container: idles on `sleep infinity` until a run execs into it (a reusable one runs its supervisor
+ * instead, which takes commands on the stdin the engine attaches to); no network, read-only root, a
  * small tmpfs work dir, memory = memory+swap, a pids limit, a CPU quota, every capability dropped,
  * no-new-privileges, an unprivileged user, ulimits, no log copy. Labelled with its runner and start time.
  */
@@ -54,15 +76,17 @@ export function sandboxContainerSpec(
   const memory = memoryMb * 1024 * 1024;
   return {
     Image: image,
-    Cmd: ['sleep', 'infinity'],
+    Cmd: reusable ? supervisorCommand() : ['sleep', 'infinity'],
     // Programs always run in execs as the sandbox user. A reusable container's own processes are root's
     // instead (see `REUSABLE_MAIN_UID`), and it starts in `/`, which root without capabilities may enter.
     User: reusable ? `${REUSABLE_MAIN_UID}:${REUSABLE_MAIN_UID}` : SANDBOX_USER,
     WorkingDir: reusable ? '/' : '/sandbox',
     Env: [...SANDBOX_ENV],
     Tty: false,
-    OpenStdin: false,
-    AttachStdin: false,
+    // The supervisor's commands come on stdin, kept open across attaches.
+    OpenStdin: reusable,
+    StdinOnce: false,
+    AttachStdin: reusable,
     AttachStdout: false,
     AttachStderr: false,
     NetworkDisabled: true,
@@ -86,7 +110,7 @@ export function sandboxContainerSpec(
       PidsLimit: processes,
       NanoCpus: Math.round((options.cpus ?? 1) * 1e9),
       CapDrop: ['ALL'],
-      // The reset (a root exec) needs these to become the sandbox user; a program never has them: it runs as
+      // The reset (forked by the root supervisor) needs these to become the sandbox user; a program never has them: it runs as
       // that user, whose execs get no effective capability, and no-new-privileges stops any setuid or file
       // capability from giving it one.
       ...(reusable ? { CapAdd: ['SETUID', 'SETGID'] } : {}),

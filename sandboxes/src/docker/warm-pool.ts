@@ -2,8 +2,9 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { readCgroupUsage, resetPeakMemory, type CgroupUsage } from './cgroup.js';
 import { armedCommand, SANDBOX_ENV } from './recipes.js';
-import { resetContainer, RESET_TIMEOUT_MS } from './reset.js';
-import { isOrphan, REUSABLE_MAIN_UID, reuseProblem, SANDBOX_LABEL, SANDBOX_USER } from './sandbox-container.js';
+import { RESET_TIMEOUT_MS } from './reset.js';
+import { isOrphan, reuseProblem, SANDBOX_LABEL, SANDBOX_USER } from './sandbox-container.js';
+import { Supervisor } from './supervisor.js';
 
 export type DockerLog = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string) => void;
 
@@ -19,8 +20,13 @@ export interface Warm {
   runs: number;
   memoryMb: number;
   processes: number;
-  /** The Python driver already started in the container, waiting for a job on stdin. */
-  armed?: { exec: Docker.Exec; stream: Duplex };
+  /**
+   * The Python driver already started in the container, waiting for its job: in an exec of its own, or
+   * (a reusable container) forked by the container's supervisor.
+   */
+  armed?: { exec: Docker.Exec; stream: Duplex } | { supervised: true };
+  /** A reusable container's main process (see `Supervisor`), which resets it and arms the driver. */
+  supervisor?: Supervisor;
   /**
    * A reused container's cgroup counters when it was handed out: what the run used is the difference (see
    * `runUsage`). Undefined for a container's first run (its counters are all the run's, start included).
@@ -72,6 +78,13 @@ export interface WarmPoolOptions {
   /** With reuse, ready containers above `size` are removed after this long without a run. Default 5 s. */
   shrinkAfterMs?: number;
   log?: DockerLog;
+}
+
+/** A container just started: with its supervisor when reusable, and its driver when that one armed it. */
+interface Started {
+  container: Docker.Container;
+  supervisor?: Supervisor;
+  armed?: { supervised: true };
 }
 
 interface Waiter {
@@ -207,14 +220,21 @@ export class WarmPool {
     const { host, log } = this.options;
     this.starting++;
     const { memoryMb, processes } = this.options.defaults;
-    this.create(memoryMb, processes)
-      .then(async (container) => {
+    const reuse = this.reuse;
+    const starting: Promise<Started> = reuse
+      ? this.startSupervised(memoryMb, processes, reuse)
+      : this.create(memoryMb, processes).then((container) => ({ container }));
+    starting
+      .then(async ({ container, supervisor, armed: supervised }) => {
         const armed = this.closed
           ? undefined
-          : await this.arm(container).catch((error: unknown) => {
-              log?.('warn', { host, err: String(error) }, 'could not arm a warm container');
-              return undefined;
-            });
+          : supervisor
+            ? // The supervisor's first reset armed the driver (`startSupervised`); one that failed left none.
+              supervised
+            : await this.arm(container).catch((error: unknown) => {
+                log?.('warn', { host, err: String(error) }, 'could not arm a warm container');
+                return undefined;
+              });
         const now = Date.now();
         this.starting--;
         // A closed pool removes it (see `ready`).
@@ -227,6 +247,7 @@ export class WarmPool {
           memoryMb,
           processes,
           ...(armed ? { armed } : {}),
+          ...(supervisor ? { supervisor } : {}),
         });
       })
       .catch((error: unknown) => {
@@ -244,7 +265,7 @@ export class WarmPool {
   /** A container ready for a run: to the longest-waiting run, else kept idle. */
   private ready(warm: Warm): void {
     if (this.closed) {
-      warm.armed?.stream.destroy();
+      disarm(warm);
       return this.remove(warm.container);
     }
     this.lastReady = performance.now();
@@ -259,6 +280,34 @@ export class WarmPool {
     }
     this.idle.push(warm);
     this.scheduleShrink();
+  }
+
+  /**
+   * Start a reusable container with its supervisor attached, and have it reset (the checks the reuse rests on,
+   * once before any program) and arm the Python driver. When that first reset fails the container still
+   * serves one run, through `docker exec`, and is removed after it, as its next reset fails too.
+   */
+  private async startSupervised(memoryMb: number, processes: number, reuse: ReuseOptions): Promise<Started> {
+    const container = await this.options.docker.createContainer(this.options.spec(memoryMb, processes, true));
+    this.stats.started++;
+    let supervisor: Supervisor;
+    try {
+      supervisor = await Supervisor.start(container);
+    } catch (error) {
+      this.remove(container);
+      throw error;
+    }
+    try {
+      await supervisor.reset(reuse.resetTimeoutMs ?? RESET_TIMEOUT_MS);
+      return { container, supervisor, armed: { supervised: true } };
+    } catch (error) {
+      this.options.log?.(
+        'warn',
+        { host: this.options.host, container: container.id.slice(0, 12), err: String(error) },
+        'could not arm a warm container: it serves one run without reuse',
+      );
+      return { container, supervisor };
+    }
   }
 
   /** Start the Python driver in a warm container ahead of time; it waits for one job on stdin. */
@@ -277,12 +326,13 @@ export class WarmPool {
     return { exec, stream };
   }
 
-  /** The first idle container still fresh enough; stale ones are removed. */
+  /** The first idle container still fresh enough and whole; stale or broken ones are removed. */
   private takeIdle(): Warm | undefined {
     let warm: Warm | undefined;
     while ((warm = this.idle.shift())) {
-      if (Date.now() - warm.createdAt < this.options.maxIdleMs) return warm;
-      warm.armed?.stream.destroy();
+      // A supervisor that broke while idle (its container stopped or its stream closed) cannot serve a run.
+      if (Date.now() - warm.createdAt < this.options.maxIdleMs && !warm.supervisor?.broken) return warm;
+      disarm(warm);
       this.remove(warm.container);
     }
     return undefined;
@@ -378,7 +428,7 @@ export class WarmPool {
       this.idle.sort((a, b) => b.runs - a.runs);
       while (this.total > this.options.size && this.idle.length > 0) {
         const warm = this.idle.shift()!;
-        warm.armed?.stream.destroy();
+        disarm(warm);
         this.remove(warm.container);
       }
       this.scheduleShrink();
@@ -397,7 +447,7 @@ export class WarmPool {
     const reuse = this.reuse;
     const age = Date.now() - warm.startedAt;
     if (!reuse || !reusable || this.closed || warm.runs >= reuse.maxRuns || age >= reuse.maxAgeMs) {
-      warm.armed?.stream.destroy();
+      disarm(warm);
       this.remove(warm.container);
       if (reuse) {
         this.refill();
@@ -420,6 +470,7 @@ export class WarmPool {
           { host: this.options.host, container: warm.id.slice(0, 12), runs: warm.runs, err: String(error) },
           'a used sandbox container could not be reset: removed',
         );
+        disarm(warm);
         this.remove(warm.container);
         this.refill();
         this.grow();
@@ -428,20 +479,19 @@ export class WarmPool {
   }
 
   private async reset(warm: Warm, reuse: ReuseOptions): Promise<Warm> {
-    warm.armed?.stream.destroy();
+    const { supervisor } = warm;
+    if (!supervisor) throw new Error('not reusable: it has no supervisor');
     if (warm.runs === 1) {
       // Checked once per container, before its first reset.
       const problem = reuseProblem(await warm.container.inspect());
       if (problem) throw new Error(`not reusable: ${problem}`);
     }
-    const armed = await resetContainer(warm.container, REUSABLE_MAIN_UID, reuse.resetTimeoutMs ?? RESET_TIMEOUT_MS);
+    await supervisor.reset(reuse.resetTimeoutMs ?? RESET_TIMEOUT_MS);
     const peakReset = await resetPeakMemory(warm.id);
     const baseline = await readCgroupUsage(warm.id);
-    if (baseline.cpuMs === undefined || baseline.oomKills === undefined) {
-      armed.stream.destroy();
+    if (baseline.cpuMs === undefined || baseline.oomKills === undefined)
       throw new Error("the container's cgroup cannot be read: its runs could not be told apart");
-    }
-    return { ...warm, armed, baseline, peakReset, createdAt: Date.now() };
+    return { ...warm, armed: { supervised: true }, baseline, peakReset, createdAt: Date.now() };
   }
 
   /** Start no more containers; containers that finish starting from now on are removed. */
@@ -456,7 +506,7 @@ export class WarmPool {
   async drain(): Promise<void> {
     const removeIdle = (): void => {
       for (const warm of this.idle.splice(0)) {
-        warm.armed?.stream.destroy();
+        disarm(warm);
         this.remove(warm.container);
       }
     };
@@ -467,4 +517,10 @@ export class WarmPool {
       removeIdle();
     }
   }
+}
+
+/** Let go of a container's armed driver and supervisor: it is being removed. */
+function disarm(warm: Warm): void {
+  if (warm.armed && 'stream' in warm.armed) warm.armed.stream.destroy();
+  warm.supervisor?.destroy();
 }
