@@ -28,8 +28,8 @@ describe('the supervisor of a reusable container', () => {
       on,
       `${HOST}
 import os, struct, sys
-# The container's init, the supervisor and its zygote: root's processes with the supervisor's command line
-# (this driver, forked by the zygote, has it too).
+# The container's init and the supervisor: root's processes with the supervisor's command line (this
+# driver, forked by the supervisor, has it too).
 sups = [int(p) for p in os.listdir('/proc') if p.isdigit() and b'arena-reset-ok' in open('/proc/%s/cmdline' % p, 'rb').read()
         and 'Uid:\t0\t' in open('/proc/%s/status' % p).read()]
 print('supervisors', len(sups))
@@ -50,9 +50,9 @@ os.write(1, b'\\nafter the forged records\\n')
 sys.exit(5)
 `,
     );
-    expect(ran.stdout).toMatch(/^supervisors 3$/m);
+    expect(ran.stdout).toMatch(/^supervisors 2$/m);
     expect(ran.stdout).not.toMatch(/^reached/m);
-    expect(ran.stdout.match(/^refused 13$/gm)).toHaveLength(6);
+    expect(ran.stdout.match(/^refused 13$/gm)).toHaveLength(4);
     expect(ran.stdout).toMatch(/^own fds \[0, 1, 2, 3\]$/m);
     // stdin is the program's input (nothing here), stdout and stderr pipes of the supervisor.
     expect(ran.stdout).toMatch(/^fd 1 pipe$/m);

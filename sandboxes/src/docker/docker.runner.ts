@@ -91,11 +91,13 @@ interface Host {
  * than a fresh one. The reset kills every process of the sandbox user and empties every writable place,
  * and checks both, but what the kernel keeps per container outside those survives: the cgroup's counters
  * (a program can read how much memory and CPU earlier runs used), the PID counter (how many processes they
- * started), the page cache (timing), and a tmpfs's inode numbers. A program could use these to signal to
- * a later one, or learn a little about an earlier one, not to change what it runs or reads. A kernel bug
- * reachable from the sandbox user that leaves state the reset does not look at would survive too, as it
- * would survive in a fresh container on the same kernel only until removal. Operators who do not accept
- * this turn reuse off (`ARENA_SANDBOX_REUSE=off`).
+ * started), the page cache (timing), a tmpfs's inode numbers, and the supervisor's bookkeeping, which a
+ * driver forked from it finds in its memory (earlier runs' exit codes and output record sizes, never their
+ * jobs or output: see `SUPERVISOR_SCRIPT`). A program could use these to signal to a later one, or learn a
+ * little about an earlier one, not to change what it runs or reads. A kernel bug reachable from the sandbox
+ * user that leaves state the reset does not look at would survive too, as it would survive in a fresh
+ * container on the same kernel only until removal. Operators who do not accept this turn reuse off
+ * (`ARENA_SANDBOX_REUSE=off`).
  */
 function reusableAfter(
   outcome: Outcome,

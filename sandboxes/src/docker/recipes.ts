@@ -25,6 +25,15 @@ export interface Recipe {
   armed?: boolean;
 }
 
+/**
+ * The job line an armed driver reads (see `Recipe.armed`): the run's marker, CPU seconds and encoded files,
+ * NUL-separated (none of them holds a NUL or a newline: the marker is hex, the files' words are names that
+ * pass `isSafeFileName`, counts and base64). No JSON: the driver then imports nothing to read it.
+ */
+export function armedJob(marker: string, cpuSeconds: number, words: string[]): string {
+  return `${[marker, String(cpuSeconds), ...words].join('\0')}\n`;
+}
+
 /** The command a warm container starts ahead of time (see `Recipe.armed`). */
 export function armedCommand(): string[] {
   return ['python3', '-u', '-c', PYTHON_DRIVER, '-'];
@@ -38,11 +47,11 @@ export function armedCommand(): string[] {
  */
 export const PYTHON_DRIVER = `import sys, os, binascii, resource
 if sys.argv[1:] == ['-']:
-    # Armed ahead of the run: the job arrives as one JSON line on stdin.
-    import json
-    job = json.loads(sys.stdin.buffer.readline() or b'null')
+    # Armed ahead of the run: the job arrives as one line on stdin, its words NUL-separated (see \`armedJob\`).
+    job = sys.stdin.buffer.readline().rstrip(b'\\n')
     if not job:
         sys.exit(0)
+    job = job.decode('utf-8').split('\\0')
     marker, cpu, words = job[0], int(job[1]), job[2:]
 else:
     marker, cpu, words = sys.argv[1], int(sys.argv[2]), sys.argv[3:]

@@ -33,7 +33,8 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  * Arguments: nonce, sandbox uid, sandbox gid, the container's main uid.
  */
 export const RESET_SCRIPT = String.raw`
-import os, sys, stat, time, signal
+import os, sys, stat, time
+import _signal as signal  # the C module: the signal module imports enum, memory the supervisor would keep
 def fail(why):
     os.write(1, ('arena-reset-failed: %s\n' % why).encode('utf-8', 'replace'))
     os._exit(70)

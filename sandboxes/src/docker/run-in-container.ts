@@ -6,7 +6,7 @@ import { readCgroupUsage, runUsage } from './cgroup.js';
 import { DockerDemuxer, MarkerSplitter } from './demux.js';
 import { FIGURE_CAPS, FigureSplitter, figurePrefix } from './figures.js';
 import { cpuLimitSeconds, EXIT_SIGKILL, EXIT_SIGXCPU, type Outcome } from './exit-status.js';
-import { SANDBOX_ENV, type Recipe } from './recipes.js';
+import { armedJob, SANDBOX_ENV, type Recipe } from './recipes.js';
 import { SANDBOX_USER } from './sandbox-container.js';
 import { driverCommand } from './shell-driver.js';
 import type { Warm } from './warm-pool.js';
@@ -100,7 +100,7 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
       const before = (await readCgroupUsage(container.id)).cpuMs;
       cpuAtMarker = Promise.resolve(before);
     }
-    const job = `${JSON.stringify([marker, cpuSeconds, ...words])}\n`;
+    const job = armedJob(marker, cpuSeconds, words);
     let exited: { code?: number; error?: Error } | undefined;
     let finished = false;
     await new Promise<void>((resolve) => {
@@ -125,7 +125,7 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
       if (supervisor) {
         // The supervisor frames the driver's output and says how it ended, grace for its children included.
         supervisor
-          .run(job.trimEnd(), (which, data) => onFrame(which, data))
+          .run(job, (which, data) => onFrame(which, data))
           .then(
             (code) => {
               exited = { code };

@@ -6,33 +6,50 @@
  *
  * It takes commands only on its stdin, which is the engine's attach stream: no process of the sandbox user can
  * reach it (the supervisor is root's, so its `/proc/<pid>/fd` is closed to them), and no child keeps it.
- * Commands, one per line:
- *  - `reset <gen> <nonce>`: forget the last driver (its pipes are closed) and have a new child run the reset
- *    (`RESET_SCRIPT`, its steps and checks); once it passed, that child, now the sandbox user's, is the armed
- *    Python driver, waiting for its job. Its stdin, stdout and stderr are pipes of the supervisor.
- *  - `job <gen> <json>`: the run's job, written to that driver's stdin, which is then closed.
- *  - `close <gen>`: close the driver's stdin without a job (a run of another language): it exits.
+ * Commands are headers of `SUPERVISOR_HEAD` bytes (words, space-padded):
+ *  - `reset <gen> <nonce>`: forget the last driver (its pipes are closed) and fork a child that runs the reset
+ *    (`RESET_SCRIPT`: its steps and checks, unchanged) and exits; the container is then ready.
+ *  - `job <gen> <bytes>` and that many bytes: fork the driver, a child that becomes the sandbox user (and
+ *    dumpable again, as an exec would make it) and runs the driver's code in the forked interpreter as
+ *    `python3 -u -c DRIVER -` would (same flags, paths, standard streams and exit); the job goes to its stdin,
+ *    which is then closed. Its stdin, stdout and stderr are pipes of the supervisor.
+ *  - `close <gen>`: no job for this reset (a run of another language).
  * It answers in records on stdout, each a kind byte, the generation and the payload's length (big-endian
  * uint32s) then the payload, so that nothing a program prints can pass for one: `r` reset passed (payload:
  * the nonce), `f` reset failed (why), `o`/`e` the driver's stdout/stderr, `x` the driver exited (its exit
  * code as the engine gives it, 128 + a signal's number), after its pipes closed or 150 ms after its exit
  * (children it left may hold them open). Its stdin closing ends it, and the container with it.
  *
- * The children are forked by a zygote, a copy of the supervisor made before it read anything: the jobs and
- * the output of programs pass through the supervisor only, so a driver's memory (a copy of the zygote's) holds
- * nothing of an earlier program. A driver is no new interpreter: it runs the driver code in the forked
- * interpreter, as `python3 -u -c DRIVER -` would (same flags, paths, standard streams and exit), and is made
- * dumpable again, as an exec would.
+ * A job and a program's output move by splice(2) from pipe to pipe, never through this process's memory, and
+ * the children are forks of it: nothing of an earlier program lies in a later one's memory. At rest the
+ * container holds this process only; a driver costs a fork when its job comes.
  * Arguments: the reset script, sandbox uid, sandbox gid, the container's main uid, the driver's code.
  */
+/** The size of a command's header (see `SUPERVISOR_SCRIPT`). */
+export const SUPERVISOR_HEAD = 64;
+
 export const SUPERVISOR_SCRIPT = String.raw`
-import os, sys, select, signal, socket, struct, time, gc, builtins
-import stat, ctypes, resource, json, binascii, traceback, atexit
+import os, sys, select, struct, time, builtins, atexit, gc, _signal
+import stat, ctypes, resource, binascii
 reset_code = compile(sys.argv[1], 'arena-reset', 'exec')
-ids = sys.argv[2:5]
+uid, gid, main_uid = (int(word) for word in sys.argv[2:5])
 driver_code = compile(sys.argv[5], '<string>', 'exec')
+del sys.argv[1:]
 GRACE = 0.15
+HEAD = ${SUPERVISOR_HEAD}
 libc = ctypes.CDLL(None, use_errno=True)
+wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+_signal.set_wakeup_fd(wake_w)
+_signal.signal(_signal.SIGCHLD, lambda *_: None)
+# Program output moves through this pipe by splice(2), never through this process's memory.
+relay_r, relay_w = os.pipe2(os.O_CLOEXEC)
+
+def trim():
+    # Freed memory goes back to the system: this process is what a container costs at rest.
+    gc.collect()
+    libc.malloc_trim(0)
+
+trim()
 
 def exit_code(error):
     # What the interpreter makes of a SystemExit at its top level.
@@ -76,94 +93,73 @@ def drive():
             pass
     os._exit(code)
 
-def child(gen, nonce, fds):
-    try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        os.closerange(3, 65536)
-        sys.argv = ['arena-reset', nonce] + ids
-        exec(reset_code, {'__name__': 'arena_reset', '__builtins__': builtins})
-        # Passed: the sandbox user, in /sandbox, no process of that user left. An exec would make the
-        # process dumpable again (its own user may read its /proc files, as any program's).
-        if libc.prctl(4, 1, 0, 0, 0) != 0:
-            os.write(2, b'could not make the driver dumpable\n')
-            os._exit(70)
-        drive()
-    finally:
-        os._exit(70)
-
-def reaped():
-    while True:
+def spawn(fds, body):
+    # A child with these as its stdin, stdout and stderr, and nothing else of this process's descriptors.
+    pid = os.fork()
+    if pid == 0:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        yield pid, status
+            _signal.set_wakeup_fd(-1)
+            _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+            os.closerange(3, 65536)
+            body()
+        finally:
+            os._exit(70)
+    return pid
 
-def zygote(ctl):
-    # Nothing of the attach stream: its own stdin and stdout are /dev/null; stderr says what went wrong.
-    null = os.open('/dev/null', os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
-    os.close(null)
-    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    kids = {}
-    while True:
-        readable = select.select([ctl, wake_r], [], [])[0]
-        if wake_r in readable:
-            try:
-                while os.read(wake_r, 512):
-                    pass
-            except BlockingIOError:
-                pass
-        for pid, status in reaped():
-            if pid in kids:
-                ctl.send(b'%d %d' % (kids.pop(pid), status))
-        if ctl in readable:
-            message, fds, _, _ = socket.recv_fds(ctl, 256, 3)
-            if not message:
-                os._exit(0)
-            gen, nonce = message.decode().split(' ')
-            pid = os.fork()
-            if pid == 0:
-                os.close(ctl.detach())
-                child(int(gen), nonce, fds)
-            for fd in fds:
-                os.close(fd)
-            kids[pid] = int(gen)
+def reset(nonce):
+    sys.argv = ['arena-reset', nonce, str(uid), str(gid), str(main_uid)]
+    exec(reset_code, {'__name__': 'arena_reset', '__builtins__': builtins})
+    os._exit(0)
 
-ctl, zygote_ctl = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-gc.freeze()
-if os.fork() == 0:
-    try:
-        ctl.close()
-        zygote(zygote_ctl)
-    finally:
+def become_driver():
+    # The sandbox user, as the reset left it: a fresh child of this root process, whose limits and priority
+    # no program could reach. An exec would make the process dumpable again: so does this.
+    os.chdir('/')
+    os.setgroups([gid])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or libc.prctl(4, 1, 0, 0, 0) != 0:
         os._exit(70)
-zygote_ctl.close()
+    os.chdir('/sandbox')
+    drive()
 
 def send(kind, gen, payload=b''):
     data = struct.pack('>cII', kind, gen, len(payload)) + payload
     while data:
         data = data[os.write(1, data):]
 
+def forward(kind, gen, fd):
+    # Up to 64 KiB from a driver's pipe as one record: its size, or 0 at the pipe's end.
+    try:
+        size = os.splice(fd, relay_w, 65536)
+    except BlockingIOError:
+        return None
+    if size:
+        head = struct.pack('>cII', kind, gen, size)
+        while head:
+            head = head[os.write(1, head):]
+        left = size
+        while left:
+            left -= os.splice(relay_r, 1, left)
+    return size
+
 class Child:
+    """One generation: the reset, then (given a job) the driver."""
     def __init__(self, gen, nonce):
         self.gen, self.nonce, self.phase = gen, nonce, 'reset'
         self.expected = ('arena-reset-ok %s\n' % nonce).encode()
         self.head = b''
+        self.start(lambda: reset(nonce))
+
+    def start(self, body):
         self.status = None
         self.exited_at = None
         in_r, self.stdin = os.pipe2(os.O_CLOEXEC)
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        socket.send_fds(ctl, [b'%d %s' % (gen, nonce.encode())], [in_r, out_w, err_w])
+        self.pid = spawn((in_r, out_w, err_w), body)
         for fd in (in_r, out_w, err_w):
             os.close(fd)
         self.pipes = {out_r: b'o', err_r: b'e'}
@@ -182,24 +178,31 @@ class Child:
         self.pipes = {}
 
     def fail(self, why):
-        if self.phase == 'reset':
+        if self.phase in ('reset', 'passed'):
             self.phase = 'failed'
             send(b'f', self.gen, why.encode('utf-8', 'replace')[:500])
 
-    def output(self, kind, data):
+    def readable(self, fd):
+        kind = self.pipes[fd]
         if self.phase == 'run':
-            return send(kind, self.gen, data)
+            if forward(kind, self.gen, fd) != 0:
+                return
+        else:
+            data = os.read(fd, 4096)
+            if data:
+                return self.said(kind, data)
+        os.close(fd)
+        del self.pipes[fd]
+
+    def said(self, kind, data):
+        # The reset's own words: exactly its line of success, or why it failed.
         if self.phase != 'reset':
-            return
+            return self.fail('the reset said more: ' + data.decode('utf-8', 'replace'))
         if kind == b'e':
             return self.fail('the reset wrote on stderr: ' + data.decode('utf-8', 'replace'))
         self.head += data
-        if self.head.startswith(self.expected):
-            self.phase = 'run'
-            send(b'r', self.gen, self.nonce.encode())
-            rest = self.head[len(self.expected):]
-            if rest:
-                send(b'o', self.gen, rest)
+        if self.head == self.expected:
+            self.phase = 'passed'
         elif not self.expected.startswith(self.head):
             self.fail(self.head.decode('utf-8', 'replace').strip() or 'the reset said something unexpected')
 
@@ -210,61 +213,86 @@ class Child:
 
     def finish(self):
         self.drop()
-        if self.phase == 'reset':
-            self.fail(self.head.decode('utf-8', 'replace').strip() or 'the reset ended early')
-        elif self.phase == 'run':
-            code = os.waitstatus_to_exitcode(self.status)
+        self.pid = None
+        status, self.status = self.status, None
+        if self.phase == 'run':
+            code = os.waitstatus_to_exitcode(status)
             send(b'x', self.gen, str(code if code >= 0 else 128 - code).encode())
+            self.phase = 'ended'
+        elif self.phase == 'passed' and status == 0:
+            self.phase = 'ready'
+            send(b'r', self.gen, self.nonce.encode())
+            trim()
+        else:
+            self.fail(self.head.decode('utf-8', 'replace').strip() or 'the reset ended early')
+
+    def job(self, size):
+        self.phase = 'run'
+        self.start(become_driver)
+        try:
+            while size:
+                size -= os.splice(0, self.stdin, size)
+        except BrokenPipeError:
+            # The driver is gone: the rest of the job is read and dropped.
+            while size:
+                size -= len(os.read(0, min(size, 65536)))
+        self.close_stdin()
+
+def command():
+    line = b''
+    while len(line) < HEAD:
+        data = os.read(0, HEAD - len(line))
+        if not data:
+            os._exit(0)
+        line += data
+    verb, gen, arg = (line.split() + [b'', b''])[:3]
+    return verb, int(gen), arg
 
 child = None
-pending = b''
 while True:
-    fds = [0, ctl] + (list(child.pipes) if child else [])
+    fds = [0, wake_r] + (list(child.pipes) if child else [])
     timeout = None
     if child and child.status is not None:
         timeout = max(0, child.exited_at + GRACE - time.monotonic())
     readable = select.select(fds, [], [], timeout)[0]
-    if ctl in readable:
-        message = ctl.recv(64)
-        if not message:
-            sys.stderr.write('the zygote ended\n')
-            os._exit(1)
-        gen, status = (int(word) for word in message.split(b' '))
-        if child and child.gen == gen:
+    if wake_r in readable:
+        try:
+            while os.read(wake_r, 512):
+                pass
+        except BlockingIOError:
+            pass
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        if child and pid == child.pid:
             child.status, child.exited_at = status, time.monotonic()
     if child:
         for fd in [fd for fd in readable if fd in child.pipes]:
-            data = os.read(fd, 65536)
-            if data:
-                child.output(child.pipes[fd], data)
-            else:
-                os.close(fd)
-                del child.pipes[fd]
-        if child.done():
+            child.readable(fd)
+        if child.status is not None and child.done():
             child.finish()
-            child = None
     if 0 in readable:
-        data = os.read(0, 1 << 20)
-        if not data:
-            os._exit(0)
-        pending += data
-        while b'\n' in pending:
-            line, pending = pending.split(b'\n', 1)
-            verb, gen, arg = (line.split(b' ', 2) + [b''])[:3]
-            gen = int(gen)
-            if verb == b'reset':
-                if child:
-                    child.drop()
-                child = Child(gen, arg.decode())
-            elif child and child.gen == gen and child.phase == 'run' and child.stdin is not None:
-                if verb == b'job':
-                    data = arg + b'\n'
-                    try:
-                        while data:
-                            data = data[os.write(child.stdin, data):]
-                    except BrokenPipeError:
-                        pass
-                child.close_stdin()
-            elif verb == b'job':
+        verb, gen, arg = command()
+        if verb == b'reset':
+            if child:
+                child.drop()
+            child = Child(gen, arg.decode())
+        elif verb == b'job':
+            if child and child.gen == gen and child.phase == 'ready':
+                child.job(int(arg))
+            else:
+                size = int(arg)
+                while size:
+                    size -= len(os.read(0, min(size, 65536)))
                 send(b'x', gen, b'no driver')
+        elif verb == b'close':
+            if child and child.gen == gen and child.phase == 'ready':
+                child.phase = 'ended'
+        else:
+            sys.stderr.write('unknown command\n')
+            os._exit(1)
 `;

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { OutputStream } from '../types.js';
 import { DockerDemuxer } from './demux.js';
+import { SUPERVISOR_HEAD } from './supervisor-script.js';
 
 /** A record's head: kind byte, generation, payload length (see `SUPERVISOR_SCRIPT`). */
 const HEAD = 9;
@@ -15,8 +16,8 @@ interface Listener {
 
 /**
  * The engine's side of a reusable container's supervisor (see `SUPERVISOR_SCRIPT`), over the container's
- * attach stream: resets it and arms the Python driver with no `docker exec`, hands the driver its job and
- * gets its output and exit code. Once anything goes wrong (the stream ends, the supervisor writes on stderr,
+ * attach stream: resets it and starts the Python driver with its job with no `docker exec`, and gets the
+ * driver's output and exit code. Once anything goes wrong (the stream ends, the supervisor writes on stderr,
  * a record out of place) it is broken for good and the container is to be removed.
  */
 export class Supervisor {
@@ -64,8 +65,8 @@ export class Supervisor {
   }
 
   /**
-   * Reset the container (see `RESET_SCRIPT`) and leave the armed driver waiting for its job. Rejects on any
-   * failure or surprise, or after `timeoutMs`; the caller then removes the container.
+   * Reset the container (see `RESET_SCRIPT`): ready for a job. Rejects on any failure or surprise, or after
+   * `timeoutMs`; the caller then removes the container.
    */
   reset(timeoutMs: number): Promise<void> {
     const gen = ++this.gen;
@@ -91,13 +92,13 @@ export class Supervisor {
         },
         onBroken: settle,
       });
-      this.send(`reset ${gen} ${nonce}\n`);
+      this.send(`reset ${gen} ${nonce}`);
     });
   }
 
   /**
-   * Hand the armed driver its job (one JSON line) and pass its output on as it comes; resolves with its exit
-   * code, rejects when the supervisor breaks or has no driver armed.
+   * Start the driver with its job (its line: see `armedJob`) and pass its output on as it comes; resolves with its exit
+   * code, rejects when the supervisor breaks or the container is not ready.
    */
   run(job: string, onOutput: (stream: OutputStream, data: Buffer) => void): Promise<number> {
     const gen = this.gen;
@@ -114,14 +115,15 @@ export class Supervisor {
         },
         onBroken: reject,
       });
-      this.send(`job ${gen} ${job}\n`);
+      const bytes = Buffer.from(job);
+      this.send(`job ${gen} ${bytes.length}`, bytes);
     });
   }
 
-  /** Close the armed driver's stdin without a job (a run of another language): it exits. */
+  /** No job for this reset: the run is of another language. */
   closeDriver(): void {
     if (this.listener?.gen === this.gen) this.listener = undefined;
-    this.send(`close ${this.gen}\n`);
+    this.send(`close ${this.gen}`);
   }
 
   /** End the attach stream: the supervisor exits, and the container with it. */
@@ -139,8 +141,11 @@ export class Supervisor {
     this.listener = listener;
   }
 
-  private send(line: string): void {
-    if (!this.brokenBy) this.stream.write(line);
+  /** A command's header, padded to its fixed size, and what follows it. */
+  private send(head: string, body?: Buffer): void {
+    if (this.brokenBy) return;
+    this.stream.write(Buffer.from(head.padEnd(SUPERVISOR_HEAD - 1) + '\n'));
+    if (body) this.stream.write(body);
   }
 
   private parse(data: Buffer): void {

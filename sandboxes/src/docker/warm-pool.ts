@@ -21,8 +21,8 @@ export interface Warm {
   memoryMb: number;
   processes: number;
   /**
-   * The Python driver already started in the container, waiting for its job: in an exec of its own, or
-   * (a reusable container) forked by the container's supervisor.
+   * The Python driver ready for its job: started ahead in an exec of its own, waiting on stdin; or (a
+   * reusable container) the supervisor reset the container and forks the driver when the job comes.
    */
   armed?: { exec: Docker.Exec; stream: Duplex } | { supervised: true };
   /** A reusable container's main process (see `Supervisor`), which resets it and arms the driver. */
