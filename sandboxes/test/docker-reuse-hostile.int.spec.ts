@@ -261,7 +261,7 @@ def watch():
             for fd in (0, 1, 2):
                 os.dup2(os.open('/dev/null', os.O_RDWR), fd)
             # Wait for the reset (a child the root supervisor forks: its command line is the supervisor's,
-            # which carries the reset script), then hammer it until it drops to the sandbox user: from then on
+            # its boot names 'arena-supervisor'), then hammer it until it drops to the sandbox user: from then on
             # it is this user's process too.
             target = None
             supervisor = None
@@ -270,7 +270,7 @@ def watch():
                 found = set()
                 for p in os.listdir('/proc'):
                     try:
-                        if p.isdigit() and b'arena-reset-ok' in open('/proc/%s/cmdline' % p, 'rb').read():
+                        if p.isdigit() and b'arena-supervisor' in open('/proc/%s/cmdline' % p, 'rb').read():
                             found.add(int(p))
                     except OSError:
                         pass

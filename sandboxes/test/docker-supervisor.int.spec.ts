@@ -30,7 +30,7 @@ describe('the supervisor of a reusable container', () => {
 import os, struct, sys
 # The container's init and the supervisor: root's processes with the supervisor's command line (this
 # driver, forked by the supervisor, has it too).
-sups = [int(p) for p in os.listdir('/proc') if p.isdigit() and b'arena-reset-ok' in open('/proc/%s/cmdline' % p, 'rb').read()
+sups = [int(p) for p in os.listdir('/proc') if p.isdigit() and b'arena-supervisor' in open('/proc/%s/cmdline' % p, 'rb').read()
         and 'Uid:\t0\t' in open('/proc/%s/status' % p).read()]
 print('supervisors', len(sups))
 for pid in sups:

@@ -23,10 +23,31 @@
  * A job and a program's output move by splice(2) from pipe to pipe, never through this process's memory, and
  * the children are forks of it: nothing of an earlier program lies in a later one's memory. At rest the
  * container holds this process only; a driver costs a fork when its job comes.
- * Arguments: the reset script, sandbox uid, sandbox gid, the container's main uid, the driver's code.
+ * Arguments (`sys.argv[1:]`, set by `SUPERVISOR_BOOT`): the reset script, sandbox uid, sandbox gid, the
+ * container's main uid, the driver's code.
  */
 /** The size of a command's header (see `SUPERVISOR_SCRIPT`). */
 export const SUPERVISOR_HEAD = 64;
+
+/**
+ * A reusable container's command (`python3 -u -c` this): reads `boot <size>` and the supervisor with its
+ * arguments (see `supervisorBoot`) from stdin, and runs it as the main module.
+ */
+export const SUPERVISOR_BOOT = String.raw`
+import os, sys
+def take(size):
+    data = b''
+    while len(data) < size:
+        more = os.read(0, size - len(data))
+        if not more:
+            os._exit(0)
+        data += more
+    return data
+words = take(int(take(${SUPERVISOR_HEAD}).split()[1])).decode().split('\0')
+source, sys.argv = words[0], ['-c'] + words[1:]
+del words, take
+exec(compile(source, 'arena-supervisor', 'exec'))
+`;
 
 export const SUPERVISOR_SCRIPT = String.raw`
 import os, sys, select, struct, time, builtins, atexit, gc, _signal

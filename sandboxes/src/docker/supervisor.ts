@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { OutputStream } from '../types.js';
 import { DockerDemuxer } from './demux.js';
+import { supervisorBoot } from './sandbox-container.js';
 import { SUPERVISOR_HEAD } from './supervisor-script.js';
 
 /** A record's head: kind byte, generation, payload length (see `SUPERVISOR_SCRIPT`). */
@@ -38,8 +39,9 @@ export class Supervisor {
   }
 
   /**
-   * Attach to a created reusable container's stdin and output, then start it: attached first, so no record is
-   * missed. The container is the caller's to remove if this fails.
+   * Attach to a created reusable container's stdin and output, start it (attached first, so no record is
+   * missed) and send it its supervisor (see `supervisorBoot`). The container is the caller's to remove if
+   * this fails.
    */
   static async start(container: Docker.Container): Promise<Supervisor> {
     const stream = (await container.attach({
@@ -56,6 +58,8 @@ export class Supervisor {
       supervisor.destroy();
       throw error;
     }
+    const boot = supervisorBoot();
+    supervisor.send(`boot ${boot.length}`, boot);
     return supervisor;
   }
 
