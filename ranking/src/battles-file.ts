@@ -1,5 +1,5 @@
 import { JsonlBattleScanner } from './jsonl-scanner.js';
-import { styleBattlesFromJsonlFileParts, type JsonlFileOptions } from './jsonl-threads.js';
+import { countsFromJsonlFileParts, styleBattlesFromJsonlFileParts, type JsonlFileOptions } from './jsonl-threads.js';
 import { PairCountsBuilder, type Outcome, type PairCounts } from './pairwise.js';
 import { CONV_METADATA_KEYS, StyleBattlesBuilder, type StyleBattles } from './style-control.js';
 
@@ -325,6 +325,21 @@ export async function countsFromJsonlChunks(chunks: AsyncIterable<Uint8Array>, n
   for await (const chunk of chunks) scanner.push(chunk);
   scanner.end();
   return builder.build();
+}
+
+/**
+ * `countsFromJsonlChunks` on a file, scanned in parts by a thread per core at once (from 32 MB, see
+ * `countsFromJsonlFileParts`): the same counts, models' order and errors.
+ */
+export function countsFromJsonlFile(file: string, name = file, options: JsonlFileOptions = {}): Promise<PairCounts> {
+  return countsFromJsonlFileParts(
+    file,
+    (builder, text, line) => {
+      const record = recordOfLine(text, `${name}:${line}`);
+      builder.add(record.model_a, record.model_b, record.winner);
+    },
+    options,
+  );
 }
 
 /**

@@ -258,6 +258,9 @@ export class JsonlBattleScanner {
     let ok = true;
     // Walk the line; at depth 1, a string followed by ':' is a key, the next string its value.
     let pendingKey = 0; // 1 model_a, 2 model_b, 3 winner, 4 conv_metadata
+    // Where the line's object closed: a line must be one object and nothing after it (an unclosed object, or
+    // text around it, goes to JSON.parse, which names the line).
+    let closed = -1;
     let expectKey = false;
     while (i < end) {
       const c = bytes[i]!;
@@ -326,14 +329,25 @@ export class JsonlBattleScanner {
         else pendingKey = 0;
       } else if (c === 125 || c === 93) {
         depth -= 1;
+        if (depth === 0 && closed < 0) closed = i;
       } else if (c === 44 && depth === 1) {
         expectKey = true;
         pendingKey = 0;
       }
       i += 1;
     }
-    if (aStart < 0 && skipSpace(bytes, start, end) === end) return;
-    if (!ok || aStart < 0 || bStart < 0 || wStart < 0) {
+    const first = skipSpace(bytes, start, end);
+    if (aStart < 0 && first === end) return;
+    if (
+      !ok ||
+      bytes[first] !== 123 ||
+      depth !== 0 ||
+      closed < 0 ||
+      skipSpace(bytes, closed + 1, end) !== end ||
+      aStart < 0 ||
+      bStart < 0 ||
+      wStart < 0
+    ) {
       this.fallback(decoder.decode(bytes.subarray(start, end)), this.line);
       return;
     }

@@ -2,12 +2,14 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { JsonlBattleScanner, jsonlScannerSource } from './jsonl-scanner.js';
+import { PairCountsBuilder, type PairCounts } from './pairwise.js';
 import { StyleBattlesBuilder, type StyleBattles } from './style-control.js';
 
 /**
  * A part of a JSON lines file scanned by one thread: the battles in file order, each by the part's own model
- * indices (in the order the part met them), with A's outcome and the eight style counts; a line the byte
- * scanner could not read is a slot (model A −1) with its text and its line number within the part.
+ * indices (in the order the part met them), with A's outcome (1, 0, ½ for either tie) and, when the scan read
+ * `conv_metadata`, the eight style counts; a line the byte scanner could not read is a slot (model A −1) with
+ * its text and its line number within the part.
  */
 export interface ScannedPart {
   names: string[];
@@ -33,8 +35,8 @@ interface FileReader {
 
 /**
  * Scan bytes [begin, end) of a JSON lines file (`begin` at a line's start, `end` at a line's start or the
- * end of the file) with the byte scanner, conv_metadata included. Self-contained (its only names are its
- * parameters), so that the worker threads run this very function from its source text.
+ * end of the file) with the byte scanner, conv_metadata included when `metadata`. Self-contained (its only
+ * names are its parameters), so that the worker threads run this very function from its source text.
  */
 export function scanJsonlPart(
   file: string,
@@ -42,6 +44,7 @@ export function scanJsonlPart(
   end: number,
   fs: FileReader,
   Scanner: ScannerClass,
+  metadata: boolean,
 ): ScannedPart {
   const names: string[] = [];
   const ids = new Map<string, number>();
@@ -50,7 +53,8 @@ export function scanJsonlPart(
   let a = new Int32Array(capacity);
   let b = new Int32Array(capacity);
   let outcome = new Float64Array(capacity);
-  let counts = new Float64Array(capacity * 8);
+  const width = metadata ? 8 : 0;
+  let counts = new Float64Array(capacity * width);
   const slots: number[] = [];
   const texts: string[] = [];
   const lines: number[] = [];
@@ -64,7 +68,7 @@ export function scanJsonlPart(
     a = grow(a, new Int32Array(capacity));
     b = grow(b, new Int32Array(capacity));
     outcome = grow(outcome, new Float64Array(capacity));
-    counts = grow(counts, new Float64Array(capacity * 8));
+    counts = grow(counts, new Float64Array(capacity * width));
   };
   const scanner = new Scanner(
     (name) => {
@@ -81,7 +85,7 @@ export function scanJsonlPart(
       a[size] = modelA;
       b[size] = modelB;
       outcome[size] = winner === 'model_a' ? 1 : winner === 'model_b' ? 0 : 0.5;
-      counts.set(style!, size * 8);
+      if (style) counts.set(style, size * width);
       size += 1;
     },
     (text, line) => {
@@ -92,7 +96,7 @@ export function scanJsonlPart(
       lines.push(line);
       size += 1;
     },
-    true,
+    metadata,
   );
   const fd = fs.openSync(file, 'r');
   try {
@@ -113,7 +117,7 @@ export function scanJsonlPart(
     a: a.subarray(0, size),
     b: b.subarray(0, size),
     outcome: outcome.subarray(0, size),
-    counts: counts.subarray(0, size * 8),
+    counts: counts.subarray(0, size * width),
     slots,
     texts,
     lines,
@@ -127,8 +131,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 ${jsonlScannerSource()}
 ${String(scanJsonlPart)}
-const { file, begin, end } = workerData;
-const part = scanJsonlPart(file, begin, end, fs, JsonlBattleScanner);
+const { file, begin, end, metadata } = workerData;
+const part = scanJsonlPart(file, begin, end, fs, JsonlBattleScanner, metadata);
 parentPort.postMessage(part, [part.a.buffer, part.b.buffer, part.outcome.buffer, part.counts.buffer]);
 `;
 
@@ -160,9 +164,9 @@ function partStarts(file: string, size: number, parts: number): number[] {
   return starts;
 }
 
-function scanInWorker(file: string, begin: number, end: number): Promise<ScannedPart> {
+function scanInWorker(file: string, begin: number, end: number, metadata: boolean): Promise<ScannedPart> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, begin, end } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, begin, end, metadata } });
     worker.once('message', (part: ScannedPart) => resolve(part));
     worker.once('error', reject);
     worker.once('exit', (code) => {
@@ -176,6 +180,58 @@ export interface JsonlFileOptions {
   threads?: number;
 }
 
+/** A JSON lines file scanned in parts by several threads at once (this one included), in file order. */
+async function scanParts(file: string, metadata: boolean, options: JsonlFileOptions): Promise<ScannedPart[]> {
+  const size = statSync(file).size;
+  const wanted = options.threads ?? (size >= 32 << 20 ? os.availableParallelism() : 1);
+  const starts = partStarts(file, size, Math.max(1, Math.min(wanted, Math.ceil(size / 4096))));
+  const pending = starts.slice(1, -1).map((begin, p) => scanInWorker(file, begin, starts[p + 2]!, metadata));
+  // A failed thread is reported once all have ended (no rejection left unhandled meanwhile).
+  const settled = Promise.allSettled(pending);
+  const fs = { openSync, readSync, closeSync };
+  const first = scanJsonlPart(file, starts[0]!, starts[1]!, fs, JsonlBattleScanner, metadata);
+  const parts = [first];
+  for (const result of await settled) {
+    if (result.status === 'rejected') throw result.reason;
+    parts.push(result.value);
+  }
+  return parts;
+}
+
+/**
+ * The parts' battles in file order: each handed to `add` with a function from the part's model indices to the
+ * caller's ids (given by `model` in the order the models are met, so the models' order is that of one scan of
+ * the whole file), and each line the byte scanner could not read to `fallback` in its place, with its line
+ * number in the file.
+ */
+function joinParts(
+  parts: readonly ScannedPart[],
+  add: (part: ScannedPart, k: number, ids: (local: number) => number) => void,
+  model: (name: string) => number,
+  fallback: (text: string, line: number) => void,
+): void {
+  let linesBefore = 0;
+  for (const part of parts) {
+    const global = new Int32Array(part.names.length).fill(-1);
+    const ids = (local: number): number => {
+      let id = global[local]!;
+      if (id < 0) id = global[local] = model(part.names[local]!);
+      return id;
+    };
+    const { slots } = part;
+    let next = 0;
+    for (let k = 0; k < part.size; k++) {
+      if (next < slots.length && slots[next] === k) {
+        fallback(part.texts[next]!, linesBefore + part.lines[next]!);
+        next += 1;
+        continue;
+      }
+      add(part, k, ids);
+    }
+    linesBefore += part.lineCount;
+  }
+}
+
 /**
  * Style-control battles from a JSON lines file, scanned in parts by several threads at once (this one
  * included); the parts are joined in file order, so the battles, the models' order and any error (with its
@@ -187,38 +243,37 @@ export async function styleBattlesFromJsonlFileParts(
   fallback: (builder: StyleBattlesBuilder, text: string, line: number) => void,
   options: JsonlFileOptions = {},
 ): Promise<StyleBattles> {
-  const size = statSync(file).size;
-  const wanted = options.threads ?? (size >= 32 << 20 ? os.availableParallelism() : 1);
-  const starts = partStarts(file, size, Math.max(1, Math.min(wanted, Math.ceil(size / 4096))));
-  const pending = starts.slice(1, -1).map((begin, p) => scanInWorker(file, begin, starts[p + 2]!));
-  // A failed thread is reported once all have ended (no rejection left unhandled meanwhile).
-  const settled = Promise.allSettled(pending);
-  const first = scanJsonlPart(file, starts[0]!, starts[1]!, { openSync, readSync, closeSync }, JsonlBattleScanner);
-  const rest = await settled;
-  const parts = [first];
-  for (const result of rest) {
-    if (result.status === 'rejected') throw result.reason;
-    parts.push(result.value);
-  }
+  const parts = await scanParts(file, true, options);
   const builder = new StyleBattlesBuilder(parts.reduce((total, part) => total + part.size, 0));
-  let linesBefore = 0;
-  for (const part of parts) {
-    const global = new Int32Array(part.names.length).fill(-1);
-    const { a, b, outcome, counts, slots } = part;
-    let next = 0;
-    for (let k = 0; k < part.size; k++) {
-      if (next < slots.length && slots[next] === k) {
-        fallback(builder, part.texts[next]!, linesBefore + part.lines[next]!);
-        next += 1;
-        continue;
-      }
-      let ga = global[a[k]!]!;
-      if (ga < 0) ga = global[a[k]!] = builder.model(part.names[a[k]!]!);
-      let gb = global[b[k]!]!;
-      if (gb < 0) gb = global[b[k]!] = builder.model(part.names[b[k]!]!);
-      builder.addScored(ga, gb, outcome[k]!, counts, k * 8);
-    }
-    linesBefore += part.lineCount;
-  }
+  joinParts(
+    parts,
+    (part, k, ids) => builder.addScored(ids(part.a[k]!), ids(part.b[k]!), part.outcome[k]!, part.counts, k * 8),
+    (name) => builder.model(name),
+    (text, line) => fallback(builder, text, line),
+  );
+  return builder.build();
+}
+
+/** A part's outcome back as a winner (both ties count alike in pair counts). */
+const winnerOf = (value: number): 'model_a' | 'model_b' | 'tie' =>
+  value === 1 ? 'model_a' : value === 0 ? 'model_b' : 'tie';
+
+/**
+ * Pair counts from a JSON lines file, scanned in parts by several threads at once like the style battles:
+ * the same counts, models' order and errors as `countsFromJsonlChunks` on the same file.
+ */
+export async function countsFromJsonlFileParts(
+  file: string,
+  fallback: (builder: PairCountsBuilder, text: string, line: number) => void,
+  options: JsonlFileOptions = {},
+): Promise<PairCounts> {
+  const parts = await scanParts(file, false, options);
+  const builder = new PairCountsBuilder();
+  joinParts(
+    parts,
+    (part, k, ids) => builder.addIndexed(ids(part.a[k]!), ids(part.b[k]!), winnerOf(part.outcome[k]!)),
+    (name) => builder.model(name),
+    (text, line) => fallback(builder, text, line),
+  );
   return builder.build();
 }

@@ -6,7 +6,7 @@ import {
   computeLeaderboard,
   computeContextualLeaderboardThreaded,
   computeStyleLeaderboardThreaded,
-  countsFromJsonlChunks,
+  countsFromJsonlFile,
   dedupPromptKey,
   dedupPrompts,
   EXECUTION_FEATURES,
@@ -104,9 +104,9 @@ export async function rank(args: string[], configOf: () => ArenaConfig): Promise
     formatOf(values.input) === 'jsonl'
   ) {
     const file = values.input;
-    // Style battles are scanned in parts by a thread per core (a large file loads about twice as fast on two).
-    counted = await readFast<PairCounts | StyleBattles>(file, (chunks) =>
-      style ? styleBattlesFromJsonlFile(file) : countsFromJsonlChunks(chunks(), file),
+    // Scanned in parts by a thread per core (a large file loads about twice as fast on two).
+    counted = await readFast<PairCounts | StyleBattles>(file, () =>
+      style ? styleBattlesFromJsonlFile(file) : countsFromJsonlFile(file),
     );
   } else if (values.input) {
     let read = 0;
