@@ -1,31 +1,13 @@
 import type { LeaderboardResponse } from '@arena/contracts';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectClient,
-  getJson,
-  startTestArena,
-  statusIs,
-  waitForFrame,
-  type TestArena,
-} from './support/test-arena.js';
+import { connectClient, createAndVote, getJson, startTestArena, type TestArena } from './support/test-arena.js';
 
 const TOKEN = 'admin-token-live-board-5c2e';
 
-type Client = Awaited<ReturnType<typeof connectClient>>;
-
-async function vote(client: Client, prompt: string): Promise<string> {
-  const created = await client.socket.emitWithAck('battle:create', { prompt });
-  if (!created.ok) throw new Error(created.error.message);
-  await waitForFrame(client, statusIs(created.battleId, 'voting'));
-  const voted = await client.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner: 'model_a' });
-  if (!voted.ok) throw new Error(voted.error.message);
-  return created.battleId;
-}
-
 describe('the live board keeps the votes it has read', () => {
   let arena: TestArena;
-  let client: Client;
+  let client: Awaited<ReturnType<typeof connectClient>>;
   const board = async (): Promise<LeaderboardResponse> =>
     (await getJson<LeaderboardResponse>(`${arena.url}/api/leaderboard`)).body;
   const admin = (method: string, route: string) =>
@@ -45,9 +27,9 @@ describe('the live board keeps the votes it has read', () => {
 
   it('drops a hidden battle from the next board without reading every vote again', async () => {
     const battles = [
-      await vote(client, 'Print 1 to 3'),
-      await vote(client, 'Print a square'),
-      await vote(client, 'Sum 1..9'),
+      await createAndVote(client, 'Print 1 to 3'),
+      await createAndVote(client, 'Print a square'),
+      await createAndVote(client, 'Sum 1..9'),
     ];
     expect((await board()).battles).toBe(3);
     // A vote the incremental reads pass over (revealed before where reading stopped): only a full read of

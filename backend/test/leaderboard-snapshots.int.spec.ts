@@ -3,24 +3,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectClient,
+  createAndVote,
   freshPostgres,
   getJson,
   startTestArena,
-  statusIs,
-  waitForFrame,
   type TestArena,
 } from './support/test-arena.js';
-
-type Client = Awaited<ReturnType<typeof connectClient>>;
-
-async function vote(client: Client, prompt: string): Promise<string> {
-  const created = await client.socket.emitWithAck('battle:create', { prompt });
-  if (!created.ok) throw new Error(created.error.message);
-  await waitForFrame(client, statusIs(created.battleId, 'voting'));
-  const voted = await client.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner: 'model_a' });
-  if (!voted.ok) throw new Error(voted.error.message);
-  return created.battleId;
-}
 
 /**
  * Holds the first read of every vote at boot: the facts it fills in join the code extractions, which a
@@ -63,7 +51,7 @@ describe('an arena restarted on its votes shows its last board while it reads th
   it('serves the board last computed at once, then the one computed afresh from the same votes', async () => {
     arena = await startTestArena({ database: 'embedded', env: env() });
     const client = await connectClient(arena.url);
-    for (const prompt of ['Print 1 to 3', 'Print a square', 'Sum 1..9']) await vote(client, prompt);
+    for (const prompt of ['Print 1 to 3', 'Print a square', 'Sum 1..9']) await createAndVote(client, prompt);
     client.socket.disconnect();
     let last = await board();
     while (last.battles < 3) last = await board();

@@ -194,3 +194,16 @@ export async function getJson<T>(url: string): Promise<{ status: number; body: T
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as T };
 }
+
+/** A battle created by `client` and voted for side A once open: its id. */
+export async function createAndVote(
+  client: Awaited<ReturnType<typeof connectClient>>,
+  prompt: string,
+): Promise<string> {
+  const created = await client.socket.emitWithAck('battle:create', { prompt });
+  if (!created.ok) throw new Error(created.error.message);
+  await waitForFrame(client, statusIs(created.battleId, 'voting'));
+  const voted = await client.socket.emitWithAck('battle:vote', { battleId: created.battleId, winner: 'model_a' });
+  if (!voted.ok) throw new Error(voted.error.message);
+  return created.battleId;
+}
