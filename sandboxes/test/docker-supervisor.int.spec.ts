@@ -66,6 +66,29 @@ sys.exit(5)
     expect(hostOf(next)).toBe(hostOf(ran));
   }, 60_000);
 
+  it('a driver forked by the supervisor ends as an interpreter of its own would', async () => {
+    const on = reuseRunner();
+    // Threads that are not daemons are waited for, atexit runs, exit() (from site) gives the code; the
+    // flags are those of python3 -u; the process is dumpable (its own /proc files are its user's).
+    const ran = await run(
+      on,
+      `${HOST}
+import atexit, os, sys, threading, time
+print('flags', sys.flags.isolated, sys.flags.no_site, sys.flags.ignore_environment, sys.flags.dont_write_bytecode)
+print('path has dist-packages', any(p.endswith('dist-packages') for p in sys.path))
+print('status owner', os.stat('/proc/self/status').st_uid)
+atexit.register(lambda: print('atexit ran', flush=True))
+threading.Thread(target=lambda: (time.sleep(0.3), print('thread done', flush=True))).start()
+exit(4)
+`,
+    );
+    expect(ran.stdout).toMatch(/^flags 0 0 0 1$/m);
+    expect(ran.stdout).toMatch(/^path has dist-packages True$/m);
+    expect(ran.stdout).toMatch(/^status owner 1000$/m);
+    expect(ran.stdout).toMatch(/^thread done\natexit ran$/m);
+    expect([ran.status, ran.exitCode]).toEqual(['runtime_error', 4]);
+  }, 60_000);
+
   it('a driver killed in the middle of its run ends that run, and the container serves the next', async () => {
     const on = reuseRunner();
     const killed = await run(
