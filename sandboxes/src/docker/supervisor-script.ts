@@ -1,31 +1,3 @@
-/**
- * The main process of a reusable sandbox container, run as root (`python3 -u`, as the driver's own
- * interpreter, from `/`) when the container starts, before any program ran: it compiles the reset and the
- * driver and imports every module they use then, from the read-only root, so nothing a program writes later is
- * imported or run by a root process.
- *
- * It takes commands only on its stdin, which is the engine's attach stream: no process of the sandbox user can
- * reach it (the supervisor is root's, so its `/proc/<pid>/fd` is closed to them), and no child keeps it.
- * Commands are headers of `SUPERVISOR_HEAD` bytes (words, space-padded):
- *  - `reset <gen> <nonce>`: forget the last driver (its pipes are closed) and fork a child that runs the reset
- *    (`RESET_SCRIPT`: its steps and checks, unchanged) and exits; the container is then ready.
- *  - `job <gen> <bytes>` and that many bytes: fork the driver, a child that becomes the sandbox user (and
- *    dumpable again, as an exec would make it) and runs the driver's code in the forked interpreter as
- *    `python3 -u -c DRIVER -` would (same flags, paths, standard streams and exit); the job goes to its stdin,
- *    which is then closed. Its stdin, stdout and stderr are pipes of the supervisor.
- *  - `close <gen>`: no job for this reset (a run of another language).
- * It answers in records on stdout, each a kind byte, the generation and the payload's length (big-endian
- * uint32s) then the payload, so that nothing a program prints can pass for one: `r` reset passed (payload:
- * the nonce), `f` reset failed (why), `o`/`e` the driver's stdout/stderr, `x` the driver exited (its exit
- * code as the engine gives it, 128 + a signal's number), after its pipes closed or 150 ms after its exit
- * (children it left may hold them open). Its stdin closing ends it, and the container with it.
- *
- * A job and a program's output move by splice(2) from pipe to pipe, never through this process's memory, and
- * the children are forks of it: nothing of an earlier program lies in a later one's memory. At rest the
- * container holds this process only; a driver costs a fork when its job comes.
- * Arguments (`sys.argv[1:]`, set by `SUPERVISOR_BOOT`): the reset script, sandbox uid, sandbox gid, the
- * container's main uid, the driver's code.
- */
 /** The size of a command's header (see `SUPERVISOR_SCRIPT`). */
 export const SUPERVISOR_HEAD = 64;
 
@@ -49,6 +21,35 @@ del words, take
 exec(compile(source, 'arena-supervisor', 'exec'))
 `;
 
+/**
+ * The main process of a reusable sandbox container, run as root (`python3 -u`, as the driver's own
+ * interpreter, from `/`) when the container starts, before any program ran: it compiles the reset and the
+ * driver and imports every module they use then, from the read-only root, so nothing a program writes later is
+ * imported or run by a root process.
+ *
+ * It takes commands only on its stdin, which is the engine's attach stream: no process of the sandbox user can
+ * reach it (the supervisor is root's, so its `/proc/<pid>/fd` is closed to them), and no child keeps it.
+ * Commands are headers of `SUPERVISOR_HEAD` bytes (words, space-padded):
+ *  - `reset <gen> <nonce>`: forget the last driver (its pipes are closed) and fork a child that runs the reset
+ *    (`RESET_SCRIPT`: its steps and checks, unchanged) and exits; the container is then ready.
+ *  - `job <gen> <bytes>` and that many bytes: fork the driver, a child that becomes the sandbox user (and
+ *    dumpable again, as an exec would make it) and runs the driver's code in the forked interpreter as
+ *    `python3 -u -c DRIVER -` would (same flags, paths, standard streams and exit); the job goes to its stdin,
+ *    which is then closed. Its stdin, stdout and stderr are pipes of the supervisor.
+ *  - `close <gen>`: no job for this reset (a run of another language).
+ * It answers in records on stdout, each a kind byte, the generation and the payload's length (big-endian
+ * uint32s) then the payload, so that nothing a program prints can pass for one: `r` reset passed (payload:
+ * the nonce), `f` reset failed (why), `o`/`e` the driver's stdout/stderr, `x` the driver exited (its exit
+ * code as the engine gives it, 128 + a signal's number), after its pipes closed or 150 ms after its exit
+ * (children it left may hold them open). Its stdin closing ends it, and the container with it.
+ *
+ * A job and a program's output move by splice(2) from pipe to pipe, never through this process's memory, and
+ * the children are forks of it: no earlier program's job or output lies in a later one's memory (its exit
+ * code and output sizes, this process's bookkeeping, do: see the residual risks in `docker.runner.ts`). At
+ * rest the container holds this process only; a driver costs a fork when its job comes.
+ * Arguments (`sys.argv[1:]`, set by `SUPERVISOR_BOOT`): the reset script, sandbox uid, sandbox gid, the
+ * container's main uid, the driver's code.
+ */
 export const SUPERVISOR_SCRIPT = String.raw`
 import os, sys, select, struct, time, builtins, atexit, gc, _signal
 import stat, ctypes, resource, binascii
