@@ -155,4 +155,45 @@ exit(4)
     expect(next.status, next.stderr).toBe('ok');
     expect(hostOf(next)).not.toBe(hostOf(first));
   }, 60_000);
+
+  it('a process table full when the reset is due fails the reset cleanly: no crash of the supervisor', async () => {
+    const failures: string[] = [];
+    const on = reuseRunner({
+      log: (level, fields, message) => {
+        if (message.includes('could not be reset')) failures.push(String(fields.err));
+        else if (level !== 'info') console.warn(message, fields);
+      },
+    });
+    // Every free pid slot taken without a refused fork (so the run counts as reusable), and the driver's own
+    // slot once it is reaped: the supervisor's fork of the reset is refused.
+    const full = await run(
+      on,
+      `${HOST}
+import os, time
+base = '/sys/fs/cgroup/pids/'
+free = int(open(base + 'pids.max').read()) - int(open(base + 'pids.current').read())
+driver = os.getpid()
+for i in range(free):
+    if os.fork() == 0:
+        os.setsid()
+        for fd in (0, 1, 2):
+            os.dup2(os.open('/dev/null', os.O_RDWR), fd)
+        if i == 0:
+            while os.path.exists('/proc/%d' % driver):
+                time.sleep(0.001)
+            os.fork()
+        time.sleep(3600)
+        os._exit(0)
+print('took', free, 'events', open(base + 'pids.events').read().split())
+`,
+    );
+    expect(full.status, full.stderr).toBe('ok');
+    expect(full.stdout).toMatch(/^took \d+ events \['max', '0'\]$/m);
+    const next = await run(on, HOST);
+    expect(next.status).toBe('ok');
+    expect(hostOf(next)).not.toBe(hostOf(full));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/could not fork the reset/);
+    expect(failures[0]).not.toMatch(/Traceback/);
+  }, 60_000);
 });

@@ -31,11 +31,13 @@ exec(compile(source, 'arena-supervisor', 'exec'))
  * reach it (the supervisor is root's, so its `/proc/<pid>/fd` is closed to them), and no child keeps it.
  * Commands are headers of `SUPERVISOR_HEAD` bytes (words, space-padded):
  *  - `reset <gen> <nonce>`: forget the last driver (its pipes are closed) and fork a child that runs the reset
- *    (`RESET_SCRIPT`: its steps and checks, unchanged) and exits; the container is then ready.
+ *    (`RESET_SCRIPT`: its steps and checks, unchanged) and exits; the container is then ready. A fork the
+ *    kernel refuses (a program's processes filled the pids limit) is a failed reset, not a crash.
  *  - `job <gen> <bytes>` and that many bytes: fork the driver, a child that becomes the sandbox user (and
  *    dumpable again, as an exec would make it) and runs the driver's code in the forked interpreter as
  *    `python3 -u -c DRIVER -` would (same flags, paths, standard streams and exit); the job goes to its stdin,
- *    which is then closed. Its stdin, stdout and stderr are pipes of the supervisor.
+ *    which is then closed. Its stdin, stdout and stderr are pipes of the supervisor. A refused fork ends the
+ *    job at once: `x` with why instead of an exit code.
  *  - `close <gen>`: no job for this reset (a run of another language).
  * It answers in records on stdout, each a kind byte, the generation and the payload's length (big-endian
  * uint32s) then the payload, so that nothing a program prints can pass for one: `r` reset passed (payload:
@@ -173,20 +175,37 @@ class Child:
         self.gen, self.nonce, self.phase = gen, nonce, 'reset'
         self.expected = ('arena-reset-ok %s\n' % nonce).encode()
         self.head = b''
-        self.start(lambda: reset(nonce))
+        refused = self.start(lambda: reset(nonce))
+        if refused:
+            self.fail('could not fork the reset: ' + refused)
 
     def start(self, body):
+        # Why the child could not be started (a program may have filled the pids limit), or None.
         self.status = None
         self.exited_at = None
-        in_r, self.stdin = os.pipe2(os.O_CLOEXEC)
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        self.pid = spawn((in_r, out_w, err_w), body)
+        self.pid = None
+        self.stdin = None
+        self.pipes = {}
+        fds = []
+        try:
+            in_r, self.stdin = os.pipe2(os.O_CLOEXEC)
+            fds.append(in_r)
+            out_r, out_w = os.pipe2(os.O_CLOEXEC)
+            fds += [out_r, out_w]
+            err_r, err_w = os.pipe2(os.O_CLOEXEC)
+            fds += [err_r, err_w]
+            self.pid = spawn((in_r, out_w, err_w), body)
+        except OSError as error:
+            for fd in fds:
+                os.close(fd)
+            self.close_stdin()
+            return '%s (errno %s)' % (error.strerror, error.errno)
         for fd in (in_r, out_w, err_w):
             os.close(fd)
         self.pipes = {out_r: b'o', err_r: b'e'}
         for fd in self.pipes:
             os.set_blocking(fd, False)
+        return None
 
     def close_stdin(self):
         if self.stdin is not None:
@@ -250,7 +269,12 @@ class Child:
 
     def job(self, size):
         self.phase = 'run'
-        self.start(become_driver)
+        refused = self.start(become_driver)
+        if refused:
+            self.phase = 'ended'
+            while size:
+                size -= len(os.read(0, min(size, 65536)))
+            return send(b'x', self.gen, ('could not fork the driver: ' + refused).encode())
         try:
             while size:
                 size -= os.splice(0, self.stdin, size)
