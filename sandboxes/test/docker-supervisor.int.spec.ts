@@ -156,6 +156,47 @@ exit(4)
     expect(hostOf(next)).not.toBe(hostOf(first));
   }, 60_000);
 
+  it('a leftover process that stops every process of the sandbox user cannot stop the reset', async () => {
+    const on = reuseRunner();
+    // It spins on kill(-1, SIGSTOP) once the driver is gone, as the reset starts. It wins the race with the
+    // reset's kill in some single rounds when the reset can be signalled: five rounds.
+    let last: Ran | undefined;
+    for (let round = 0; round < 5; round++) {
+      const ran = await run(
+        on,
+        `${HOST}
+import ctypes, os, threading
+driver = os.getpid()
+def stop_all():
+    # kill(2) through ctypes lets go of the GIL: two threads, one process (kill(-1) spares its own threads).
+    kill = ctypes.CDLL(None).kill
+    while True:
+        kill(-1, 19)
+if os.fork() == 0:
+    os.setsid()
+    for fd in (0, 1, 2):
+        os.dup2(os.open('/dev/null', os.O_RDWR), fd)
+    while os.path.exists('/proc/%d' % driver):
+        pass
+    threading.Thread(target=stop_all).start()
+    stop_all()
+print('left a stopper')
+`,
+      );
+      expect(ran.status, ran.stderr).toBe('ok');
+      expect(ran.stdout).toMatch(/^left a stopper$/m);
+      if (last) expect(hostOf(ran), `round ${round}`).toBe(hostOf(last));
+      last = ran;
+    }
+    const next = await run(
+      on,
+      `${HOST}\nimport os\nprint('others', [p for p in os.listdir('/proc') if p.isdigit() and 'Uid:\\t1000' in open('/proc/%s/status' % p).read() and int(p) != os.getpid()])`,
+    );
+    expect(next.status).toBe('ok');
+    expect(hostOf(next)).toBe(hostOf(last!));
+    expect(next.stdout).toMatch(/^others \[\]$/m);
+  }, 120_000);
+
   it('a process table full when the reset is due fails the reset cleanly: no crash of the supervisor', async () => {
     const failures: string[] = [];
     const on = reuseRunner({

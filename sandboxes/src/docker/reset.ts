@@ -1,4 +1,12 @@
 /** The places a reset empties: the writable tmpfs mounts of a sandbox container (see `sandboxContainerSpec`). */
+/**
+ * The real and saved uid of the reset (see `RESET_SCRIPT`, step 1): a uid no process in a sandbox container
+ * runs as, nor any account of the image or of this host, so that no process a program left can signal the
+ * reset. Not 0: with a real uid of root, the reset's `kill(-1)` would reach the supervisor and PID 1 (root's).
+ * Not the sandbox uid: then the program's processes could stop or prlimit it.
+ */
+export const RESET_UID = 65533;
+
 export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as const;
 
 /**
@@ -6,16 +14,21 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  * this code compiled and every module it uses imported when the container started, before any program ran,
  * from the read-only root: nothing a program wrote is imported or run. Steps, each verified; any failure or
  * surprise prints `arena-reset-failed: …` and exits 70, and the pool removes the container:
- *  1. Drop to the sandbox uid/gid. Changing credentials makes the kernel mark this process non-dumpable, so
- *     no process of the sandbox user can ptrace it (checked: `PR_GET_DUMPABLE` is 0). Until then it is
- *     root, which those processes cannot ptrace either.
- *     From then until step 2 the sandbox user's processes may still change this process's rlimits, nice
- *     value, scheduling policy, CPU affinity and I/O priority, which the driver and the next program would
- *     inherit: they are taken as root first and must be unchanged once the kill is done.
- *  2. `kill(-1, SIGKILL)` as the sandbox user: every process of that user at once (the kernel holds the
- *     task list while it signals, so a fork cannot slip through), never PID 1 or the container's
- *     supervisor (root's). Repeated until `/proc` shows no process but PID 1's tree of the container's main
- *     user and this one (zombies included: they are waited for); more than 3 s is a failure.
+ *  1. Drop to the sandbox gid and to mixed uids: the sandbox uid as the effective one, `RESET_UID` as the real
+ *     and saved ones. The kernel lets a process signal another when its real or effective uid is the other's
+ *     real or saved uid: this one may signal every process of the sandbox user, and none of those may signal
+ *     it (a leftover looping on `kill(-1, SIGSTOP)` froze the reset until its timeout) or change its rlimits
+ *     (prlimit needs all three uids to match). Changing credentials makes the kernel mark this process
+ *     non-dumpable, so no process of the sandbox user can ptrace it (checked: `PR_GET_DUMPABLE` is 0).
+ *     Until then it is root, which those processes can neither signal nor ptrace.
+ *     From then until step 2 the sandbox user's processes may still change this process's nice value,
+ *     scheduling policy, CPU affinity and I/O priority (the kernel checks those against the effective uid),
+ *     which the driver and the next program would inherit: they are taken as root first, with the rlimits,
+ *     and must be unchanged once the kill is done.
+ *  2. `kill(-1, SIGKILL)` with the sandbox user's effective uid: every process of that user at once (the
+ *     kernel holds the task list while it signals, so a fork cannot slip through), never PID 1 or the
+ *     container's supervisor (root's). Repeated until `/proc` shows no process but PID 1's tree of the
+ *     container's main user and this one (zombies included: they are waited for); more than 3 s is a failure.
  *  3. Every mount of the container is checked (`/proc/self/mountinfo`): the root must be read-only; each
  *     writable mount must be one this reset empties, `/proc` or `/dev/pts` (per-process state, gone with the
  *     processes), a device node, or a file or tree the sandbox user cannot write anywhere (the engine's
@@ -26,8 +39,8 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  *  5. SysV shared memory, semaphores and message queues of the container's IPC namespace are removed
  *     (`IPC_RMID`: the sandbox user created them all, so it may), and `/proc/sysvipc/*` is found empty.
  *  6. The processes are checked again; then `arena-reset-ok <nonce>` is printed (to the supervisor, which
- *     checks it) and this process, as the sandbox user in `/sandbox`, goes on as the armed Python driver
- *     (see `SUPERVISOR_SCRIPT`): the container is warm again.
+ *     checks it) and this process exits; the supervisor forks the Python driver when a job comes (see
+ *     `SUPERVISOR_SCRIPT`): the container is warm again.
  * Before all this, the reset refuses a container without a seccomp filter (an engine or container with seccomp
  * unconfined): the filter is what keeps keyrings, which no namespace separates here, from carrying state.
  * Arguments: nonce, sandbox uid, sandbox gid, the container's main uid.
@@ -52,9 +65,9 @@ try:
     os.chdir('/')
     import ctypes, resource
     libc = ctypes.CDLL(None, use_errno=True)
-    # Inherited by the driver and the next program, and open, once this process is the sandbox user's, to
-    # any process of that user (prlimit, setpriority, sched_setscheduler/setaffinity, ioprio_set): taken
-    # now and found unchanged after the kill.
+    # Open, once this process has the sandbox user's effective uid, to any process of that user (setpriority,
+    # sched_setscheduler/setaffinity, ioprio_set; not prlimit, which needs the real and saved uids too): taken
+    # now, the rlimits with them, and found unchanged after the kill.
     ioprio_get = {'x86_64': 252, 'aarch64': 31}.get(os.uname().machine)
     def own_state():
         return ([resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource)) if name.startswith('RLIMIT_')],
@@ -63,8 +76,8 @@ try:
     before = own_state()
     os.setgroups([gid])
     os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
-    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups() != [gid]:
+    os.setresuid(${RESET_UID}, uid, ${RESET_UID})
+    if os.getresuid() != (${RESET_UID}, uid, ${RESET_UID}) or os.getresgid() != (gid, gid, gid) or os.getgroups() != [gid]:
         fail('could not become the sandbox user')
     if libc.prctl(3, 0, 0, 0, 0) != 0:
         fail('the reset process is still dumpable')
