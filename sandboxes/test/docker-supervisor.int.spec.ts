@@ -156,6 +156,32 @@ exit(4)
     expect(hostOf(next)).not.toBe(hostOf(first));
   }, 60_000);
 
+  it('a program whose memory the OOM killer takes back from the supervisor ends memory_limit, and its container goes', async () => {
+    const on = reuseRunner();
+    // Memory charged to the container but in no process's RSS (memfds written with write(2)), then only a small
+    // process left: the supervisor is the largest one, and the OOM killer's pick.
+    const ran = await runCollecting(on, {
+      environment: 'python',
+      code: `${HOST}
+import os
+chunk = b'\\0' * (1 << 20)
+for _ in range(3):
+    fd = os.memfd_create('x', 0)
+    for _ in range(31):
+        os.write(fd, chunk)
+print('filled', flush=True)
+os.dup2(os.memfd_create('y', 0), 1)
+os.execv('/bin/cat', ['cat', '/dev/zero'])
+`,
+      limits: { wallMs: 30_000, memoryMb: 128 },
+    });
+    expect(ran.stdout).toMatch(/^filled$/m);
+    expect([ran.status, ran.message], ran.stderr).toEqual(['memory_limit', 'memory limit of 128 MB exceeded']);
+    const next = await run(on, HOST);
+    expect(next.status).toBe('ok');
+    expect(hostOf(next)).not.toBe(hostOf(ran));
+  }, 60_000);
+
   it('a leftover process that stops every process of the sandbox user cannot stop the reset', async () => {
     const on = reuseRunner();
     // It spins on kill(-1, SIGSTOP) once the driver is gone, as the reset starts. It wins the race with the

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
 import type { OutputGate } from '../output.js';
 import type { OutputStream, RunLimits, RunOptions } from '../types.js';
 import { readCgroupUsage, runUsage } from './cgroup.js';
@@ -169,8 +170,15 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     outcome.compiled = splitter.seen;
     if (!outcome.killedFor) {
       if (exited) {
-        // The supervisor broke: the container is removed (no outcome), the run is the sandbox's failure.
-        if (exited.error) throw exited.error;
+        if (exited.error) {
+          // The supervisor broke. Memory the program holds outside any process (tmpfs, memfds, kernel objects)
+          // can leave the supervisor the largest process, and the OOM killer's pick: then the run ended for
+          // memory, with no exit code (`verdict`), and its container is removed. Otherwise the run is the
+          // sandbox's failure. The cgroup is gone with the container: the engine says.
+          if (!(await endedByOomKill(container))) throw exited.error;
+          outcome.oomKilled = true;
+          return outcome;
+        }
         if (exited.code !== undefined) outcome.exitCode = exited.code;
       } else if (exec) {
         const info = await exec.inspect();
@@ -222,4 +230,21 @@ async function readEvidence(
     const cpuNs = stats?.cpu_stats.cpu_usage.total_usage;
     if (typeof cpuNs === 'number' && cpuNs > 0) outcome.cpuMs = Math.round(cpuNs / 1e6);
   }
+}
+
+/**
+ * Whether the engine says the kernel's OOM killer ended the container: once it has recorded the container's
+ * exit (its stream can end a little before that), else after a second of waiting for it.
+ */
+async function endedByOomKill(container: Docker.Container): Promise<boolean> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const state = await container.inspect().then(
+      (info) => info.State,
+      () => undefined,
+    );
+    if (!state) return false;
+    if (!state.Running) return state.OOMKilled;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
