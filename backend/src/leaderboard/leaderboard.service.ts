@@ -1,10 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type {
-  LeaderboardQuery,
-  LeaderboardResponse,
-  MatrixQuery,
-  MatrixResponse,
-} from '@arena/contracts';
+import type { LeaderboardQuery, LeaderboardResponse, MatrixQuery, MatrixResponse } from '@arena/contracts';
 import {
   aggregate,
   battleCountMatrix,
@@ -325,18 +320,10 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
    * background, so the first board does not start from nothing.
    */
   onApplicationBootstrap(): void {
-    this.warm = (async () => {
-      const models = await this.dataSource.getRepository(ModelEntity).find();
-      const read = await this.readAllVotes(models);
-      // The tokenizer the facts' style counts need takes a second to load (o200k's ranks): loaded now, with
-      // the read, rather than by the first vote after it (the first vote to board took 1.2–2.2 s, the next 60 ms).
-      styleCounts(['']);
-      return read;
-    })();
-    // The first board awaits it (and reports its failure); unhandled meanwhile it would crash the process.
-    this.warm.catch((err: unknown) => this.logger.warn({ err }, 'reading the votes at boot failed'));
-    // Meanwhile (minutes at a million votes), the boards last computed, if nothing counted changed since.
-    this.snapshot = (async () => {
+    // While the votes are read (minutes at a million votes), the boards last computed, if nothing counted
+    // changed since: checked first, so that on the embedded database, which runs one query at a time, the
+    // check does not wait behind the read's queries.
+    const snapshot = (async () => {
       const models = await this.dataSource.getRepository(ModelEntity).find();
       const snapshots = await this.snapshots.load({
         ...(await countedVotes(this.dataSource)),
@@ -350,6 +337,18 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       this.logger.warn({ err }, 'reading the leaderboard snapshots failed');
       return new Map<string, LeaderboardResponse>();
     });
+    this.snapshot = snapshot;
+    this.warm = (async () => {
+      await snapshot;
+      const models = await this.dataSource.getRepository(ModelEntity).find();
+      const read = await this.readAllVotes(models);
+      // The tokenizer the facts' style counts need takes a second to load (o200k's ranks): loaded now, with
+      // the read, rather than by the first vote after it (the first vote to board took 1.2–2.2 s, the next 60 ms).
+      styleCounts(['']);
+      return read;
+    })();
+    // The first board awaits it (and reports its failure); unhandled meanwhile it would crash the process.
+    this.warm.catch((err: unknown) => this.logger.warn({ err }, 'reading the votes at boot failed'));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -605,10 +604,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
         : {}),
       ...(contextual && execution
         ? {
-            executionCoefficients: pick(
-              contextual.coefficients,
-              EXECUTION_FEATURES,
-            ),
+            executionCoefficients: pick(contextual.coefficients, EXECUTION_FEATURES),
             executionIntervals: pick(contextual.coefficientIntervals, EXECUTION_FEATURES),
           }
         : {}),
