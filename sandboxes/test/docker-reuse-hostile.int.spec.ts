@@ -263,6 +263,7 @@ def watch():
             # Wait for the reset (a child the root supervisor forks: its command line is the supervisor's,
             # its boot names 'arena-supervisor'), then hammer it until it drops to the sandbox user: from then on
             # it is this user's process too.
+            libc = ctypes.CDLL(None, use_errno=True)
             target = None
             supervisor = None
             end = time.monotonic() + 20
@@ -279,20 +280,30 @@ def watch():
                 elif found - supervisor:
                     target = min(found - supervisor)
                 time.sleep(0.0002)
-            while target is not None and time.monotonic() < end:
-                try:
-                    resource.prlimit(target, resource.RLIMIT_NOFILE, (20, 20))
-                    resource.prlimit(target, resource.RLIMIT_STACK, (1 << 20, 1 << 20))
-                    os.setpriority(os.PRIO_PROCESS, target, 19)
-                    os.sched_setaffinity(target, {min(os.sched_getaffinity(0))})
-                    os.sched_setscheduler(target, os.SCHED_IDLE, os.sched_param(0))
-                    # ioprio_set(IOPRIO_WHO_PROCESS, target, the idle class): x86_64
-                    ctypes.CDLL(None).syscall(251, 1, target, 3 << 13)
-                    break
-                except PermissionError:
-                    pass
-                except ProcessLookupError:
-                    break
+            def ioprio():
+                # ioprio_set(IOPRIO_WHO_PROCESS, target, the idle class): x86_64
+                if libc.syscall(251, 1, target, 3 << 13) != 0:
+                    raise OSError(ctypes.get_errno(), 'ioprio_set')
+            # Each on its own: the reset's real and saved uids are not the sandbox user's, so prlimit and
+            # ioprio_set are refused even once it dropped; the others the kernel checks against its effective uid.
+            changes = [
+                lambda: resource.prlimit(target, resource.RLIMIT_NOFILE, (20, 20)),
+                lambda: resource.prlimit(target, resource.RLIMIT_STACK, (1 << 20, 1 << 20)),
+                lambda: os.setpriority(os.PRIO_PROCESS, target, 19),
+                lambda: os.sched_setaffinity(target, {min(os.sched_getaffinity(0))}),
+                lambda: os.sched_setscheduler(target, os.SCHED_IDLE, os.sched_param(0)),
+                ioprio,
+            ]
+            while target is not None and changes and time.monotonic() < end:
+                for change in list(changes):
+                    try:
+                        change()
+                        changes.remove(change)
+                    except PermissionError:
+                        pass
+                    except ProcessLookupError:
+                        target = None
+                        break
             os._exit(0)
         os._exit(0)
 for _ in range(2):

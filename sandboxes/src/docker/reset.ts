@@ -18,13 +18,13 @@ export const EMPTIED_MOUNTS = ['/sandbox', '/tmp', '/dev/shm', '/dev/mqueue'] as
  *     and saved ones. The kernel lets a process signal another when its real or effective uid is the other's
  *     real or saved uid: this one may signal every process of the sandbox user, and none of those may signal
  *     it (a leftover looping on `kill(-1, SIGSTOP)` froze the reset until its timeout) or change its rlimits
- *     (prlimit needs all three uids to match). Changing credentials makes the kernel mark this process
- *     non-dumpable, so no process of the sandbox user can ptrace it (checked: `PR_GET_DUMPABLE` is 0).
+ *     (prlimit needs all three uids to match) or I/O priority (`ioprio_set` looks at its real uid). Changing
+ *     credentials makes the kernel mark this process non-dumpable, so no process of the sandbox user can
+ *     ptrace it (checked: `PR_GET_DUMPABLE` is 0).
  *     Until then it is root, which those processes can neither signal nor ptrace.
  *     From then until step 2 the sandbox user's processes may still change this process's nice value,
- *     scheduling policy, CPU affinity and I/O priority (the kernel checks those against the effective uid),
- *     which the driver and the next program would inherit: they are taken as root first, with the rlimits,
- *     and must be unchanged once the kill is done.
+ *     scheduling policy and CPU affinity (the kernel checks those against the effective uid): they are taken
+ *     as root first, with the rlimits and the I/O priority, and must be unchanged once the kill is done.
  *  2. `kill(-1, SIGKILL)` with the sandbox user's effective uid: every process of that user at once (the
  *     kernel holds the task list while it signals, so a fork cannot slip through), never PID 1 or the
  *     container's supervisor (root's). Repeated until `/proc` shows no process but PID 1's tree of the
@@ -66,8 +66,8 @@ try:
     import ctypes, resource
     libc = ctypes.CDLL(None, use_errno=True)
     # Open, once this process has the sandbox user's effective uid, to any process of that user (setpriority,
-    # sched_setscheduler/setaffinity, ioprio_set; not prlimit, which needs the real and saved uids too): taken
-    # now, the rlimits with them, and found unchanged after the kill.
+    # sched_setscheduler/setaffinity; not prlimit or ioprio_set, which look at its real uid): taken now, with
+    # the rlimits and the I/O priority, and found unchanged after the kill.
     ioprio_get = {'x86_64': 252, 'aarch64': 31}.get(os.uname().machine)
     def own_state():
         return ([resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource)) if name.startswith('RLIMIT_')],
