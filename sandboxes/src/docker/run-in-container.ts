@@ -7,8 +7,8 @@ import { readCgroupUsage, runUsage } from './cgroup.js';
 import { DockerDemuxer, MarkerSplitter } from './demux.js';
 import { FIGURE_CAPS, FigureSplitter, figurePrefix } from './figures.js';
 import { cpuLimitSeconds, EXIT_SIGKILL, EXIT_SIGXCPU, type Outcome } from './exit-status.js';
-import { armedJob, SANDBOX_ENV, type Recipe } from './recipes.js';
-import { SANDBOX_USER } from './sandbox-container.js';
+import { armedJob, type Recipe } from './recipes.js';
+import { sandboxExec } from './sandbox-container.js';
 import { driverCommand } from './shell-driver.js';
 import type { Warm } from './warm-pool.js';
 
@@ -63,17 +63,7 @@ export async function runInContainer(run: ContainerRun): Promise<Outcome> {
     const execArmed = armed && 'stream' in armed ? armed : undefined;
     const exec = supervisor
       ? undefined
-      : (execArmed?.exec ??
-        (await container.exec({
-          Cmd: driverCommand(recipe, marker, cpuSeconds, words),
-          AttachStdout: true,
-          AttachStderr: true,
-          AttachStdin: false,
-          Tty: false,
-          User: SANDBOX_USER,
-          WorkingDir: '/sandbox',
-          Env: [...SANDBOX_ENV],
-        })));
+      : (execArmed?.exec ?? (await sandboxExec(container, driverCommand(recipe, marker, cpuSeconds, words))));
     const attached = execArmed?.stream ?? (await exec?.start({ hijack: true, stdin: false }));
     stream = attached;
     const splitter = new MarkerSplitter(Buffer.from(marker), limits.outputBytes, (data) => {

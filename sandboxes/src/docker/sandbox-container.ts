@@ -183,3 +183,26 @@ export function reuseProblem(info: Docker.ContainerInspectInfo): string | undefi
   if (!Array.isArray(security) || !security.includes('no-new-privileges')) return 'no-new-privileges is off';
   return undefined;
 }
+
+/**
+ * The exec of a command as the sandbox user in `/sandbox` with the sandbox's environment (`env` entries
+ * replace the ones of the same name), stdout and stderr attached (and stdin with `stdin`), no TTY.
+ */
+export function sandboxExec(
+  container: Docker.Container,
+  command: string[],
+  options: { env?: readonly string[]; stdin?: boolean } = {},
+): Promise<Docker.Exec> {
+  const env = options.env ?? [];
+  const named = (entry: string) => entry.split('=')[0];
+  return container.exec({
+    Cmd: command,
+    AttachStdin: options.stdin ?? false,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    User: SANDBOX_USER,
+    WorkingDir: '/sandbox',
+    Env: [...SANDBOX_ENV.filter((v) => !env.some((e) => named(e) === named(v))), ...env],
+  });
+}

@@ -1,9 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { readCgroupUsage, resetPeakMemory, type CgroupUsage } from './cgroup.js';
-import { armedCommand, SANDBOX_ENV } from './recipes.js';
+import { armedCommand } from './recipes.js';
 import { RESET_TIMEOUT_MS } from './reset.js';
-import { isOrphan, reuseProblem, SANDBOX_LABEL, SANDBOX_USER } from './sandbox-container.js';
+import { isOrphan, reuseProblem, SANDBOX_LABEL, sandboxExec } from './sandbox-container.js';
 import { Supervisor } from './supervisor.js';
 
 export type DockerLog = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string) => void;
@@ -312,16 +312,7 @@ export class WarmPool {
 
   /** Start the Python driver in a warm container ahead of time; it waits for one job on stdin. */
   private async arm(container: Docker.Container): Promise<Warm['armed']> {
-    const exec = await container.exec({
-      Cmd: armedCommand(),
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      User: SANDBOX_USER,
-      WorkingDir: '/sandbox',
-      Env: [...SANDBOX_ENV],
-    });
+    const exec = await sandboxExec(container, armedCommand(), { stdin: true });
     const stream = await exec.start({ hijack: true, stdin: true });
     return { exec, stream };
   }

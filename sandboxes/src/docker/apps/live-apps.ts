@@ -10,8 +10,7 @@ import { OutputGate } from '../../output.js';
 import { runEnding } from '../../result.js';
 import type { RunLimits, RunOptions, RunResult } from '../../types.js';
 import { DockerDemuxer, MarkerSplitter } from '../demux.js';
-import { SANDBOX_ENV } from '../recipes.js';
-import { SANDBOX_USER } from '../sandbox-container.js';
+import { SANDBOX_USER, sandboxExec } from '../sandbox-container.js';
 import { driverCommand, encodeFiles, isSafeFileName, MAX_PAYLOAD } from '../shell-driver.js';
 import type { DockerLog } from '../warm-pool.js';
 import { APP_BRIDGE_PREFIX, APP_LABEL, appContainerSpec, appNetworkSpec, RESOLV_CONF } from './app-container.js';
@@ -374,16 +373,7 @@ export class LiveApps {
       cpuSeconds,
       words,
     );
-    const exec = await app.container.exec({
-      Cmd: command,
-      AttachStdout: true,
-      AttachStderr: true,
-      AttachStdin: false,
-      Tty: false,
-      User: SANDBOX_USER,
-      WorkingDir: '/sandbox',
-      Env: [...SANDBOX_ENV.filter((v) => !recipe.env.some((e) => e.split('=')[0] === v.split('=')[0])), ...recipe.env],
-    });
+    const exec = await sandboxExec(app.container, command, { env: recipe.env });
     const stream = await exec.start({ hijack: true, stdin: false });
     app.stream = stream;
     let serving = false;
