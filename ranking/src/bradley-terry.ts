@@ -1,4 +1,4 @@
-import { components, countsFromCells, type PairCounts } from './pairwise.js';
+import { battlesPlayed, components, countsFromCells, type PairCounts } from './pairwise.js';
 import {
   cholesky,
   dampedNewton,
@@ -71,13 +71,9 @@ function derivatives(counts: PairCounts, r: Float64Array): { gradient: Float64Ar
  * holds, with curvature near RIDGE: there, that rounding noise makes steps of ~1e-7 that never fall below the
  * tolerance, and every fit (and every bootstrap round) ran out its 200 iterations: 4 ms a round with 20 models.
  */
-function settled(counts: PairCounts, r: Float64Array, gradient: Float64Array): boolean {
-  const { n, games } = counts;
-  for (let i = 0; i < n; i++) {
-    let played = 0;
-    for (let j = 0; j < n; j++) played += games[i * n + j]!;
-    if (Math.abs(gradient[i]!) > 64 * Number.EPSILON * (2 * played + RIDGE * Math.abs(r[i]!) + 1)) return false;
-  }
+function settled(played: Float64Array, r: Float64Array, gradient: Float64Array): boolean {
+  for (let i = 0; i < played.length; i++)
+    if (Math.abs(gradient[i]!) > 64 * Number.EPSILON * (2 * played[i]! + RIDGE * Math.abs(r[i]!) + 1)) return false;
   return true;
 }
 
@@ -90,12 +86,13 @@ export function fitBradleyTerry(
   counts: PairCounts,
   options: FitOptions = {},
 ): { strengths: Float64Array; iterations: number } {
+  const played = battlesPlayed(counts);
   const { x, iterations } = dampedNewton(
     {
       dimension: counts.n,
       loss: (r) => loss(counts, r),
       derivatives: (r) => derivatives(counts, r),
-      settled: (r, g) => settled(counts, r, g),
+      settled: (r, g) => settled(played, r, g),
     },
     options,
   );
@@ -153,9 +150,10 @@ export interface BootstrapResult {
 function refit(sample: PairCounts, start: Float64Array, factor: Float64Array): Float64Array {
   const { n } = sample;
   const r = new Float64Array(start);
+  const played = battlesPlayed(sample);
   for (let iteration = 0; iteration < 30; iteration++) {
     const g = gradient(sample, r);
-    if (settled(sample, r, g)) return r;
+    if (settled(played, r, g)) return r;
     const step = solveFactored(factor, g, n);
     let largest = 0;
     for (let i = 0; i < n; i++) {

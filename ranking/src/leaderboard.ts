@@ -7,7 +7,7 @@ import {
   SCALE,
   toRatings,
 } from './bradley-terry.js';
-import { components, PairCountsBuilder, type PairCounts } from './pairwise.js';
+import { battlesPlayed, components, PairCountsBuilder, type PairCounts } from './pairwise.js';
 import { bootstrapContextualThreads } from './bootstrap-threads.js';
 import {
   bootstrapContextual,
@@ -66,11 +66,10 @@ const Z95 = 1.959963984540054;
 
 /** Battles played, and wins over decided battles, per model. */
 function tallies(counts: PairCounts): { played: Float64Array; decided: Float64Array; decidedWins: Float64Array } {
-  const { n, games, cells } = counts;
-  const played = new Float64Array(n);
+  const { n, cells } = counts;
+  const played = battlesPlayed(counts);
   const decidedWins = new Float64Array(n);
   const decided = new Float64Array(n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) played[i]! += games[i * n + j]!;
   for (let k = 0; k < cells.a.length; k++) {
     const outcome = cells.outcome[k]!;
     if (outcome === 2) continue;

@@ -113,6 +113,14 @@ export function aggregate(rows: Iterable<BattleRow>, extraModels: Iterable<strin
   return builder.build();
 }
 
+/** Battles each model played. */
+export function battlesPlayed(counts: PairCounts): Float64Array {
+  const { n, games } = counts;
+  const played = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) played[i]! += games[i * n + j]!;
+  return played;
+}
+
 /** Connected components of the comparison graph (models linked when they have met). */
 export function components(counts: PairCounts): number[][] {
   const { n, games } = counts;
