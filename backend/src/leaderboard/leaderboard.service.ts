@@ -248,10 +248,11 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
   private bannedVoters: Promise<Set<string>> = Promise.resolve(new Set());
   /** The boards last computed, kept in the database: served while the first read of every vote is under way. */
   private readonly snapshots: BoardSnapshots;
-  /** The snapshots of what the database holds now (none when something counted changed since). */
+  /**
+   * The snapshots of what the database holds now (none when something counted changed since), until the first
+   * read of every vote is done: from then on boards are computed from what was read, never taken from them.
+   */
   private snapshot: Promise<Map<string, LeaderboardResponse>> | undefined;
-  /** The first read of every vote is done: boards are computed from what was read, never taken from snapshots. */
-  private warmed = false;
 
   constructor(
     @Inject(ARENA_CONFIG) private readonly config: ArenaConfig,
@@ -481,7 +482,6 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
           names,
         },
       };
-      this.warmed = true;
       this.snapshot = undefined;
       return data;
     })();
@@ -507,7 +507,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
       this.boards.set(key, board);
     }
     const snapshot = this.snapshot;
-    if (this.warmed || !snapshot) return board;
+    if (!snapshot) return board;
     // Until the first read of every vote is done, this board as last computed, when nothing counted changed
     // since (its `updatedAt` says when); the board is computed meanwhile (its failure is reported when asked).
     const computing = board;
