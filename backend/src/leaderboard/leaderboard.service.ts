@@ -342,7 +342,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
     this.warm = (async () => {
       await snapshot;
       const models = await this.dataSource.getRepository(ModelEntity).find();
-      const read = await this.readAllVotes(models);
+      const read = await this.readAllVotes(this.identityPatternOf(models));
       // The tokenizer the facts' style counts need takes a second to load (o200k's ranks): loaded now, with
       // the read, rather than by the first vote after it (the first vote to board took 1.2–2.2 s, the next 60 ms).
       styleCounts(['']);
@@ -362,8 +362,10 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
    * to count, votes written by other writers, facts of another identity-word list) are computed first, from
    * the answers, and written.
    */
-  private async readVotes(models: ModelEntity[], since?: VoteCursor): Promise<BoardRow[] & { cursor?: VoteCursor }> {
-    const pattern = this.identityPatternOf(models);
+  private async readVotes(
+    pattern: RegExp | undefined,
+    since?: VoteCursor,
+  ): Promise<BoardRow[] & { cursor?: VoteCursor }> {
     const started = performance.now();
     const { written } = await fillFacts(this.dataSource, pattern, since ? { since } : {});
     if (written > 0 && !since)
@@ -391,31 +393,34 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
 
   /** Every vote, and how long reading them took. */
   private async readAllVotes(
-    models: ModelEntity[],
+    pattern: RegExp | undefined,
   ): Promise<{ fresh: BoardRow[] & { cursor?: VoteCursor }; tookMs: number }> {
     const started = performance.now();
-    const fresh = await this.readVotes(models);
+    const fresh = await this.readVotes(pattern);
     return { fresh, tookMs: performance.now() - started };
   }
 
-  /** New votes since the last read (every vote on the first read, or when votes came back). */
-  private async votes(models: ModelEntity[]): Promise<BoardRow[]> {
+  /**
+   * New votes since the last read (every vote on the first read, or when votes came back), their facts
+   * checked against the identity words of `pattern`.
+   */
+  private async votes(pattern: RegExp | undefined): Promise<BoardRow[]> {
     const warm = this.warm;
     if (warm) {
       this.warm = undefined;
       const { fresh, tookMs } = await warm;
       await this.replaceRaw(fresh, tookMs);
       // Votes other writers added since it read (votes that had no facts): read all again.
-      if ((await fillFacts(this.dataSource, this.identityPatternOf(models))).added > 0) this.readAll = true;
+      if ((await fillFacts(this.dataSource, pattern)).added > 0) this.readAll = true;
     }
     if (this.readAll || !this.cursor) {
       this.readAll = false;
-      const { fresh, tookMs } = await this.readAllVotes(models);
+      const { fresh, tookMs } = await this.readAllVotes(pattern);
       await this.replaceRaw(fresh, tookMs);
       return this.raw;
     }
     const epoch = this.epoch;
-    const fresh = await this.readVotes(models, this.cursor);
+    const fresh = await this.readVotes(pattern, this.cursor);
     // A full read replaced what was read meanwhile: these may be in it already; the next read starts from
     // its cursor.
     if (epoch !== this.epoch) return this.raw;
@@ -438,7 +443,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
     this.fullReloadAt = Date.now() + FULL_RELOAD_MS;
     this.rereading = (async () => {
       const models = await this.dataSource.getRepository(ModelEntity).find();
-      const { fresh, tookMs } = await this.readAllVotes(models);
+      const { fresh, tookMs } = await this.readAllVotes(this.identityPatternOf(models));
       await this.replaceRaw(fresh, tookMs);
       this.invalidate();
     })()
@@ -452,7 +457,8 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
     if (this.data && Date.now() >= this.fullReloadAt) this.rereadInBackground();
     this.data ??= (async () => {
       const models = await this.dataSource.getRepository(ModelEntity).find();
-      const votes = await this.votes(models);
+      const pattern = this.identityPatternOf(models);
+      const votes = await this.votes(pattern);
       // The votes read since the last clean were appended: only they are cleaned (a full read or votes
       // taken out start the cleaning over).
       if (!this.cleaner || this.cleanerVersion !== this.rawVersion || this.cleaned > votes.length) {
@@ -478,7 +484,7 @@ export class LeaderboardService implements OnApplicationBootstrap, OnModuleDestr
         source: {
           facts: votes.length,
           cursor: this.cursor,
-          identity: identityKey(this.identityPatternOf(models)),
+          identity: identityKey(pattern),
           names,
         },
       };
