@@ -314,13 +314,11 @@ export function countsFromText(text: string, format: BattlesFormat) {
  */
 export async function countsFromJsonlChunks(chunks: AsyncIterable<Uint8Array>, name = 'input'): Promise<PairCounts> {
   const builder = new PairCountsBuilder();
+  const fallback = plainLine(name);
   const scanner = new JsonlBattleScanner(
     (model) => builder.model(model),
     (a, b, winner) => builder.addIndexed(a, b, winner),
-    (text, line) => {
-      const record = recordOfLine(text, `${name}:${line}`);
-      builder.add(record.model_a, record.model_b, record.winner);
-    },
+    (text, line) => fallback(builder, text, line),
   );
   for await (const chunk of chunks) scanner.push(chunk);
   scanner.end();
@@ -332,14 +330,15 @@ export async function countsFromJsonlChunks(chunks: AsyncIterable<Uint8Array>, n
  * `countsFromJsonlFileParts`): the same counts, models' order and errors.
  */
 export function countsFromJsonlFile(file: string, name = file, options: JsonlFileOptions = {}): Promise<PairCounts> {
-  return countsFromJsonlFileParts(
-    file,
-    (builder, text, line) => {
-      const record = recordOfLine(text, `${name}:${line}`);
-      builder.add(record.model_a, record.model_b, record.winner);
-    },
-    options,
-  );
+  return countsFromJsonlFileParts(file, plainLine(name), options);
+}
+
+/** A line the byte scanner left, through JSON.parse: its battle counted, or the error naming the line. */
+function plainLine(name: string): (builder: PairCountsBuilder, text: string, line: number) => void {
+  return (builder, text, line) => {
+    const record = recordOfLine(text, `${name}:${line}`);
+    builder.add(record.model_a, record.model_b, record.winner);
+  };
 }
 
 /**
