@@ -1,18 +1,19 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { fromOpaqueOrigin } from '../common/opaque-origins.js';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import { arenaStreamsAdapter } from './local-first-adapter.js';
 
 /** How long a dropped client may stay away and still resume without missing a frame. */
 export const RECOVERY_WINDOW_MS = 2 * 60_000;
 
 /**
  * socket.io as the arena runs it: connection-state recovery always on, and with Redis the streams
- * adapter, so any process can serve any client and a client resumes on whichever process it reaches.
+ * adapter, so any process can serve any client and a client resumes on whichever process it reaches
+ * (`arenaStreamsAdapter`: this process's own sockets are served without waiting for Redis).
  */
 export class ArenaIoAdapter extends IoAdapter {
   constructor(
@@ -33,17 +34,7 @@ export class ArenaIoAdapter extends IoAdapter {
       allowRequest: (request, callback) =>
         fromOpaqueOrigin(request.headers) ? callback('sandboxed pages may not connect', false) : callback(null, true),
     } as ServerOptions);
-    if (this.redis) {
-      server.adapter(
-        createAdapter(this.redis, {
-          streamName: `${this.prefix}:socket.io`,
-          sessionKeyPrefix: `${this.prefix}:sio:session:`,
-          maxLen: 100_000,
-          heartbeatInterval: 2_000,
-          heartbeatTimeout: 6_000,
-        }),
-      );
-    }
+    if (this.redis) server.adapter(arenaStreamsAdapter(this.redis, this.prefix) as never);
     return server;
   }
 

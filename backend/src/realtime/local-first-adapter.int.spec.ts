@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, connect, type AddressInfo, type Server as NetServer, type Socket as NetSocket } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localFirst, streamIdAfter } from './local-first-adapter.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A TCP relay in front of Redis whose replies can be held back (a Redis that answers late, or not yet). */
+class Relay {
+  private readonly server: NetServer;
+  private readonly pipes = new Set<{ client: NetSocket; upstream: NetSocket; held: Buffer[] }>();
+  private holding = false;
+
+  constructor(target: URL) {
+    this.server = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      const pipe = { client, upstream, held: [] as Buffer[] };
+      this.pipes.add(pipe);
+      client.on('data', (chunk: Buffer) => upstream.write(chunk));
+      upstream.on('data', (chunk: Buffer) => (this.holding ? pipe.held.push(chunk) : client.write(chunk)));
+      const drop = (): void => {
+        client.destroy();
+        upstream.destroy();
+        this.pipes.delete(pipe);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+  }
+
+  async listen(): Promise<string> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return `redis://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  hold(): void {
+    this.holding = true;
+  }
+
+  release(): void {
+    this.holding = false;
+    for (const pipe of this.pipes) for (const chunk of pipe.held.splice(0)) pipe.client.write(chunk);
+  }
+
+  close(): void {
+    for (const pipe of this.pipes) pipe.client.destroy();
+    this.server.close();
+  }
+}
+
+interface Frame {
+  seq: number;
+}
+
+/** A client that keeps every frame it gets and the offset each came with. */
+class Watcher {
+  readonly socket: ClientSocket;
+  readonly frames: { seq: number; offset: string | undefined }[] = [];
+  recovered = 0;
+
+  constructor(url: string) {
+    this.socket = connectClient(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50 });
+    this.socket.on('frame', (frame: Frame, offset?: string) => this.frames.push({ seq: frame.seq, offset }));
+    this.socket.on('connect', () => {
+      if (this.socket.recovered) this.recovered += 1;
+    });
+  }
+
+  seqs(): number[] {
+    return [...new Set(this.frames.map((f) => f.seq))].sort((x, y) => x - y);
+  }
+
+  async until(check: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** One process of a cluster: an HTTP server with socket.io on the streams adapter, every socket in room `r`. */
+async function process_(
+  redis: Redis,
+  stream: string,
+  wrap: boolean,
+): Promise<{ io: Server; http: HttpServer; url: string }> {
+  const http = createHttpServer();
+  const io = new Server(http, {
+    connectionStateRecovery: { maxDisconnectionDuration: 60_000, skipMiddlewares: true },
+  });
+  const factory = createAdapter(redis, {
+    streamName: stream,
+    sessionKeyPrefix: `${stream}:session:`,
+    heartbeatInterval: 500,
+    heartbeatTimeout: 2_000,
+  });
+  io.adapter((wrap ? localFirst(factory as never) : factory) as never);
+  io.on('connection', (socket) => {
+    if (!socket.recovered) void socket.join('r');
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  return { io, http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+describe('streamIdAfter', () => {
+  it('orders stream IDs by time, then by sequence, as numbers', () => {
+    expect(streamIdAfter('1700000000001-0', '1700000000000-9')).toBe(true);
+    expect(streamIdAfter('1700000000000-10', '1700000000000-9')).toBe(true);
+    expect(streamIdAfter('1700000000000-9', '1700000000000-10')).toBe(false);
+    expect(streamIdAfter('1700000000000-3', '1700000000000-3')).toBe(false);
+    expect(streamIdAfter('10000000000000-0', '9999999999999-5')).toBe(true);
+    expect(streamIdAfter('5-0', undefined)).toBe(true);
+  });
+});
+
+// Upstream, a broadcast reached this process's own sockets only once Redis had answered its XADD: every frame a
+// watcher got waited for a Redis round trip (and for the event loop to come back to the reply).
+describe('a broadcast on the streams adapter, this process first', () => {
+  const stream = `arena-test:${randomBytes(6).toString('hex')}:socket.io`;
+  const redises: Redis[] = [];
+  let relay: Relay;
+  let one: Awaited<ReturnType<typeof process_>>;
+  let two: Awaited<ReturnType<typeof process_>>;
+  let near: Watcher;
+  let far: Watcher;
+  let seq = 0;
+  /** The stream's entries: each frame's, by its seq. */
+  const streamEntries = async (): Promise<{ entryOf: (seq: number) => string; ids: Set<string> }> => {
+    const entries = (await redises[2]!.xrange(stream, '-', '+')) as [string, string[]][];
+    const entryOf = (s: number): string => {
+      const found = entries.find(([, fields]) => fields.some((v) => v.includes(`"frame",{"seq":${s}}`)));
+      if (!found) throw new Error(`no stream entry for frame ${s}`);
+      return found[0];
+    };
+    return { entryOf, ids: new Set(entries.map(([id]) => id)) };
+  };
+  const emit = (): number => {
+    const sent = seq++;
+    one.io.to('r').emit('frame', { seq: sent });
+    return sent;
+  };
+
+  beforeAll(async () => {
+    relay = new Relay(new URL(REDIS_URL));
+    const viaRelay = new Redis(await relay.listen());
+    redises.push(viaRelay, new Redis(REDIS_URL), new Redis(REDIS_URL));
+    one = await process_(viaRelay, stream, true);
+    two = await process_(redises[1]!, stream, true);
+    near = new Watcher(one.url);
+    far = new Watcher(two.url);
+    await near.until(() => near.socket.connected && far.socket.connected, 'both connected');
+    // Both processes read the stream once a frame from one reaches a socket of the other.
+    for (;;) {
+      const sent = emit();
+      await new Promise((r) => setTimeout(r, 100));
+      if (far.frames.some((f) => f.seq === sent)) break;
+    }
+    await near.until(() => near.frames.length === seq, 'the warm-up frames');
+  });
+
+  afterAll(async () => {
+    near?.socket.disconnect();
+    far?.socket.disconnect();
+    for (const p of [one, two]) {
+      await p?.io.close();
+    }
+    relay?.close();
+    await redises[2]?.del(stream);
+    for (const redis of redises) redis.disconnect();
+  });
+
+  it('reaches this process’s sockets while Redis has not answered, and the other process’s once it has', async () => {
+    relay.hold();
+    const sent = [emit(), emit(), emit()];
+    await near.until(() => sent.every((s) => near.frames.some((f) => f.seq === s)), 'frames with Redis held');
+    relay.release();
+    await far.until(() => sent.every((s) => far.frames.some((f) => f.seq === s)), 'frames on the other process');
+    // In emit order on both.
+    expect(near.frames.map((f) => f.seq)).toEqual([...Array(seq).keys()]);
+    expect(far.frames.map((f) => f.seq).slice(-3)).toEqual(sent);
+  });
+
+  it('gives this process’s sockets an offset older than the frame’s own entry, the other process’s its entry', async () => {
+    const sent = [emit(), emit(), emit(), emit()];
+    await near.until(() => near.frames.length === seq, 'the frames here');
+    await far.until(() => sent.every((s) => far.frames.some((f) => f.seq === s)), 'the frames there');
+    const { entryOf, ids } = await streamEntries();
+    for (const s of sent) {
+      const own = entryOf(s);
+      const here = near.frames.find((f) => f.seq === s)!.offset;
+      expect(here, `frame ${s} here`).toBeDefined();
+      expect(ids.has(here!), `frame ${s}'s offset is an entry of the stream`).toBe(true);
+      expect(streamIdAfter(own, here), `frame ${s}'s offset comes before its entry`).toBe(true);
+      expect(far.frames.find((f) => f.seq === s)!.offset).toBe(own);
+    }
+  });
+
+  it('replays what a recovered client missed, and at most frames it had again', async () => {
+    const before = near.frames.length;
+    // The connection drops (not a disconnect the client asked for): it comes back and is recovered.
+    const server = [...one.io.of('/').sockets.values()][0]!;
+    server.conn.close();
+    await near.until(() => !near.socket.connected, 'the drop');
+    const missed = [emit(), emit(), emit()];
+    await near.until(() => near.recovered === 1 && near.socket.connected, 'recovery');
+    await near.until(() => missed.every((s) => near.frames.some((f) => f.seq === s)), 'the missed frames');
+    const after = [emit(), emit()];
+    await near.until(() => after.every((s) => near.frames.some((f) => f.seq === s)), 'frames after recovery');
+    expect(near.seqs()).toEqual([...Array(seq).keys()]);
+    // Copies are of the frames it had that were appended to the stream after the last offset it got, in order.
+    const seen = new Set(near.frames.slice(0, before).map((f) => f.seq));
+    const copies = near.frames.slice(before).filter((f) => seen.has(f.seq) || !seen.add(f.seq));
+    const { entryOf } = await streamEntries();
+    const last = near.frames[before - 1]!.offset;
+    const had = [...Array(before).keys()].filter((s) => streamIdAfter(entryOf(s), last));
+    expect(copies.map((f) => f.seq)).toEqual(had);
+    expect(had.length).toBeLessThan(before);
+  });
+});
