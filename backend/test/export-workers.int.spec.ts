@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { DATASET_FORMATS, DATASET_NAMES, type DatasetFormat, type DatasetName } from '@arena/contracts';
+import { until } from '@arena/testkit';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,14 +28,6 @@ function collector(stall = false): Writable & { bytes: () => Buffer; writes: num
       return chunks.length;
     },
   });
-}
-
-async function until(condition: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**

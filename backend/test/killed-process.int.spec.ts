@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BattleSnapshot, GenDelta, GenEnd, RunEnd, Side } from '@arena/contracts';
-import { startArenaProcess } from '@arena/testkit';
+import { startArenaProcess, until } from '@arena/testkit';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { AbandonedBattles } from '../src/battles/abandoned-battles.js';
@@ -33,14 +33,6 @@ const MODELS = [
 const of = <T>(frames: RecordedFrame[], event: string): T[] =>
   frames.filter((f) => f.event === event).map((f) => f.payload as T);
 
-async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe.each(DATABASES)('a battle whose process was killed (%s)', (database) => {
   it('is votable as soon as the next process starts, with the partial answer kept', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'arena-killed-'));
@@ -64,12 +56,14 @@ describe.each(DATABASES)('a battle whose process was killed (%s)', (database) =>
         battleId = created.battleId;
         // The fast side has finished and run its code; the slow one has streamed for a while (its text is
         // written every half second while it streams).
-        await until(() => of<GenEnd>(voter.frames, 'gen:end').length === 1, 'the fast side to finish');
+        await until(() => of<GenEnd>(voter.frames, 'gen:end').length === 1, 'the fast side to finish', { ms: 60_000 });
         finished = of<GenEnd>(voter.frames, 'gen:end')[0]!.side;
         const slow: Side = finished === 'a' ? 'b' : 'a';
-        await until(() => of<RunEnd>(voter.frames, 'run:end').some((r) => r.side === finished), 'its run');
+        await until(() => of<RunEnd>(voter.frames, 'run:end').some((r) => r.side === finished), 'its run', {
+          ms: 60_000,
+        });
         const slowDeltas = (): GenDelta[] => of<GenDelta>(voter.frames, 'gen:delta').filter((d) => d.side === slow);
-        await until(() => slowDeltas().length >= 12, 'the slow side to stream');
+        await until(() => slowDeltas().length >= 12, 'the slow side to stream', { ms: 60_000 });
         first.child.kill('SIGKILL');
         await new Promise((resolve) => first.child.once('exit', resolve));
         for (const d of of<GenDelta>(voter.frames, 'gen:delta')) streamed[d.side] += d.text;

@@ -18,6 +18,22 @@ export { RfbClient, pixelAt, type Frame } from './rfb-client.js';
  */
 export const SERVER_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=8'];
 
+/**
+ * Resolves once `check` holds (asked again every `everyMs`); rejects naming `what` after `ms`. A bound on waiting,
+ * not a timing a test asserts.
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  { ms = 20_000, everyMs = 10 }: { ms?: number; everyMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
 /** A port free on the loopback right now (tests never share a hard-coded port). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

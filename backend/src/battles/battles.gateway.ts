@@ -107,13 +107,23 @@ export class BattlesGateway
     if (socket.recovered) {
       // Back within the recovery window: rooms and missed frames were restored; count it as a spectator again.
       for (const battleId of socket.data.watching) void this.battles.watch(battleId, socket.id).catch(() => undefined);
+      // `session` is not replayed (below): a client that dropped before it arrived gets it now.
+      this.greet(socket);
       // A frame emitted here while the session was being read back reached neither the replay nor the rooms:
       // a snapshot of every battle the socket follows closes that window.
       this.resync(socket, [...socket.rooms]);
       return;
     }
     void socket.join(voterRoom(socket.data.voterId));
-    socket.emit('session', { voterId: socket.data.voterId, maxTurns: this.config.maxTurns });
+    this.greet(socket);
+  }
+
+  /**
+   * `session`, from this process only: behind Redis a socket's own emits are stream entries that every process
+   * reads (for recovery), and a crowd arriving would be as many entries.
+   */
+  private greet(socket: ArenaSocket): void {
+    socket.nsp.local.to(socket.id).emit('session', { voterId: socket.data.voterId, maxTurns: this.config.maxTurns });
   }
 
   /** Send the socket a `battle:state` snapshot of each battle room among `rooms`. */

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { until } from '@arena/testkit';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
@@ -64,9 +65,15 @@ class Watcher {
   readonly socket: ClientSocket;
   readonly frames: { seq: number; offset: string | undefined }[] = [];
   recovered = 0;
+  /** The offset the client recovers from: the last one any packet carried (as socket.io-client keeps it). */
+  lastOffset: string | undefined;
 
   constructor(url: string) {
     this.socket = connectClient(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50 });
+    this.socket.onAny((_event: string, ...args: unknown[]) => {
+      const last = args[args.length - 1];
+      if (typeof last === 'string') this.lastOffset = last;
+    });
     this.socket.on('frame', (frame: Frame, offset?: string) => this.frames.push({ seq: frame.seq, offset }));
     this.socket.on('connect', () => {
       if (this.socket.recovered) this.recovered += 1;
@@ -75,14 +82,6 @@ class Watcher {
 
   seqs(): number[] {
     return [...new Set(this.frames.map((f) => f.seq))].sort((x, y) => x - y);
-  }
-
-  async until(check: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
   }
 }
 
@@ -157,14 +156,14 @@ describe('a broadcast on the streams adapter, this process first', () => {
     two = await process_(redises[1]!, stream, true);
     near = new Watcher(one.url);
     far = new Watcher(two.url);
-    await near.until(() => near.socket.connected && far.socket.connected, 'both connected');
+    await until(() => near.socket.connected && far.socket.connected, 'both connected');
     // Both processes read the stream once a frame from one reaches a socket of the other.
     for (;;) {
       const sent = emit();
       await new Promise((r) => setTimeout(r, 100));
       if (far.frames.some((f) => f.seq === sent)) break;
     }
-    await near.until(() => near.frames.length === seq, 'the warm-up frames');
+    await until(() => near.frames.length === seq, 'the warm-up frames');
   });
 
   afterAll(async () => {
@@ -181,9 +180,9 @@ describe('a broadcast on the streams adapter, this process first', () => {
   it('reaches this process’s sockets while Redis has not answered, and the other process’s once it has', async () => {
     relay.hold();
     const sent = [emit(), emit(), emit()];
-    await near.until(() => sent.every((s) => near.frames.some((f) => f.seq === s)), 'frames with Redis held');
+    await until(() => sent.every((s) => near.frames.some((f) => f.seq === s)), 'frames with Redis held');
     relay.release();
-    await far.until(() => sent.every((s) => far.frames.some((f) => f.seq === s)), 'frames on the other process');
+    await until(() => sent.every((s) => far.frames.some((f) => f.seq === s)), 'frames on the other process');
     // In emit order on both.
     expect(near.frames.map((f) => f.seq)).toEqual([...Array(seq).keys()]);
     expect(far.frames.map((f) => f.seq).slice(-3)).toEqual(sent);
@@ -191,8 +190,8 @@ describe('a broadcast on the streams adapter, this process first', () => {
 
   it('gives this process’s sockets an offset older than the frame’s own entry, the other process’s its entry', async () => {
     const sent = [emit(), emit(), emit(), emit()];
-    await near.until(() => near.frames.length === seq, 'the frames here');
-    await far.until(() => sent.every((s) => far.frames.some((f) => f.seq === s)), 'the frames there');
+    await until(() => near.frames.length === seq, 'the frames here');
+    await until(() => sent.every((s) => far.frames.some((f) => f.seq === s)), 'the frames there');
     const { entryOf, ids } = await streamEntries();
     for (const s of sent) {
       const own = entryOf(s);
@@ -204,23 +203,34 @@ describe('a broadcast on the streams adapter, this process first', () => {
     }
   });
 
+  it('gives a packet for this process only an offset too, and no stream entry', async () => {
+    const notes: (string | undefined)[] = [];
+    near.socket.on('note', (_payload: unknown, offset?: string) => notes.push(offset));
+    const marker = randomBytes(6).toString('hex');
+    one.io.local.to('r').emit('note', { marker });
+    await until(() => notes.length === 1, 'the note');
+    const entries = (await redises[2]!.xrange(stream, '-', '+')) as [string, string[]][];
+    expect(entries.map(([id]) => id)).toContain(notes[0]);
+    expect(entries.some(([, fields]) => fields.some((v) => v.includes(marker)))).toBe(false);
+  });
+
   it('replays what a recovered client missed, and at most frames it had again', async () => {
     const before = near.frames.length;
+    const last = near.lastOffset;
     // The connection drops (not a disconnect the client asked for): it comes back and is recovered.
     const server = [...one.io.of('/').sockets.values()][0]!;
     server.conn.close();
-    await near.until(() => !near.socket.connected, 'the drop');
+    await until(() => !near.socket.connected, 'the drop');
     const missed = [emit(), emit(), emit()];
-    await near.until(() => near.recovered === 1 && near.socket.connected, 'recovery');
-    await near.until(() => missed.every((s) => near.frames.some((f) => f.seq === s)), 'the missed frames');
+    await until(() => near.recovered === 1 && near.socket.connected, 'recovery');
+    await until(() => missed.every((s) => near.frames.some((f) => f.seq === s)), 'the missed frames');
     const after = [emit(), emit()];
-    await near.until(() => after.every((s) => near.frames.some((f) => f.seq === s)), 'frames after recovery');
+    await until(() => after.every((s) => near.frames.some((f) => f.seq === s)), 'frames after recovery');
     expect(near.seqs()).toEqual([...Array(seq).keys()]);
     // Copies are of the frames it had that were appended to the stream after the last offset it got, in order.
     const seen = new Set(near.frames.slice(0, before).map((f) => f.seq));
     const copies = near.frames.slice(before).filter((f) => seen.has(f.seq) || !seen.add(f.seq));
     const { entryOf } = await streamEntries();
-    const last = near.frames[before - 1]!.offset;
     const had = [...Array(before).keys()].filter((s) => streamIdAfter(entryOf(s), last));
     expect(copies.map((f) => f.seq)).toEqual(had);
     expect(had.length).toBeLessThan(before);

@@ -27,6 +27,7 @@ interface OpenClusterAdapter {
 type AdapterFactory = (nsp: Namespace) => ClusterAdapter;
 
 const logger = createLogger('SocketAdapter');
+const noop = (): void => undefined;
 
 /** Whether stream entry ID `a` comes after `b` (`<ms>-<seq>`, both numbers compared as such). */
 export function streamIdAfter(a: string, b: string | undefined): boolean {
@@ -45,7 +46,7 @@ export function streamIdAfter(a: string, b: string | undefined): boolean {
  * previous frame (on a loaded machine this was most of a watcher's p99; docs/scaling.md).
  *
  * Here the XADD is sent and the packet is written to this process's sockets at once, in emit order. It carries as
- * its offset the newest stream ID this process's own XADDs have had back, which is older than the packet's own
+ * its offset the newest stream ID any XADD of this process has had back, which is older than the packet's own
  * entry: this process's XADDs go over one connection and Redis appends them in the order sent, so every packet of
  * this process not yet written to a socket has a later entry than that offset. A client that reconnects in time is
  * replayed everything after it: what it missed, and perhaps the last frames it already had (those sent in the
@@ -60,8 +61,14 @@ export function localFirst(factory: AdapterFactory): AdapterFactory {
     const open = adapter as unknown as OpenClusterAdapter;
     /** The newest stream ID this process's own XADDs were answered with. */
     let answered: string | undefined;
-    const note = (id: string): void => {
-      if (id && streamIdAfter(id, answered)) answered = id;
+    // Every XADD of this process passes here (broadcasts, room changes, heartbeats); a PUBLISH answers ''.
+    const publish = open.publishAndReturnOffset.bind(adapter);
+    open.publishAndReturnOffset = (message) => {
+      const reply = publish(message);
+      void reply.then((id) => {
+        if (id && streamIdAfter(id, answered)) answered = id;
+      }, noop);
+      return reply;
     };
     // While Redis is away every frame fails: one line per 10 s, with how many failed since the last.
     let failures = 0;
@@ -85,9 +92,12 @@ export function localFirst(factory: AdapterFactory): AdapterFactory {
             type: MessageType.BROADCAST,
             data: { packet, opts: { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags: opts.flags } },
           } as Omit<ClusterMessage, 'nsp' | 'uid'>)
-          .then(note, failed);
-        if (answered !== undefined) open.addOffsetIfNecessary(packet, opts, answered);
+          .catch(failed);
       }
+      // A packet for this process only (`local`) carries the offset too: it is never replayed itself, but the client
+      // can recover from it (upstream sends it without one, and a client whose only packets so far were local ones,
+      // a fresh connection's `session`, could not).
+      if (answered !== undefined) open.addOffsetIfNecessary(packet, opts, answered);
       Adapter.prototype.broadcast.call(adapter, packet, opts);
     };
     return adapter;
