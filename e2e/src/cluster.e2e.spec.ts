@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type Server, type Socket as NetSocket, connect } from 'node:net';
 import {
   applyBattleEvent,
   ARENA_NAMESPACE,
@@ -13,7 +11,7 @@ import {
   type SessionSnapshot,
   type Winner,
 } from '@arena/contracts';
-import { freshPostgresDatabase, startArenaProcess, type Proc } from '@arena/testkit';
+import { freshPostgresDatabase, startArenaProcess, TcpRelay, type Proc } from '@arena/testkit';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,37 +29,6 @@ const MODELS = [
   { id: 'demo-atlas', name: 'Demo Atlas', provider: 'demo', style: 'typescript', tokensPerSecond: 250 },
   { id: 'demo-breeze', name: 'Demo Breeze', provider: 'demo', style: 'javascript', tokensPerSecond: 200 },
 ];
-
-/** A TCP relay standing in for a load balancer: new connections go to `target`; `cut()` drops the open ones. */
-class Relay {
-  private readonly open = new Set<NetSocket>();
-  readonly server: Server;
-  constructor(public target: number) {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target, '127.0.0.1');
-      this.open.add(client);
-      this.open.add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = (): void => {
-        client.destroy();
-        upstream.destroy();
-        this.open.delete(client);
-        this.open.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-  }
-  async listen(): Promise<number> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return (this.server.address() as { port: number }).port;
-  }
-  cut(): void {
-    for (const socket of this.open) socket.destroy();
-    this.open.clear();
-  }
-}
 
 type ArenaSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -161,7 +128,8 @@ describe('two arena processes behind Redis', () => {
   let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
   let one: Proc;
   let two: Proc;
-  let relay: Relay;
+  /** A load balancer in front of the processes: new connections go to its target. */
+  let relay: TcpRelay;
   let relayPort: number;
 
   beforeAll(async () => {
@@ -176,13 +144,13 @@ describe('two arena processes behind Redis', () => {
     // One after the other: the first one migrates the shared database.
     one = await startArenaProcess(MODELS, env);
     two = await startArenaProcess(MODELS, env);
-    relay = new Relay(Number(new URL(two.url).port));
+    relay = new TcpRelay(Number(new URL(two.url).port));
     relayPort = await relay.listen();
   });
 
   afterAll(async () => {
     await Promise.allSettled([one?.stop(), two?.stop()]);
-    relay?.server.close();
+    relay?.close();
     await database?.drop();
   });
 

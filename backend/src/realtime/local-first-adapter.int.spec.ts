@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, connect, type AddressInfo, type Server as NetServer, type Socket as NetSocket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { until } from '@arena/testkit';
+import { TcpRelay, until } from '@arena/testkit';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
@@ -11,50 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localFirst, streamIdAfter } from './local-first-adapter.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** A TCP relay in front of Redis whose replies can be held back (a Redis that answers late, or not yet). */
-class Relay {
-  private readonly server: NetServer;
-  private readonly pipes = new Set<{ client: NetSocket; upstream: NetSocket; held: Buffer[] }>();
-  private holding = false;
-
-  constructor(target: URL) {
-    this.server = createServer((client) => {
-      const upstream = connect(Number(target.port || 6379), target.hostname);
-      const pipe = { client, upstream, held: [] as Buffer[] };
-      this.pipes.add(pipe);
-      client.on('data', (chunk: Buffer) => upstream.write(chunk));
-      upstream.on('data', (chunk: Buffer) => (this.holding ? pipe.held.push(chunk) : client.write(chunk)));
-      const drop = (): void => {
-        client.destroy();
-        upstream.destroy();
-        this.pipes.delete(pipe);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-  }
-
-  async listen(): Promise<string> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return `redis://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  hold(): void {
-    this.holding = true;
-  }
-
-  release(): void {
-    this.holding = false;
-    for (const pipe of this.pipes) for (const chunk of pipe.held.splice(0)) pipe.client.write(chunk);
-  }
-
-  close(): void {
-    for (const pipe of this.pipes) pipe.client.destroy();
-    this.server.close();
-  }
-}
 
 interface Frame {
   seq: number;
@@ -126,7 +82,7 @@ describe('streamIdAfter', () => {
 describe('a broadcast on the streams adapter, this process first', () => {
   const stream = `arena-test:${randomBytes(6).toString('hex')}:socket.io`;
   const redises: Redis[] = [];
-  let relay: Relay;
+  let relay: TcpRelay;
   let one: Awaited<ReturnType<typeof process_>>;
   let two: Awaited<ReturnType<typeof process_>>;
   let near: Watcher;
@@ -149,8 +105,9 @@ describe('a broadcast on the streams adapter, this process first', () => {
   };
 
   beforeAll(async () => {
-    relay = new Relay(new URL(REDIS_URL));
-    const viaRelay = new Redis(await relay.listen());
+    // Redis behind a relay whose replies the test holds back.
+    relay = new TcpRelay(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
+    const viaRelay = new Redis(`redis://127.0.0.1:${await relay.listen()}`);
     redises.push(viaRelay, new Redis(REDIS_URL), new Redis(REDIS_URL));
     one = await process_(viaRelay, stream, true);
     two = await process_(redises[1]!, stream, true);
