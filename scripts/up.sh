@@ -12,4 +12,4 @@ if docker info >/dev/null 2>&1; then
 fi
 echo "› building"
 npm run build --silent
-exec node --enable-source-maps --max-semi-space-size=8 backend/dist/main.js
+exec node --enable-source-maps backend/dist/main.js

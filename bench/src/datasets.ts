@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startArenaProcess, REPO_ROOT, SERVER_NODE_FLAGS } from '@arena/testkit';
+import { startArenaProcess, REPO_ROOT, CLI_NODE_FLAGS, SERVER_NODE_FLAGS } from '@arena/testkit';
 import pg from 'pg';
 import { fmt, table } from './stats.js';
 
@@ -127,8 +127,8 @@ async function cliExport(
   const child = spawn(
     process.execPath,
     [
-      // As its first line runs it (the server's flags).
-      ...SERVER_NODE_FLAGS,
+      // As its first line runs it.
+      ...CLI_NODE_FLAGS,
       path.join(REPO_ROOT, 'backend/dist/cli/arena.js'),
       'export',
       '--dataset',

@@ -13,11 +13,19 @@ export { TcpRelay } from './tcp-relay.js';
 
 /**
  * The Node.js flags every start command of the server gives it (package.json `start`, scripts/up.sh, the
- * Dockerfile; a test checks they agree): V8 sizes the young generation by the machine's memory (semi-spaces
- * of 64 MB on a 24 GB machine), which a long stream of rows fills with garbage it keeps resident; 8 MB
- * semi-spaces cost a streamed export nothing measurable and keep the server's memory near its live size.
+ * Dockerfile; a test checks they agree). V8 sizes the server's young generation by the machine's memory (64 MB
+ * semi-spaces on a 24 GB machine): a live battle's fan-out to thousands of watchers makes short-lived objects
+ * per socket per frame, and with 8 MB semi-spaces they outlived scavenges, costing 1.16–1.28× the CPU per frame
+ * per watcher at 5,000 watchers (bench/src/watchers.ts). Export threads get small young generations of their own
+ * (`EXPORT_YOUNG_GENERATION_MB` in the backend).
  */
-export const SERVER_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=8'];
+export const SERVER_NODE_FLAGS = ['--enable-source-maps'];
+
+/**
+ * The `arena` command line's flags (its first line): a stream of rows (an export, a battles file) fills a large young
+ * generation with garbage it keeps resident; 8 MB semi-spaces cost it nothing measurable.
+ */
+export const CLI_NODE_FLAGS = ['--max-semi-space-size=8'];
 
 /**
  * Resolves once `check` holds (asked again every `everyMs`); rejects naming `what` after `ms`. A bound on waiting,
