@@ -6,6 +6,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { arenaStreamsAdapter } from './local-first-adapter.js';
+import { oneWriteFrames, sessionAwareOneWrite } from './one-write-frames.js';
 
 /** How long a dropped client may stay away and still resume without missing a frame. */
 export const RECOVERY_WINDOW_MS = 2 * 60_000;
@@ -34,7 +35,9 @@ export class ArenaIoAdapter extends IoAdapter {
       allowRequest: (request, callback) =>
         fromOpaqueOrigin(request.headers) ? callback('sandboxed pages may not connect', false) : callback(null, true),
     } as ServerOptions);
-    if (this.redis) server.adapter(arenaStreamsAdapter(this.redis, this.prefix) as never);
+    server.adapter(
+      (this.redis ? oneWriteFrames(arenaStreamsAdapter(this.redis, this.prefix)) : sessionAwareOneWrite) as never,
+    );
     return server;
   }
 
