@@ -37,7 +37,7 @@ describe('broadcast frames written as one buffer', () => {
     const client = io(url, { transports: ['websocket'], forceNew: true });
     const got: string[] = [];
     client.on('text', (text: string) => got.push(text));
-    await once(client, 'connect');
+    await until(() => client.connected, 'the connection');
     // Payloads under 126 bytes, up to 65,535 (a 16-bit length) and beyond (a 64-bit length).
     const texts = ['short', 'x'.repeat(300), 'é'.repeat(40_000)];
     for (const text of texts) server.emit('text', text);
