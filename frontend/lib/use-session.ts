@@ -110,7 +110,9 @@ export function useSessionFeed<S extends SessionSnapshot>(
             })) as S)
           : prev,
       );
-    const onRemoved = (): void => setRemoved(true);
+    const onRemoved = (r: { sessionId: string }): void => {
+      if (r.sessionId === enteredId) setRemoved(true);
+    };
     const onConnect = (): void => {
       if (!socket.recovered || !entered) run();
     };

@@ -41,11 +41,28 @@ class Watcher {
   }
 }
 
+/** Where a session restore waits: `reached` once one is there, `open()` lets it (and later ones) through. */
+class Gate {
+  private opened = false;
+  private release: () => void = () => undefined;
+  private readonly open$ = new Promise<void>((resolve) => (this.release = resolve));
+  reached = false;
+  async pass(): Promise<void> {
+    this.reached = true;
+    if (!this.opened) await this.open$;
+  }
+  open(): void {
+    this.opened = true;
+    this.release();
+  }
+}
+
 /** One process of a cluster: an HTTP server with socket.io on the streams adapter, every socket in room `r`. */
 async function process_(
   redis: Redis,
   stream: string,
   wrap: boolean,
+  restoreGate?: Gate,
 ): Promise<{ io: Server; http: HttpServer; url: string }> {
   const http = createHttpServer();
   const io = new Server(http, {
@@ -57,7 +74,20 @@ async function process_(
     heartbeatInterval: 500,
     heartbeatTimeout: 2_000,
   });
-  io.adapter((wrap ? localFirst(factory as never) : factory) as never);
+  // The streams adapter, its session restores held at `restoreGate` once read (the socket not yet made).
+  const gated = (nsp: unknown): unknown => {
+    const adapter = (factory as unknown as (nsp: unknown) => { restoreSession(...args: unknown[]): Promise<unknown> })(
+      nsp,
+    );
+    const restore = adapter.restoreSession.bind(adapter);
+    adapter.restoreSession = async (...args) => {
+      const session = await restore(...args);
+      if (restoreGate) await restoreGate.pass();
+      return session;
+    };
+    return adapter;
+  };
+  io.adapter((wrap ? localFirst(gated as never) : gated) as never);
   io.on('connection', (socket) => {
     if (!socket.recovered) void socket.join('r');
   });
@@ -88,6 +118,8 @@ describe('a broadcast on the streams adapter, this process first', () => {
   let near: Watcher;
   let far: Watcher;
   let seq = 0;
+  /** Where process one's session restores wait (open but for the test that holds one). */
+  let gate = new Gate();
   /** The stream's entries: each frame's, by its seq. */
   const streamEntries = async (): Promise<{ entryOf: (seq: number) => string; ids: Set<string> }> => {
     const entries = (await redises[2]!.xrange(stream, '-', '+')) as [string, string[]][];
@@ -109,16 +141,25 @@ describe('a broadcast on the streams adapter, this process first', () => {
     relay = new TcpRelay(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
     const viaRelay = new Redis(`redis://127.0.0.1:${await relay.listen()}`);
     redises.push(viaRelay, new Redis(REDIS_URL), new Redis(REDIS_URL));
-    one = await process_(viaRelay, stream, true);
+    gate.open();
+    one = await process_(viaRelay, stream, true, {
+      pass: () => gate.pass(),
+    } as Gate);
     two = await process_(redises[1]!, stream, true);
     near = new Watcher(one.url);
     far = new Watcher(two.url);
     await until(() => near.socket.connected && far.socket.connected, 'both connected');
-    // Both processes read the stream once a frame from one reaches a socket of the other.
+    // Both processes read the stream once a frame from each reaches a socket of the other.
     for (;;) {
       const sent = emit();
       await new Promise((r) => setTimeout(r, 100));
       if (far.frames.some((f) => f.seq === sent)) break;
+    }
+    let probed = false;
+    near.socket.on('probe', () => (probed = true));
+    while (!probed) {
+      two.io.to('r').emit('probe', {});
+      await new Promise((r) => setTimeout(r, 100));
     }
     await until(() => near.frames.length === seq, 'the warm-up frames');
   });
@@ -160,7 +201,11 @@ describe('a broadcast on the streams adapter, this process first', () => {
     }
   });
 
-  it('gives a packet for this process only an offset too, and no stream entry', async () => {
+  it('gives a packet for this process only an offset too, no stream entry, and an offset as new as what it read', async () => {
+    // A frame from the other process, read here: the offsets after it start no earlier than its entry.
+    const remote = seq++;
+    two.io.to('r').emit('frame', { seq: remote });
+    await until(() => near.frames.some((f) => f.seq === remote), 'the other process’s frame');
     const notes: (string | undefined)[] = [];
     near.socket.on('note', (_payload: unknown, offset?: string) => notes.push(offset));
     const marker = randomBytes(6).toString('hex');
@@ -169,6 +214,35 @@ describe('a broadcast on the streams adapter, this process first', () => {
     const entries = (await redises[2]!.xrange(stream, '-', '+')) as [string, string[]][];
     expect(entries.map(([id]) => id)).toContain(notes[0]);
     expect(entries.some(([, fields]) => fields.some((v) => v.includes(marker)))).toBe(false);
+    const { entryOf } = await streamEntries();
+    expect(streamIdAfter(entryOf(remote), notes[0])).toBe(false);
+  });
+
+  it('puts sockets in a room here before a broadcast sent after it', async () => {
+    const got: number[] = [];
+    near.socket.on('late', (payload: { n: number }) => got.push(payload.n));
+    one.io.in('r').socketsJoin('r2');
+    one.io.to('r2').emit('late', { n: 1 });
+    await until(() => got.length === 1, 'the broadcast to the room just joined');
+    one.io.in('r').socketsLeave('r2');
+    one.io.to('r2').emit('late', { n: 2 });
+    one.io.to('r').emit('late', { n: 3 });
+    await until(() => got.length === 2, 'the broadcast after leaving');
+    expect(got).toEqual([1, 3]);
+  });
+
+  it('holds this process’s broadcasts while a client’s session is restored here, then writes them to it', async () => {
+    gate = new Gate();
+    const server = [...one.io.of('/').sockets.values()][0]!;
+    server.conn.close();
+    await until(() => !near.socket.connected, 'the drop');
+    // Its session is read back from the stream; its socket is not made yet.
+    await until(() => gate.reached, 'the restore');
+    const during = [emit(), emit()];
+    gate.open();
+    await until(() => near.recovered === 1 && near.socket.connected, 'the recovery');
+    await until(() => during.every((s) => near.frames.some((f) => f.seq === s)), 'the frames sent during the restore');
+    expect(near.seqs()).toEqual([...Array(seq).keys()]);
   });
 
   it('replays what a recovered client missed, and at most frames it had again', async () => {
@@ -179,7 +253,7 @@ describe('a broadcast on the streams adapter, this process first', () => {
     server.conn.close();
     await until(() => !near.socket.connected, 'the drop');
     const missed = [emit(), emit(), emit()];
-    await until(() => near.recovered === 1 && near.socket.connected, 'recovery');
+    await until(() => near.recovered === 2 && near.socket.connected, 'recovery');
     await until(() => missed.every((s) => near.frames.some((f) => f.seq === s)), 'the missed frames');
     const after = [emit(), emit()];
     await until(() => after.every((s) => near.frames.some((f) => f.seq === s)), 'frames after recovery');
