@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './random.js';
-import { markdownCounts, styleCounts, tokenCount } from './style-counts.js';
+import { LONGEST_PIECE, markdownCounts, styleCounts, tokenCount } from './style-counts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env['REFERENCE_PYTHON'] ?? '/usr/bin/python3';
@@ -76,5 +76,25 @@ describe("markdown counts as FastChat's add_markdown_info.py", () => {
     const both = styleCounts(['# One', '# Two']);
     expect(both.headers).toBe(2);
     expect(both.tokens).toBe(tokenCount('# One\n# Two'));
+  });
+
+  it('counts as js-tiktoken counted before (code, Unicode, contractions, special-token text, long runs)', () => {
+    // Counts js-tiktoken 1.0.21 gave for these texts, kept when the encoder moved to tiktoken's WebAssembly.
+    expect(tokenCount('def add(a, b):\n    return a + b\n\nprint(add(2, 3))  # 5')).toBe(24);
+    expect(tokenCount('Ünïcödé — 中文字符 and emoji 👩‍👩‍👧 in one line')).toBe(21);
+    expect(tokenCount("It's what they'LL say: <|endoftext|> isn't special here")).toBe(17);
+    expect(tokenCount('=== '.repeat(50) + '\n\n\n\t  end')).toBe(53);
+    expect(tokenCount('a'.repeat(LONGEST_PIECE))).toBe(125);
+  });
+
+  it('counts a run far longer than any word in slices, and exactly around it', () => {
+    // One piece of 200,000 characters: merged whole, this took minutes (js-tiktoken) or aborted (a million).
+    const run = 'a'.repeat(200 * LONGEST_PIECE);
+    expect(tokenCount(run)).toBe(200 * tokenCount('a'.repeat(LONGEST_PIECE)));
+    const text = `print("x")\n${'='.repeat(5 * LONGEST_PIECE)}\nprint("y")`;
+    const [before, after] = ['print("x")\n', '\nprint("y")'];
+    expect(tokenCount(text)).toBe(tokenCount(before) + 5 * tokenCount('='.repeat(LONGEST_PIECE)) + tokenCount(after));
+    // A long text of ordinary pieces is counted whole (js-tiktoken's count).
+    expect(tokenCount('The quick brown fox jumps over the lazy dog. '.repeat(100))).toBe(1001);
   });
 });

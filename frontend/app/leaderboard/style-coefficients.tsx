@@ -36,7 +36,7 @@ export function StyleCoefficients({ board }: { board: LeaderboardResponse }) {
         testId="style"
       />
       <p className={`muted ${css.note}`}>
-        Tokens are counted with the o200k_base encoding (js-tiktoken); FastChat&apos;s published counts come from
+        Tokens are counted with the o200k_base encoding (tiktoken); FastChat&apos;s published counts come from
         another tokenizer.
       </p>
     </section>
