@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterFirstPage, datasetPages } from '../src/datasets/dataset-pages.js';
 import { writeDataset } from '../src/datasets/dataset-writers.js';
-import { ExportWorkers } from '../src/datasets/export-workers.js';
+import { EXPORT_SLOT_BYTES, EXPORT_SLOTS, ExportWorkers } from '../src/datasets/export-workers.js';
 import { startTestArena, type TestArena } from './support/test-arena.js';
 
 /** More than two pages (2,500 rows) of votes, judgements and eval runs. */
@@ -154,6 +154,50 @@ describe('data-set exports in worker threads', () => {
     );
     expect(filtered.bytes().equals(out.bytes())).toBe(true);
   }, 300_000);
+
+  it("hands the bytes over in memory shared with the server's thread: no buffer per chunk, a few slots held", async () => {
+    // A buffer per chunk is external memory the server's heap has to collect: full collections of the server's
+    // heap, at an export's pace, in the middle of live battles' fan-out.
+    const backing = new Set<ArrayBufferLike>();
+    const written: Buffer[] = [];
+    let inFlight = 0;
+    const out = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        backing.add(chunk.buffer);
+        written.push(Buffer.from(chunk));
+        inFlight = Math.max(inFlight, out.writableLength);
+        setTimeout(done, 2);
+      },
+    });
+    const rows = await workers(1).export('bigcodereward', 'jsonl', {}, SALT, out);
+    expect(rows).toBe(BATTLES);
+    const before = await inLoop('bigcodereward', 'jsonl');
+    expect(Buffer.concat(written).equals(before.bytes)).toBe(true);
+    expect(written.length).toBeGreaterThan(1);
+    expect([...backing].map((b) => b.constructor.name)).toEqual(['SharedArrayBuffer']);
+    // What the response holds unwritten is at most the slots.
+    expect(inFlight).toBeLessThanOrEqual(EXPORT_SLOTS * EXPORT_SLOT_BYTES);
+  });
+
+  it('resolves once the stream has written every byte (a small last write behind a slow one included)', async () => {
+    const pool = workers(1);
+    for (const format of DATASET_FORMATS) {
+      const chunks: Buffer[] = [];
+      // A slow stream: Parquet's footer (smaller than the stream's buffer) waits behind the row group.
+      const slow = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          setTimeout(() => {
+            chunks.push(Buffer.from(chunk));
+            done();
+          }, 20);
+        },
+      });
+      await pool.export('judgements', format, {}, SALT, slow);
+      const before = await inLoop('judgements', format);
+      expect(Buffer.concat(chunks).equals(before.bytes), format).toBe(true);
+    }
+  });
 
   it('a failing query rejects before a byte is written, with the database error', async () => {
     await dataSource.query('ALTER TABLE judgements RENAME COLUMN raw_output TO raw_output_gone');

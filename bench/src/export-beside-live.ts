@@ -23,6 +23,10 @@ const WATCHERS = Number(process.env['BENCH_WATCHERS'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const TOKENS_PER_SECOND = Number(process.env['BENCH_TOKENS_PER_SECOND'] ?? 10);
 const DATABASE = process.env['BENCH_DATABASE'];
+// BENCH_EXPORT_LIMIT_RATE (curl's --limit-rate, e.g. 40M): the download at most that fast, as over a slower link.
+const LIMIT_RATE = /^\d+[kKmMgG]?$/.test(process.env['BENCH_EXPORT_LIMIT_RATE'] ?? '')
+  ? `--limit-rate ${process.env['BENCH_EXPORT_LIMIT_RATE']}`
+  : '';
 const MODELS = [
   { id: 'bench-ts', name: 'Bench TS', provider: 'demo', style: 'typescript', tokensPerSecond: TOKENS_PER_SECOND },
   { id: 'bench-js', name: 'Bench JS', provider: 'demo', style: 'javascript', tokensPerSecond: TOKENS_PER_SECOND },
@@ -56,7 +60,7 @@ async function exportAll(url: string): Promise<ExportResult> {
   const started = performance.now();
   const child = spawn(
     'bash',
-    ['-o', 'pipefail', '-c', 'curl -sS --fail "$1" | wc -l', 'export', `${url}/api/datasets/battles.jsonl`],
+    ['-o', 'pipefail', '-c', `curl -sS --fail ${LIMIT_RATE} "$1" | wc -l`, 'export', `${url}/api/datasets/battles.jsonl`],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -156,11 +160,17 @@ async function measure(label: string, workers: string): Promise<PathResult> {
   return result;
 }
 
-const before = await measure('event loop', '0');
-const after = await measure('worker', '2');
+// BENCH_PATHS=worker measures the worker path alone (no ratios against the event loop's then).
+const PATHS = (process.env['BENCH_PATHS'] ?? 'event loop,worker').split(',');
+const skipped: PathResult = { rows: [], rates: [], p99: [] };
+const before = PATHS.includes('event loop') ? await measure('event loop', '0') : skipped;
+const after = PATHS.includes('worker') ? await measure('worker', '2') : skipped;
 const spread = (values: number[]): string =>
-  `${fmt(Math.min(...values))}–${fmt(Math.max(...values))} (median ${fmt([...values].sort((a, b) => a - b)[values.length >> 1]!)})`;
-const rateRatio = (pick: 'alone' | 'beside'): number[] => after.rates.map((r, i) => r[pick] / before.rates[i]![pick]);
+  values.length === 0
+    ? 'not measured'
+    : `${fmt(Math.min(...values))}–${fmt(Math.max(...values))} (median ${fmt([...values].sort((a, b) => a - b)[values.length >> 1]!)})`;
+const rateRatio = (pick: 'alone' | 'beside'): number[] =>
+  before.rates.length === 0 ? [] : after.rates.map((r, i) => r[pick] / before.rates[i]![pick]);
 process.stdout.write(
   `\nexport beside a live battle: ${WATCHERS} watchers, ${TOKENS_PER_SECOND} tokens/s per side; the battles data set ` +
     `of database ${DATABASE} as JSONL through the same server, on the event loop (before) and in a worker thread ` +
@@ -169,5 +179,5 @@ process.stdout.write(
     `  event loop: ${spread(before.p99)}\n  worker:     ${spread(after.p99)}\n` +
     `worker rows/s against the event loop's, round by round (target at least 0.80):\n` +
     `  alone:  ${spread(rateRatio('alone'))}\n  beside: ${spread(rateRatio('beside'))}\n` +
-    `  worker beside against event loop alone: ${spread(after.rates.map((r, i) => r.beside / before.rates[i]!.alone))}\n`,
+    `  worker beside against event loop alone: ${spread(before.rates.length === 0 ? [] : after.rates.map((r, i) => r.beside / before.rates[i]!.alone))}\n`,
 );
