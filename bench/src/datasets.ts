@@ -6,6 +6,7 @@
  * with screenshots (BENCH_SCREENSHOT_ROWS battles with a 45 kB picture on each side's run, default 5,000, then
  * BENCH_SCREENSHOT_ROWS_MORE, default 4× as many: the server's peak memory must not grow with them).
  */
+import { POSTGRES_COPY_SQL } from './postgres-copy.js';
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -164,23 +165,10 @@ async function timedDownload(target: string, pid: number): Promise<{ seconds: nu
 
 /** PostgreSQL's own JSON export of the same rows, through psql's COPY, as the baseline. */
 function postgresCopy(db: string): Promise<{ seconds: number; bytes: number }> {
-  const sql = `COPY (SELECT json_build_object(
-      'question_id', b.id, 'model_a', b.model_a_id, 'model_b', b.model_b_id, 'winner', v.winner, 'judge', md5(v.voter_id),
-      'conversation_a', json_build_array(json_build_object('role','user','content',t.prompt), json_build_object('role','assistant','content',ma.text)),
-      'conversation_b', json_build_array(json_build_object('role','user','content',t.prompt), json_build_object('role','assistant','content',mb.text)),
-      'turn', 1, 'anony', b.anony, 'language', ca.language, 'tstamp', extract(epoch from v.created_at), 'environment', ca.environment,
-      'category', b.category, 'code_a', ca.code, 'code_b', cb.code,
-      'executions_a', json_build_array(json_build_object('status', ea.status, 'stdout', ea.stdout, 'stderr', ea.stderr)),
-      'executions_b', json_build_array(json_build_object('status', eb.status, 'stdout', eb.stdout, 'stderr', eb.stderr)),
-      'session_vote', v.session_id IS NOT NULL)
-    FROM votes v JOIN battles b ON b.id = v.battle_id JOIN turns t ON t.battle_id = b.id
-    JOIN side_messages ma ON ma.battle_id = b.id AND ma.side = 'a' JOIN side_messages mb ON mb.battle_id = b.id AND mb.side = 'b'
-    JOIN code_extractions ca ON ca.battle_id = b.id AND ca.side = 'a' JOIN code_extractions cb ON cb.battle_id = b.id AND cb.side = 'b'
-    JOIN executions ea ON ea.battle_id = b.id AND ea.side = 'a' JOIN executions eb ON eb.battle_id = b.id AND eb.side = 'b'
-    ORDER BY v.created_at, v.id) TO STDOUT`;
+  const sql = POSTGRES_COPY_SQL;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const psql = spawn('psql', [url(db), '-q', '-c', sql.replace(/\s+/g, ' ')], {
+    const psql = spawn('psql', [url(db), '-q', '-c', sql], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let bytes = 0;

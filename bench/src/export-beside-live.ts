@@ -4,7 +4,9 @@
  * bench filled and kept) running on the same server at the same time, and the export's rows/s alone and beside
  * the battle, in one run, BENCH_ROUNDS times (default 3) — for both export paths side by side on the same
  * database: on the server's event loop (ARENA_EXPORT_WORKERS=0, the path before issue 22 item 3) and in a
- * worker thread (the default). BENCH_EXPORT_NICE sets the worker's nice value (ARENA_EXPORT_NICE).
+ * worker thread (the default); and PostgreSQL's own COPY of the same rows (psql, no arena code) beside the
+ * battle, the floor on these cores. BENCH_EXPORT_NICE sets the worker's nice value (ARENA_EXPORT_NICE),
+ * BENCH_PATHS the paths measured.
  *
  *   BENCH_DATASET_ROWS=1000000 BENCH_KEEP_DB=1 node bench/dist/datasets.js    # prints: kept database NAME
  *   BENCH_DATABASE=NAME node bench/dist/export-beside-live.js
@@ -15,6 +17,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from './arena-client.js';
+import { POSTGRES_COPY_SQL } from './postgres-copy.js';
 import { startArena } from './processes.js';
 import { RawWatcher } from './raw-watcher.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
@@ -60,7 +63,14 @@ async function exportAll(url: string): Promise<ExportResult> {
   const started = performance.now();
   const child = spawn(
     'bash',
-    ['-o', 'pipefail', '-c', `curl -sS --fail ${LIMIT_RATE} "$1" | wc -l`, 'export', `${url}/api/datasets/battles.jsonl`],
+    [
+      '-o',
+      'pipefail',
+      '-c',
+      `curl -sS --fail ${LIMIT_RATE} "$1" | wc -l`,
+      'export',
+      `${url}/api/datasets/battles.jsonl`,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -69,6 +79,24 @@ async function exportAll(url: string): Promise<ExportResult> {
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const [code] = (await once(child, 'close')) as [number];
   if (code !== 0) throw new Error(`export client exited ${code}`);
+  return { rows: Number(out.trim()), seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The baseline: PostgreSQL's own JSON export of the same rows (psql's COPY into wc), beside the battle. What the
+ * database's serving of a million rows alone costs the watchers on the same cores, with no arena code in it.
+ */
+async function postgresCopy(): Promise<ExportResult> {
+  const started = performance.now();
+  const child = spawn(
+    'bash',
+    ['-o', 'pipefail', '-c', 'psql "$1" -q -c "$2" | wc -l', 'copy', databaseUrl(DATABASE!), POSTGRES_COPY_SQL],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number];
+  if (code !== 0) throw new Error(`psql COPY exited ${code}`);
   return { rows: Number(out.trim()), seconds: (performance.now() - started) / 1000 };
 }
 
@@ -103,8 +131,15 @@ interface PathResult {
 const judgesFile = path.join(await mkdtemp(path.join(tmpdir(), 'arena-bench-')), 'judges.json');
 await writeFile(judgesFile, '[]');
 
-/** One arena with the export path `workers` (ARENA_EXPORT_WORKERS), ROUNDS rounds. */
-async function measure(label: string, workers: string): Promise<PathResult> {
+/**
+ * One arena with the export path `workers` (ARENA_EXPORT_WORKERS), ROUNDS rounds; `exporter` runs the export
+ * (through the arena by default).
+ */
+async function measure(
+  label: string,
+  workers: string,
+  exporter: (url: string) => Promise<ExportResult> = exportAll,
+): Promise<PathResult> {
   const result: PathResult = { rows: [], rates: [], p99: [] };
   const arena = await startArena(MODELS, {
     DATABASE_URL: databaseUrl(DATABASE!),
@@ -127,13 +162,13 @@ async function measure(label: string, workers: string): Promise<PathResult> {
       watchers.push(...batch);
     }
     // A first export warms the server's caches (each battle's export parts are built once and kept).
-    await exportAll(arena.url);
+    await exporter(arena.url);
     for (let round = 1; round <= ROUNDS; round++) {
-      const alone = await exportAll(arena.url);
+      const alone = await exporter(arena.url);
       latencies = [];
       await watchedBattle(arena.url, watchers, latencies);
       const quiet: Summary = summarize(latencies.splice(0));
-      const beside = exportAll(arena.url);
+      const beside = exporter(arena.url);
       await watchedBattle(arena.url, watchers, latencies);
       const busy: Summary = summarize(latencies.splice(0));
       const together = await beside;
@@ -160,9 +195,10 @@ async function measure(label: string, workers: string): Promise<PathResult> {
   return result;
 }
 
-// BENCH_PATHS=worker measures the worker path alone (no ratios against the event loop's then).
-const PATHS = (process.env['BENCH_PATHS'] ?? 'event loop,worker').split(',');
+// BENCH_PATHS (default all three: postgres,event loop,worker) picks the paths measured.
+const PATHS = (process.env['BENCH_PATHS'] ?? 'postgres,event loop,worker').split(',');
 const skipped: PathResult = { rows: [], rates: [], p99: [] };
+const copy = PATHS.includes('postgres') ? await measure('PostgreSQL COPY', '2', postgresCopy) : skipped;
 const before = PATHS.includes('event loop') ? await measure('event loop', '0') : skipped;
 const after = PATHS.includes('worker') ? await measure('worker', '2') : skipped;
 const spread = (values: number[]): string =>
@@ -174,9 +210,11 @@ const rateRatio = (pick: 'alone' | 'beside'): number[] =>
 process.stdout.write(
   `\nexport beside a live battle: ${WATCHERS} watchers, ${TOKENS_PER_SECOND} tokens/s per side; the battles data set ` +
     `of database ${DATABASE} as JSONL through the same server, on the event loop (before) and in a worker thread ` +
-    `(after); load generator on the same 2 cores\n\n${table([...before.rows, ...after.rows])}\n\n` +
+    `(after), and PostgreSQL's own COPY of the same rows (psql, no arena code: the baseline); load generator on the ` +
+    `same 2 cores\n\n${table([...copy.rows, ...before.rows, ...after.rows])}\n\n` +
     `p99 ratio: watchers' delta p99 with the export running against without (target at most 1.20)\n` +
-    `  event loop: ${spread(before.p99)}\n  worker:     ${spread(after.p99)}\n` +
+    `  PostgreSQL COPY: ${spread(copy.p99)}\n  event loop:      ${spread(before.p99)}\n  worker:          ${spread(after.p99)}\n` +
+    `  worker against PostgreSQL COPY, round by round: ${spread(copy.p99.length === 0 ? [] : after.p99.map((r, i) => r / copy.p99[i]!))}\n` +
     `worker rows/s against the event loop's, round by round (target at least 0.80):\n` +
     `  alone:  ${spread(rateRatio('alone'))}\n  beside: ${spread(rateRatio('beside'))}\n` +
     `  worker beside against event loop alone: ${spread(before.rates.length === 0 ? [] : after.rates.map((r, i) => r.beside / before.rates[i]!.alone))}\n`,
