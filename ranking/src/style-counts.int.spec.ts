@@ -94,6 +94,12 @@ describe("markdown counts as FastChat's add_markdown_info.py", () => {
     const text = `print("x")\n${'='.repeat(5 * LONGEST_PIECE)}\nprint("y")`;
     const [before, after] = ['print("x")\n', '\nprint("y")'];
     expect(tokenCount(text)).toBe(tokenCount(before) + 5 * tokenCount('='.repeat(LONGEST_PIECE)) + tokenCount(after));
+    // A slice never cuts a character outside the BMP in two: 600 emoji (1,200 UTF-16 units) after a space are one
+    // piece, sliced after the 499th emoji (999 units), not inside the 500th.
+    const emoji = '\u{1F600}';
+    expect(tokenCount(` ${emoji.repeat(600)}`)).toBe(
+      tokenCount(` ${emoji.repeat(499)}`) + tokenCount(emoji.repeat(101)),
+    );
     // A long text of ordinary pieces is counted whole (js-tiktoken's count).
     expect(tokenCount('The quick brown fox jumps over the lazy dog. '.repeat(100))).toBe(1001);
   });

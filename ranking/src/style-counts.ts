@@ -89,6 +89,8 @@ function o200k(): Encoder {
   return encoder;
 }
 
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
 /**
  * Tokens of a text in o200k_base (GPT-4o's encoding), special-token text counted as ordinary text; a piece
  * longer than `LONGEST_PIECE` characters is counted in slices of that length (see there).
@@ -102,8 +104,13 @@ export function tokenCount(text: string): number {
     const piece = match[0];
     if (piece.length <= LONGEST_PIECE) continue;
     if (match.index > from) tokens += encode.encode_ordinary(text.slice(from, match.index)).length;
-    for (let at = 0; at < piece.length; at += LONGEST_PIECE)
-      tokens += encode.encode_ordinary(piece.slice(at, at + LONGEST_PIECE)).length;
+    for (let at = 0; at < piece.length;) {
+      // A slice never ends between the two halves of a character outside the BMP (each would count as U+FFFD).
+      let end = Math.min(at + LONGEST_PIECE, piece.length);
+      if (end < piece.length && isHighSurrogate(piece.charCodeAt(end - 1))) end--;
+      tokens += encode.encode_ordinary(piece.slice(at, end)).length;
+      at = end;
+    }
     from = match.index + piece.length;
   }
   if (from < text.length) tokens += encode.encode_ordinary(from === 0 ? text : text.slice(from)).length;

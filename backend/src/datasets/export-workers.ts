@@ -147,6 +147,11 @@ export class ExportWorkers {
     return this.waiting.length;
   }
 
+  /**
+   * Export into `out`, which must be done with a chunk when it calls its write back (a socket, a response, a
+   * file): the chunk is a view of a slot the thread fills again after that. Resolves with the rows once the
+   * stream has written the last bytes.
+   */
   async export(
     name: DatasetName,
     format: DatasetFormat,
@@ -244,6 +249,8 @@ export class ExportWorkers {
       let writing = 0;
       let rowsDone: number | undefined;
       const finish = (rows: number): void => {
+        // A stream destroyed meanwhile may still call its last writes back without an error: not written.
+        if (out.destroyed) return closed();
         worker.unref();
         this.idle.push(thread);
         settle(null, rows);
@@ -259,6 +266,7 @@ export class ExportWorkers {
             out.write(Buffer.from(thread.memory, slot * EXPORT_SLOT_BYTES, length), (error) => {
               writing--;
               free(slot);
+              if (settled || stopping) return;
               if (error) closed();
               else if (writing === 0 && rowsDone !== undefined) finish(rowsDone);
             });
@@ -269,9 +277,13 @@ export class ExportWorkers {
             else rowsDone = message.rows;
             return;
           case 'error':
-            // The thread is ready for another export (a write of the failed one left waiting goes with it).
-            this.idle.push(thread);
-            worker.unref();
+            // The thread is ready for another export (a write of the failed one left waiting goes with it)
+            // once every slot is back; with writes still out (a stream may never call back one it dropped),
+            // it ends instead of waiting for a slot that may never come back.
+            if (writing === 0) {
+              this.idle.push(thread);
+              worker.unref();
+            } else void worker.terminate();
             settle(failure(message));
         }
       };
