@@ -36,8 +36,8 @@ export function StyleCoefficients({ board }: { board: LeaderboardResponse }) {
         testId="style"
       />
       <p className={`muted ${css.note}`}>
-        Tokens are counted with the o200k_base encoding (tiktoken); FastChat&apos;s published counts come from
-        another tokenizer.
+        Tokens are counted with the o200k_base encoding (tiktoken); FastChat&apos;s published counts come from another
+        tokenizer.
       </p>
     </section>
   );
