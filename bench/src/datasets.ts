@@ -165,10 +165,9 @@ async function timedDownload(target: string, pid: number): Promise<{ seconds: nu
 
 /** PostgreSQL's own JSON export of the same rows, through psql's COPY, as the baseline. */
 function postgresCopy(db: string): Promise<{ seconds: number; bytes: number }> {
-  const sql = POSTGRES_COPY_SQL;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const psql = spawn('psql', [url(db), '-q', '-c', sql], {
+    const psql = spawn('psql', [url(db), '-q', '-c', POSTGRES_COPY_SQL], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let bytes = 0;

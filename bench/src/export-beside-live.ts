@@ -54,50 +54,37 @@ interface ExportResult {
 }
 
 /**
+ * A pipeline into `wc -l` in a process of its own (`bash -c script name ...args`): the lines it counted (rows) and
+ * how long it took.
+ */
+async function countedLines(name: string, script: string, ...args: string[]): Promise<ExportResult> {
+  const started = performance.now();
+  const child = spawn('bash', ['-o', 'pipefail', '-c', `${script} | wc -l`, name, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number];
+  if (code !== 0) throw new Error(`${name} exited ${code}`);
+  return { rows: Number(out.trim()), seconds: (performance.now() - started) / 1000 };
+}
+
+/**
  * The whole `battles` data set as JSONL through the server, counted (newlines) and dropped, by a client in a process
  * of its own (curl into wc): a researcher's download is not on the watchers' machine. Read here, on the event loop
  * that timestamps the watchers' frames, counting a million rows' newlines delayed those timestamps, which the p99
  * "with" then charged to the server.
  */
-async function exportAll(url: string): Promise<ExportResult> {
-  const started = performance.now();
-  const child = spawn(
-    'bash',
-    [
-      '-o',
-      'pipefail',
-      '-c',
-      `curl -sS --fail ${LIMIT_RATE} "$1" | wc -l`,
-      'export',
-      `${url}/api/datasets/battles.jsonl`,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number];
-  if (code !== 0) throw new Error(`export client exited ${code}`);
-  return { rows: Number(out.trim()), seconds: (performance.now() - started) / 1000 };
+function exportAll(url: string): Promise<ExportResult> {
+  return countedLines('export client', `curl -sS --fail ${LIMIT_RATE} "$1"`, `${url}/api/datasets/battles.jsonl`);
 }
 
 /**
  * The baseline: PostgreSQL's own JSON export of the same rows (psql's COPY into wc), beside the battle. What the
  * database's serving of a million rows alone costs the watchers on the same cores, with no arena code in it.
  */
-async function postgresCopy(): Promise<ExportResult> {
-  const started = performance.now();
-  const child = spawn(
-    'bash',
-    ['-o', 'pipefail', '-c', 'psql "$1" -q -c "$2" | wc -l', 'copy', databaseUrl(DATABASE!), POSTGRES_COPY_SQL],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number];
-  if (code !== 0) throw new Error(`psql COPY exited ${code}`);
-  return { rows: Number(out.trim()), seconds: (performance.now() - started) / 1000 };
+function postgresCopy(): Promise<ExportResult> {
+  return countedLines('psql COPY', 'psql "$1" -q -c "$2"', databaseUrl(DATABASE!), POSTGRES_COPY_SQL);
 }
 
 /** One battle watched by `watchers`; the latencies of every delta from the moment all of them are in. */
