@@ -6,7 +6,8 @@
  * database: on the server's event loop (ARENA_EXPORT_WORKERS=0, the path before issue 22 item 3) and in a
  * worker thread (the default); and PostgreSQL's own COPY of the same rows (psql, no arena code) beside the
  * battle, the floor on these cores. BENCH_EXPORT_NICE sets the worker's nice value (ARENA_EXPORT_NICE),
- * BENCH_PATHS the paths measured.
+ * BENCH_PATHS the paths measured; BENCH_PATHS=probes measures, beside the same battle, loads of known kinds in
+ * Linux's idle scheduling class (see `PROBES`): what costs the watchers on these cores whatever its priority.
  *
  *   BENCH_DATASET_ROWS=1000000 BENCH_KEEP_DB=1 node bench/dist/datasets.js    # prints: kept database NAME
  *   BENCH_DATABASE=NAME node bench/dist/export-beside-live.js
@@ -87,6 +88,34 @@ function postgresCopy(): Promise<ExportResult> {
   return countedLines('psql COPY', 'psql "$1" -q -c "$2"', databaseUrl(DATABASE!), POSTGRES_COPY_SQL);
 }
 
+/**
+ * Loads of a known kind, each for 30 s in the idle scheduling class (SCHED_IDLE: run only when nothing else
+ * wants the core, and preempted at once on a wake-up): on a kernel without preemption of kernel code
+ * (`CONFIG_PREEMPT_NONE`, this machine's), what still delays the watchers is work a load does inside the kernel.
+ * `$1` is the database's URL; the COPY's backend is moved to the idle class by its process id (as root).
+ */
+const PROBES: Record<string, string> = {
+  'probe: 2 CPU spinners': `for i in 1 2; do timeout 30 chrt -i 0 sh -c 'while :; do :; done' & done; wait; true`,
+  'probe: 2 memory copiers (64 MB)': `for i in 1 2; do timeout 30 chrt -i 0 python3 -c '
+a = bytearray(64 << 20); b = bytearray(64 << 20)
+while True: b[:] = a
+' & done; wait; true`,
+  'probe: a pipe (64 KB writes)': `timeout 30 chrt -i 0 dd if=/dev/zero bs=64k status=none | chrt -i 0 dd of=/dev/null bs=64k status=none; true`,
+  'probe: binary COPY of export_parts': `copy="COPY export_parts TO STDOUT (FORMAT binary)"
+    PGAPPNAME=bench-probe timeout 30 chrt -i 0 psql "$1" -q -c "$copy" -c "$copy" -c "$copy" -c "$copy" > /dev/null & p=$!
+    for i in $(seq 100); do
+      b=$(psql "$1" -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-probe'")
+      if [ -n "$b" ]; then chrt -i -p 0 $b || echo "the COPY's backend stays in its class (not root?)" >&2; break; fi
+      sleep 0.02
+    done
+    wait $p; true`,
+};
+
+/** A probe (`PROBES`) beside the battle: no rows. */
+function probe(name: string): Promise<ExportResult> {
+  return countedLines(name, PROBES[name]!, databaseUrl(DATABASE!));
+}
+
 /** One battle watched by `watchers`; the latencies of every delta from the moment all of them are in. */
 async function watchedBattle(url: string, watchers: RawWatcher[], latencies: number[]): Promise<void> {
   const creator = await connect(url);
@@ -126,6 +155,8 @@ async function measure(
   label: string,
   workers: string,
   exporter: (url: string) => Promise<ExportResult> = exportAll,
+  /** Run the export alone too (a warm-up, then once a round before the battles): not for a probe. */
+  alone = true,
 ): Promise<PathResult> {
   const result: PathResult = { rows: [], rates: [], p99: [] };
   const arena = await startArena(MODELS, {
@@ -149,9 +180,9 @@ async function measure(
       watchers.push(...batch);
     }
     // A first export warms the server's caches (each battle's export parts are built once and kept).
-    await exporter(arena.url);
+    if (alone) await exporter(arena.url);
     for (let round = 1; round <= ROUNDS; round++) {
-      const alone = await exporter(arena.url);
+      const exportAlone: ExportResult = alone ? await exporter(arena.url) : { rows: 0, seconds: 1 };
       latencies = [];
       await watchedBattle(arena.url, watchers, latencies);
       const quiet: Summary = summarize(latencies.splice(0));
@@ -159,8 +190,9 @@ async function measure(
       await watchedBattle(arena.url, watchers, latencies);
       const busy: Summary = summarize(latencies.splice(0));
       const together = await beside;
-      const rateAlone = alone.rows / alone.seconds;
+      const rateAlone = exportAlone.rows / exportAlone.seconds;
       const rateBeside = together.rows / together.seconds;
+      const rates = exportAlone.rows === 0 ? '—' : `${Math.round(rateAlone)} / ${Math.round(rateBeside)}`;
       result.rates.push({ alone: rateAlone, beside: rateBeside });
       result.p99.push(busy.p99 / quiet.p99);
       result.rows.push({
@@ -170,8 +202,8 @@ async function measure(
         'delta p50 ms without / with': `${fmt(quiet.p50, 0)} / ${fmt(busy.p50, 0)}`,
         'delta p99 ms without / with': `${fmt(quiet.p99, 0)} / ${fmt(busy.p99, 0)}`,
         'p99 ratio': fmt(busy.p99 / quiet.p99),
-        'rows/s alone / beside': `${Math.round(rateAlone)} / ${Math.round(rateBeside)}`,
-        'rows/s ratio': fmt(rateBeside / rateAlone),
+        'rows/s alone / beside': rates,
+        'rows/s ratio': exportAlone.rows === 0 ? '—' : fmt(rateBeside / rateAlone),
       });
       process.stdout.write(`done: ${label}, round ${round}\n`);
     }
@@ -188,6 +220,9 @@ const skipped: PathResult = { rows: [], rates: [], p99: [] };
 const copy = PATHS.includes('postgres') ? await measure('PostgreSQL COPY', '2', postgresCopy) : skipped;
 const before = PATHS.includes('event loop') ? await measure('event loop', '0') : skipped;
 const after = PATHS.includes('worker') ? await measure('worker', '2') : skipped;
+const probes: [string, PathResult][] = [];
+if (PATHS.includes('probes'))
+  for (const name of Object.keys(PROBES)) probes.push([name, await measure(name, '2', () => probe(name), false)]);
 const spread = (values: number[]): string =>
   values.length === 0
     ? 'not measured'
@@ -198,11 +233,12 @@ process.stdout.write(
   `\nexport beside a live battle: ${WATCHERS} watchers, ${TOKENS_PER_SECOND} tokens/s per side; the battles data set ` +
     `of database ${DATABASE} as JSONL through the same server, on the event loop (before) and in a worker thread ` +
     `(after), and PostgreSQL's own COPY of the same rows (psql, no arena code: the baseline); load generator on the ` +
-    `same 2 cores\n\n${table([...copy.rows, ...before.rows, ...after.rows])}\n\n` +
+    `same 2 cores\n\n${table([...copy.rows, ...before.rows, ...after.rows, ...probes.flatMap(([, p]) => p.rows)])}\n\n` +
     `p99 ratio: watchers' delta p99 with the export running against without (target at most 1.20)\n` +
     `  PostgreSQL COPY: ${spread(copy.p99)}\n  event loop:      ${spread(before.p99)}\n  worker:          ${spread(after.p99)}\n` +
     `  worker against PostgreSQL COPY, round by round: ${spread(copy.p99.length === 0 ? [] : after.p99.map((r, i) => r / copy.p99[i]!))}\n` +
     `worker rows/s against the event loop's, round by round (target at least 0.80):\n` +
     `  alone:  ${spread(rateRatio('alone'))}\n  beside: ${spread(rateRatio('beside'))}\n` +
-    `  worker beside against event loop alone: ${spread(before.rates.length === 0 ? [] : after.rates.map((r, i) => r.beside / before.rates[i]!.alone))}\n`,
+    `  worker beside against event loop alone: ${spread(before.rates.length === 0 ? [] : after.rates.map((r, i) => r.beside / before.rates[i]!.alone))}\n` +
+    probes.map(([name, p]) => `${name}, p99 ratio: ${spread(p.p99)}\n`).join(''),
 );
