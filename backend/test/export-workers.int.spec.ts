@@ -232,6 +232,30 @@ describe('data-set exports in worker threads', () => {
     }
   });
 
+  it('a stream destroyed after the last bytes were handed to it, before it wrote them, rejects and the next export runs', async () => {
+    const pool = workers(1);
+    const held: (() => void)[] = [];
+    // A response whose client goes away while the last bytes are still being written: Node calls the write
+    // that was in progress back without an error once the stream is destroyed.
+    const out = new Writable({
+      highWaterMark: 1,
+      write(_chunk: Buffer, _encoding, done) {
+        held.push(() => done());
+      },
+    });
+    const exported = pool.export('judgements', 'jsonl', {}, SALT, out);
+    exported.catch(() => undefined);
+    await until(() => held.length > 0, 'the first write');
+    // The thread has posted its last bytes and its end by now (one chunk, written without waiting for a slot).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    out.destroy();
+    held[0]!();
+    await expect(exported).rejects.toMatchObject({ code: 'ERR_STREAM_DESTROYED' });
+    const next = collector();
+    expect(await pool.export('judgements', 'jsonl', {}, SALT, next)).toBe(BATTLES);
+    expect(next.bytes().equals((await inLoop('judgements', 'jsonl')).bytes)).toBe(true);
+  });
+
   it('runs at most `limit` exports at once; the next starts when one ends, and a closed one leaves the queue', async () => {
     const pool = workers(1);
     const unlock = await lockVotes();
