@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DATASET_COLUMNS, type BattlesRow, type LeaderboardResponse, type Winner } from '@arena/contracts';
@@ -221,6 +223,42 @@ describe('data sets: exported, read back by independent readers, re-imported', (
     expect(card).toContain('license: cc-by-4.0');
     expect(card).toContain('HMAC-SHA256');
     expect(card).toContain('| `executions_a` | json |');
+  });
+
+  it('gzips JSONL and CSV for a client that accepts gzip, the same bytes; Parquet and other clients get them as they are', async () => {
+    /** A download as it comes off the wire (no decoding), asking for `encoding`. */
+    const raw = (file: string, encoding?: string) =>
+      new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const request = http.get(
+          `${arena.url}/api/datasets/${file}`,
+          { headers: encoding === undefined ? {} : { 'accept-encoding': encoding } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+            response.on('error', reject);
+          },
+        );
+        request.on('error', reject);
+      });
+    for (const name of ['battles', 'bigcodereward', 'judgements']) {
+      for (const format of ['jsonl', 'csv']) {
+        const file = `${name}.${format}`;
+        const plain = await raw(file);
+        expect(plain.headers['content-encoding'], file).toBeUndefined();
+        expect(plain.headers['vary'], file).toMatch(/accept-encoding/i);
+        expect(plain.body.equals(await readFile(files[file]!)), file).toBe(true);
+        const gzipped = await raw(file, 'br;q=1, gzip;q=0.8');
+        expect(gzipped.headers['content-encoding'], file).toBe('gzip');
+        expect(gzipped.headers['content-disposition'], file).toBe(`attachment; filename="${file}"`);
+        expect(gunzipSync(gzipped.body).equals(plain.body), file).toBe(true);
+        // A client that refuses gzip gets the bytes as they are.
+        expect((await raw(file, 'gzip;q=0, identity')).headers['content-encoding'], file).toBeUndefined();
+      }
+      const parquet = await raw(`${name}.parquet`, 'gzip');
+      expect(parquet.headers['content-encoding']).toBeUndefined();
+      expect(parquet.body.equals(await readFile(files[`${name}.parquet`]!))).toBe(true);
+    }
   });
 
   it('arena export writes the same file and a card; importing the export into a fresh arena reproduces the leaderboard', async () => {

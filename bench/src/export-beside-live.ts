@@ -5,7 +5,8 @@
  * the battle, in one run, BENCH_ROUNDS times (default 3) — for both export paths side by side on the same
  * database: on the server's event loop (ARENA_EXPORT_WORKERS=0, the path before issue 22 item 3) and in a
  * worker thread (the default); and PostgreSQL's own COPY of the same rows (psql, no arena code) beside the
- * battle, the floor on these cores. BENCH_EXPORT_NICE sets the worker's nice value (ARENA_EXPORT_NICE),
+ * battle, the floor on these cores; and the worker's export to a client that accepts gzip (`gzip`, decoded by curl on
+ * the same cores). BENCH_EXPORT_NICE sets the worker's nice value (ARENA_EXPORT_NICE),
  * BENCH_PATHS the paths measured; BENCH_PATHS=probes measures, beside the same battle, loads of known kinds in
  * Linux's idle scheduling class (see `PROBES`): what costs the watchers on these cores whatever its priority.
  *
@@ -78,6 +79,15 @@ async function countedLines(name: string, script: string, ...args: string[]): Pr
  */
 function exportAll(url: string): Promise<ExportResult> {
   return countedLines('export client', `curl -sS --fail ${LIMIT_RATE} "$1"`, `${url}/api/datasets/battles.jsonl`);
+}
+
+/** The same download by a client that accepts gzip (as browsers and Python's requests do), decoded by curl. */
+function exportGzipped(url: string): Promise<ExportResult> {
+  return countedLines(
+    'export client (gzip)',
+    `curl -sS --fail --compressed ${LIMIT_RATE} "$1"`,
+    `${url}/api/datasets/battles.jsonl`,
+  );
 }
 
 /**
@@ -214,12 +224,13 @@ async function measure(
   return result;
 }
 
-// BENCH_PATHS (default all three: postgres,event loop,worker) picks the paths measured.
-const PATHS = (process.env['BENCH_PATHS'] ?? 'postgres,event loop,worker').split(',');
+// BENCH_PATHS (default: postgres,event loop,worker,gzip) picks the paths measured; `probes` adds the probes.
+const PATHS = (process.env['BENCH_PATHS'] ?? 'postgres,event loop,worker,gzip').split(',');
 const skipped: PathResult = { rows: [], rates: [], p99: [] };
 const copy = PATHS.includes('postgres') ? await measure('PostgreSQL COPY', '2', postgresCopy) : skipped;
 const before = PATHS.includes('event loop') ? await measure('event loop', '0') : skipped;
 const after = PATHS.includes('worker') ? await measure('worker', '2') : skipped;
+const gzipped = PATHS.includes('gzip') ? await measure('worker, gzip', '2', exportGzipped) : skipped;
 const probes: [string, PathResult][] = [];
 if (PATHS.includes('probes'))
   for (const name of Object.keys(PROBES)) probes.push([name, await measure(name, '2', () => probe(name), false)]);
@@ -233,9 +244,12 @@ process.stdout.write(
   `\nexport beside a live battle: ${WATCHERS} watchers, ${TOKENS_PER_SECOND} tokens/s per side; the battles data set ` +
     `of database ${DATABASE} as JSONL through the same server, on the event loop (before) and in a worker thread ` +
     `(after), and PostgreSQL's own COPY of the same rows (psql, no arena code: the baseline); load generator on the ` +
-    `same 2 cores\n\n${table([...copy.rows, ...before.rows, ...after.rows, ...probes.flatMap(([, p]) => p.rows)])}\n\n` +
+    `same 2 cores\n\n${table([...copy.rows, ...before.rows, ...after.rows, ...gzipped.rows, ...probes.flatMap(([, p]) => p.rows)])}\n\n` +
     `p99 ratio: watchers' delta p99 with the export running against without (target at most 1.20)\n` +
     `  PostgreSQL COPY: ${spread(copy.p99)}\n  event loop:      ${spread(before.p99)}\n  worker:          ${spread(after.p99)}\n` +
+    `  worker, gzip:    ${spread(gzipped.p99)}\n` +
+    `  worker, gzip against worker, round by round: ${spread(gzipped.p99.length === 0 || after.p99.length === 0 ? [] : gzipped.p99.map((r, i) => r / after.p99[i]!))}\n` +
+    `  worker, gzip rows/s against worker, round by round: alone ${spread(gzipped.rates.length === 0 || after.rates.length === 0 ? [] : gzipped.rates.map((r, i) => r.alone / after.rates[i]!.alone))}, beside ${spread(gzipped.rates.length === 0 || after.rates.length === 0 ? [] : gzipped.rates.map((r, i) => r.beside / after.rates[i]!.beside))}\n` +
     `  worker against PostgreSQL COPY, round by round: ${spread(copy.p99.length === 0 ? [] : after.p99.map((r, i) => r / copy.p99[i]!))}\n` +
     `worker rows/s against the event loop's, round by round (target at least 0.80):\n` +
     `  alone:  ${spread(rateRatio('alone'))}\n  beside: ${spread(rateRatio('beside'))}\n` +

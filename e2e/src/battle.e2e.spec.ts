@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -173,6 +173,18 @@ describe('a battle in the browser', () => {
     const href = await battles.getByRole('link', { name: 'PARQUET' }).getAttribute('href');
     const parquet = Buffer.from(await (await fetch(`${arena.url}${href}`)).arrayBuffer());
     expect(parquet.subarray(0, 4).toString()).toBe('PAR1');
+    // Chromium asks for gzip, gets the JSONL gzipped and saves it decoded: the bytes a client not asking gets.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      battles.getByRole('link', { name: 'JSONL' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('battles.jsonl');
+    const saved = await readFile(await download.path());
+    const plain = await (
+      await fetch(`${arena.url}/api/datasets/battles.jsonl`, { headers: { 'accept-encoding': 'identity' } })
+    ).arrayBuffer();
+    expect(saved.equals(Buffer.from(plain))).toBe(true);
+    expect(saved.toString().trim().split('\n')).toHaveLength(1);
     expect(await battles.locator('pre').textContent()).toContain(
       `pd.read_json("${arena.url}/api/datasets/battles.jsonl", lines=True)`,
     );

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import {
   ArenaError,
   DatasetFormat,
@@ -7,7 +7,7 @@ import {
   parseInput,
   type DatasetSummary,
 } from '@arena/contracts';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { createLogger } from '../logging/logger.js';
 import { CONTENT_TYPES } from './dataset-writers.js';
 import { DatasetsService } from './datasets.service.js';
@@ -35,9 +35,17 @@ export class DatasetsController {
     res.type('text/markdown; charset=utf-8').send(text);
   }
 
-  /** `GET /api/datasets/battles.parquet?since=…` — streamed, page by page. */
+  /**
+   * `GET /api/datasets/battles.parquet?since=…` — streamed, page by page; JSONL and CSV gzipped for a client that
+   * accepts it (`Accept-Encoding: gzip`: browsers, Python's requests and aiohttp, `curl --compressed`).
+   */
   @Get(':file')
-  async download(@Param('file') file: string, @Query() query: unknown, @Res() res: Response): Promise<void> {
+  async download(
+    @Param('file') file: string,
+    @Query() query: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const match = /^([a-z]+)\.([a-z]+)$/.exec(file);
     if (!match) throw new ArenaError('invalid_input', 'file: expected NAME.FORMAT, e.g. battles.jsonl');
     const name = parseInput(DatasetName, match[1], 'name');
@@ -46,8 +54,11 @@ export class DatasetsController {
     res.status(200);
     res.setHeader('content-type', CONTENT_TYPES[format]);
     res.setHeader('content-disposition', `attachment; filename="${name}.${format}"`);
+    const gzip = format !== 'parquet' && req.acceptsEncodings('gzip') === 'gzip';
+    if (format !== 'parquet') res.setHeader('vary', 'accept-encoding');
+    if (gzip) res.setHeader('content-encoding', 'gzip');
     try {
-      await this.datasets.export(name, format, filters, res);
+      await this.datasets.export(name, format, filters, res, gzip);
       res.end();
     } catch (error) {
       // The client went away (closed the connection): nothing failed here.
@@ -59,6 +70,7 @@ export class DatasetsController {
         // Nothing sent yet (an export writes nothing before its first page is in): a plain error answer.
         this.logger.error({ err: error, name, format }, 'export failed');
         res.removeHeader('content-disposition');
+        res.removeHeader('content-encoding');
         throw new ArenaError('internal', 'the data set could not be exported; try again later');
       }
       // Headers are gone: the only honest signal left is a broken download.

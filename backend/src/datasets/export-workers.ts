@@ -9,6 +9,8 @@ export interface ExportJob {
   format: DatasetFormat;
   query: DatasetQuery;
   salt: string;
+  /** Gzip the bytes (in the thread) for a client that accepts it: JSONL and CSV. */
+  gzip: boolean;
 }
 
 /**
@@ -158,10 +160,11 @@ export class ExportWorkers {
     query: DatasetQuery,
     salt: string,
     out: Writable,
+    gzip = false,
   ): Promise<number> {
     await this.turn(out);
     try {
-      return await this.run({ name, format, query, salt }, out);
+      return await this.run({ name, format, query, salt, gzip }, out);
     } finally {
       const next = this.waiting.shift();
       if (next) next();
