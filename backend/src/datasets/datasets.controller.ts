@@ -13,7 +13,7 @@ import { CONTENT_TYPES } from './dataset-writers.js';
 import { DatasetsService } from './datasets.service.js';
 
 /** What a write to a response meets when the client has closed the connection. */
-const CLIENT_GONE = new Set(['ERR_STREAM_DESTROYED', 'EPIPE', 'ECONNRESET']);
+const CLIENT_GONE = new Set(['ERR_STREAM_DESTROYED', 'EPIPE', 'ECONNRESET', 'ECANCELED']);
 
 @Controller('datasets')
 export class DatasetsController {
@@ -55,7 +55,7 @@ export class DatasetsController {
     res.setHeader('content-type', CONTENT_TYPES[format]);
     res.setHeader('content-disposition', `attachment; filename="${name}.${format}"`);
     const gzip = format !== 'parquet' && req.acceptsEncodings('gzip') === 'gzip';
-    if (format !== 'parquet') res.setHeader('vary', 'accept-encoding');
+    if (format !== 'parquet') res.vary('accept-encoding');
     if (gzip) res.setHeader('content-encoding', 'gzip');
     try {
       await this.datasets.export(name, format, filters, res, gzip);
@@ -71,6 +71,7 @@ export class DatasetsController {
         this.logger.error({ err: error, name, format }, 'export failed');
         res.removeHeader('content-disposition');
         res.removeHeader('content-encoding');
+        res.removeHeader('content-type');
         throw new ArenaError('internal', 'the data set could not be exported; try again later');
       }
       // Headers are gone: the only honest signal left is a broken download.

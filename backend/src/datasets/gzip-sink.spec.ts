@@ -65,15 +65,15 @@ describe('gzipInto: one gzip stream, compressed chunk by chunk', () => {
     expect(spawnSync('gzip', ['-t'], { input: bytes }).status).toBe(0);
   });
 
-  it("a write fails with the stream's failure", async () => {
+  it("a write fails with the stream's failure, through its callback only", async () => {
     const out = new Writable({
       write(_chunk, _encoding, done) {
         done(Object.assign(new Error('gone'), { code: 'EPIPE' }));
       },
     });
     out.on('error', () => undefined);
+    // No listener for the sink's own 'error': an unhandled one would end the process (a server's, here vitest's).
     const gzip = gzipInto(out);
-    gzip.on('error', () => undefined);
     await expect(
       new Promise<void>((resolve, reject) => gzip.write(Buffer.from('x'), (e) => (e ? reject(e) : resolve()))),
     ).rejects.toMatchObject({ code: 'EPIPE' });

@@ -10,7 +10,8 @@ const LAST_BLOCK = zlib.deflateRawSync(Buffer.alloc(0));
  * One gzip stream into `out`, compressed chunk by chunk on the calling thread: each chunk is deflated on its own
  * and flushed to a byte boundary (`Z_SYNC_FLUSH`, as pigz's independent blocks), so the chunks' blocks follow each
  * other as one deflate stream, with the CRC and length of the whole in the trailer. The calling thread does the
- * work (an export's thread, not the thread pool, whose threads run at the server's priority), level 1: on an export
+ * work (an export's thread, or the server's for an export on its event loop; not the thread pool, whose threads
+ * run at the server's priority), level 1: on an export
  * of JSONL about 800 MB/s, several times what an export formats, for a fraction of the bytes on the wire. A write
  * is done once `out` has written its compressed bytes; `end()` writes the trailer and leaves `out` open.
  */
@@ -23,7 +24,7 @@ export function gzipInto(out: Writable, level = 1): Writable {
     started = true;
     return [HEADER];
   };
-  return new Writable({
+  const sink = new Writable({
     write(chunk: Buffer, _encoding, done): void {
       let deflated: Buffer;
       try {
@@ -43,6 +44,10 @@ export function gzipInto(out: Writable, level = 1): Writable {
       out.write(Buffer.concat([...head(), LAST_BLOCK, trailer]), done);
     },
   });
+  // A failure reaches the caller through its write's or `end`'s callback; as an 'error' event nobody listens to,
+  // it would end the process (a client leaving a download on the event loop).
+  sink.on('error', () => undefined);
+  return sink;
 }
 
 /** Write the gzip stream's trailer; resolves once `out` has it (or rejects with the stream's failure). */
