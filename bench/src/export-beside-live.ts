@@ -77,18 +77,16 @@ async function countedLines(name: string, script: string, ...args: string[]): Pr
  * that timestamps the watchers' frames, counting a million rows' newlines delayed those timestamps, which the p99
  * "with" then charged to the server.
  */
-function exportAll(url: string): Promise<ExportResult> {
-  return countedLines('export client', `curl -sS --fail ${LIMIT_RATE} "$1"`, `${url}/api/datasets/battles.jsonl`);
-}
-
-/** The same download by a client that accepts gzip (as browsers and Python's requests do), decoded by curl. */
-function exportGzipped(url: string): Promise<ExportResult> {
+function exportAll(url: string, gzip = false): Promise<ExportResult> {
   return countedLines(
-    'export client (gzip)',
-    `curl -sS --fail --compressed ${LIMIT_RATE} "$1"`,
+    gzip ? 'export client (gzip)' : 'export client',
+    `curl -sS --fail ${gzip ? '--compressed' : ''} ${LIMIT_RATE} "$1"`,
     `${url}/api/datasets/battles.jsonl`,
   );
 }
+
+/** The same download by a client that accepts gzip (as browsers and Python's requests do), decoded by curl. */
+const exportGzipped = (url: string): Promise<ExportResult> => exportAll(url, true);
 
 /**
  * The baseline: PostgreSQL's own JSON export of the same rows (psql's COPY into wc), beside the battle. What the
@@ -238,8 +236,10 @@ const spread = (values: number[]): string =>
   values.length === 0
     ? 'not measured'
     : `${fmt(Math.min(...values))}–${fmt(Math.max(...values))} (median ${fmt([...values].sort((a, b) => a - b)[values.length >> 1]!)})`;
-const rateRatio = (pick: 'alone' | 'beside'): number[] =>
-  before.rates.length === 0 ? [] : after.rates.map((r, i) => r[pick] / before.rates[i]![pick]);
+/** Round by round, `of`'s figure against `against`'s (none when either path was not measured). */
+const roundByRound = <T>(of: T[], against: T[], figure: (t: T) => number): number[] =>
+  against.length === 0 ? [] : of.map((t, i) => figure(t) / figure(against[i]!));
+const rateRatio = (pick: 'alone' | 'beside'): number[] => roundByRound(after.rates, before.rates, (r) => r[pick]);
 process.stdout.write(
   `\nexport beside a live battle: ${WATCHERS} watchers, ${TOKENS_PER_SECOND} tokens/s per side; the battles data set ` +
     `of database ${DATABASE} as JSONL through the same server, on the event loop (before) and in a worker thread ` +
@@ -248,9 +248,9 @@ process.stdout.write(
     `p99 ratio: watchers' delta p99 with the export running against without (target at most 1.20)\n` +
     `  PostgreSQL COPY: ${spread(copy.p99)}\n  event loop:      ${spread(before.p99)}\n  worker:          ${spread(after.p99)}\n` +
     `  worker, gzip:    ${spread(gzipped.p99)}\n` +
-    `  worker, gzip against worker, round by round: ${spread(gzipped.p99.length === 0 || after.p99.length === 0 ? [] : gzipped.p99.map((r, i) => r / after.p99[i]!))}\n` +
-    `  worker, gzip rows/s against worker, round by round: alone ${spread(gzipped.rates.length === 0 || after.rates.length === 0 ? [] : gzipped.rates.map((r, i) => r.alone / after.rates[i]!.alone))}, beside ${spread(gzipped.rates.length === 0 || after.rates.length === 0 ? [] : gzipped.rates.map((r, i) => r.beside / after.rates[i]!.beside))}\n` +
-    `  worker against PostgreSQL COPY, round by round: ${spread(copy.p99.length === 0 ? [] : after.p99.map((r, i) => r / copy.p99[i]!))}\n` +
+    `  worker, gzip against worker, round by round: ${spread(roundByRound(gzipped.p99, after.p99, (r) => r))}\n` +
+    `  worker, gzip rows/s against worker, round by round: alone ${spread(roundByRound(gzipped.rates, after.rates, (r) => r.alone))}, beside ${spread(roundByRound(gzipped.rates, after.rates, (r) => r.beside))}\n` +
+    `  worker against PostgreSQL COPY, round by round: ${spread(roundByRound(after.p99, copy.p99, (r) => r))}\n` +
     `worker rows/s against the event loop's, round by round (target at least 0.80):\n` +
     `  alone:  ${spread(rateRatio('alone'))}\n  beside: ${spread(rateRatio('beside'))}\n` +
     `  worker beside against event loop alone: ${spread(before.rates.length === 0 ? [] : after.rates.map((r, i) => r.beside / before.rates[i]!.alone))}\n` +

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { DATASET_COLUMNS, type DatasetFormat, type DatasetName } from '@arena/contracts';
 import { Bytes } from '../common/bytes.js';
 import { written } from '../common/stream-write.js';
+import { endGzip, gzipInto } from './gzip-sink.js';
 import { epochSeconds, type BinaryRows, type Wire } from '../database/binary-copy.js';
 import { ParquetFile, type ParquetColumn } from './parquet-file.js';
 import { datasetWires } from './dataset-columns.js';
@@ -258,7 +259,28 @@ async function writeParquet(name: DatasetName, pages: AsyncIterable<DatasetPage>
 }
 
 /** Stream pages of rows into `out` as JSONL, CSV (header first, nested values as JSON) or Parquet. */
-export function writeDataset(
+export async function writeDataset(
+  name: DatasetName,
+  format: DatasetFormat,
+  pages: AsyncIterable<DatasetPage>,
+  out: Writable,
+  /** As one gzip stream (JSONL and CSV; Parquet compresses its own pages), compressed on the calling thread. */
+  gzip = false,
+): Promise<number> {
+  if (!gzip) return writeFormat(name, format, pages, out);
+  if (format === 'parquet') throw new Error('a Parquet file is not gzipped: its pages are compressed');
+  const sink = gzipInto(out);
+  try {
+    const rows = await writeFormat(name, format, pages, sink);
+    await endGzip(sink);
+    return rows;
+  } finally {
+    // Nothing of a failed export reaches `out` after this.
+    sink.destroy();
+  }
+}
+
+function writeFormat(
   name: DatasetName,
   format: DatasetFormat,
   pages: AsyncIterable<DatasetPage>,

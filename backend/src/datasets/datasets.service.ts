@@ -15,7 +15,6 @@ import { createLogger } from '../logging/logger.js';
 import { afterFirstPage, datasetCounts, datasetPages } from './dataset-pages.js';
 import { writeDataset } from './dataset-writers.js';
 import { ExportWorkers } from './export-workers.js';
-import { endGzip, gzipInto } from './gzip-sink.js';
 import { voterSalt } from '../moderation/voter-hash.js';
 
 const PURPOSE: Record<DatasetName, string> = {
@@ -87,37 +86,22 @@ export class DatasetsService implements OnModuleDestroy {
     out: Writable,
     gzip = false,
   ): Promise<number> {
-    if (gzip && format === 'parquet') throw new Error('a Parquet file is not gzipped: its pages are compressed');
     const started = performance.now();
     const salt = await voterSalt(this.dataSource, this.config.voterSalt);
     const rows = this.workers
       ? await this.workers.export(name, format, query, salt, out, gzip)
-      : await this.inLoop(name, format, query, salt, out, gzip);
+      : await writeDataset(
+          name,
+          format,
+          await afterFirstPage(datasetPages(this.dataSource, name, query, salt)),
+          out,
+          gzip,
+        );
     this.logger.info(
       { name, format, query, rows, gzip, worker: !!this.workers, ms: Math.round(performance.now() - started) },
       'data set exported',
     );
     return rows;
-  }
-
-  /** The export on the server's event loop (PGlite, or `ARENA_EXPORT_WORKERS=0`). */
-  private async inLoop(
-    name: DatasetName,
-    format: DatasetFormat,
-    query: DatasetQuery,
-    salt: string,
-    out: Writable,
-    gzip: boolean,
-  ): Promise<number> {
-    const pages = await afterFirstPage(datasetPages(this.dataSource, name, query, salt));
-    const sink = gzip ? gzipInto(out) : out;
-    try {
-      const rows = await writeDataset(name, format, pages, sink);
-      if (sink !== out) await endGzip(sink);
-      return rows;
-    } finally {
-      if (sink !== out) sink.destroy();
-    }
   }
 
   /** A README.md data-set card (Hugging Face style front matter): schema, counts, licence, collection, hashing. */

@@ -12,7 +12,6 @@ import pg from 'pg';
 import { poolDatasetDb } from './dataset-db.js';
 import { afterFirstPage, datasetPages } from './dataset-pages.js';
 import { writeDataset } from './dataset-writers.js';
-import { endGzip, gzipInto } from './gzip-sink.js';
 import {
   EXPORT_SLOT_BYTES,
   EXPORT_SLOTS,
@@ -100,14 +99,11 @@ function release(slot: number): void {
 /** One export, start to end; the thread then waits for the next. */
 async function run(job: ExportJob): Promise<void> {
   const out = toServer();
-  const sink = job.gzip ? gzipInto(out) : out;
   try {
     const pages = await afterFirstPage(datasetPages(db, job.name, job.query, job.salt));
-    const rows = await writeDataset(job.name, job.format, pages, sink);
-    if (sink !== out) await endGzip(sink);
+    const rows = await writeDataset(job.name, job.format, pages, out, job.gzip);
     port.postMessage({ type: 'done', rows } satisfies FromExportWorker);
   } catch (error) {
-    sink.destroy();
     out.destroy();
     const { message, stack, code } = error as Error & { code?: unknown };
     port.postMessage({

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { endGzip, gzipInto } from './gzip-sink.js';
 
-/** A stream keeping what it is given, each write in its own chunk. */
-function kept(): { out: Writable; bytes: () => Buffer; writes: () => number } {
+/** A stream keeping what it is given. */
+function kept(): { out: Writable; bytes: () => Buffer } {
   const chunks: Buffer[] = [];
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -14,7 +14,7 @@ function kept(): { out: Writable; bytes: () => Buffer; writes: () => number } {
       setImmediate(done);
     },
   });
-  return { out, bytes: () => Buffer.concat(chunks), writes: () => chunks.length };
+  return { out, bytes: () => Buffer.concat(chunks) };
 }
 
 async function gzipped(chunks: Buffer[]): Promise<{ bytes: Buffer; ended: boolean }> {
@@ -55,7 +55,6 @@ describe('gzipInto: one gzip stream, compressed chunk by chunk', () => {
       { input: bytes },
     );
     expect(python.status, python.stderr.toString()).toBe(0);
-    const { createHash } = await import('node:crypto');
     expect(python.stdout.toString().trim()).toBe(createHash('sha256').update(whole).digest('hex'));
   });
 
