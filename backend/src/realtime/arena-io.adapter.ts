@@ -6,7 +6,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { arenaStreamsAdapter } from './local-first-adapter.js';
-import { oneWriteFrames, sessionAwareOneWrite } from './one-write-frames.js';
+import { oneWriteFrames, sessionAwareOneWrite, writeBroadcastFramesDirectly } from './one-write-frames.js';
 
 /** How long a dropped client may stay away and still resume without missing a frame. */
 export const RECOVERY_WINDOW_MS = 2 * 60_000;
@@ -38,6 +38,7 @@ export class ArenaIoAdapter extends IoAdapter {
     server.adapter(
       (this.redis ? oneWriteFrames(arenaStreamsAdapter(this.redis, this.prefix)) : sessionAwareOneWrite) as never,
     );
+    writeBroadcastFramesDirectly(server);
     return server;
   }
 

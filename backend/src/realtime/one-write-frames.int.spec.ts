@@ -3,9 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { until } from '@arena/testkit';
 import { Server } from 'socket.io';
+import { Adapter } from 'socket.io-adapter';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionAwareOneWrite } from './one-write-frames.js';
+import WebSocket from 'ws';
+import { oneWriteFrames, sessionAwareOneWrite, writeBroadcastFramesDirectly } from './one-write-frames.js';
 
 describe('broadcast frames written as one buffer', () => {
   const http = createServer();
@@ -46,5 +48,99 @@ describe('broadcast frames written as one buffer', () => {
     expect(frames.length).toBeGreaterThanOrEqual(texts.length);
     for (const frame of frames) expect(frame).toHaveLength(1);
     client.disconnect();
+  });
+});
+
+describe('broadcast frames written directly to websocket clients', () => {
+  /** A server as the arena runs one (frames in one buffer) and, to compare with, socket.io as it comes. */
+  async function start(direct: boolean): Promise<{ server: Server; url: string; created: string[] }> {
+    const http = createServer();
+    const server = new Server(http);
+    if (direct) {
+      server.adapter(oneWriteFrames((nsp) => new Adapter(nsp)) as never);
+      writeBroadcastFramesDirectly(server);
+    }
+    // engine.io's 'packetCreate': every packet that goes through its queue (the path a direct write skips).
+    const created: string[] = [];
+    server.engine.on('connection', (conn: { on(event: 'packetCreate', fn: (p: { data?: unknown }) => void): void }) =>
+      conn.on('packetCreate', (packet) => created.push(String(packet.data))),
+    );
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    return { server, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, created };
+  }
+
+  /** What a websocket client receives, message by message, as raw engine.io text. */
+  async function rawClient(url: string): Promise<{ messages: string[]; ws: WebSocket }> {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const messages: string[] = [];
+    let connected = false;
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString();
+      if (text.startsWith('0')) ws.send('40');
+      else if (text.startsWith('40')) connected = true;
+      else messages.push(text);
+    });
+    await until(() => connected, 'the connection');
+    return { messages, ws };
+  }
+
+  it('hand a websocket client the bytes socket.io would, without engine.io’s packet queue', async () => {
+    const direct = await start(true);
+    const stock = await start(false);
+    const a = await rawClient(direct.url);
+    const b = await rawClient(stock.url);
+    const texts = ['short', 'x'.repeat(300), 'é'.repeat(40_000)];
+    for (const { server } of [direct, stock]) for (const text of texts) server.emit('text', text, { n: 1 });
+    await until(() => a.messages.length === 3 && b.messages.length === 3, 'the frames');
+    expect(a.messages).toEqual(b.messages);
+    expect(a.messages[0]).toBe('42["text","short",{"n":1}]');
+    // socket.io's own server queued every frame in engine.io; this one none of them.
+    expect(stock.created.filter((data) => data.startsWith('2["text"'))).toHaveLength(3);
+    expect(direct.created.filter((data) => data.startsWith('2["text"'))).toHaveLength(0);
+    a.ws.close();
+    b.ws.close();
+    await direct.server.close();
+    await stock.server.close();
+  });
+
+  it('never overtake packets queued for a client before the broadcast', async () => {
+    const { server, url, created } = await start(true);
+    const client = io(url, { transports: ['websocket'], forceNew: true });
+    const got: number[] = [];
+    client.on('n', (n: number) => got.push(n));
+    await until(() => client.connected, 'the connection');
+    const socket = [...server.sockets.sockets.values()][0]!;
+    // The first write leaves the transport busy until its callback, so the second waits in engine.io's queue.
+    socket.emit('n', 1);
+    socket.emit('n', 2);
+    server.emit('n', 3);
+    server.emit('n', 4);
+    await until(() => got.length === 4, 'the frames');
+    expect(got).toEqual([1, 2, 3, 4]);
+    // Both broadcasts went through the queue behind the second packet, not around it.
+    expect(created.filter((data) => data.startsWith('2["n"'))).toHaveLength(4);
+    client.disconnect();
+    await server.close();
+  });
+
+  it('leave clients on long-polling, and broadcasts with binary attachments, to engine.io', async () => {
+    const { server, url, created } = await start(true);
+    const polling = io(url, { transports: ['polling'], forceNew: true });
+    const websocket = io(url, { transports: ['websocket'], forceNew: true });
+    const texts: string[] = [];
+    const bytes: number[][] = [];
+    polling.on('text', (text: string) => texts.push(text));
+    websocket.on('bytes', (data: Buffer) => bytes.push([...data]));
+    await until(() => polling.connected && websocket.connected, 'the connections');
+    server.emit('text', 'hello');
+    server.emit('bytes', Buffer.from([1, 2, 3]));
+    await until(() => texts.length === 1 && bytes.length === 1, 'the frames');
+    expect(texts).toEqual(['hello']);
+    expect(bytes).toEqual([[1, 2, 3]]);
+    expect(created.filter((data) => data.startsWith('2["text"'))).toHaveLength(1);
+    polling.disconnect();
+    websocket.disconnect();
+    await server.close();
   });
 });

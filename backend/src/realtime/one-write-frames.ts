@@ -1,5 +1,5 @@
 import { SessionAwareAdapter, type Adapter } from 'socket.io-adapter';
-import type { Namespace } from 'socket.io';
+import type { Namespace, Server } from 'socket.io';
 
 type AdapterFactory = (nsp: Namespace) => Adapter;
 
@@ -30,3 +30,75 @@ export function oneWriteFrames(factory: AdapterFactory): AdapterFactory {
 
 /** socket.io's own adapter with connection-state recovery (one process), its frames written at once. */
 export const sessionAwareOneWrite: AdapterFactory = oneWriteFrames((nsp) => new SessionAwareAdapter(nsp));
+
+/** The parts of an engine.io connection (`engine.io`'s `Socket`) and of its `ws` WebSocket read here. */
+interface EngineConnection {
+  readyState: string;
+  upgrading: boolean;
+  /** Packets waiting for the transport; a frame written past them would overtake them. */
+  writeBuffer: unknown[];
+  transport: {
+    name: string;
+    perMessageDeflate?: unknown;
+    socket?: {
+      readyState: number;
+      /** The TCP socket: bytes it holds are ones the kernel has not taken yet. */
+      _socket?: { writableLength: number };
+      _sender?: { sendFrame?: (frame: Buffer[], cb?: () => void) => void };
+    };
+  };
+  write: (
+    this: EngineConnection,
+    data: unknown,
+    options?: { wsPreEncodedFrame?: Buffer[] },
+    callback?: () => void,
+  ) => unknown;
+}
+
+type EngineWrite = EngineConnection['write'];
+const WS_OPEN = 1;
+
+/**
+ * Broadcast frames written to each websocket client's socket directly. For every client of a broadcast engine.io
+ * makes a packet object, queues it, flushes the queue through the transport with four events and a send callback
+ * that marks the transport writable again on the next tick, and only then hands socket.io's pre-encoded frame to
+ * `ws` to write. For a broadcast (a frame encoded once, no callback) to a client on an open websocket with nothing
+ * queued, this writes the same frame with the same `ws` call (`Sender.sendFrame`, as engine.io's websocket transport
+ * does) and skips the rest: half the server's user-space CPU per watcher per frame (bench/src/watchers.ts). Any
+ * other write (a client on long-polling or mid-upgrade, packets already queued, bytes its TCP socket still holds, a
+ * send callback, a binary packet, compression) takes engine.io's path, so what a client receives and its order are
+ * unchanged, and a slow client's packets still pile up in engine.io's queue, where `LagMonitor` looks for them.
+ */
+export function writeBroadcastFramesDirectly(server: Server): void {
+  let engineWrite: EngineWrite | undefined;
+  function directWrite(
+    this: EngineConnection,
+    data: unknown,
+    options?: { wsPreEncodedFrame?: Buffer[] },
+    callback?: () => void,
+  ): unknown {
+    const frame = options?.wsPreEncodedFrame;
+    const transport = this.transport;
+    const ws = transport.socket;
+    if (
+      frame !== undefined &&
+      callback === undefined &&
+      this.readyState === 'open' &&
+      !this.upgrading &&
+      this.writeBuffer.length === 0 &&
+      transport.name === 'websocket' &&
+      !transport.perMessageDeflate &&
+      ws?.readyState === WS_OPEN &&
+      ws._socket?.writableLength === 0 &&
+      typeof ws._sender?.sendFrame === 'function'
+    ) {
+      ws._sender.sendFrame(frame);
+      return this;
+    }
+    return engineWrite!.call(this, data, options, callback);
+  }
+  server.engine.on('connection', (conn: EngineConnection) => {
+    engineWrite ??= (Object.getPrototypeOf(conn) as EngineConnection).write;
+    conn.write = directWrite;
+  });
+}
