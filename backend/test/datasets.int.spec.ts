@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DATASET_COLUMNS, type BattlesRow, type LeaderboardResponse, type Winner } from '@arena/contracts';
+import { until } from '@arena/testkit';
 import { DataSource } from 'typeorm';
 import { JudgeService } from '../src/judges/judge.service.js';
 import { JudgementEntity } from '../src/judges/judgement.entity.js';
@@ -259,6 +260,31 @@ describe('data sets: exported, read back by independent readers, re-imported', (
       expect(parquet.headers['content-encoding']).toBeUndefined();
       expect(parquet.body.equals(await readFile(files[`${name}.parquet`]!))).toBe(true);
     }
+  });
+
+  it('HEAD answers a download’s headers without running its export; every export is counted by how it ended', async () => {
+    const completed = async (): Promise<number> => {
+      const metrics = await (await fetch(`${arena.url}/metrics`)).text();
+      const line = /^arena_dataset_exports_total\{dataset="battles",format="jsonl",outcome="completed"\} (\d+)/m;
+      return Number(line.exec(metrics)?.[1] ?? 0);
+    };
+    const before = await completed();
+    for (const encoding of ['gzip', 'identity']) {
+      const head = await fetch(`${arena.url}/api/datasets/battles.jsonl`, {
+        method: 'HEAD',
+        headers: { 'accept-encoding': encoding },
+      });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
+      expect(head.headers.get('content-disposition')).toBe('attachment; filename="battles.jsonl"');
+      expect(head.headers.get('content-encoding')).toBe(encoding === 'gzip' ? 'gzip' : null);
+      expect(head.headers.get('vary')).toMatch(/accept-encoding/i);
+    }
+    // The GET's export is queued behind any the HEADs started: once it is counted, so would they be.
+    const get = await fetch(`${arena.url}/api/datasets/battles.jsonl`);
+    expect((await get.text()).split('\n').length).toBeGreaterThan(1);
+    await until(async () => (await completed()) > before, 'the export counted');
+    expect(await completed()).toBe(before + 1);
   });
 
   it('arena export writes the same file and a card; importing the export into a fresh arena reproduces the leaderboard', async () => {

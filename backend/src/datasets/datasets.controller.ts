@@ -9,6 +9,7 @@ import {
 } from '@arena/contracts';
 import type { Request, Response } from 'express';
 import { createLogger } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { CONTENT_TYPES } from './dataset-writers.js';
 import { DatasetsService } from './datasets.service.js';
 
@@ -19,7 +20,10 @@ const CLIENT_GONE = new Set(['ERR_STREAM_DESTROYED', 'EPIPE', 'ECONNRESET', 'ECA
 export class DatasetsController {
   private readonly logger = createLogger(DatasetsController.name);
 
-  constructor(@Inject(DatasetsService) private readonly datasets: DatasetsService) {}
+  constructor(
+    @Inject(DatasetsService) private readonly datasets: DatasetsService,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+  ) {}
 
   @Get()
   list(): Promise<DatasetSummary[]> {
@@ -37,7 +41,8 @@ export class DatasetsController {
 
   /**
    * `GET /api/datasets/battles.parquet?since=…` — streamed, page by page; JSONL and CSV gzipped for a client that
-   * accepts it (`Accept-Encoding: gzip`: browsers, Python's requests and aiohttp, `curl --compressed`).
+   * accepts it (`Accept-Encoding: gzip`: browsers, Python's requests and aiohttp, `curl --compressed`). `HEAD` gets
+   * the same headers and runs no export.
    */
   @Get(':file')
   async download(
@@ -57,15 +62,24 @@ export class DatasetsController {
     const gzip = format !== 'parquet' && req.acceptsEncodings('gzip') === 'gzip';
     if (format !== 'parquet') res.vary('accept-encoding');
     if (gzip) res.setHeader('content-encoding', 'gzip');
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const outcome = (value: 'completed' | 'abandoned' | 'failed'): void =>
+      this.metrics.datasetExports.inc({ dataset: name, format, outcome: value });
     try {
       await this.datasets.export(name, format, filters, res, gzip);
       res.end();
+      outcome('completed');
     } catch (error) {
       // The client went away (closed the connection): nothing failed here.
       if (CLIENT_GONE.has((error as { code?: string }).code ?? '')) {
         this.logger.info({ name, format }, 'download abandoned by the client');
+        outcome('abandoned');
         return;
       }
+      outcome('failed');
       if (!res.headersSent) {
         // Nothing sent yet (an export writes nothing before its first page is in): a plain error answer.
         this.logger.error({ err: error, name, format }, 'export failed');

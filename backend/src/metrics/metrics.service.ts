@@ -70,6 +70,12 @@ export class MetricsService {
     help: 'Times a client fell behind: its frames were paused and it got a snapshot once it caught up',
     registers: [this.registry],
   });
+  readonly datasetExports = new Counter({
+    name: 'arena_dataset_exports_total',
+    help: 'Data-set downloads, by data set, format and outcome (completed, abandoned by the client, failed)',
+    labelNames: ['dataset', 'format', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'arena_rate_limited_total',
     help: 'Requests refused by a rate limit, by limit',
