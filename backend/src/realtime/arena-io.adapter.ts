@@ -14,7 +14,8 @@ export const RECOVERY_WINDOW_MS = 2 * 60_000;
 /**
  * socket.io as the arena runs it: connection-state recovery always on, and with Redis the streams
  * adapter, so any process can serve any client and a client resumes on whichever process it reaches
- * (`arenaStreamsAdapter`: this process's own sockets are served without waiting for Redis).
+ * (`arenaStreamsAdapter`: this process's own sockets are served without waiting for Redis). A broadcast's frame is
+ * encoded once and written to each websocket client's socket directly (`writeBroadcastFramesDirectly`).
  */
 export class ArenaIoAdapter extends IoAdapter {
   constructor(
