@@ -1,4 +1,5 @@
 import type { BattleSnapshot, RunEnd, RunOutput } from '@arena/contracts';
+import { metricValue } from '@arena/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.js';
@@ -116,7 +117,7 @@ describe('backpressure', () => {
 
     // The stalled watcher was taken out of the battle's room rather than queued for.
     const metrics = await (await fetch(`${arena.url}/metrics`)).text();
-    expect(Number(/^arena_socket_lagging_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, 'arena_socket_lagging_total')).toBeGreaterThanOrEqual(1);
 
     // Once it reads again and has caught up, it gets a whole snapshot: nothing is missing in the end.
     stalled.resume();

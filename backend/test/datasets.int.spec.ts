@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DATASET_COLUMNS, type BattlesRow, type LeaderboardResponse, type Winner } from '@arena/contracts';
-import { until } from '@arena/testkit';
+import { metricValue, until } from '@arena/testkit';
 import { DataSource } from 'typeorm';
 import { JudgeService } from '../src/judges/judge.service.js';
 import { JudgementEntity } from '../src/judges/judgement.entity.js';
@@ -265,8 +265,12 @@ describe('data sets: exported, read back by independent readers, re-imported', (
   it('HEAD answers a download’s headers without running its export; every export is counted by how it ended', async () => {
     const completed = async (): Promise<number> => {
       const metrics = await (await fetch(`${arena.url}/metrics`)).text();
-      const line = /^arena_dataset_exports_total\{dataset="battles",format="jsonl",outcome="completed"\} (\d+)/m;
-      return Number(line.exec(metrics)?.[1] ?? 0);
+      return metricValue(metrics, 'arena_dataset_exports_total', {
+        dataset: 'battles',
+        format: 'jsonl',
+        encoding: 'identity',
+        outcome: 'completed',
+      });
     };
     const before = await completed();
     for (const encoding of ['gzip', 'identity']) {
@@ -281,7 +285,7 @@ describe('data sets: exported, read back by independent readers, re-imported', (
       expect(head.headers.get('vary')).toMatch(/accept-encoding/i);
     }
     // The GET's export is queued behind any the HEADs started: once it is counted, so would they be.
-    const get = await fetch(`${arena.url}/api/datasets/battles.jsonl`);
+    const get = await fetch(`${arena.url}/api/datasets/battles.jsonl`, { headers: { 'accept-encoding': 'identity' } });
     expect((await get.text()).split('\n').length).toBeGreaterThan(1);
     await until(async () => (await completed()) > before, 'the export counted');
     expect(await completed()).toBe(before + 1);

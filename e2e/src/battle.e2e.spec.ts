@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
+import { metricValue, startArenaProcess, type Proc as ArenaProcess } from '@arena/testkit';
 import { ARTIFACTS, launchChromium, openPage } from './browser.js';
 
 const MODELS = [
@@ -174,6 +174,15 @@ describe('a battle in the browser', () => {
     const parquet = Buffer.from(await (await fetch(`${arena.url}${href}`)).arrayBuffer());
     expect(parquet.subarray(0, 4).toString()).toBe('PAR1');
     // Chromium asks for gzip, gets the JSONL gzipped and saves it decoded: the bytes a client not asking gets.
+    // (A download link's response is not shown to Playwright: the server's count says which encoding it sent.)
+    const gzipped = async (): Promise<number> =>
+      metricValue(await (await fetch(`${arena.url}/metrics`)).text(), 'arena_dataset_exports_total', {
+        dataset: 'battles',
+        format: 'jsonl',
+        encoding: 'gzip',
+        outcome: 'completed',
+      });
+    const before = await gzipped();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       battles.getByRole('link', { name: 'JSONL' }).click(),
@@ -185,6 +194,7 @@ describe('a battle in the browser', () => {
     ).arrayBuffer();
     expect(saved.equals(Buffer.from(plain))).toBe(true);
     expect(saved.toString().trim().split('\n')).toHaveLength(1);
+    expect(await gzipped()).toBe(before + 1);
     expect(await battles.locator('pre').textContent()).toContain(
       `pd.read_json("${arena.url}/api/datasets/battles.jsonl", lines=True)`,
     );

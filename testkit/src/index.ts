@@ -10,6 +10,7 @@ export { REPO_ROOT } from './repo-root.js';
 export { arenaHardAnswer, sharedData, type SharedData, type SharedDataSet } from './shared-data.js';
 export { RfbClient, pixelAt, type Frame } from './rfb-client.js';
 export { TcpRelay } from './tcp-relay.js';
+export { metricValue } from './metrics.js';
 
 /**
  * The Node.js flags every start command of the server gives it (package.json `start`, scripts/up.sh, the

@@ -67,7 +67,7 @@ export class DatasetsController {
       return;
     }
     const outcome = (value: 'completed' | 'abandoned' | 'failed'): void =>
-      this.metrics.datasetExports.inc({ dataset: name, format, outcome: value });
+      this.metrics.datasetExports.inc({ dataset: name, format, encoding: gzip ? 'gzip' : 'identity', outcome: value });
     try {
       await this.datasets.export(name, format, filters, res, gzip);
       res.end();

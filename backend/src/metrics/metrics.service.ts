@@ -72,8 +72,8 @@ export class MetricsService {
   });
   readonly datasetExports = new Counter({
     name: 'arena_dataset_exports_total',
-    help: 'Data-set downloads, by data set, format and outcome (completed, abandoned by the client, failed)',
-    labelNames: ['dataset', 'format', 'outcome'] as const,
+    help: 'Data-set downloads, by data set, format, encoding (gzip or identity) and outcome (completed, abandoned by the client, failed)',
+    labelNames: ['dataset', 'format', 'encoding', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly rateLimited = new Counter({
