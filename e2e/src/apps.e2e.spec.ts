@@ -83,8 +83,13 @@ describe.skipIf(data.missing)('live apps in the run pane', () => {
         await voter.getByRole('button', { name: 'Reload' }).nth(i).click();
       }
     }
-    let withInput = 0;
-    for (const i of [0, 1]) if ((await apps.nth(i).locator('input[type="text"]').count()) > 0) withInput = i;
+    // Streamlit draws the title before the widgets under it: wait for the input, in whichever app has one.
+    const inputIn = async (): Promise<number> => {
+      for (const i of [0, 1]) if ((await apps.nth(i).locator('input[type="text"]').count()) > 0) return i;
+      return -1;
+    };
+    await expect.poll(inputIn, { timeout: 60_000 }).not.toBe(-1);
+    const withInput = await inputIn();
     const frame = apps.nth(withInput);
     const appPane = frames.nth(withInput);
     const input = frame.locator('input[type="text"]').first();
