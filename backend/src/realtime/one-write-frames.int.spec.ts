@@ -124,6 +124,27 @@ describe('broadcast frames written directly to websocket clients', () => {
     await server.close();
   });
 
+  it('drop volatile broadcasts a busy client would queue, as socket.io does', async () => {
+    const counts: number[] = [];
+    for (const direct of [false, true]) {
+      const { server, url } = await start(direct);
+      const client = io(url, { transports: ['websocket'], forceNew: true });
+      let got = 0;
+      client.on('v', () => (got += 1));
+      client.on('end', () => undefined);
+      await until(() => client.connected, 'the connection');
+      // The first leaves the transport busy until its write's callback; socket.io drops the rest meanwhile.
+      for (let i = 0; i < 10; i++) server.volatile.emit('v', i);
+      server.emit('end');
+      await new Promise<void>((resolve) => client.once('end', () => resolve()));
+      counts.push(got);
+      client.disconnect();
+      await server.close();
+    }
+    expect(counts[0]).toBeLessThan(10);
+    expect(counts[1]).toBe(counts[0]);
+  });
+
   it('leave clients on long-polling, and broadcasts with binary attachments, to engine.io', async () => {
     const { server, url, created } = await start(true);
     const polling = io(url, { transports: ['polling'], forceNew: true });

@@ -31,6 +31,12 @@ export function oneWriteFrames(factory: AdapterFactory): AdapterFactory {
 /** socket.io's own adapter with connection-state recovery (one process), its frames written at once. */
 export const sessionAwareOneWrite: AdapterFactory = oneWriteFrames((nsp) => new SessionAwareAdapter(nsp));
 
+/** What socket.io hands engine.io with a packet: a broadcast's frame, encoded once, and its flags. */
+interface WriteOptions {
+  wsPreEncodedFrame?: Buffer[];
+  volatile?: boolean;
+}
+
 /** The parts of an engine.io connection (`engine.io`'s `Socket`) and of its `ws` WebSocket read here. */
 interface EngineConnection {
   readyState: string;
@@ -47,12 +53,7 @@ interface EngineConnection {
       _sender?: { sendFrame?: (frame: Buffer[], cb?: () => void) => void };
     };
   };
-  write: (
-    this: EngineConnection,
-    data: unknown,
-    options?: { wsPreEncodedFrame?: Buffer[] },
-    callback?: () => void,
-  ) => unknown;
+  write: (this: EngineConnection, data: unknown, options?: WriteOptions, callback?: () => void) => unknown;
 }
 
 type EngineWrite = EngineConnection['write'];
@@ -66,23 +67,20 @@ const WS_OPEN = 1;
  * queued, this writes the same frame with the same `ws` call (`Sender.sendFrame`, as engine.io's websocket transport
  * does) and skips the rest: half the server's user-space CPU per watcher per frame (bench/src/watchers.ts). Any
  * other write (a client on long-polling or mid-upgrade, packets already queued, bytes its TCP socket still holds, a
- * send callback, a binary packet, compression) takes engine.io's path, so what a client receives and its order are
+ * send callback, a volatile packet, a binary packet, compression) takes engine.io's path, so what a client receives and its order are
  * unchanged, and a slow client's packets still pile up in engine.io's queue, where `LagMonitor` looks for them.
  */
 export function writeBroadcastFramesDirectly(server: Server): void {
   let engineWrite: EngineWrite | undefined;
-  function directWrite(
-    this: EngineConnection,
-    data: unknown,
-    options?: { wsPreEncodedFrame?: Buffer[] },
-    callback?: () => void,
-  ): unknown {
+  function directWrite(this: EngineConnection, data: unknown, options?: WriteOptions, callback?: () => void): unknown {
     const frame = options?.wsPreEncodedFrame;
     const transport = this.transport;
+    // A volatile packet is dropped while the transport is busy (socket.io's rule): engine.io's path keeps it so.
     const ws = transport.socket;
     if (
       frame !== undefined &&
       callback === undefined &&
+      !options?.volatile &&
       this.readyState === 'open' &&
       !this.upgrading &&
       this.writeBuffer.length === 0 &&
