@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, type Proc } from '@arena/testkit';
@@ -6,11 +7,22 @@ export { REPO_ROOT, startArenaProcess as startArena } from '@arena/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The baseline: a plain socket.io server that broadcasts given frames, in its own process. */
-export async function startPlainBroadcast(): Promise<Proc> {
+/**
+ * The baseline: a plain socket.io server that broadcasts given frames, in its own process. `direct`: the same server
+ * with the arena's broadcast frame writing (backend/dist's `oneWriteFrames` and `writeBroadcastFramesDirectly`).
+ */
+export async function startPlainBroadcast(mode: 'plain' | 'direct' = 'plain'): Promise<Proc> {
   const port = await freePort();
-  return startProcess([path.join(here, 'plain-broadcast-server.js'), String(port)], {
+  return startProcess([path.join(here, 'plain-broadcast-server.js'), String(port), mode], {
     url: `http://127.0.0.1:${port}`,
     readyPath: '/health',
   });
+}
+
+const CLOCK_TICKS = 100;
+
+/** A process's CPU time so far from /proc, in user space and in the kernel, in ms. */
+export function processCpuMs(pid: number): { userMs: number; sysMs: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { userMs: (Number(fields[11]) * 1000) / CLOCK_TICKS, sysMs: (Number(fields[12]) * 1000) / CLOCK_TICKS };
 }

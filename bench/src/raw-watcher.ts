@@ -51,3 +51,17 @@ export class RawWatcher {
     this.ws.close();
   }
 }
+
+/** `n` lean watchers, each reporting its delivery latency (client clock minus the frame's server time). */
+export async function connectWatchers(url: string, n: number, latencies: number[]): Promise<RawWatcher[]> {
+  const out: RawWatcher[] = [];
+  while (out.length < n) {
+    const batch = Array.from(
+      { length: Math.min(250, n - out.length) },
+      () => new RawWatcher(url, (t) => latencies.push(Date.now() - t)),
+    );
+    await Promise.all(batch.map((w) => w.ready));
+    out.push(...batch);
+  }
+  return out;
+}

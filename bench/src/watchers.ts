@@ -22,9 +22,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { connect } from './arena-client.js';
-import { RawWatcher } from './raw-watcher.js';
+import { connectWatchers } from './raw-watcher.js';
 import { freshPostgresDatabase } from '@arena/testkit';
-import { REPO_ROOT, startArena, startPlainBroadcast } from './processes.js';
+import { REPO_ROOT, processCpuMs, startArena, startPlainBroadcast } from './processes.js';
 import { fmt, summarize, table, type Summary } from './stats.js';
 
 const COUNTS = (process.env['BENCH_WATCHERS'] ?? '1000,3000,5000').split(',').map(Number);
@@ -36,7 +36,6 @@ const REDIS = process.env['BENCH_REDIS'];
 const LOCAL_TOO = !!REDIS && process.env['BENCH_LOCAL'] === '1';
 /** One frame per side per interval at most: 20 frames/s per battle at 100 ms. */
 const DELTA_INTERVAL_MS = process.env['BENCH_DELTA_INTERVAL_MS'] ?? '100';
-const CLOCK_TICKS = 100;
 const PAGE_SIZE = 4096;
 
 const MODELS = [
@@ -204,27 +203,13 @@ function watchRss(pid: number): { peak: () => number; stop: () => void } {
 }
 
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  const { userMs, sysMs } = processCpuMs(pid);
+  return userMs + sysMs;
 }
 
 function rssKb(pid: number): number {
   const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
   return (pages * PAGE_SIZE) / 1024;
-}
-
-/** `n` lean watchers, each reporting its delivery latency (client clock minus the frame's server time). */
-async function connectMany(url: string, n: number, latencies: number[]): Promise<RawWatcher[]> {
-  const out: RawWatcher[] = [];
-  while (out.length < n) {
-    const batch = Array.from(
-      { length: Math.min(250, n - out.length) },
-      () => new RawWatcher(url, (t) => latencies.push(Date.now() - t)),
-    );
-    await Promise.all(batch.map((w) => w.ready));
-    out.push(...batch);
-  }
-  return out;
 }
 
 async function settle(ms: number): Promise<void> {
@@ -252,7 +237,7 @@ async function benchArena(
     const rss = watchRss(pid);
     const latencies: number[] = [];
     const connecting = performance.now();
-    const watchers = await connectMany(arena.url, n, latencies);
+    const watchers = await connectWatchers(arena.url, n, latencies);
     const connectMs = performance.now() - connecting;
     const creator = await connect(arena.url);
     const frames: Frame[] = [];
@@ -343,7 +328,7 @@ async function benchPlain(n: number, frames: Frame[], warmup: Frame[]): Promise<
     const rss0 = rssKb(pid);
     const rss = watchRss(pid);
     const latencies: number[] = [];
-    const clients = await connectMany(server.url, n, latencies);
+    const clients = await connectWatchers(server.url, n, latencies);
     const driver = (await connect(server.url)) as unknown as Socket;
     // The arena's first turn, as its warm-up, then the same pause before the measured frames.
     await driver.emitWithAck('replay', warmup);
