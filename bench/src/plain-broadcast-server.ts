@@ -34,7 +34,8 @@ if (direct) {
   const frames = (await import(
     pathToFileURL(path.join(REPO_ROOT, 'backend/dist/realtime/one-write-frames.js')).href
   )) as BroadcastFrames;
-  const Base = io.adapter()!;
+  // socket.io's own adapter class (the one this server would use).
+  const Base = io.adapter() as unknown as new (nsp: Namespace) => unknown;
   io.adapter(frames.oneWriteFrames((nsp) => new Base(nsp)) as never);
   frames.writeBroadcastFramesDirectly(io);
 }
