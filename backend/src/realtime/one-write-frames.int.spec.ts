@@ -145,6 +145,27 @@ describe('broadcast frames written directly to websocket clients', () => {
     expect(counts[1]).toBe(counts[0]);
   });
 
+  it('leave a client that stopped reading to engine.io’s queue, where the lag monitor counts its packets', async () => {
+    const { server, url } = await start(true);
+    const { ws } = await rawClient(url);
+    // The client stops reading: the kernel's buffers fill, then bytes stay in the server's socket.
+    (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const conn = [...server.sockets.sockets.values()][0]!.conn as unknown as {
+      writeBuffer: unknown[];
+      transport: { socket: { _socket: { writableLength: number } } };
+    };
+    const payload = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 400 && conn.writeBuffer.length === 0; i++) {
+      server.emit('big', payload);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(conn.writeBuffer.length).toBeGreaterThan(0);
+    // What the server's socket holds stays at a frame or two: the rest waits, counted, in engine.io's queue.
+    expect(conn.transport.socket._socket.writableLength).toBeLessThan(4 * payload.length);
+    ws.terminate();
+    await server.close();
+  });
+
   it('leave clients on long-polling, and broadcasts with binary attachments, to engine.io', async () => {
     const { server, url, created } = await start(true);
     const polling = io(url, { transports: ['polling'], forceNew: true });
