@@ -124,6 +124,39 @@ describe('broadcast frames written directly to websocket clients', () => {
     await server.close();
   });
 
+  it('never overtake the packets replayed to a client that recovered its session', async () => {
+    const http = createServer();
+    const server = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } });
+    server.adapter(sessionAwareOneWrite as never);
+    writeBroadcastFramesDirectly(server);
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    let next = 1;
+    // As the arena greets a client that is back: a broadcast in the same tick as its replay is queued.
+    server.on('connection', (socket) => {
+      if (socket.recovered) server.emit('n', next++);
+    });
+    const client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnectionDelay: 50,
+    });
+    const got: number[] = [];
+    client.on('n', (n: number) => got.push(n));
+    await until(() => client.connected, 'the connection');
+    server.emit('n', next++);
+    await until(() => got.length === 1, 'the first frame');
+    // The connection drops; what is broadcast meanwhile is replayed when the client is back.
+    client.io.engine.close();
+    await until(() => server.sockets.sockets.size === 0, 'the server to see the client gone');
+    for (let i = 0; i < 5; i++) server.emit('n', next++);
+    await until(() => client.connected && got.length === 7, 'the replay and the greeting');
+    expect(client.recovered).toBe(true);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    client.disconnect();
+    await server.close();
+  });
+
   it('drop volatile broadcasts a busy client would queue, as socket.io does', async () => {
     const counts: number[] = [];
     for (const direct of [false, true]) {
