@@ -65,21 +65,22 @@ const WS_OPEN = 1;
  * that marks the transport writable again on the next tick, and only then hands socket.io's pre-encoded frame to
  * `ws` to write. For a broadcast (a frame encoded once, no callback) to a client on an open websocket with nothing
  * queued, this writes the same frame with the same `ws` call (`Sender.sendFrame`, as engine.io's websocket transport
- * does) and skips the rest: half the server's user-space CPU per watcher per frame (bench/src/watchers.ts). Any
+ * does) and skips the rest: half the server's user-space CPU per watcher per frame (bench/src/fanout.ts). Any
  * other write (a client on long-polling or mid-upgrade, packets already queued, bytes its TCP socket still holds, a
- * send callback, a volatile packet, a binary packet, compression) takes engine.io's path, so what a client receives and its order are
- * unchanged, and a slow client's packets still pile up in engine.io's queue, where `LagMonitor` looks for them.
+ * send callback, a volatile packet, a binary packet, compression) takes engine.io's path, so what a client receives
+ * and its order are unchanged, and a slow client's packets still pile up in engine.io's queue, where `LagMonitor`
+ * looks for them.
  */
 export function writeBroadcastFramesDirectly(server: Server): void {
   let engineWrite: EngineWrite | undefined;
   function directWrite(this: EngineConnection, data: unknown, options?: WriteOptions, callback?: () => void): unknown {
     const frame = options?.wsPreEncodedFrame;
     const transport = this.transport;
-    // A volatile packet is dropped while the transport is busy (socket.io's rule): engine.io's path keeps it so.
     const ws = transport.socket;
     if (
       frame !== undefined &&
       callback === undefined &&
+      // A volatile packet is dropped while the transport is busy (socket.io's rule): engine.io's path keeps it so.
       !options?.volatile &&
       this.readyState === 'open' &&
       !this.upgrading &&
