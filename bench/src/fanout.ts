@@ -49,9 +49,9 @@ async function measure(mode: 'plain' | 'direct', n: number): Promise<Measured> {
     await driver.emitWithAck('replay', frames.slice(0, 40));
     await new Promise((r) => setTimeout(r, 500));
     latencies.length = 0;
-    const before = processCpuMs(pid);
+    const before = await processCpuMs(pid);
     await driver.emitWithAck('replay', frames);
-    const after = processCpuMs(pid);
+    const after = await processCpuMs(pid);
     await new Promise((r) => setTimeout(r, 500));
     for (const w of watchers) w.close();
     driver.disconnect();

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCpuTimes } from '@arena/sandboxes';
 import { freePort, startProcess, type Proc } from '@arena/testkit';
 
 export { REPO_ROOT, startArenaProcess as startArena } from '@arena/testkit';
@@ -19,10 +19,9 @@ export async function startPlainBroadcast(mode: 'plain' | 'direct' = 'plain'): P
   });
 }
 
-const CLOCK_TICKS = 100;
-
 /** A process's CPU time so far from /proc, in user space and in the kernel, in ms. */
-export function processCpuMs(pid: number): { userMs: number; sysMs: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { userMs: (Number(fields[11]) * 1000) / CLOCK_TICKS, sysMs: (Number(fields[12]) * 1000) / CLOCK_TICKS };
+export async function processCpuMs(pid: number): Promise<{ userMs: number; sysMs: number }> {
+  const times = await readCpuTimes(pid);
+  if (!times) throw new Error(`no CPU times for process ${pid}`);
+  return times;
 }

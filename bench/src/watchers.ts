@@ -202,8 +202,8 @@ function watchRss(pid: number): { peak: () => number; stop: () => void } {
   return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
-function cpuMs(pid: number): number {
-  const { userMs, sysMs } = processCpuMs(pid);
+async function cpuMs(pid: number): Promise<number> {
+  const { userMs, sysMs } = await processCpuMs(pid);
   return userMs + sysMs;
 }
 
@@ -279,7 +279,7 @@ async function benchArena(
     const idle =
       quiet && redis0 ? { cpuS: redis0.cpuS - quiet.cpuS, seconds: (performance.now() - quietFrom) / 1000 } : undefined;
     const probe = redis ? probeRedis(redis) : undefined;
-    const cpu0 = cpuMs(pid);
+    const cpu0 = await cpuMs(pid);
     start = performance.now();
     const followup = await creator.emitWithAck('battle:followup', {
       battleId: ack.battleId,
@@ -287,7 +287,7 @@ async function benchArena(
     });
     if (!followup.ok) throw new Error(followup.error.message);
     await ended;
-    const cpu1 = cpuMs(pid);
+    const cpu1 = await cpuMs(pid);
     const seconds = (performance.now() - start) / 1000;
     const redis1 = redis ? await redisInfo(redis) : undefined;
     const redisRtt = probe?.stop();
@@ -334,9 +334,9 @@ async function benchPlain(n: number, frames: Frame[], warmup: Frame[]): Promise<
     await driver.emitWithAck('replay', warmup);
     await settle(1_000);
     const latenciesBefore = latencies.length;
-    const cpu0 = cpuMs(pid);
+    const cpu0 = await cpuMs(pid);
     await driver.emitWithAck('replay', frames);
-    const cpu1 = cpuMs(pid);
+    const cpu1 = await cpuMs(pid);
     await settle(1_000);
     rss.stop();
     for (const c of clients) c.close();

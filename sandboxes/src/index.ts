@@ -1,5 +1,6 @@
 export * from './types.js';
 export { OutputGate } from './output.js';
+export { readCpuTimes } from './process-usage.js';
 export { checkInstall, parseInstallCommand, type InstallCheck, type PackageManifest } from './install.js';
 export { IsolatedVmRunner, type IsolatedVmRunnerOptions } from './isolated-vm/isolated-vm.runner.js';
 export { DockerRunner, type DockerRunnerOptions } from './docker/docker.runner.js';

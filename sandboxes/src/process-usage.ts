@@ -15,8 +15,8 @@ export async function readRssBytes(pid: number | undefined): Promise<number | un
   }
 }
 
-/** CPU time (user + system, all threads) a process has used so far (Linux); undefined elsewhere or once it is gone. */
-export async function readCpuMs(pid: number | undefined): Promise<number | undefined> {
+/** CPU time a process has used so far, all threads, user and kernel apart (Linux); undefined elsewhere or once gone. */
+export async function readCpuTimes(pid: number | undefined): Promise<{ userMs: number; sysMs: number } | undefined> {
   if (!pid) return undefined;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -24,8 +24,16 @@ export async function readCpuMs(pid: number | undefined): Promise<number | undef
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
-    return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / USER_HZ : undefined;
+    return Number.isFinite(utime) && Number.isFinite(stime)
+      ? { userMs: (utime * 1000) / USER_HZ, sysMs: (stime * 1000) / USER_HZ }
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system, all threads) a process has used so far (Linux); undefined elsewhere or once it is gone. */
+export async function readCpuMs(pid: number | undefined): Promise<number | undefined> {
+  const times = await readCpuTimes(pid);
+  return times && times.userMs + times.sysMs;
 }
