@@ -52,12 +52,15 @@ describe('broadcast frames written as one buffer', () => {
 });
 
 describe('broadcast frames written directly to websocket clients', () => {
-  /** A server as the arena runs one (frames in one buffer) and, to compare with, socket.io as it comes. */
-  async function start(direct: boolean): Promise<{ server: Server; url: string; created: string[] }> {
+  /**
+   * A server as the arena runs one (frames in one buffer) and, to compare with, socket.io as it comes; with
+   * `recovery`, connection-state recovery on, as the arena always has it.
+   */
+  async function start(direct: boolean, recovery = false): Promise<{ server: Server; url: string; created: string[] }> {
     const http = createServer();
-    const server = new Server(http);
+    const server = new Server(http, recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } } : {});
     if (direct) {
-      server.adapter(oneWriteFrames((nsp) => new Adapter(nsp)) as never);
+      server.adapter((recovery ? sessionAwareOneWrite : oneWriteFrames((nsp) => new Adapter(nsp))) as never);
       writeBroadcastFramesDirectly(server);
     }
     // engine.io's 'packetCreate': every packet that goes through its queue (the path a direct write skips).
@@ -125,22 +128,13 @@ describe('broadcast frames written directly to websocket clients', () => {
   });
 
   it('never overtake the packets replayed to a client that recovered its session', async () => {
-    const http = createServer();
-    const server = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } });
-    server.adapter(sessionAwareOneWrite as never);
-    writeBroadcastFramesDirectly(server);
-    http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
+    const { server, url } = await start(true, true);
     let next = 1;
     // As the arena greets a client that is back: a broadcast in the same tick as its replay is queued.
     server.on('connection', (socket) => {
       if (socket.recovered) server.emit('n', next++);
     });
-    const client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnectionDelay: 50,
-    });
+    const client = io(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50 });
     const got: number[] = [];
     client.on('n', (n: number) => got.push(n));
     await until(() => client.connected, 'the connection');
